@@ -1,0 +1,46 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::{ConnectorError, ReadBounds, ReadRequest};
+
+/// The body of a successful read, already serialised as DreamFactory JSON.
+///
+/// Rows are written straight from the database cursor into this buffer (no intermediate
+/// `serde_json::Value` per cell), so the gateway only sends the bytes.
+#[derive(Debug)]
+pub enum ReadOutput {
+    /// `{"resource":[...]}` with an optional `"meta":{...}`, or the `as_list` form.
+    Json(Vec<u8>),
+    /// `count_only=true`: a bare JSON number.
+    Count(u64),
+}
+
+/// A database behind a service. One value per configured service, shared by all requests.
+#[async_trait]
+pub trait Connector: Send + Sync + 'static {
+    /// Table and view names (DB spelling), sorted case-insensitively; `sqlite_*` never appears.
+    async fn table_names(&self, refresh: bool) -> Result<Arc<Vec<String>>, ConnectorError>;
+
+    /// `GET /_table/{table}`: every option of `ReadRequest`. Table lookup is case-insensitive;
+    /// an unknown table is `ConnectorError::TableNotFound`.
+    async fn read_records(
+        &self,
+        table: &str,
+        request: ReadRequest,
+        bounds: ReadBounds,
+    ) -> Result<ReadOutput, ConnectorError>;
+
+    /// `GET /_table/{table}/{id}`: one record as a bare JSON object, or
+    /// `ConnectorError::RecordNotFound`.
+    async fn read_record(
+        &self,
+        table: &str,
+        id: &str,
+        request: ReadRequest,
+        bounds: ReadBounds,
+    ) -> Result<Vec<u8>, ConnectorError>;
+
+    /// Drop cached schema and statements so the next call re-introspects.
+    fn invalidate(&self);
+}

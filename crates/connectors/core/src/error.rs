@@ -1,0 +1,46 @@
+/// Everything a connector can fail with. Messages in `BadRequest` are client-facing and
+/// use DreamFactory's wording; they never contain SQL, driver messages or file paths.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// 400 with DreamFactory's message, e.g. `Invalid field requested: x`.
+    #[error("{message}")]
+    BadRequest {
+        message: String,
+        /// Optional structured detail (e.g. the filter span `{"start":3,"end":7}`).
+        context: Option<serde_json::Value>,
+    },
+    /// 404 `Table "x" does not exist in the database.`
+    #[error("Table \"{0}\" does not exist in the database.")]
+    TableNotFound(String),
+    /// 404 `Record with identifier 'x' not found.`
+    #[error("Record with identifier '{0}' not found.")]
+    RecordNotFound(String),
+    /// 400 / code 1000 batch error (`ids` reads without `continue`); `context` is DF's shape.
+    #[error("{message}")]
+    Batch {
+        message: String,
+        context: serde_json::Value,
+    },
+    /// Database busy or locked past the timeout, statement time limit hit, pool exhausted:
+    /// 503 with `Retry-After`.
+    #[error("database busy")]
+    Busy,
+    /// Disk full: 507.
+    #[error("database full")]
+    Full,
+    /// Corrupt, unreadable or missing database: 503, the service is unhealthy.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: logged in full by the gateway, opaque 500 to the client.
+    #[error("internal connector error: {0}")]
+    Internal(String),
+}
+
+impl ConnectorError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            message: message.into(),
+            context: None,
+        }
+    }
+}

@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+
+mod condition;
+mod connector;
+mod df_type;
+mod error;
+pub mod json;
+mod plan;
+mod read;
+mod resolve;
+mod schema;
+mod value;
+
+pub use condition::{ComparisonOp, Condition, LIKE_ESCAPE, escape_like};
+pub use connector::{Connector, ReadOutput};
+pub use df_type::{DeclaredType, DfType, ValueClass};
+pub use error::ConnectorError;
+pub use plan::{
+    AggregateFunction, FetchedRow, IdLookup, NullsOrder, OrderTerm, Paging, Projection, ReadKind,
+    ReadPlan, RequestedId, SelectQuery,
+};
+pub use read::{ReadBounds, ReadRequest};
+pub use resolve::{MAX_FILTER_VALUES, parse_filter, resolve_filter};
+pub use schema::{ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
+pub use value::{BoundValue, CellValue};

@@ -1,0 +1,236 @@
+//! A [`ReadRequest`] checked and resolved against a table: the driver-independent plan of
+//! one read. Connectors compile [`SelectQuery`] to SQL, run it, write rows with
+//! [`ReadPlan::rows`] and finish with the plan's paging or id rules.
+
+mod fields;
+mod ids;
+mod order;
+mod paging;
+#[cfg(test)]
+pub(crate) mod tests;
+
+use std::sync::Arc;
+
+pub use fields::{AggregateFunction, Projection};
+pub use ids::{FetchedRow, IdLookup, RequestedId};
+pub use order::{NullsOrder, OrderTerm};
+pub use paging::Paging;
+
+use crate::condition::Condition;
+use crate::error::ConnectorError;
+use crate::json::RowWriter;
+use crate::read::{ReadBounds, ReadRequest};
+use crate::resolve::parse_filter;
+use crate::schema::{ColumnRef, TableSchema};
+
+/// One SELECT, with every identifier a schema reference and every value a bind.
+#[derive(Debug, Clone)]
+pub struct SelectQuery {
+    pub table: Arc<TableSchema>,
+    /// The values to select, in output order. For reads by id, the identifier columns are
+    /// appended after the ones [`ReadPlan::rows`] writes, to match rows to ids.
+    pub projection: Vec<Projection>,
+    pub condition: Option<Condition>,
+    pub group_by: Vec<ColumnRef>,
+    pub order_by: Vec<OrderTerm>,
+    /// `None`: no LIMIT clause.
+    pub limit: Option<u64>,
+    pub offset: u64,
+}
+
+/// What kind of read this is, which decides how the rows become a response.
+#[derive(Debug, Clone)]
+pub enum ReadKind {
+    /// A list read (`filter`, paging, `meta`).
+    Page(Paging),
+    /// `ids=`: every id must be found (see [`IdLookup::assemble`]).
+    Ids(IdLookup),
+    /// `GET /_table/{t}/{id}`: one bare record (see [`IdLookup::single`]).
+    Single(IdLookup),
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadPlan {
+    pub query: SelectQuery,
+    pub kind: ReadKind,
+    /// Writes the first `rows.width()` values of each row (an object, or the identifier
+    /// for `as_list`).
+    pub rows: RowWriter,
+    /// `include_schema=true`: add the table descriptor as `meta.schema`.
+    pub include_schema: bool,
+}
+
+impl ReadPlan {
+    /// Plans `GET /_table/{table}` with every option of wire reference 2.3 / 2.4.
+    ///
+    /// With `ids`, `filter`, `limit`, `offset`, `group`, `include_count`, `count_only` and
+    /// `include_schema` do not apply (as in DreamFactory); `order` is applied only with
+    /// `continue`, since without it records come back in request order.
+    ///
+    /// # Errors
+    ///
+    /// `ConnectorError::BadRequest` with DreamFactory's message for every invalid option.
+    pub fn list(table: Arc<TableSchema>, request: &ReadRequest, bounds: &ReadBounds) -> Result<Self, ConnectorError> {
+        let order_by = order::parse_order(&table, request.order.as_deref(), bounds.max_order_terms)?;
+        if let Some(ids) = request.ids.as_deref() {
+            let key_columns = identifier_columns(&table, request.id_field.as_deref())?;
+            let lookup = IdLookup::parse(&table, key_columns, ids, bounds.max_ids, request.continue_on_error)?;
+            let order_by = if lookup.continue_on_error { order_by } else { Vec::new() };
+            return Self::by_identifier(table, request, lookup, order_by, false);
+        }
+        let group_by = fields::parse_group(&table, request.group.as_deref())?;
+        let (projection, rows) = projection(&table, request, !group_by.is_empty())?;
+        let paging = paging::Paging::parse(request, bounds)?;
+        let condition = match request.filter.as_deref() {
+            Some(filter) => parse_filter(filter, &table, &request.params, bounds)?,
+            None => None,
+        };
+        Ok(Self {
+            query: SelectQuery {
+                table,
+                projection,
+                condition,
+                group_by,
+                order_by,
+                limit: Some(paging.fetch_limit()),
+                offset: paging.offset,
+            },
+            kind: ReadKind::Page(paging),
+            rows,
+            include_schema: request.include_schema,
+        })
+    }
+
+    /// Plans `GET /_table/{table}/{id}`: `fields` and `id_field` apply.
+    ///
+    /// # Errors
+    ///
+    /// 400 for invalid `fields` / `id_field` or an id that does not fit its column.
+    pub fn by_id(
+        table: Arc<TableSchema>,
+        id: &str,
+        request: &ReadRequest,
+        _bounds: &ReadBounds,
+    ) -> Result<Self, ConnectorError> {
+        let key_columns = identifier_columns(&table, request.id_field.as_deref())?;
+        let id = RequestedId::typed(&table, &key_columns, id)?;
+        let lookup = IdLookup {
+            key_columns,
+            ids: vec![id],
+            continue_on_error: false,
+        };
+        let request = ReadRequest {
+            as_list: false,
+            ..request.clone()
+        };
+        Self::by_identifier(table, &request, lookup, Vec::new(), true)
+    }
+
+    fn by_identifier(
+        table: Arc<TableSchema>,
+        request: &ReadRequest,
+        lookup: IdLookup,
+        order_by: Vec<OrderTerm>,
+        single: bool,
+    ) -> Result<Self, ConnectorError> {
+        let (mut projection, rows) = projection(&table, request, false)?;
+        projection.extend(lookup.key_columns.iter().copied().map(Projection::Column));
+        let condition = Some(lookup.condition());
+        Ok(Self {
+            query: SelectQuery {
+                table,
+                projection,
+                condition,
+                group_by: Vec::new(),
+                order_by,
+                limit: None,
+                offset: 0,
+            },
+            kind: if single {
+                ReadKind::Single(lookup)
+            } else {
+                ReadKind::Ids(lookup)
+            },
+            rows,
+            include_schema: false,
+        })
+    }
+}
+
+/// The selected values and the writer for them: the `fields` projection as objects, or the
+/// identifier columns for `as_list`.
+fn projection(
+    table: &TableSchema,
+    request: &ReadRequest,
+    grouped: bool,
+) -> Result<(Vec<Projection>, RowWriter), ConnectorError> {
+    if request.as_list {
+        let columns = as_list_columns(table, request.id_field.as_deref())?;
+        let rows = RowWriter::identifier(columns.iter().map(|&c| table.column(c).df_type.value_class()));
+        return Ok((columns.into_iter().map(Projection::Column).collect(), rows));
+    }
+    let projection = fields::parse_fields(table, request.fields.as_deref(), grouped)?;
+    let keys: Vec<String> = projection.iter().map(|p| p.key(table)).collect();
+    let rows = RowWriter::object(
+        keys.iter()
+            .map(String::as_str)
+            .zip(projection.iter().map(|p| p.value_class(table))),
+    );
+    Ok((projection, rows))
+}
+
+/// `id_field` (a comma list) or else the primary key.
+fn identifier_columns(table: &TableSchema, id_field: Option<&str>) -> Result<Vec<ColumnRef>, ConnectorError> {
+    if let Some(columns) = requested_id_fields(table, id_field)? {
+        return Ok(columns);
+    }
+    if table.primary_key().is_empty() {
+        return Err(no_identifier(table));
+    }
+    Ok(table.primary_key().to_vec())
+}
+
+/// The identifier written by `as_list`: `id_field` when given. Otherwise DreamFactory uses
+/// the literal column `name`, which is what its clients see for tables that have one, so we
+/// keep that; for tables without a `name` column (where DreamFactory lists nothing useful)
+/// we use the primary key, which is what the documentation of `as_list` promises.
+fn as_list_columns(table: &TableSchema, id_field: Option<&str>) -> Result<Vec<ColumnRef>, ConnectorError> {
+    if let Some(columns) = requested_id_fields(table, id_field)? {
+        return Ok(columns);
+    }
+    if let Some(name) = table.column_ref("name") {
+        return Ok(vec![name]);
+    }
+    if table.primary_key().is_empty() {
+        return Err(no_identifier(table));
+    }
+    Ok(table.primary_key().to_vec())
+}
+
+fn requested_id_fields(table: &TableSchema, id_field: Option<&str>) -> Result<Option<Vec<ColumnRef>>, ConnectorError> {
+    let names: Vec<&str> = id_field
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Ok(None);
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            table.column_ref(name).ok_or_else(|| {
+                ConnectorError::bad_request(format!("Invalid identifier field '{name}' requested."))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn no_identifier(table: &TableSchema) -> ConnectorError {
+    ConnectorError::bad_request(format!(
+        "Table '{}' has no primary key; name the identifier field(s) with id_field.",
+        table.name()
+    ))
+}

@@ -1,0 +1,283 @@
+//! The introspected shape of a database: the only source of identifiers that may reach SQL.
+//!
+//! Names from requests are looked up here case-insensitively (ASCII, as SQLite and
+//! DreamFactory compare them) and replaced by a [`ColumnRef`], which can only be obtained by
+//! such a lookup. Compilers emit the schema's spelling, never the request's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::df_type::{DeclaredType, DfType};
+
+/// Every table and view of one database at one point in time. Shared behind an `Arc` and
+/// replaced whole when the schema is re-read.
+#[derive(Debug, Default)]
+pub struct SchemaSnapshot {
+    tables: Vec<Arc<TableSchema>>,
+    by_lower_name: HashMap<String, usize>,
+    sorted_names: Arc<Vec<String>>,
+}
+
+impl SchemaSnapshot {
+    pub fn new(tables: Vec<TableSchema>) -> Self {
+        let tables: Vec<Arc<TableSchema>> = tables.into_iter().map(Arc::new).collect();
+        let by_lower_name = tables
+            .iter()
+            .enumerate()
+            .map(|(index, table)| (table.name.to_ascii_lowercase(), index))
+            .collect();
+        let mut names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+        // DreamFactory sorts the table list by lower-cased name.
+        names.sort_by_cached_key(|name| name.to_lowercase());
+        Self {
+            tables,
+            by_lower_name,
+            sorted_names: Arc::new(names),
+        }
+    }
+
+    /// Case-insensitive lookup; the returned table carries the database's spelling.
+    pub fn table(&self, name: &str) -> Option<&Arc<TableSchema>> {
+        self.by_lower_name
+            .get(&name.to_ascii_lowercase())
+            .map(|&index| &self.tables[index])
+    }
+
+    pub fn tables(&self) -> &[Arc<TableSchema>] {
+        &self.tables
+    }
+
+    /// Table and view names in the database's spelling, sorted case-insensitively.
+    pub fn table_names(&self) -> Arc<Vec<String>> {
+        Arc::clone(&self.sorted_names)
+    }
+}
+
+/// A table or view.
+#[derive(Debug)]
+pub struct TableSchema {
+    name: String,
+    is_view: bool,
+    columns: Vec<ColumnSchema>,
+    primary_key: Vec<ColumnRef>,
+    foreign_keys: Vec<ForeignKey>,
+    by_lower_name: HashMap<String, usize>,
+}
+
+impl TableSchema {
+    /// Builds the lookup index and the primary key (the columns flagged `is_primary_key`, in
+    /// column order, as DreamFactory lists them). A single integer column that is the only
+    /// column of a foreign key becomes [`DfType::Reference`], as in DreamFactory.
+    pub fn new(
+        name: impl Into<String>,
+        is_view: bool,
+        mut columns: Vec<ColumnSchema>,
+        foreign_keys: Vec<ForeignKey>,
+    ) -> Self {
+        for key in foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
+            if let Some(column) = columns
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(&key.columns[0]))
+                && matches!(column.df_type, DfType::Integer | DfType::BigInt)
+            {
+                column.df_type = DfType::Reference;
+            }
+        }
+        let by_lower_name = columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| (column.name.to_ascii_lowercase(), index))
+            .collect();
+        let primary_key = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| column.is_primary_key)
+            .map(|(index, _)| ColumnRef(index))
+            .collect();
+        Self {
+            name: name.into(),
+            is_view,
+            columns,
+            primary_key,
+            foreign_keys,
+            by_lower_name,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn is_view(&self) -> bool {
+        self.is_view
+    }
+
+    pub fn columns(&self) -> &[ColumnSchema] {
+        &self.columns
+    }
+
+    pub fn foreign_keys(&self) -> &[ForeignKey] {
+        &self.foreign_keys
+    }
+
+    /// The primary key columns; empty for views and tables without one.
+    pub fn primary_key(&self) -> &[ColumnRef] {
+        &self.primary_key
+    }
+
+    /// Case-insensitive lookup of a client-supplied column name. This is the only way to
+    /// obtain a [`ColumnRef`], so every identifier a compiler emits comes from the schema.
+    pub fn column_ref(&self, name: &str) -> Option<ColumnRef> {
+        self.by_lower_name
+            .get(&name.to_ascii_lowercase())
+            .map(|&index| ColumnRef(index))
+    }
+
+    /// All columns, in table order.
+    pub fn column_refs(&self) -> impl ExactSizeIterator<Item = ColumnRef> + '_ {
+        (0..self.columns.len()).map(ColumnRef)
+    }
+
+    /// The column behind a reference obtained from this table.
+    ///
+    /// # Panics
+    ///
+    /// If `column` came from a different table with more columns; references are meant to
+    /// be used only with the table that produced them.
+    pub fn column(&self, column: ColumnRef) -> &ColumnSchema {
+        &self.columns[column.0]
+    }
+
+    /// The foreign key that `column` belongs to, and the column's position in it.
+    pub fn foreign_key_of(&self, column: ColumnRef) -> Option<(&ForeignKey, usize)> {
+        let name = &self.columns[column.0].name;
+        self.foreign_keys.iter().find_map(|key| {
+            key.columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))
+                .map(|position| (key, position))
+        })
+    }
+}
+
+/// A column of one table, proven to exist by a schema lookup (see [`TableSchema::column_ref`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ColumnRef(usize);
+
+impl ColumnRef {
+    /// Position of the column in its table.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A column as introspected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnSchema {
+    /// The database's spelling.
+    pub name: String,
+    /// The declared type exactly as written (`VARCHAR(255)`), empty when none.
+    pub db_type: String,
+    pub df_type: DfType,
+    pub allow_null: bool,
+    /// The default as the catalog reports it: an SQL literal or expression
+    /// (`'abc'`, `0`, `CURRENT_TIMESTAMP`), `None` when there is none.
+    pub default: Option<String>,
+    pub auto_increment: bool,
+    pub is_primary_key: bool,
+    /// Part of a single-column UNIQUE constraint.
+    pub is_unique: bool,
+    pub length: Option<u32>,
+    pub precision: Option<u32>,
+    pub scale: Option<u32>,
+    pub fixed_length: bool,
+    pub supports_multibyte: bool,
+}
+
+impl ColumnSchema {
+    /// A nullable, non-key column typed from its declared type; callers set the rest.
+    pub fn from_declared(name: impl Into<String>, declared_type: impl Into<String>) -> Self {
+        let db_type = declared_type.into();
+        let declared = DeclaredType::parse(&db_type);
+        Self {
+            name: name.into(),
+            db_type,
+            df_type: declared.df_type,
+            allow_null: true,
+            default: None,
+            auto_increment: false,
+            is_primary_key: false,
+            is_unique: false,
+            length: declared.length,
+            precision: declared.precision,
+            scale: declared.scale,
+            fixed_length: declared.fixed_length,
+            supports_multibyte: declared.supports_multibyte,
+        }
+    }
+}
+
+/// A foreign key as the catalog reports it, kept as plain data for relationship discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    /// Columns of this table, in key order.
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    /// Referenced columns, in key order (the referenced table's primary key when the
+    /// declaration named none).
+    pub ref_columns: Vec<String>,
+    /// `NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT` or `RESTRICT`.
+    pub on_update: String,
+    pub on_delete: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> TableSchema {
+        let mut id = ColumnSchema::from_declared("Id", "INTEGER");
+        id.is_primary_key = true;
+        let dept = ColumnSchema::from_declared("dept_id", "integer");
+        TableSchema::new(
+            "Employees",
+            false,
+            vec![id, ColumnSchema::from_declared("Last_Name", "text"), dept],
+            vec![ForeignKey {
+                columns: vec!["dept_id".into()],
+                ref_table: "departments".into(),
+                ref_columns: vec!["id".into()],
+                on_update: "NO ACTION".into(),
+                on_delete: "CASCADE".into(),
+            }],
+        )
+    }
+
+    #[test]
+    fn column_lookup_is_case_insensitive_and_returns_db_spelling() {
+        let table = table();
+        let column = table.column_ref("last_NAME").expect("found");
+        assert_eq!(table.column(column).name, "Last_Name");
+        assert!(table.column_ref("nope").is_none());
+    }
+
+    #[test]
+    fn primary_key_and_reference_type_come_from_the_columns_and_keys() {
+        let table = table();
+        assert_eq!(table.primary_key(), &[ColumnRef(0)]);
+        let dept = table.column_ref("DEPT_ID").expect("found");
+        assert_eq!(table.column(dept).df_type, DfType::Reference);
+        assert_eq!(table.foreign_key_of(dept).map(|(k, p)| (&*k.ref_table, p)), Some(("departments", 0)));
+    }
+
+    #[test]
+    fn snapshot_lookup_is_case_insensitive_and_names_sorted() {
+        let snapshot = SchemaSnapshot::new(vec![
+            TableSchema::new("b_table", false, vec![], vec![]),
+            table(),
+            TableSchema::new("apple", true, vec![], vec![]),
+        ]);
+        assert_eq!(snapshot.table("EMPLOYEES").map(|t| t.name()), Some("Employees"));
+        assert_eq!(*snapshot.table_names(), vec!["apple", "b_table", "Employees"]);
+    }
+}

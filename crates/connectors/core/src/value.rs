@@ -1,0 +1,69 @@
+//! Values crossing the connector boundary in both directions.
+
+/// A value to bind as a statement parameter, already typed by the column it is compared
+/// with. Client text never reaches SQL any other way.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoundValue {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl BoundValue {
+    /// Equality as SQL compares these storage classes with numeric affinity: an integer and
+    /// a real are equal when numerically equal; NULL equals nothing.
+    pub fn sql_equals(&self, other: &BoundValue) -> bool {
+        match (self, other) {
+            (Self::Integer(a), Self::Integer(b)) => a == b,
+            (Self::Integer(a), Self::Real(b)) | (Self::Real(b), Self::Integer(a)) => {
+                // Exact comparison: an i64 converts to f64 losslessly only below 2^53, so
+                // compare in the integer domain when the real is integral.
+                b.fract() == 0.0 && *b >= i64::MIN as f64 && *b < i64::MAX as f64 && *a == *b as i64
+            }
+            (Self::Real(a), Self::Real(b)) => a == b,
+            (Self::Text(a), Self::Text(b)) => a == b,
+            (Self::Blob(a), Self::Blob(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// One stored value as a driver hands it out, borrowed from the row: the five SQLite
+/// storage classes, which also cover what other drivers return once converted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellValue<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    /// Text bytes; normally UTF-8, but a database can hold anything, so writers must cope.
+    Text(&'a [u8]),
+    Blob(&'a [u8]),
+}
+
+impl CellValue<'_> {
+    /// The owned form, for matching rows to requested identifiers.
+    pub fn to_bound(self) -> BoundValue {
+        match self {
+            Self::Null => BoundValue::Null,
+            Self::Integer(i) => BoundValue::Integer(i),
+            Self::Real(f) => BoundValue::Real(f),
+            Self::Text(t) => BoundValue::Text(String::from_utf8_lossy(t).into_owned()),
+            Self::Blob(b) => BoundValue::Blob(b.to_vec()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_equals_compares_numbers_across_storage_classes() {
+        assert!(BoundValue::Integer(3).sql_equals(&BoundValue::Real(3.0)));
+        assert!(!BoundValue::Integer(3).sql_equals(&BoundValue::Real(3.5)));
+        assert!(!BoundValue::Integer(3).sql_equals(&BoundValue::Text("3".into())));
+        assert!(!BoundValue::Null.sql_equals(&BoundValue::Null));
+    }
+}

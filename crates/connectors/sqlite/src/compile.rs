@@ -1,0 +1,246 @@
+//! The SQL compiler: a resolved `SelectQuery` to SQLite SQL text plus an ordered bind list.
+//!
+//! Only three things are ever appended to the SQL text: `&'static str` fragments written
+//! in this file (keywords, operators from the closed enums), identifiers taken from the
+//! schema snapshot and quoted with `"` (embedded `"` doubled), and `?` placeholders whose
+//! values go to the bind list. There is no way to append request text.
+
+use sluice_connector_core::{
+    AggregateFunction, BoundValue, ColumnRef, ComparisonOp, Condition, NullsOrder, Projection, SelectQuery,
+    TableSchema,
+};
+
+/// SQL text and the values for its `?` placeholders, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledSql {
+    pub sql: String,
+    pub binds: Vec<BoundValue>,
+}
+
+/// `SELECT <projection> FROM "t" [WHERE] [GROUP BY] [ORDER BY] [LIMIT ? OFFSET ?]`.
+pub fn compile_select(query: &SelectQuery) -> CompiledSql {
+    let mut sql = SqlBuilder::new(&query.table);
+    sql.push("SELECT ");
+    for (index, projection) in query.projection.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.projection(*projection);
+    }
+    sql.push(" FROM ");
+    sql.table_name();
+    sql.where_and_group(query);
+    for (index, term) in query.order_by.iter().enumerate() {
+        sql.push(if index == 0 { " ORDER BY " } else { ", " });
+        sql.column(term.column);
+        sql.push(if term.descending { " DESC" } else { " ASC" });
+        match term.nulls {
+            Some(NullsOrder::First) => sql.push(" NULLS FIRST"),
+            Some(NullsOrder::Last) => sql.push(" NULLS LAST"),
+            None => {}
+        }
+    }
+    if query.limit.is_some() || query.offset > 0 {
+        // SQLite's "no limit" is a negative LIMIT.
+        sql.push(" LIMIT ");
+        sql.bind(BoundValue::Integer(query.limit.map_or(-1, saturating_i64)));
+        sql.push(" OFFSET ");
+        sql.bind(BoundValue::Integer(saturating_i64(query.offset)));
+    }
+    sql.finish()
+}
+
+/// The total for `meta.count` / `count_only`: the rows matching the condition, or the
+/// number of groups when grouping (DreamFactory counts rows before grouping, which makes
+/// `next` point past the last group; we count what the client pages through).
+pub fn compile_count(query: &SelectQuery) -> CompiledSql {
+    let mut sql = SqlBuilder::new(&query.table);
+    if query.group_by.is_empty() {
+        sql.push("SELECT COUNT(*) FROM ");
+        sql.table_name();
+        sql.where_and_group(query);
+    } else {
+        sql.push("SELECT COUNT(*) FROM (SELECT 1 FROM ");
+        sql.table_name();
+        sql.where_and_group(query);
+        sql.push(")");
+    }
+    sql.finish()
+}
+
+fn saturating_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Appends SQL; see the module documentation for what it accepts.
+struct SqlBuilder<'t> {
+    table: &'t TableSchema,
+    sql: String,
+    binds: Vec<BoundValue>,
+}
+
+impl<'t> SqlBuilder<'t> {
+    fn new(table: &'t TableSchema) -> Self {
+        Self {
+            table,
+            sql: String::with_capacity(128),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Only fragments written in this module: the `'static` bound keeps request text out.
+    fn push(&mut self, fragment: &'static str) {
+        self.sql.push_str(fragment);
+    }
+
+    fn bind(&mut self, value: BoundValue) {
+        self.sql.push('?');
+        self.binds.push(value);
+    }
+
+    fn table_name(&mut self) {
+        push_identifier(&mut self.sql, self.table.name());
+    }
+
+    fn column(&mut self, column: ColumnRef) {
+        push_identifier(&mut self.sql, &self.table.column(column).name);
+    }
+
+    fn projection(&mut self, projection: Projection) {
+        match projection {
+            Projection::Column(column) => self.column(column),
+            Projection::Aggregate { function, column } => {
+                self.push(match function {
+                    AggregateFunction::Count => "COUNT(",
+                    AggregateFunction::Sum => "SUM(",
+                    AggregateFunction::Avg => "AVG(",
+                    AggregateFunction::Min => "MIN(",
+                    AggregateFunction::Max => "MAX(",
+                });
+                match column {
+                    Some(column) => self.column(column),
+                    None => self.push("*"),
+                }
+                self.push(")");
+            }
+        }
+    }
+
+    fn where_and_group(&mut self, query: &SelectQuery) {
+        if let Some(condition) = &query.condition {
+            self.push(" WHERE ");
+            self.condition(condition);
+        }
+        for (index, &column) in query.group_by.iter().enumerate() {
+            self.push(if index == 0 { " GROUP BY " } else { ", " });
+            self.column(column);
+        }
+    }
+
+    fn condition(&mut self, condition: &Condition) {
+        match condition {
+            Condition::And(items) => self.group(items, " AND ", "1"),
+            Condition::Or(items) => self.group(items, " OR ", "0"),
+            Condition::Not(inner) => {
+                self.push("NOT (");
+                self.condition(inner);
+                self.push(")");
+            }
+            Condition::Compare { column, op, value } => {
+                self.column(*column);
+                self.push(match op {
+                    ComparisonOp::Eq => " = ",
+                    ComparisonOp::Ne => " != ",
+                    ComparisonOp::Gt => " > ",
+                    ComparisonOp::Ge => " >= ",
+                    ComparisonOp::Lt => " < ",
+                    ComparisonOp::Le => " <= ",
+                });
+                self.bind(value.clone());
+            }
+            Condition::Like {
+                column,
+                pattern,
+                escaped,
+                negated,
+            } => {
+                self.column(*column);
+                self.push(if *negated { " NOT LIKE " } else { " LIKE " });
+                self.bind(BoundValue::Text(pattern.clone()));
+                if *escaped {
+                    // Must match sluice_connector_core::LIKE_ESCAPE (checked in tests).
+                    self.push(" ESCAPE '\\'");
+                }
+            }
+            Condition::In {
+                column,
+                values,
+                negated,
+            } => {
+                self.column(*column);
+                self.push(if *negated { " NOT IN (" } else { " IN (" });
+                for (index, value) in values.iter().enumerate() {
+                    if index > 0 {
+                        self.push(", ");
+                    }
+                    self.bind(value.clone());
+                }
+                self.push(")");
+            }
+            Condition::IsNull { column, negated } => {
+                self.column(*column);
+                self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Condition::Between {
+                column,
+                low,
+                high,
+                negated,
+            } => {
+                self.column(*column);
+                self.push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+                self.bind(low.clone());
+                self.push(" AND ");
+                self.bind(high.clone());
+            }
+        }
+    }
+
+    /// `(a AND b)`; an empty group is its identity (`1` for AND, `0` for OR).
+    fn group(&mut self, items: &[Condition], separator: &'static str, empty: &'static str) {
+        if items.is_empty() {
+            self.push(empty);
+            return;
+        }
+        self.push("(");
+        for (index, item) in items.iter().enumerate() {
+            if index > 0 {
+                self.push(separator);
+            }
+            self.condition(item);
+        }
+        self.push(")");
+    }
+
+    fn finish(self) -> CompiledSql {
+        CompiledSql {
+            sql: self.sql,
+            binds: self.binds,
+        }
+    }
+}
+
+/// `"name"` with every `"` doubled: the only way an identifier enters SQL.
+fn push_identifier(sql: &mut String, name: &str) {
+    sql.push('"');
+    for c in name.chars() {
+        if c == '"' {
+            sql.push('"');
+        }
+        sql.push(c);
+    }
+    sql.push('"');
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! Opening and hardening one read connection.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rusqlite::config::DbConfig;
+use rusqlite::limits::Limit;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use sluice_connector_core::ConnectorError;
+
+use crate::authorizer::authorize;
+use crate::error::map_error;
+use crate::options::SqliteOptions;
+
+/// SQLite calls the progress handler every this many virtual-machine instructions; small
+/// enough to stop a runaway statement within milliseconds, large enough to cost nothing.
+const PROGRESS_INTERVAL: i32 = 10_000;
+
+/// A hardened read-only connection with a per-statement deadline.
+pub(crate) struct ReadConnection {
+    pub(crate) connection: Connection,
+    clock: Instant,
+    /// Milliseconds since `clock` after which the running statement is aborted; 0 = none.
+    deadline_ms: Arc<AtomicU64>,
+    /// The schema generation its statement cache was prepared for.
+    pub(crate) generation: u64,
+}
+
+impl ReadConnection {
+    /// Opens `path` read-only: no `CREATE` flag, so a missing file is an error (a read never
+    /// creates a database), and no `URI` flag, so `file:` names with `?vfs=` options are
+    /// just file names.
+    pub(crate) fn open(path: &Path, options: &SqliteOptions, generation: u64) -> Result<Self, ConnectorError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags).map_err(map_error)?;
+        harden(&connection, options)?;
+        connection.set_prepared_statement_cache_capacity(options.statement_cache_capacity);
+        let clock = Instant::now();
+        let deadline_ms = Arc::new(AtomicU64::new(0));
+        let deadline = Arc::clone(&deadline_ms);
+        connection
+            .progress_handler(
+                PROGRESS_INTERVAL,
+                Some(move || {
+                    let limit = deadline.load(Ordering::Relaxed);
+                    limit != 0 && elapsed_ms(clock) > limit
+                }),
+            )
+            .map_err(map_error)?;
+        // Installed last: everything above uses PRAGMAs the authorizer refuses.
+        connection.authorizer(Some(authorize)).map_err(map_error)?;
+        Ok(Self {
+            connection,
+            clock,
+            deadline_ms,
+            generation,
+        })
+    }
+
+    /// Starts the clock for the next job; statements running past `timeout` are aborted
+    /// (SQLITE_INTERRUPT, mapped to `ConnectorError::Busy`).
+    pub(crate) fn arm(&self, timeout: Duration) {
+        let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        let deadline = elapsed_ms(self.clock).saturating_add(timeout_ms).max(1);
+        self.deadline_ms.store(deadline, Ordering::Relaxed);
+    }
+
+    pub(crate) fn disarm(&self) {
+        self.deadline_ms.store(0, Ordering::Relaxed);
+    }
+}
+
+fn elapsed_ms(clock: Instant) -> u64 {
+    u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Settings every connection gets (security rule R9), applied before the authorizer.
+fn harden(connection: &Connection, options: &SqliteOptions) -> Result<(), ConnectorError> {
+    connection.busy_timeout(options.busy_timeout).map_err(map_error)?;
+    for (config, on) in [
+        (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+        (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
+        // `"col"` naming a missing column must be an error, never a string literal.
+        (DbConfig::SQLITE_DBCONFIG_DQS_DML, false),
+    ] {
+        connection.set_db_config(config, on).map_err(map_error)?;
+    }
+    // No database may be attached, whatever SQL reaches this connection.
+    connection.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(map_error)?;
+    connection
+        .execute_batch("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;")
+        .map_err(map_error)
+}
+
+/// Switches the database to WAL once, on a short-lived read-write connection, so readers
+/// never block the (future) writer. Best effort: a read-only file or a database busy with
+/// another process keeps its journal mode; a file that is not a database is reported.
+pub(crate) fn enable_wal(path: &Path, options: &SqliteOptions) -> Result<(), ConnectorError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = Connection::open_with_flags(path, flags).map_err(map_error)?;
+    harden(&connection, options)?;
+    match connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0)) {
+        Ok(_) => Ok(()),
+        Err(error)
+            if matches!(
+                error.sqlite_error_code(),
+                Some(ErrorCode::ReadOnly | ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+            ) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(map_error(error)),
+    }
+}

@@ -1,0 +1,116 @@
+//! `SqliteConnector`: the `Connector` for one SQLite service.
+
+use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use async_trait::async_trait;
+use sluice_connector_core::{
+    Connector, ConnectorError, ReadBounds, ReadOutput, ReadPlan, ReadRequest, SchemaSnapshot, TableSchema,
+};
+
+use crate::connection::enable_wal;
+use crate::execute;
+use crate::introspect::introspect;
+use crate::options::SqliteOptions;
+use crate::pool::ReadPool;
+
+/// A SQLite database behind a service: a read pool plus the cached schema snapshot.
+pub struct SqliteConnector {
+    pool: Arc<ReadPool>,
+    /// Introspected once and kept until `refresh=true` or [`Connector::invalidate`]
+    /// (DreamFactory caches schema forever, too).
+    schema: RwLock<Option<Arc<SchemaSnapshot>>>,
+}
+
+impl std::fmt::Debug for SqliteConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No path: it is configuration, and Debug output ends up in logs and errors.
+        f.debug_struct("SqliteConnector").finish_non_exhaustive()
+    }
+}
+
+impl SqliteConnector {
+    /// Opens the database at `path` (already checked with
+    /// [`validate_database_path`](crate::validate_database_path)): switches it to WAL when
+    /// possible and opens the first read connection. Does a little blocking file I/O.
+    ///
+    /// # Errors
+    ///
+    /// `Unavailable` when the file is missing, unreadable or not a database; `Busy` when it
+    /// is locked past the busy timeout.
+    pub fn open(path: &Path, options: SqliteOptions) -> Result<Self, ConnectorError> {
+        enable_wal(path, &options)?;
+        let pool = ReadPool::open(path.to_path_buf(), options)?;
+        Ok(Self {
+            pool: Arc::new(pool),
+            schema: RwLock::new(None),
+        })
+    }
+
+    /// The schema snapshot, introspected on first use or when `refresh` is set.
+    ///
+    /// # Errors
+    ///
+    /// The mapped SQLite error when the schema cannot be read.
+    pub async fn schema(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError> {
+        if !refresh && let Some(snapshot) = self.cached_schema() {
+            return Ok(snapshot);
+        }
+        let snapshot = Arc::new(self.pool.run(introspect).await?);
+        *self.schema.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&snapshot));
+        Ok(snapshot)
+    }
+
+    fn cached_schema(&self) -> Option<Arc<SchemaSnapshot>> {
+        self.schema.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    async fn table(&self, name: &str, refresh: bool) -> Result<Arc<TableSchema>, ConnectorError> {
+        self.schema(refresh)
+            .await?
+            .table(name)
+            .cloned()
+            .ok_or_else(|| ConnectorError::TableNotFound(name.to_owned()))
+    }
+}
+
+#[async_trait]
+impl Connector for SqliteConnector {
+    async fn table_names(&self, refresh: bool) -> Result<Arc<Vec<String>>, ConnectorError> {
+        Ok(self.schema(refresh).await?.table_names())
+    }
+
+    #[tracing::instrument(skip_all, fields(table.name = table))]
+    async fn read_records(
+        &self,
+        table: &str,
+        request: ReadRequest,
+        bounds: ReadBounds,
+    ) -> Result<ReadOutput, ConnectorError> {
+        let table = self.table(table, request.refresh).await?;
+        let plan = ReadPlan::list(table, &request, &bounds)?;
+        self.pool
+            .run(move |connection| execute::read_records(connection, &plan))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(table.name = table))]
+    async fn read_record(
+        &self,
+        table: &str,
+        id: &str,
+        request: ReadRequest,
+        bounds: ReadBounds,
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let table = self.table(table, request.refresh).await?;
+        let plan = ReadPlan::by_id(table, id, &request, &bounds)?;
+        self.pool
+            .run(move |connection| execute::read_record(connection, &plan))
+            .await
+    }
+
+    fn invalidate(&self) {
+        *self.schema.write().unwrap_or_else(PoisonError::into_inner) = None;
+        self.pool.invalidate();
+    }
+}

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+mod authorizer;
+mod compile;
+mod connection;
+mod connector;
+pub mod demo;
+mod error;
+mod execute;
+mod introspect;
+mod options;
+mod path;
+mod pool;
+
+pub use compile::{CompiledSql, compile_count, compile_select};
+pub use connector::SqliteConnector;
+pub use options::SqliteOptions;
+pub use path::validate_database_path;

@@ -1,0 +1,32 @@
+//! Tuning of one SQLite service's connections.
+
+use std::time::Duration;
+
+/// Defaults follow the bounds table of `security-rules.md`.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Read connections kept open (default 4).
+    pub pool_size: usize,
+    /// Longest wait for a free connection before the request fails with
+    /// `ConnectorError::Busy` (default 5 s).
+    pub acquire_timeout: Duration,
+    /// Longest a single read may run before the progress handler aborts it with
+    /// `ConnectorError::Busy` (default 10 s).
+    pub statement_timeout: Duration,
+    /// How long SQLite itself retries a locked database (`busy_timeout`, default 5 s).
+    pub busy_timeout: Duration,
+    /// Prepared statements cached per connection (default 64).
+    pub statement_cache_capacity: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 4,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(5),
+            statement_cache_capacity: 64,
+        }
+    }
+}

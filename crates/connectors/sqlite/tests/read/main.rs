@@ -1,0 +1,8 @@
+//! The SQLite connector against real database files created by each test.
+
+mod helpers;
+mod ids;
+mod options;
+mod schema;
+mod security;
+mod typing;

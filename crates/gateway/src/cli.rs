@@ -1,0 +1,60 @@
+//! The command line: `sluice [--config FILE] [--data-dir DIR] <serve|demo|migrate|admin>`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, about = "A DreamFactory-compatible REST API gateway")]
+pub struct Cli {
+    /// A TOML config file layered over the built-in defaults.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the system database, the JWT secret and the demo live.
+    #[arg(long, global = true, value_name = "DIR", default_value = "./sluice-data")]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway.
+    Serve(ServeArgs),
+    /// Create (once) a demo database, service and admin in the data dir, then serve it.
+    Demo(ServeArgs),
+    /// Apply system-database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides server.host).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Port to listen on; 0 picks a free one (overrides server.port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Worker threads; 0 = one per core (overrides server.workers).
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator, or reset the password of an existing one.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// Display name (default: the part of the email before '@').
+        #[arg(long)]
+        name: Option<String>,
+    },
+}

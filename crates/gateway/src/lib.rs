@@ -1,0 +1,23 @@
+//! Sluice's gateway: the `sluice` binary's library. The only crate that knows actix-web.
+
+pub mod admins;
+pub mod auth;
+pub mod body;
+pub mod cli;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod middleware;
+pub mod params;
+pub mod registry;
+pub mod routes;
+pub mod run;
+pub mod service_types;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod system;
+pub mod telemetry;
+
+pub use settings::{Overrides, Settings};
+pub use startup::Application;

@@ -1,0 +1,165 @@
+//! DreamFactory request options: query parameters, their aliases, and the same options in a
+//! JSON body (for `POST` + `X-HTTP-Method: GET`), where the query string wins.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use sluice_connector_core::ReadRequest;
+
+use crate::error::ApiError;
+
+/// The options a JSON body may carry on a read (wire reference 2.3).
+const BODY_OPTIONS: &[&str] = &[
+    "fields", "select", "ids", "filter", "where", "limit", "top", "offset", "skip", "order",
+    "sort", "order_by", "group", "group_by", "count_only", "include_count", "include_schema",
+    "continue", "rollback", "id_field", "as_list",
+];
+
+#[derive(Debug, Default, Clone)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+    params_map: HashMap<String, Value>,
+}
+
+/// DreamFactory's truthy words.
+pub fn truthy(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes" | "on" | "y" | "t"
+    )
+}
+
+impl Params {
+    pub fn from_query(query: &str) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|_| ApiError::bad_request("The query string could not be parsed."))?;
+        let mut params_map = HashMap::new();
+        for (key, value) in &pairs {
+            // `params[:name]=value`, as PHP clients send the map.
+            if let Some(name) = key.strip_prefix("params[").and_then(|k| k.strip_suffix(']')) {
+                params_map.insert(name.to_string(), Value::String(value.clone()));
+            }
+        }
+        Ok(Self { pairs, params_map })
+    }
+
+    /// Adds the read options found in a JSON body; options already in the query win.
+    pub fn merge_body(&mut self, body: &Map<String, Value>) {
+        for name in BODY_OPTIONS {
+            if self.has(name) {
+                continue;
+            }
+            if let Some(value) = body.get(*name) {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    Value::Null => continue,
+                    other => other.to_string(),
+                };
+                self.pairs.push(((*name).to_string(), text));
+            }
+        }
+        if let Some(Value::Object(map)) = body.get("params") {
+            for (key, value) in map {
+                self.params_map.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == name)
+    }
+
+    /// The first value of the first name present (names are a parameter and its aliases).
+    pub fn get(&self, names: &[&str]) -> Option<&str> {
+        names.iter().find_map(|name| {
+            self.pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        })
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        self.get(&[name]).is_some_and(truthy)
+    }
+
+    fn owned(&self, names: &[&str]) -> Option<String> {
+        self.get(names).map(str::to_string)
+    }
+
+    /// The read options of `GET /_table/{table}` with aliases folded in.
+    pub fn read_request(&self) -> ReadRequest {
+        ReadRequest {
+            fields: self.owned(&["fields", "select"]).filter(|f| f.trim() != "*"),
+            filter: self
+                .owned(&["filter", "where"])
+                .filter(|f| !f.trim().is_empty()),
+            limit: self.owned(&["limit", "top"]),
+            offset: self.owned(&["offset", "skip"]),
+            order: self.owned(&["order", "sort", "order_by"]),
+            group: self.owned(&["group", "group_by"]),
+            ids: self.owned(&["ids"]),
+            id_field: self.owned(&["id_field"]),
+            include_count: self.flag("include_count"),
+            count_only: self.flag("count_only"),
+            include_schema: self.flag("include_schema"),
+            as_list: self.flag("as_list"),
+            continue_on_error: self.flag("continue"),
+            refresh: self.flag("refresh"),
+            params: self.params_map.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_are_folded_and_the_first_name_wins() {
+        let params = Params::from_query("select=a,b&top=5&skip=10&where=x%3D1&sort=a").unwrap();
+        let read = params.read_request();
+        assert_eq!(read.fields.as_deref(), Some("a,b"));
+        assert_eq!(read.limit.as_deref(), Some("5"));
+        assert_eq!(read.offset.as_deref(), Some("10"));
+        assert_eq!(read.filter.as_deref(), Some("x=1"));
+        assert_eq!(read.order.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn body_options_apply_unless_the_query_has_them() {
+        let mut params = Params::from_query("limit=2").unwrap();
+        let body = serde_json::json!({"limit": 9, "filter": "a=1", "ids": [1, 2],
+            "params": {":n": "Bob"}});
+        params.merge_body(body.as_object().unwrap());
+        let read = params.read_request();
+        assert_eq!(read.limit.as_deref(), Some("2"));
+        assert_eq!(read.filter.as_deref(), Some("a=1"));
+        assert_eq!(read.ids.as_deref(), Some("1,2"));
+        assert_eq!(read.params.get(":n"), Some(&Value::from("Bob")));
+    }
+
+    #[test]
+    fn truthy_words_follow_dreamfactory() {
+        for word in ["true", "1", "YES", "on", "y", "t"] {
+            assert!(truthy(word), "{word}");
+        }
+        for word in ["false", "0", "no", "", "maybe"] {
+            assert!(!truthy(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn fields_star_means_all_and_empty_means_primary_key() {
+        assert_eq!(Params::from_query("fields=*").unwrap().read_request().fields, None);
+        assert_eq!(
+            Params::from_query("fields=").unwrap().read_request().fields.as_deref(),
+            Some("")
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! The services this node serves, loaded at start and updated in place by the system API, so
+//! a created, changed or deleted service takes effect on the next request without a restart.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use sluice_connector_core::Connector;
+use sluice_system_db::ServiceRow;
+
+use crate::service_types::SqliteServiceConfig;
+
+pub struct ServiceEntry {
+    pub name: String,
+    pub row: ServiceRow,
+    pub backend: Backend,
+}
+
+pub enum Backend {
+    Sqlite {
+        connector: Arc<dyn Connector>,
+        config: SqliteServiceConfig,
+    },
+    /// The service is configured but cannot be used (its database is gone, or its config no
+    /// longer validates). Requests get 503; the system API can still fix or delete it.
+    Unavailable { reason: String },
+}
+
+#[derive(Default)]
+pub struct ServiceRegistry {
+    by_name: RwLock<HashMap<String, Arc<ServiceEntry>>>,
+}
+
+impl ServiceRegistry {
+    /// Service names are matched lower-cased, as DreamFactory lower-cases them from the URL.
+    pub fn get(&self, name: &str) -> Option<Arc<ServiceEntry>> {
+        let services = self.by_name.read().expect("registry lock poisoned");
+        services.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    pub fn all(&self) -> Vec<Arc<ServiceEntry>> {
+        let services = self.by_name.read().expect("registry lock poisoned");
+        let mut all: Vec<_> = services.values().cloned().collect();
+        all.sort_by_key(|s| s.row.id);
+        all
+    }
+
+    pub fn insert(&self, entry: ServiceEntry) {
+        let mut services = self.by_name.write().expect("registry lock poisoned");
+        services.insert(entry.name.to_ascii_lowercase(), Arc::new(entry));
+    }
+
+    pub fn remove_id(&self, id: i64) {
+        let mut services = self.by_name.write().expect("registry lock poisoned");
+        services.retain(|_, s| s.row.id != id);
+    }
+}

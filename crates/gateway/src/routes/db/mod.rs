@@ -1,0 +1,122 @@
+//! `/api/v2/{service}/...` for database services: the service root and `_table` reads.
+
+mod table_get;
+mod table_list;
+
+use std::sync::Arc;
+
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use sluice_connector_core::{Connector, ReadBounds};
+
+use crate::auth::access::{ServiceAccess, authorize_service, deny};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::registry::Backend;
+use crate::routes::ok;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(service_root))
+        .route("/_table", web::get().to(table_list::list_tables))
+        .route("/_table/{table}", web::get().to(table_get::read_records))
+        .route("/_table/{table}/{id}", web::get().to(table_get::read_record))
+        .default_service(web::to(unsupported));
+}
+
+/// Looks the service up and checks the caller may use `component` with this request's verb.
+/// Unknown services are 404 only for callers who could see them; others get the denial.
+pub async fn open_service(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    method: &Method,
+    component: &str,
+) -> Result<ServiceAccess, ApiError> {
+    let Some(service) = state.services.get(name) else {
+        if caller.is_sys_admin() {
+            return Err(ApiError::not_found(format!("Could not find a service for {name}")));
+        }
+        return Err(deny(caller, method, component, name));
+    };
+    let access = authorize_service(caller, service, method, component)?;
+    if !access.service().row.is_active {
+        return Err(ApiError::forbidden(format!(
+            "Service {} is deactivated.",
+            access.service().name
+        )));
+    }
+    Ok(access)
+}
+
+/// The connector behind an authorised service, with the read bounds of its config.
+pub fn connector(state: &AppState, access: &ServiceAccess) -> Result<(Arc<dyn Connector>, ReadBounds), ApiError> {
+    match &access.service().backend {
+        Backend::Sqlite { connector, config } => {
+            let limits = &state.settings.limits;
+            let bounds = ReadBounds {
+                max_records: config.max_records.min(limits.max_records_returned),
+                filter_max_length: limits.filter_max_length,
+                filter_max_nodes: limits.filter_max_nodes,
+                filter_max_depth: limits.filter_max_depth,
+                filter_max_in_list: limits.filter_in_list_max,
+                max_ids: limits.ids_max,
+                max_order_terms: limits.order_terms_max,
+            };
+            Ok((connector.clone(), bounds))
+        }
+        Backend::Unavailable { .. } => Err(ApiError::unavailable(format!(
+            "Service {} is unavailable: its database cannot be opened.",
+            access.service().name
+        ))),
+    }
+}
+
+/// `GET /api/v2/{service}`: the service's resources.
+async fn service_root(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    open_service(&state, &caller, &path, request.method(), "").await?;
+    let as_list = request.query_string().contains("as_list=true");
+    let names = ["_schema", "_table"];
+    let resource: Vec<_> = if as_list {
+        names.iter().map(|n| json!(n)).collect()
+    } else {
+        names.iter().map(|n| json!({ "name": n })).collect()
+    };
+    Ok(ok(json!({ "resource": resource })))
+}
+
+/// Anything else under a service: an unknown resource (404) or an unsupported verb (400),
+/// with DreamFactory's messages.
+async fn unsupported(
+    caller: Caller,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let path = request.match_info().get("service").unwrap_or_default().to_string();
+    let rest = request
+        .path()
+        .splitn(2, &format!("/{path}"))
+        .nth(1)
+        .unwrap_or_default()
+        .trim_matches('/')
+        .to_string();
+    let component = rest.to_ascii_lowercase();
+    let access = open_service(&state, &caller, &path, request.method(), &component).await?;
+    let service = &access.service().name;
+    let resource = rest.split('/').next().unwrap_or_default();
+    match resource {
+        "_table" | "_schema" => Err(ApiError::bad_request(format!(
+            "{} requests for resource '{rest}' are not currently supported by the '{service}' service.",
+            request.method()
+        ))),
+        _ => Err(ApiError::not_found(format!(
+            "Resource '{resource}' not found for service '{service}'."
+        ))),
+    }
+}

@@ -1,0 +1,34 @@
+//! The route tree mirrors the URL tree: `/api/v2/system/...` in `system`, and
+//! `/api/v2/{service}/...` for database services in `db`. `/api/{service}` (no version)
+//! serves the same routes, as DreamFactory.
+
+mod db;
+mod index;
+mod system;
+
+use actix_web::{HttpResponse, web};
+use serde_json::Value;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/v2").configure(api))
+        .service(web::scope("/api").configure(api))
+        .route("/", web::get().to(index::home));
+}
+
+fn api(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(index::list_services))
+        .service(web::scope("/system").configure(system::configure))
+        .service(web::scope("/{service}").configure(db::configure));
+}
+
+/// 200 with a JSON body.
+pub fn ok(body: Value) -> HttpResponse {
+    HttpResponse::Ok().json(body)
+}
+
+/// 200 with bytes that are already JSON (connector output).
+pub fn ok_json_bytes(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
+}

@@ -1,0 +1,48 @@
+//! `/api/v2/system`: the admin API.
+
+mod admin_session;
+mod cache;
+mod environment;
+mod service;
+mod service_type;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use super::ok;
+use crate::auth::SystemAdmin;
+use crate::error::ApiError;
+
+/// The resources this build serves under `/system`.
+const RESOURCES: &[&str] = &["admin", "cache", "environment", "service", "service_type"];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(list_resources))
+        .configure(environment::configure)
+        .configure(admin_session::configure)
+        .configure(service::configure)
+        .configure(service_type::configure)
+        .configure(cache::configure)
+        .default_service(web::to(unknown_resource));
+}
+
+async fn list_resources(_admin: SystemAdmin, request: HttpRequest) -> HttpResponse {
+    let as_list = request.query_string().contains("as_list=true");
+    let resource: Vec<_> = if as_list {
+        RESOURCES.iter().map(|name| json!(name)).collect()
+    } else {
+        RESOURCES.iter().map(|name| json!({ "name": name })).collect()
+    };
+    ok(json!({ "resource": resource }))
+}
+
+async fn unknown_resource(_admin: SystemAdmin, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let resource = request
+        .path()
+        .split_once("/system/")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    Err(ApiError::not_found(format!(
+        "Resource '{resource}' not found for service 'system'."
+    )))
+}

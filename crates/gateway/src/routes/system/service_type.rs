@@ -1,0 +1,59 @@
+//! `/system/service_type`: the service types this build supports, with their config schemas.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+use crate::auth::SystemAdmin;
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::routes::ok;
+use crate::service_types::service_types;
+use crate::system::listing::project;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/service_type", web::get().to(list))
+        .route("/service_type/{name}", web::get().to(get_one));
+}
+
+fn fields(params: &Params) -> Option<Vec<String>> {
+    params
+        .get(&["fields"])
+        .filter(|f| f.trim() != "*")
+        .map(|f| f.split(',').map(|s| s.trim().to_string()).collect())
+}
+
+async fn list(_: SystemAdmin, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let params = Params::from_query(request.query_string())?;
+    let group = params.get(&["group"]);
+    let fields = fields(&params);
+    let types: Vec<Value> = service_types()
+        .into_iter()
+        .filter(|t| group.is_none_or(|g| t["group"].as_str().is_some_and(|tg| tg.eq_ignore_ascii_case(g))))
+        .filter_map(|t| match t {
+            Value::Object(map) => Some(project(map, fields.as_deref())),
+            _ => None,
+        })
+        .collect();
+    if params.flag("as_list") {
+        let names: Vec<Value> = types.iter().map(|t| t["name"].clone()).collect();
+        return Ok(ok(json!({ "resource": names })));
+    }
+    Ok(ok(json!({ "resource": types })))
+}
+
+async fn get_one(
+    _: SystemAdmin,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::from_query(request.query_string())?;
+    let name = path.into_inner();
+    service_types()
+        .into_iter()
+        .find(|t| t["name"] == name.as_str())
+        .and_then(|t| match t {
+            Value::Object(map) => Some(ok(project(map, fields(&params).as_deref()))),
+            _ => None,
+        })
+        .ok_or_else(|| ApiError::not_found(format!("Service type '{name}' not found.")))
+}

@@ -1,0 +1,187 @@
+//! Service types this build supports, their config schemas, and config validation.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use sluice_connector_sqlite::{SqliteConnector, SqliteOptions, validate_database_path};
+
+use crate::error::ApiError;
+use crate::registry::{Backend, ServiceEntry};
+use crate::settings::Settings;
+use sluice_system_db::ServiceRow;
+
+pub const SQLITE: &str = "sqlite";
+
+/// Names that belong to built-in services and routes.
+pub const RESERVED_NAMES: &[&str] = &["system", "user", "api_docs"];
+
+/// `GET /system/service_type` records (wire reference 10.2, 10.4).
+pub fn service_types() -> Vec<Value> {
+    vec![json!({
+        "name": SQLITE,
+        "label": "SQLite",
+        "description": "Database service supporting SQLite connections.",
+        "group": "Database",
+        "singleton": false,
+        "dependencies_required": null,
+        "subscription_required": null,
+        "service_definition_editable": false,
+        "config_schema": sqlite_config_schema(),
+    })]
+}
+
+fn sqlite_config_schema() -> Value {
+    let field = |name: &str, label: &str, kind: &str, default: Value, description: &str| {
+        json!({"name": name, "label": label, "type": kind, "allow_null": !matches!(name, "database"),
+               "default": default, "description": description, "required": name == "database"})
+    };
+    json!([
+        field("database", "Database", "string", Value::Null,
+            "Path of the SQLite file, relative to the first storage root or absolute inside a storage root."),
+        field("create", "Create", "boolean", json!(false),
+            "Create an empty database when the file does not exist yet."),
+        field("allow_upsert", "Allow Upsert", "boolean", json!(false),
+            "Allow PUT to create records that do not exist."),
+        field("max_records", "Maximum Records", "integer", json!(1000),
+            "Largest number of records one request may return."),
+        field("cache_enabled", "Data Retrieval Caching Enabled", "boolean", json!(false),
+            "Cache table reads."),
+        field("cache_ttl", "Cache Time To Live (seconds)", "integer", json!(0),
+            "How long cached reads live."),
+    ])
+}
+
+/// A validated `sqlite` service config, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqliteServiceConfig {
+    pub database: String,
+    pub max_records: u64,
+    pub allow_upsert: bool,
+    pub cache_enabled: bool,
+    pub cache_ttl: u64,
+}
+
+impl SqliteServiceConfig {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "database": self.database,
+            "max_records": self.max_records,
+            "allow_upsert": self.allow_upsert,
+            "cache_enabled": self.cache_enabled,
+            "cache_ttl": self.cache_ttl,
+        })
+    }
+}
+
+fn invalid(message: impl std::fmt::Display) -> ApiError {
+    ApiError::bad_request(format!("Invalid data supplied. {message}"))
+}
+
+/// Parses a `sqlite` config object. Returns the config and whether `create` was asked for
+/// (`create` is an instruction, not stored).
+pub fn parse_sqlite_config(config: &Value) -> Result<(SqliteServiceConfig, bool), ApiError> {
+    let empty = Map::new();
+    let map = match config {
+        Value::Object(map) => map,
+        Value::Null => &empty,
+        _ => return Err(invalid("The service config must be a JSON object.")),
+    };
+    for (key, value) in map {
+        let known = matches!(
+            key.as_str(),
+            "database" | "create" | "max_records" | "allow_upsert" | "cache_enabled" | "cache_ttl"
+        );
+        // DreamFactory's admin app sends these PDO fields empty; Sluice never runs configured SQL.
+        let empty_df_field = matches!(key.as_str(), "options" | "attributes" | "statements")
+            && (value.is_null() || value.as_array().is_some_and(Vec::is_empty)
+                || value.as_object().is_some_and(Map::is_empty));
+        if !known && !empty_df_field {
+            return Err(invalid(format!("Unknown config field '{key}' for service type 'sqlite'.")));
+        }
+    }
+    let database = match map.get("database") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        None | Some(Value::Null) => {
+            return Err(ApiError::bad_request(
+                "Database connection information must contain at least database name.",
+            ));
+        }
+        _ => return Err(invalid("The config field 'database' must be a non-empty string.")),
+    };
+    let flag = |name: &str| match map.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        _ => Err(invalid(format!("The config field '{name}' must be true or false."))),
+    };
+    let count = |name: &str, default: u64, min: u64| match map.get(name) {
+        None | Some(Value::Null) => Ok(default),
+        Some(value) => value
+            .as_u64()
+            .filter(|n| *n >= min)
+            .ok_or_else(|| invalid(format!("The config field '{name}' must be an integer of at least {min}."))),
+    };
+    let config = SqliteServiceConfig {
+        database,
+        max_records: count("max_records", 1000, 1)?,
+        allow_upsert: flag("allow_upsert")?,
+        cache_enabled: flag("cache_enabled")?,
+        cache_ttl: count("cache_ttl", 0, 0)?,
+    };
+    Ok((config, flag("create")?))
+}
+
+/// Resolves the database path inside the storage roots (R8), refusing the system database.
+pub fn resolve_database(
+    config: &SqliteServiceConfig,
+    create: bool,
+    settings: &Settings,
+    system_db_file: Option<&Path>,
+) -> Result<PathBuf, ApiError> {
+    validate_database_path(&config.database, &settings.sqlite_roots(), system_db_file, create)
+        .map_err(invalid)
+}
+
+/// Builds the registry entry for a stored service row: opens its connector, or marks the
+/// service unavailable with the reason (logged, never sent to clients).
+pub async fn build_entry(
+    row: ServiceRow,
+    settings: &Settings,
+    system_db_file: Option<&Path>,
+) -> ServiceEntry {
+    let backend = match open_backend(&row, settings, system_db_file).await {
+        Ok(backend) => backend,
+        Err(reason) => {
+            tracing::warn!(service.name = %row.name, %reason, "service is unavailable");
+            Backend::Unavailable { reason }
+        }
+    };
+    ServiceEntry {
+        name: row.name.clone(),
+        row,
+        backend,
+    }
+}
+
+async fn open_backend(
+    row: &ServiceRow,
+    settings: &Settings,
+    system_db_file: Option<&Path>,
+) -> Result<Backend, String> {
+    if row.service_type != SQLITE {
+        return Err(format!("unknown service type {}", row.service_type));
+    }
+    let (config, _) = parse_sqlite_config(&row.config).map_err(|e| e.message.to_string())?;
+    let path = resolve_database(&config, false, settings, system_db_file)
+        .map_err(|e| e.message.to_string())?;
+    let connector = tokio::task::spawn_blocking(move || {
+        SqliteConnector::open(&path, SqliteOptions::default())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    Ok(Backend::Sqlite {
+        connector: Arc::new(connector),
+        config,
+    })
+}

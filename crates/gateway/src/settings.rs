@@ -1,0 +1,227 @@
+//! Layered configuration: built-in defaults (`config/default.toml`, embedded) < `--config FILE`
+//! < `SLUICE__SECTION__KEY` environment variables < command-line flags. Unknown keys and bad
+//! values fail at start with a message that says how to fix them.
+
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// Keys set by command-line flags, applied last.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub system_db: SystemDbSettings,
+    pub auth: AuthSettings,
+    pub storage: StorageSettings,
+    pub limits: LimitSettings,
+    pub log: LogSettings,
+    /// Not a config key: the `--data-dir` the process was started with.
+    #[serde(skip)]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemDbSettings {
+    pub url: SecretString,
+}
+
+impl std::fmt::Debug for SystemDbSettings {
+    // A PostgreSQL URL may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SystemDbSettings")
+            .field("url", &"[redacted]")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: SecretString,
+    pub jwt_ttl_minutes: u64,
+    pub refresh_ttl_minutes: u64,
+    pub password_min_length: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    pub sqlite_roots: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub max_records_returned: u64,
+    pub filter_max_length: usize,
+    pub filter_max_nodes: usize,
+    pub filter_max_depth: usize,
+    pub filter_in_list_max: usize,
+    pub ids_max: usize,
+    pub order_terms_max: usize,
+    pub json_depth_max: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct SettingsError(pub String);
+
+impl Settings {
+    /// Loads and validates the settings. `env` is the process environment (injected so tests
+    /// can pass their own).
+    pub fn load(
+        config_file: Option<&Path>,
+        data_dir: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Self, SettingsError> {
+        let mut builder =
+            Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = config_file {
+            if !path.is_file() {
+                return Err(SettingsError(format!(
+                    "the config file {} does not exist; check the --config argument",
+                    path.display()
+                )));
+            }
+            builder = builder.add_source(File::from(path).required(true));
+        }
+        let env: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(key, _)| key.starts_with("SLUICE__"))
+            .collect();
+        builder = builder.add_source(
+            Environment::with_prefix("SLUICE")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("storage.sqlite_roots")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        let set = |b: config::ConfigBuilder<_>, key: &str, value: config::Value| {
+            b.set_override(key, value)
+                .map_err(|e| SettingsError(e.to_string()))
+        };
+        if let Some(host) = &overrides.host {
+            builder = set(builder, "server.host", host.clone().into())?;
+        }
+        if let Some(port) = overrides.port {
+            builder = set(builder, "server.port", i64::from(port).into())?;
+        }
+        if let Some(workers) = overrides.workers {
+            builder = set(builder, "server.workers", (workers as u64).into())?;
+        }
+        let mut settings: Settings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| {
+                SettingsError(format!(
+                    "{e}; fix the config file or the SLUICE__SECTION__KEY variable \
+                     (see config/default.toml for every key and its type)"
+                ))
+            })?;
+        settings.data_dir = data_dir.to_path_buf();
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let fail = |msg: &str| Err(SettingsError(msg.to_string()));
+        let secret = self.auth.jwt_secret.expose_secret();
+        if !secret.is_empty() && secret.len() < 32 {
+            return fail(
+                "auth.jwt_secret must be at least 32 characters; \
+                 leave it empty to use a secret generated in the data directory",
+            );
+        }
+        if self.auth.jwt_ttl_minutes == 0 || self.auth.refresh_ttl_minutes == 0 {
+            return fail("auth.jwt_ttl_minutes and auth.refresh_ttl_minutes must be at least 1");
+        }
+        if self.auth.refresh_ttl_minutes < self.auth.jwt_ttl_minutes {
+            return fail("auth.refresh_ttl_minutes must not be shorter than auth.jwt_ttl_minutes");
+        }
+        if self.auth.password_min_length < 8 {
+            return fail("auth.password_min_length must be at least 8");
+        }
+        if self.server.max_body_bytes < 1024 {
+            return fail("server.max_body_bytes must be at least 1024");
+        }
+        let limits = &self.limits;
+        let counts = [
+            limits.max_records_returned as usize,
+            limits.filter_max_length,
+            limits.filter_max_nodes,
+            limits.filter_max_depth,
+            limits.filter_in_list_max,
+            limits.ids_max,
+            limits.order_terms_max,
+            limits.json_depth_max,
+        ];
+        if counts.contains(&0) {
+            return fail("every value in [limits] must be at least 1");
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return fail("log.level is not a valid filter; use e.g. \"info\" or \"sluice_gateway=debug,info\"");
+        }
+        Ok(())
+    }
+
+    /// The directories SQLite services may use: `storage.sqlite_roots`, or the data directory.
+    pub fn sqlite_roots(&self) -> Vec<PathBuf> {
+        if self.storage.sqlite_roots.is_empty() {
+            vec![self.data_dir.clone()]
+        } else {
+            self.storage.sqlite_roots.clone()
+        }
+    }
+
+    /// The system database URL: `system_db.url`, or a SQLite file in the data directory.
+    pub fn system_db_url(&self) -> String {
+        let url = self.system_db.url.expose_secret();
+        if url.is_empty() {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("system.sqlite").to_string_lossy()
+            )
+        } else {
+            url.to_string()
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Everything requests share, built once at start and registered as `web::Data`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rand::Rng;
+use secrecy::ExposeSecret;
+use sluice_system_db::SystemDb;
+
+use crate::auth::tokens::TokenService;
+use crate::auth::users::UserCache;
+use crate::clock;
+use crate::registry::ServiceRegistry;
+use crate::service_types::build_entry;
+use crate::settings::Settings;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub db: SystemDb,
+    /// The system database file when it is SQLite: never usable as a service database.
+    pub system_db_file: Option<PathBuf>,
+    pub tokens: TokenService,
+    pub users: UserCache,
+    pub services: ServiceRegistry,
+    /// This machine's host name, reported in session objects as DreamFactory does.
+    pub host_name: String,
+}
+
+impl AppState {
+    /// Connects and migrates the system database, loads the revocation set and the services.
+    pub async fn init(settings: Settings) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!("cannot create the data directory {}", settings.data_dir.display())
+        })?;
+        let db = open_system_db(&settings).await?;
+        let secret = jwt_secret(&settings)?;
+        let tokens = TokenService::new(
+            secret.as_bytes(),
+            settings.auth.jwt_ttl_minutes,
+            settings.auth.refresh_ttl_minutes,
+        );
+        let now = clock::now_unix();
+        db.revocations().prune(now).await?;
+        for (jti, until) in db.revocations().active(now).await? {
+            tokens.remember_revoked(jti, until, now);
+        }
+        let system_db_file = db.is_sqlite_file();
+        let services = ServiceRegistry::default();
+        for row in db.services().list().await? {
+            services.insert(build_entry(row, &settings, system_db_file.as_deref()).await);
+        }
+        Ok(Self {
+            settings,
+            db,
+            system_db_file,
+            tokens,
+            users: UserCache::default(),
+            services,
+            host_name: host_name(),
+        })
+    }
+}
+
+pub async fn open_system_db(settings: &Settings) -> anyhow::Result<SystemDb> {
+    let db = SystemDb::connect(&settings.system_db_url())
+        .await
+        .context("cannot open the system database; check system_db.url")?;
+    db.migrate().await.context("cannot migrate the system database")?;
+    Ok(db)
+}
+
+/// `auth.jwt_secret`, or a random secret generated once and kept in the data directory
+/// (readable by the owner only), so tokens survive restarts.
+fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
+    let configured = settings.auth.jwt_secret.expose_secret();
+    if !configured.is_empty() {
+        return Ok(configured.to_string());
+    }
+    let path = settings.data_dir.join("jwt_secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_string();
+        if existing.len() >= 32 {
+            return Ok(existing);
+        }
+    }
+    let secret: String = hex::encode(rand::thread_rng().r#gen::<[u8; 32]>());
+    write_private(&path, &secret)
+        .with_context(|| format!("cannot write the JWT secret to {}", path.display()))?;
+    Ok(secret)
+}
+
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(content.as_bytes())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}

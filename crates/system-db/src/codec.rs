@@ -1,0 +1,54 @@
+//! Conversions between Rust values and the column encodings both dialects share
+//! (see the migrations' header): TEXT timestamps, TEXT JSON, integer-or-boolean flags.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+
+use crate::DbError;
+
+pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
+
+/// DreamFactory's timestamp wire format, also the stored format (UTC).
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// Formats a UTC instant as stored in `*_date` columns: `YYYY-MM-DD HH:MM:SS`.
+pub fn format_timestamp(when: DateTime<Utc>) -> String {
+    when.format(TIMESTAMP_FORMAT).to_string()
+}
+
+/// The current time in the stored format. Timestamps are bound from Rust rather than left to
+/// column defaults because the two dialects' `now()` render differently.
+pub(crate) fn now_timestamp() -> String {
+    format_timestamp(Utc::now())
+}
+
+/// Reads a boolean column: INTEGER 0/1 on SQLite, BOOLEAN on PostgreSQL. The Any driver decodes
+/// each only as its own type, so try the SQLite (default) shape first and fall back.
+pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    match row.try_get::<i64, _>(column) {
+        Ok(value) => Ok(value != 0),
+        Err(sqlx::Error::ColumnDecode { .. }) => row.try_get::<bool, _>(column),
+        Err(other) => Err(other),
+    }
+}
+
+/// Reads a TEXT column holding a JSON document.
+pub(crate) fn get_json(row: &AnyRow, column: &'static str) -> Result<serde_json::Value, DbError> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|source| DbError::CorruptJson { column, source })
+}
+
+/// Binds a patch field for a nullable column as the pair (`is set`, `new value`), consumed in
+/// SQL as `col = CASE WHEN $n THEN $n+1 ELSE col END`. Plain `COALESCE($n, col)` (used for NOT
+/// NULL columns) could not distinguish "leave unchanged" from "set to NULL".
+pub(crate) fn bind_nullable<'q, 't, T>(
+    query: AnyQuery<'q>,
+    value: Option<Option<T>>,
+) -> AnyQuery<'q>
+where
+    T: sqlx::Encode<'t, Any> + sqlx::Type<Any> + 't,
+{
+    query.bind(value.is_some()).bind(value.flatten())
+}

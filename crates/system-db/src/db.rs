@@ -1,0 +1,347 @@
+//! The `SystemDb` handle: connecting, migrating, transactions, and the connection plumbing the
+//! repositories share.
+
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Transaction};
+
+use crate::{DbError, Revocations, Services, Settings, Users};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Pool sizes. SQLite serialises writers anyway, so a few connections cover concurrent reads;
+/// PostgreSQL is shared by several gateway nodes, so each node stays modest.
+const SQLITE_MAX_CONNECTIONS: u32 = 8;
+const POSTGRES_MAX_CONNECTIONS: u32 = 10;
+
+/// Which database engine holds the system database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Handle to the system database. Cheap to clone (it wraps a connection pool); all access goes
+/// through the repositories it hands out (`services()`, `users()`, …).
+#[derive(Clone)]
+pub struct SystemDb {
+    pool: AnyPool,
+    backend: Backend,
+    sqlite_file: Option<PathBuf>,
+}
+
+// Manual impl: never risk printing connection details (URLs may carry passwords).
+impl std::fmt::Debug for SystemDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SystemDb")
+            .field("backend", &self.backend)
+            .field("sqlite_file", &self.sqlite_file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SystemDb {
+    /// Connects to `sqlite:<path>` (also `sqlite://<path>`, `sqlite::memory:`) or
+    /// `postgres://…` / `postgresql://…`.
+    ///
+    /// For a SQLite file this creates the file (and its directory) if missing and switches it to
+    /// WAL; every connection enforces foreign keys and waits up to 5 s on a locked database.
+    /// An in-memory SQLite database lives in a single pooled connection (tests only).
+    ///
+    /// Does not apply migrations: call [`SystemDb::migrate`].
+    ///
+    /// # Errors
+    /// [`DbError::UnsupportedUrl`] for another scheme, [`DbError::Io`] if the directory cannot
+    /// be created, [`DbError::Unavailable`]/[`DbError::Database`] if connecting fails.
+    pub async fn connect(url: &str) -> Result<SystemDb, DbError> {
+        // Registers the compiled-in drivers with the Any driver; idempotent.
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let mut sqlite_file = None;
+        let pool_options = match backend {
+            Backend::Postgres => AnyPoolOptions::new().max_connections(POSTGRES_MAX_CONNECTIONS),
+            Backend::Sqlite if sqlite_is_memory(url) => {
+                // Each new connection to `:memory:` would be a new, empty database: keep exactly
+                // one connection open for the pool's whole life.
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+            }
+            Backend::Sqlite => {
+                sqlite_file = Some(prepare_sqlite_file(url).await?);
+                AnyPoolOptions::new().max_connections(SQLITE_MAX_CONNECTIONS)
+            }
+        };
+        let pool = pool_options.connect(url).await?;
+        Ok(SystemDb {
+            pool,
+            backend,
+            sqlite_file,
+        })
+    }
+
+    /// Applies pending migrations (embedded at compile time) for this backend. Running it again
+    /// is a no-op; on PostgreSQL concurrent nodes serialise on an advisory lock.
+    ///
+    /// # Errors
+    /// [`DbError::Migrate`], e.g. when an already applied migration file was edited.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        tracing::info!(backend = ?self.backend, "system database migrations are up to date");
+        Ok(())
+    }
+
+    /// The backend this handle talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The canonical path of the SQLite file, when the system database is one; the gateway
+    /// refuses to expose that file as a service database.
+    pub fn is_sqlite_file(&self) -> Option<PathBuf> {
+        self.sqlite_file.clone()
+    }
+
+    /// Starts a transaction; repositories obtained from it act atomically until
+    /// [`SystemTx::commit`]. Dropping it without committing rolls back.
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`] if no connection can be had, [`DbError::Database`] otherwise.
+    pub async fn begin(&self) -> Result<SystemTx, DbError> {
+        let tx = match self.backend {
+            // IMMEDIATE takes the write lock up front. A deferred transaction that reads first
+            // and then writes can fail with SQLITE_BUSY at once (no busy-timeout wait) when
+            // another connection wrote in between.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(SystemTx { tx })
+    }
+
+    /// Closes every pooled connection (graceful shutdown); later calls fail with
+    /// [`DbError::Unavailable`].
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Services (`service` table).
+    pub fn services(&self) -> Services<'_> {
+        Services::new(Handle::Pool(&self.pool))
+    }
+
+    /// Users and admins (`user` table).
+    pub fn users(&self) -> Users<'_> {
+        Users::new(Handle::Pool(&self.pool))
+    }
+
+    /// Revoked JWT ids (`token_revocation` table).
+    pub fn revocations(&self) -> Revocations<'_> {
+        Revocations::new(Handle::Pool(&self.pool))
+    }
+
+    /// Internal key/value settings (`system_setting` table).
+    pub fn settings(&self) -> Settings<'_> {
+        Settings::new(Handle::Pool(&self.pool))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// A system-database transaction. Get repositories from it exactly as from [`SystemDb`]; each
+/// call borrows the transaction, so calls run one after another on its connection.
+pub struct SystemTx {
+    tx: Transaction<'static, Any>,
+}
+
+impl std::fmt::Debug for SystemTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SystemTx").finish_non_exhaustive()
+    }
+}
+
+impl SystemTx {
+    /// Makes every write done through this transaction durable.
+    ///
+    /// # Errors
+    /// [`DbError::Database`]/[`DbError::Unavailable`]; the writes are then discarded.
+    pub async fn commit(self) -> Result<(), DbError> {
+        Ok(self.tx.commit().await?)
+    }
+
+    /// Discards every write done through this transaction (dropping it does the same).
+    ///
+    /// # Errors
+    /// [`DbError::Database`]/[`DbError::Unavailable`] if the rollback itself fails.
+    pub async fn rollback(self) -> Result<(), DbError> {
+        Ok(self.tx.rollback().await?)
+    }
+
+    pub fn services(&mut self) -> Services<'_> {
+        Services::new(Handle::Tx(&mut self.tx))
+    }
+
+    pub fn users(&mut self) -> Users<'_> {
+        Users::new(Handle::Tx(&mut self.tx))
+    }
+
+    pub fn revocations(&mut self) -> Revocations<'_> {
+        Revocations::new(Handle::Tx(&mut self.tx))
+    }
+
+    pub fn settings(&mut self) -> Settings<'_> {
+        Settings::new(Handle::Tx(&mut self.tx))
+    }
+}
+
+/// Where a repository runs its statements: a fresh pooled connection per call, or the
+/// connection of an open transaction. Repositories consume it, so one handle serves one call.
+pub(crate) enum Handle<'a> {
+    Pool(&'a AnyPool),
+    Tx(&'a mut AnyConnection),
+}
+
+impl<'a> Handle<'a> {
+    pub(crate) async fn acquire(self) -> Result<Conn<'a>, DbError> {
+        Ok(match self {
+            Handle::Pool(pool) => Conn::Pooled(pool.acquire().await?),
+            Handle::Tx(conn) => Conn::Borrowed(conn),
+        })
+    }
+}
+
+/// A connection a repository call can execute on (`&mut *conn`).
+pub(crate) enum Conn<'a> {
+    Pooled(PoolConnection<Any>),
+    Borrowed(&'a mut AnyConnection),
+}
+
+impl Deref for Conn<'_> {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Conn::Pooled(conn) => conn,
+            Conn::Borrowed(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Conn::Pooled(conn) => conn,
+            Conn::Borrowed(conn) => conn,
+        }
+    }
+}
+
+fn backend_of(url: &str) -> Result<Backend, DbError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(DbError::UnsupportedUrl)
+    }
+}
+
+/// `sqlite::memory:`, `sqlite://:memory:` or any URL with `mode=memory`.
+fn sqlite_is_memory(url: &str) -> bool {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (database, params) = rest.split_once('?').unwrap_or((rest, ""));
+    database == ":memory:" || params.split('&').any(|param| param == "mode=memory")
+}
+
+/// Creates the SQLite file and its directory if needed and switches it to WAL, on a throwaway
+/// connection: the journal mode is stored in the file, so pooled connections inherit it, and
+/// the Any driver's URL cannot express "create" or "WAL". Returns the canonical file path.
+async fn prepare_sqlite_file(url: &str) -> Result<PathBuf, DbError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+    let path = options.get_filename().to_path_buf();
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(DbError::Io)?;
+    }
+    options.connect().await?.close().await?;
+    Ok(canonical(&path))
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_backends_from_url_schemes() {
+        assert_eq!(backend_of("sqlite:data/x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(backend_of("sqlite::memory:").ok(), Some(Backend::Sqlite));
+        assert_eq!(
+            backend_of("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            backend_of("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(matches!(
+            backend_of("mysql://u@h/db"),
+            Err(DbError::UnsupportedUrl)
+        ));
+    }
+
+    #[test]
+    fn recognises_in_memory_sqlite_urls() {
+        assert!(sqlite_is_memory("sqlite::memory:"));
+        assert!(sqlite_is_memory("sqlite://:memory:"));
+        assert!(sqlite_is_memory("sqlite://x?mode=memory"));
+        assert!(!sqlite_is_memory("sqlite://data/sluice.db"));
+        assert!(!sqlite_is_memory("sqlite:data/sluice.db?mode=rwc"));
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_use_wal_and_enforce_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("nested/sys.db").display());
+
+        let db = SystemDb::connect(&url).await.unwrap();
+
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(journal, "wal");
+        assert_eq!(foreign_keys, 1);
+        assert_eq!(busy_timeout, 5000);
+        assert!(dir.path().join("nested/sys.db").exists());
+    }
+}

@@ -1,0 +1,181 @@
+//! The crate's error type and the translation of driver errors into it.
+
+use sqlx::error::{DatabaseError, ErrorKind};
+
+/// Everything a system-db call can fail with.
+///
+/// The gateway maps these to HTTP itself (this crate knows nothing of HTTP). `Display` never
+/// contains SQL text, bind values or connection URLs, so the client-facing variants
+/// (`Conflict`, `InvalidReference`, `ConstraintViolation`, `NotFound`) can be shown as they are;
+/// the others carry the driver error as their `source()` for logs only.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    /// A unique index rejected the write. `field` is the column (or comma-separated columns)
+    /// that must be unique, e.g. `name`, `email`, `user_id,app_id`.
+    #[error("a record with this {field} already exists")]
+    Conflict { field: String },
+
+    /// A foreign key points at a row that does not exist (SQLite cannot say which key).
+    #[error("a referenced record does not exist")]
+    InvalidReference,
+
+    /// A CHECK or NOT NULL constraint rejected a value the caller should have validated.
+    #[error("a value is not allowed by the system database schema")]
+    ConstraintViolation,
+
+    /// The addressed row does not exist.
+    #[error("record not found")]
+    NotFound,
+
+    /// The URL is neither `sqlite:` nor `postgres:`/`postgresql:`.
+    #[error("unsupported system database URL (expected sqlite:... or postgres://...)")]
+    UnsupportedUrl,
+
+    /// The database could not be reached (pool timeout or closed, I/O, TLS, protocol).
+    #[error("system database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+
+    /// Any other driver error.
+    #[error("system database error")]
+    Database(#[source] sqlx::Error),
+
+    /// Applying migrations failed (including a checksum mismatch: an applied migration was
+    /// edited, see `migrations/README.md`).
+    #[error("system database migration failed")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+
+    /// A JSON column holds text that does not parse (written outside Sluice).
+    #[error("stored {column} is not valid JSON")]
+    CorruptJson {
+        column: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The SQLite file or its directory could not be created.
+    #[error("could not create the system database file")]
+    Io(#[source] std::io::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::Database(db) => match db.kind() {
+                ErrorKind::UniqueViolation => DbError::Conflict {
+                    field: conflict_field(db.as_ref()),
+                },
+                ErrorKind::ForeignKeyViolation => DbError::InvalidReference,
+                ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
+                    DbError::ConstraintViolation
+                }
+                _ => DbError::Database(err),
+            },
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => DbError::Unavailable(err),
+            _ => DbError::Database(err),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for DbError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        DbError::Migrate(err)
+    }
+}
+
+/// Unique index (and primary key) names of both dialects, mapped to the field a client sent.
+/// PostgreSQL reports the index name as the violated constraint; SQLite reports it only for
+/// expression indexes (`index 'ux_service_name'`), otherwise it lists `table.column`s.
+const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
+    ("ux_user_email", "email"),
+    ("ux_user_username", "username"),
+    ("ux_service_name", "name"),
+    ("ux_role_name", "name"),
+    ("ux_app_name", "name"),
+    ("ux_app_api_key", "api_key"),
+    ("ux_user_to_app_to_role_user_app", "user_id,app_id"),
+    ("ux_lookup_scope_name", "name"),
+    ("ux_user_custom_user_name", "name"),
+    ("ux_cors_path", "path"),
+    ("ux_limits_key_text", "key_text"),
+    ("event_script_pkey", "name"),
+    ("token_map_pkey", "jti"),
+    ("token_revocation_pkey", "jti"),
+    ("system_setting_pkey", "name"),
+];
+
+/// Field name for a unique violation, from the constraint name (PostgreSQL) or the message
+/// (SQLite, which has no constraint accessor). Falls back to the raw name so a missing table
+/// entry degrades to a less friendly field name rather than to a 500.
+fn conflict_field(db: &dyn DatabaseError) -> String {
+    match db.constraint() {
+        Some(constraint) => field_for_index(constraint),
+        None => field_from_sqlite_message(db.message()),
+    }
+}
+
+/// SQLite: "UNIQUE constraint failed: index 'ux_service_name'" for expression indexes,
+/// "UNIQUE constraint failed: user_custom.user_id, user_custom.name" otherwise.
+fn field_from_sqlite_message(message: &str) -> String {
+    let Some(detail) = message.strip_prefix("UNIQUE constraint failed: ") else {
+        return "unknown".to_owned();
+    };
+    if let Some(index) = detail
+        .strip_prefix("index '")
+        .and_then(|rest| rest.strip_suffix('\''))
+    {
+        return field_for_index(index);
+    }
+    detail
+        .split(", ")
+        .map(|qualified| qualified.rsplit('.').next().unwrap_or(qualified))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn field_for_index(index: &str) -> String {
+    UNIQUE_CONSTRAINTS
+        .iter()
+        .find(|(name, _)| *name == index)
+        .map_or(index, |(_, field)| field)
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_expression_index_messages_map_through_the_index_table() {
+        let field = field_from_sqlite_message("UNIQUE constraint failed: index 'ux_user_username'");
+
+        assert_eq!(field, "username");
+    }
+
+    #[test]
+    fn sqlite_column_list_messages_map_to_the_bare_column_names() {
+        let field = field_from_sqlite_message(
+            "UNIQUE constraint failed: user_to_app_to_role.user_id, user_to_app_to_role.app_id",
+        );
+
+        assert_eq!(field, "user_id,app_id");
+    }
+
+    #[test]
+    fn postgres_constraint_names_map_through_the_index_table() {
+        assert_eq!(field_for_index("ux_app_api_key"), "api_key");
+        assert_eq!(field_for_index("token_revocation_pkey"), "jti");
+    }
+
+    #[test]
+    fn unknown_constraints_fall_back_to_their_name() {
+        assert_eq!(field_for_index("ux_new_thing"), "ux_new_thing");
+        assert_eq!(field_from_sqlite_message("something else"), "unknown");
+    }
+}

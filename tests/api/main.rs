@@ -1,0 +1,6 @@
+//! Black-box HTTP tests: each test spawns its own Sluice on port 0 over a temp data dir.
+
+mod auth;
+mod errors;
+mod system_services;
+mod table_read;

@@ -1,0 +1,171 @@
+//! Shared helpers for the black-box HTTP tests: a Sluice server spawned in-process on port 0
+//! over a fresh temporary data directory, and a client with DreamFactory-shaped helpers.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sluice_gateway::{Application, Overrides, Settings};
+use tempfile::TempDir;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub data_dir: TempDir,
+}
+
+/// A response with its status, headers and JSON body (`Value::Null` if the body is empty).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+/// The demo database, generated once per test binary and copied into each test's data dir
+/// (each test gets its own file; nothing is shared between tests).
+fn demo_template() -> &'static Path {
+    static TEMPLATE: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = TEMPLATE.get_or_init(|| {
+        let dir = TempDir::new().expect("temp dir");
+        let path = dir.path().join("demo.sqlite");
+        sluice_connector_sqlite::demo::generate_demo_database(&path).expect("demo database");
+        // Fold the WAL into the main file so one copy holds everything.
+        let conn = rusqlite::Connection::open(&path).expect("open demo");
+        conn.pragma_update(None, "journal_mode", "DELETE").expect("journal mode");
+        drop(conn);
+        (dir, path)
+    });
+    path
+}
+
+pub fn settings_for(data_dir: &Path, env: Vec<(String, String)>) -> Settings {
+    let mut env = env;
+    env.push(("SLUICE__AUTH__JWT_SECRET".into(), JWT_SECRET.into()));
+    env.push(("SLUICE__LOG__LEVEL".into(), std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into())));
+    let overrides = Overrides {
+        host: Some("127.0.0.1".into()),
+        port: Some(0),
+        workers: Some(1),
+    };
+    Settings::load(None, data_dir, env, &overrides).expect("test settings")
+}
+
+impl TestApp {
+    /// A server with an administrator and the demo database file `demo.sqlite` in its data
+    /// dir (no service yet: `with_demo_service` adds `db`).
+    pub async fn spawn() -> Self {
+        Self::spawn_with_env(Vec::new()).await
+    }
+
+    pub async fn spawn_with_env(env: Vec<(String, String)>) -> Self {
+        let data_dir = TempDir::new().expect("temp dir");
+        std::fs::copy(demo_template(), data_dir.path().join("demo.sqlite")).expect("copy demo");
+        let settings = settings_for(data_dir.path(), env);
+        sluice_gateway::telemetry::init(&settings.log);
+        let db = sluice_gateway::state::open_system_db(&settings).await.expect("system db");
+        sluice_gateway::admins::create_or_reset(&db, ADMIN_EMAIL, ADMIN_PASSWORD, Some("Test Admin"), 16)
+            .await
+            .expect("admin");
+        let app = Application::build(settings).await.expect("application");
+        let url = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            url,
+            client: reqwest::Client::new(),
+            data_dir,
+        }
+    }
+
+    /// `spawn` plus the service `db` over `demo.sqlite`, and an admin session token.
+    pub async fn with_demo_service() -> (Self, String) {
+        let app = Self::spawn().await;
+        let token = app.login().await;
+        let reply = app
+            .send(Method::POST, "/api/v2/system/service", Some(&token),
+                Some(json!({"resource":[{"name":"db","type":"sqlite","config":{"database":"demo.sqlite"}}]})))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        (app, token)
+    }
+
+    pub async fn login(&self) -> String {
+        let reply = self
+            .send(Method::POST, "/api/v2/system/admin/session", None,
+                Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["session_token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{}", self.url, path));
+        if let Some(token) = token {
+            request = request.header("X-DreamFactory-Session-Token", token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, headers, body }
+    }
+}
+
+/// DreamFactory's error envelope.
+pub fn df_error(status: u16, message: &str) -> Value {
+    json!({"error": {"code": status, "context": null, "message": message, "status_code": status}})
+}
+
+/// A small table with known rows and every kind of column, plus a view over it.
+pub const TODO_FIXTURE: &str = "
+CREATE TABLE todo (id INTEGER PRIMARY KEY, name TEXT NOT NULL, complete BOOLEAN,
+                   priority INT, score REAL, note, data BLOB, due DATE);
+INSERT INTO todo VALUES (1, 'Buy milk', 0, 2, 1.5, NULL, NULL, '2024-01-05');
+INSERT INTO todo VALUES (2, 'O''Brien''s 50% off', 1, 1, 2.0, 'text', X'00FF', '2024-02-01');
+INSERT INTO todo VALUES (3, 'Walk_dog', 0, 3, NULL, 42, NULL, NULL);
+INSERT INTO todo VALUES (4, 'Read', 1, NULL, 3.25, 1.5, NULL, '2024-03-10');
+CREATE VIEW done AS SELECT id, name FROM todo WHERE complete = 1;
+";
+
+impl TestApp {
+    /// Runs SQL on this test's own copy of the demo database (before the service reads it).
+    pub fn exec_on_demo(&self, sql: &str) {
+        let conn = rusqlite::Connection::open(self.data_dir.path().join("demo.sqlite")).expect("open");
+        conn.execute_batch(sql).expect("fixture sql");
+    }
+
+    /// A server whose `db` service has the demo schema plus `TODO_FIXTURE`, with the given
+    /// extra service config (e.g. a small `max_records`).
+    pub async fn with_todo_service(config: Value) -> (Self, String) {
+        let app = Self::spawn().await;
+        app.exec_on_demo(TODO_FIXTURE);
+        let token = app.login().await;
+        let mut config = config;
+        config["database"] = json!("demo.sqlite");
+        let reply = app
+            .send(Method::POST, "/api/v2/system/service", Some(&token),
+                Some(json!({"resource":[{"name":"db","type":"sqlite","config":config}]})))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        (app, token)
+    }
+}
