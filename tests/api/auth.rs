@@ -11,7 +11,12 @@ const SESSION: &str = "/api/v2/system/admin/session";
 async fn login_returns_a_dreamfactory_session_object() {
     let app = TestApp::spawn().await;
     let reply = app
-        .send(Method::POST, SESSION, None, Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})))
+        .send(
+            Method::POST,
+            SESSION,
+            None,
+            Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     let body = reply.body.as_object().unwrap();
@@ -19,14 +24,28 @@ async fn login_returns_a_dreamfactory_session_object() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["email", "first_name", "host", "id", "is_sys_admin", "last_login_date", "last_name",
-         "name", "session_id", "session_token", "token_expiry_date"]
+        [
+            "email",
+            "first_name",
+            "host",
+            "id",
+            "is_sys_admin",
+            "last_login_date",
+            "last_name",
+            "name",
+            "session_id",
+            "session_token",
+            "token_expiry_date"
+        ]
     );
     assert_eq!(body["email"], ADMIN_EMAIL);
     assert_eq!(body["name"], "Test Admin");
     assert_eq!(body["is_sys_admin"], true);
     assert_eq!(body["session_id"], body["session_token"]);
-    assert_eq!(body["token_expiry_date"].as_str().unwrap().len(), "2026-01-01 00:00:00".len());
+    assert_eq!(
+        body["token_expiry_date"].as_str().unwrap().len(),
+        "2026-01-01 00:00:00".len()
+    );
     assert!(body["last_login_date"].is_string());
     assert!(reply.headers.contains_key("x-request-id"));
 }
@@ -47,10 +66,25 @@ async fn login_with_a_wrong_password_or_unknown_email_is_401() {
 #[tokio::test]
 async fn login_without_email_or_password_is_400() {
     let app = TestApp::spawn().await;
-    let reply = app.send(Method::POST, SESSION, None, Some(json!({"password": "x"}))).await;
-    assert_eq!(reply.body, df_error(400, "Login request is missing required email."));
-    let reply = app.send(Method::POST, SESSION, None, Some(json!({"email": ADMIN_EMAIL}))).await;
-    assert_eq!(reply.body, df_error(400, "Login request is missing required password."));
+    let reply = app
+        .send(Method::POST, SESSION, None, Some(json!({"password": "x"})))
+        .await;
+    assert_eq!(
+        reply.body,
+        df_error(400, "Login request is missing required email.")
+    );
+    let reply = app
+        .send(
+            Method::POST,
+            SESSION,
+            None,
+            Some(json!({"email": ADMIN_EMAIL})),
+        )
+        .await;
+    assert_eq!(
+        reply.body,
+        df_error(400, "Login request is missing required password.")
+    );
 }
 
 #[tokio::test]
@@ -70,11 +104,23 @@ async fn get_session_returns_the_current_session() {
 async fn the_token_is_accepted_from_bearer_header_and_query() {
     let app = TestApp::spawn().await;
     let token = app.login().await;
-    let bearer = app.client.get(format!("{}/api/v2/system/service", app.url))
-        .bearer_auth(&token).send().await.unwrap();
+    let bearer = app
+        .client
+        .get(format!("{}/api/v2/system/service", app.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bearer.status(), StatusCode::OK);
-    let query = app.client.get(format!("{}/api/v2/system/service?session_token={token}", app.url))
-        .send().await.unwrap();
+    let query = app
+        .client
+        .get(format!(
+            "{}/api/v2/system/service?session_token={token}",
+            app.url
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(query.status(), StatusCode::OK);
 }
 
@@ -86,11 +132,17 @@ async fn refresh_issues_a_new_token_and_revokes_the_old_one() {
     assert_eq!(reply.status, StatusCode::OK);
     let new = reply.body["session_token"].as_str().unwrap().to_string();
     assert_ne!(new, old);
-    assert_eq!(app.get("/api/v2/system/service", &new).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v2/system/service", &new).await.status,
+        StatusCode::OK
+    );
     let reply = app.get("/api/v2/system/service", &old).await;
     assert_eq!(
         reply.body,
-        df_error(403, "The token has been blacklisted: Session terminated. Please re-login.")
+        df_error(
+            403,
+            "The token has been blacklisted: Session terminated. Please re-login."
+        )
     );
 }
 
@@ -130,7 +182,10 @@ async fn an_expired_token_is_401_and_can_still_be_refreshed() {
     let reply = app.get("/api/v2/system/service", &expired).await;
     assert_eq!(
         reply.body,
-        df_error(401, "Token has expired: Session expired. Please refresh your token (if still within refresh window) or re-login.")
+        df_error(
+            401,
+            "Token has expired: Session expired. Please refresh your token (if still within refresh window) or re-login."
+        )
     );
     let reply = app.send(Method::PUT, SESSION, Some(&expired), None).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -149,7 +204,10 @@ async fn a_token_past_the_refresh_window_cannot_be_refreshed() {
     let reply = app.send(Method::PUT, SESSION, Some(&ancient), None).await;
     assert_eq!(
         reply.body,
-        df_error(401, "Token refresh failed. The refresh window has expired. Please re-login.")
+        df_error(
+            401,
+            "Token refresh failed. The refresh window has expired. Please re-login."
+        )
     );
 }
 
@@ -163,11 +221,17 @@ async fn forged_and_malformed_tokens_are_401() {
     )
     .unwrap();
     let reply = app.get("/api/v2/system/service", &forged).await;
-    assert_eq!(reply.body, df_error(401, "Invalid token: Token Signature could not be verified."));
+    assert_eq!(
+        reply.body,
+        df_error(401, "Invalid token: Token Signature could not be verified.")
+    );
     let reply = app.get("/api/v2/system/service", "not.a.jwt").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     let none_alg = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4IiwidXNlcl9pZCI6MX0.";
-    assert_eq!(app.get("/api/v2/system/service", none_alg).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v2/system/service", none_alg).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -181,16 +245,24 @@ async fn a_token_for_a_changed_email_fails_user_verification() {
         "exp": now + 600, "jti": "otherotherother1", "user_id": id, "forever": false
     }));
     let reply = app.get("/api/v2/system/service", &other).await;
-    assert_eq!(reply.body, df_error(401, "Invalid token: User verification failed."));
+    assert_eq!(
+        reply.body,
+        df_error(401, "Invalid token: User verification failed.")
+    );
 }
 
 #[tokio::test]
 async fn system_resources_without_credentials_are_400() {
     let app = TestApp::spawn().await;
-    let reply = app.send(Method::GET, "/api/v2/system/service", None, None).await;
+    let reply = app
+        .send(Method::GET, "/api/v2/system/service", None, None)
+        .await;
     assert_eq!(
         reply.body,
-        df_error(400, "No session token (JWT) or API Key detected in request. Please send in X-DreamFactory-Session-Token and/or X-DreamFactory-API-Key request header. You can also use URL query parameters session_token and/or api_key.")
+        df_error(
+            400,
+            "No session token (JWT) or API Key detected in request. Please send in X-DreamFactory-Session-Token and/or X-DreamFactory-API-Key request header. You can also use URL query parameters session_token and/or api_key."
+        )
     );
 }
 
@@ -204,12 +276,21 @@ async fn revocations_survive_a_restart() {
     let second = sluice_gateway::Application::build(settings).await.unwrap();
     let url = format!("http://127.0.0.1:{}/api/v2/system/service", second.port());
     tokio::spawn(second.run_until_stopped());
-    let response = app.client.get(url).header("X-DreamFactory-Session-Token", &token).send().await.unwrap();
+    let response = app
+        .client
+        .get(url)
+        .header("X-DreamFactory-Session-Token", &token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
 fn chrono_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn md5_hex(text: &str) -> String {

@@ -7,7 +7,12 @@ use sluice_tests::{TestApp, df_error};
 #[tokio::test]
 async fn unknown_routes_get_the_dreamfactory_envelope() {
     let app = TestApp::spawn().await;
-    let response = app.client.get(format!("{}/nowhere", app.url)).send().await.unwrap();
+    let response = app
+        .client
+        .get(format!("{}/nowhere", app.url))
+        .send()
+        .await
+        .unwrap();
     assert!(response.headers().contains_key("x-request-id"));
     let reply = TestApp::reply(response).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
@@ -17,17 +22,40 @@ async fn unknown_routes_get_the_dreamfactory_envelope() {
 #[tokio::test]
 async fn malformed_json_is_400() {
     let app = TestApp::spawn().await;
-    let response = app.client.post(format!("{}/api/v2/system/admin/session", app.url))
-        .header("Content-Type", "application/json").body("{\"email\":").send().await.unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/v2/system/admin/session", app.url))
+        .header("Content-Type", "application/json")
+        .body("{\"email\":")
+        .send()
+        .await
+        .unwrap();
     let reply = TestApp::reply(response).await;
-    assert_eq!(reply.body, df_error(400, "Unrecognized payload type: the request body is not valid JSON."));
+    assert_eq!(
+        reply.body,
+        df_error(
+            400,
+            "Unrecognized payload type: the request body is not valid JSON."
+        )
+    );
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_413() {
-    let app = TestApp::spawn_with_env(vec![("SLUICE__SERVER__MAX_BODY_BYTES".into(), "2048".into())]).await;
+    let app = TestApp::spawn_with_env(vec![(
+        "SLUICE__SERVER__MAX_BODY_BYTES".into(),
+        "2048".into(),
+    )])
+    .await;
     let big = json!({"email": "x".repeat(4096), "password": "y"});
-    let reply = app.send(Method::POST, "/api/v2/system/admin/session", None, Some(big)).await;
+    let reply = app
+        .send(
+            Method::POST,
+            "/api/v2/system/admin/session",
+            None,
+            Some(big),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.body["error"]["status_code"], 413);
 }
@@ -36,10 +64,22 @@ async fn oversized_bodies_are_413() {
 async fn deeply_nested_bodies_are_400() {
     let app = TestApp::spawn().await;
     let deep = "[".repeat(100) + &"]".repeat(100);
-    let response = app.client.post(format!("{}/api/v2/system/admin/session", app.url))
-        .header("Content-Type", "application/json").body(deep).send().await.unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/v2/system/admin/session", app.url))
+        .header("Content-Type", "application/json")
+        .body(deep)
+        .send()
+        .await
+        .unwrap();
     let reply = TestApp::reply(response).await;
-    assert_eq!(reply.body, df_error(400, "The request body is nested too deeply: the limit is 64 levels."));
+    assert_eq!(
+        reply.body,
+        df_error(
+            400,
+            "The request body is nested too deeply: the limit is 64 levels."
+        )
+    );
 }
 
 #[tokio::test]

@@ -36,7 +36,8 @@ fn demo_template() -> &'static Path {
         sluice_connector_sqlite::demo::generate_demo_database(&path).expect("demo database");
         // Fold the WAL into the main file so one copy holds everything.
         let conn = rusqlite::Connection::open(&path).expect("open demo");
-        conn.pragma_update(None, "journal_mode", "DELETE").expect("journal mode");
+        conn.pragma_update(None, "journal_mode", "DELETE")
+            .expect("journal mode");
         drop(conn);
         (dir, path)
     });
@@ -46,7 +47,10 @@ fn demo_template() -> &'static Path {
 pub fn settings_for(data_dir: &Path, env: Vec<(String, String)>) -> Settings {
     let mut env = env;
     env.push(("SLUICE__AUTH__JWT_SECRET".into(), JWT_SECRET.into()));
-    env.push(("SLUICE__LOG__LEVEL".into(), std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into())));
+    env.push((
+        "SLUICE__LOG__LEVEL".into(),
+        std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
+    ));
     let overrides = Overrides {
         host: Some("127.0.0.1".into()),
         port: Some(0),
@@ -67,10 +71,18 @@ impl TestApp {
         std::fs::copy(demo_template(), data_dir.path().join("demo.sqlite")).expect("copy demo");
         let settings = settings_for(data_dir.path(), env);
         sluice_gateway::telemetry::init(&settings.log);
-        let db = sluice_gateway::state::open_system_db(&settings).await.expect("system db");
-        sluice_gateway::admins::create_or_reset(&db, ADMIN_EMAIL, ADMIN_PASSWORD, Some("Test Admin"), 16)
+        let db = sluice_gateway::state::open_system_db(&settings)
             .await
-            .expect("admin");
+            .expect("system db");
+        sluice_gateway::admins::create_or_reset(
+            &db,
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            Some("Test Admin"),
+            16,
+        )
+        .await
+        .expect("admin");
         let app = Application::build(settings).await.expect("application");
         let url = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
@@ -95,14 +107,27 @@ impl TestApp {
 
     pub async fn login(&self) -> String {
         let reply = self
-            .send(Method::POST, "/api/v2/system/admin/session", None,
-                Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})))
+            .send(
+                Method::POST,
+                "/api/v2/system/admin/session",
+                None,
+                Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        reply.body["session_token"].as_str().expect("token").to_string()
+        reply.body["session_token"]
+            .as_str()
+            .expect("token")
+            .to_string()
     }
 
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = self.client.request(method, format!("{}{}", self.url, path));
         if let Some(token) = token {
             request = request.header("X-DreamFactory-Session-Token", token);
@@ -124,9 +149,14 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
@@ -149,7 +179,8 @@ CREATE VIEW done AS SELECT id, name FROM todo WHERE complete = 1;
 impl TestApp {
     /// Runs SQL on this test's own copy of the demo database (before the service reads it).
     pub fn exec_on_demo(&self, sql: &str) {
-        let conn = rusqlite::Connection::open(self.data_dir.path().join("demo.sqlite")).expect("open");
+        let conn =
+            rusqlite::Connection::open(self.data_dir.path().join("demo.sqlite")).expect("open");
         conn.execute_batch(sql).expect("fixture sql");
     }
 
@@ -162,8 +193,12 @@ impl TestApp {
         let mut config = config;
         config["database"] = json!("demo.sqlite");
         let reply = app
-            .send(Method::POST, "/api/v2/system/service", Some(&token),
-                Some(json!({"resource":[{"name":"db","type":"sqlite","config":config}]})))
+            .send(
+                Method::POST,
+                "/api/v2/system/service",
+                Some(&token),
+                Some(json!({"resource":[{"name":"db","type":"sqlite","config":config}]})),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         (app, token)

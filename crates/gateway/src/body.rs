@@ -80,7 +80,10 @@ impl FromRequest for JsonBody {
             let bytes = bytes.await.map_err(|e| {
                 let status = e.as_response_error().status_code();
                 if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(status, "The request body is larger than the server accepts.")
+                    ApiError::new(
+                        status,
+                        "The request body is larger than the server accepts.",
+                    )
                 } else {
                     ApiError::bad_request("The request body could not be read.")
                 }
@@ -104,7 +107,10 @@ mod tests {
     #[test]
     fn too_deep_bodies_are_refused_before_parsing() {
         let deep = "[".repeat(65) + &"]".repeat(65);
-        assert_eq!(parse_json(deep.as_bytes(), 64).unwrap_err().status.as_u16(), 400);
+        assert_eq!(
+            parse_json(deep.as_bytes(), 64).unwrap_err().status.as_u16(),
+            400
+        );
         let ok = "[".repeat(64) + &"]".repeat(64);
         assert!(parse_json(ok.as_bytes(), 64).is_ok());
     }

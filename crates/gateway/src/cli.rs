@@ -5,13 +5,22 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "sluice", version, about = "A DreamFactory-compatible REST API gateway")]
+#[command(
+    name = "sluice",
+    version,
+    about = "A DreamFactory-compatible REST API gateway"
+)]
 pub struct Cli {
     /// A TOML config file layered over the built-in defaults.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where the system database, the JWT secret and the demo live.
-    #[arg(long, global = true, value_name = "DIR", default_value = "./sluice-data")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "./sluice-data"
+    )]
     pub data_dir: PathBuf,
     #[command(subcommand)]
     pub command: Command,

@@ -32,13 +32,23 @@ pub async fn ensure_database(state_dir: &std::path::Path) -> anyhow::Result<()> 
     })
     .await??;
     let rows: u64 = summary.tables.iter().map(|(_, n)| n).sum();
-    tracing::info!(rows, elapsed_ms = started.elapsed().as_millis() as u64, "demo database generated");
+    tracing::info!(
+        rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo database generated"
+    );
     Ok(())
 }
 
 /// Creates the `db` service and the administrator when they are missing.
 pub async fn ensure_service_and_admin(state: &AppState) -> anyhow::Result<DemoAccess> {
-    if state.db.services().get_by_name(DEMO_SERVICE).await?.is_none() {
+    if state
+        .db
+        .services()
+        .get_by_name(DEMO_SERVICE)
+        .await?
+        .is_none()
+    {
         let row = state
             .db
             .services()
@@ -58,7 +68,13 @@ pub async fn ensure_service_and_admin(state: &AppState) -> anyhow::Result<DemoAc
         let entry = build_entry(row, &state.settings, state.system_db_file.as_deref()).await;
         state.services.insert(entry);
     }
-    let admin_password = if state.db.users().find_by_email(DEMO_ADMIN_EMAIL).await?.is_none() {
+    let admin_password = if state
+        .db
+        .users()
+        .find_by_email(DEMO_ADMIN_EMAIL)
+        .await?
+        .is_none()
+    {
         let password: String = rand::thread_rng()
             .sample_iter(&Alphanumeric)
             .take(24)

@@ -19,11 +19,15 @@ pub async fn verb_tunnelling(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if request.method() == Method::POST {
         let headers = request.headers();
-        let wanted = ["x-http-method", "x-method-override", "x-http-method-override"]
-            .iter()
-            .find_map(|name| headers.get(*name))
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim().to_ascii_uppercase());
+        let wanted = [
+            "x-http-method",
+            "x-method-override",
+            "x-http-method-override",
+        ]
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_uppercase());
         let method = match wanted.as_deref() {
             Some("GET") => Some(Method::GET),
             Some("PUT") => Some(Method::PUT),
@@ -45,12 +49,10 @@ pub async fn request_id_header(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = request.extensions().get::<RequestId>().copied();
     let mut response = next.call(request).await?;
-    if let Some(id) = request_id {
-        if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
-            response
-                .headers_mut()
-                .insert(HeaderName::from_static("x-request-id"), value);
-        }
+    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(response)
 }
@@ -66,7 +68,9 @@ pub fn envelope_errors<B: MessageBody + 'static>(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     if is_json {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let status = response.status();
     let error = match status {

@@ -10,9 +10,27 @@ use crate::error::ApiError;
 
 /// The options a JSON body may carry on a read (wire reference 2.3).
 const BODY_OPTIONS: &[&str] = &[
-    "fields", "select", "ids", "filter", "where", "limit", "top", "offset", "skip", "order",
-    "sort", "order_by", "group", "group_by", "count_only", "include_count", "include_schema",
-    "continue", "rollback", "id_field", "as_list",
+    "fields",
+    "select",
+    "ids",
+    "filter",
+    "where",
+    "limit",
+    "top",
+    "offset",
+    "skip",
+    "order",
+    "sort",
+    "order_by",
+    "group",
+    "group_by",
+    "count_only",
+    "include_count",
+    "include_schema",
+    "continue",
+    "rollback",
+    "id_field",
+    "as_list",
 ];
 
 #[derive(Debug, Default, Clone)]
@@ -36,7 +54,10 @@ impl Params {
         let mut params_map = HashMap::new();
         for (key, value) in &pairs {
             // `params[:name]=value`, as PHP clients send the map.
-            if let Some(name) = key.strip_prefix("params[").and_then(|k| k.strip_suffix(']')) {
+            if let Some(name) = key
+                .strip_prefix("params[")
+                .and_then(|k| k.strip_suffix(']'))
+            {
                 params_map.insert(name.to_string(), Value::String(value.clone()));
             }
         }
@@ -65,7 +86,9 @@ impl Params {
         }
         if let Some(Value::Object(map)) = body.get("params") {
             for (key, value) in map {
-                self.params_map.entry(key.clone()).or_insert_with(|| value.clone());
+                self.params_map
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
             }
         }
     }
@@ -95,7 +118,9 @@ impl Params {
     /// The read options of `GET /_table/{table}` with aliases folded in.
     pub fn read_request(&self) -> ReadRequest {
         ReadRequest {
-            fields: self.owned(&["fields", "select"]).filter(|f| f.trim() != "*"),
+            fields: self
+                .owned(&["fields", "select"])
+                .filter(|f| f.trim() != "*"),
             filter: self
                 .owned(&["filter", "where"])
                 .filter(|f| !f.trim().is_empty()),
@@ -156,9 +181,19 @@ mod tests {
 
     #[test]
     fn fields_star_means_all_and_empty_means_primary_key() {
-        assert_eq!(Params::from_query("fields=*").unwrap().read_request().fields, None);
         assert_eq!(
-            Params::from_query("fields=").unwrap().read_request().fields.as_deref(),
+            Params::from_query("fields=*")
+                .unwrap()
+                .read_request()
+                .fields,
+            None
+        );
+        assert_eq!(
+            Params::from_query("fields=")
+                .unwrap()
+                .read_request()
+                .fields
+                .as_deref(),
             Some("")
         );
     }

@@ -17,7 +17,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             port: a.port,
             workers: a.workers,
         });
-        Settings::load(cli.config.as_deref(), &cli.data_dir, env.clone(), &overrides)
+        Settings::load(
+            cli.config.as_deref(),
+            &cli.data_dir,
+            env.clone(),
+            &overrides,
+        )
     };
     match &cli.command {
         Command::Serve(args) => {
@@ -48,7 +53,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             announce("system database is up to date");
         }
         Command::Admin {
-            action: AdminCommand::Create { email, password, name },
+            action:
+                AdminCommand::Create {
+                    email,
+                    password,
+                    name,
+                },
         } => {
             let settings = load(None)?;
             telemetry::init(&settings.log);
@@ -56,8 +66,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_system_db(&settings).await?;
             let min = settings.auth.password_min_length;
             match create_or_reset(&db, email, password, name.as_deref(), min).await? {
-                AdminOutcome::Created(id) => announce(&format!("administrator {email} created (id {id})")),
-                AdminOutcome::Reset(id) => announce(&format!("administrator {email} updated (id {id})")),
+                AdminOutcome::Created(id) => {
+                    announce(&format!("administrator {email} created (id {id})"))
+                }
+                AdminOutcome::Reset(id) => {
+                    announce(&format!("administrator {email} updated (id {id})"))
+                }
             }
         }
     }

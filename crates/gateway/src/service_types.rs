@@ -37,18 +37,48 @@ fn sqlite_config_schema() -> Value {
                "default": default, "description": description, "required": name == "database"})
     };
     json!([
-        field("database", "Database", "string", Value::Null,
-            "Path of the SQLite file, relative to the first storage root or absolute inside a storage root."),
-        field("create", "Create", "boolean", json!(false),
-            "Create an empty database when the file does not exist yet."),
-        field("allow_upsert", "Allow Upsert", "boolean", json!(false),
-            "Allow PUT to create records that do not exist."),
-        field("max_records", "Maximum Records", "integer", json!(1000),
-            "Largest number of records one request may return."),
-        field("cache_enabled", "Data Retrieval Caching Enabled", "boolean", json!(false),
-            "Cache table reads."),
-        field("cache_ttl", "Cache Time To Live (seconds)", "integer", json!(0),
-            "How long cached reads live."),
+        field(
+            "database",
+            "Database",
+            "string",
+            Value::Null,
+            "Path of the SQLite file, relative to the first storage root or absolute inside a storage root."
+        ),
+        field(
+            "create",
+            "Create",
+            "boolean",
+            json!(false),
+            "Create an empty database when the file does not exist yet."
+        ),
+        field(
+            "allow_upsert",
+            "Allow Upsert",
+            "boolean",
+            json!(false),
+            "Allow PUT to create records that do not exist."
+        ),
+        field(
+            "max_records",
+            "Maximum Records",
+            "integer",
+            json!(1000),
+            "Largest number of records one request may return."
+        ),
+        field(
+            "cache_enabled",
+            "Data Retrieval Caching Enabled",
+            "boolean",
+            json!(false),
+            "Cache table reads."
+        ),
+        field(
+            "cache_ttl",
+            "Cache Time To Live (seconds)",
+            "integer",
+            json!(0),
+            "How long cached reads live."
+        ),
     ])
 }
 
@@ -94,10 +124,13 @@ pub fn parse_sqlite_config(config: &Value) -> Result<(SqliteServiceConfig, bool)
         );
         // DreamFactory's admin app sends these PDO fields empty; Sluice never runs configured SQL.
         let empty_df_field = matches!(key.as_str(), "options" | "attributes" | "statements")
-            && (value.is_null() || value.as_array().is_some_and(Vec::is_empty)
+            && (value.is_null()
+                || value.as_array().is_some_and(Vec::is_empty)
                 || value.as_object().is_some_and(Map::is_empty));
         if !known && !empty_df_field {
-            return Err(invalid(format!("Unknown config field '{key}' for service type 'sqlite'.")));
+            return Err(invalid(format!(
+                "Unknown config field '{key}' for service type 'sqlite'."
+            )));
         }
     }
     let database = match map.get("database") {
@@ -107,19 +140,26 @@ pub fn parse_sqlite_config(config: &Value) -> Result<(SqliteServiceConfig, bool)
                 "Database connection information must contain at least database name.",
             ));
         }
-        _ => return Err(invalid("The config field 'database' must be a non-empty string.")),
+        _ => {
+            return Err(invalid(
+                "The config field 'database' must be a non-empty string.",
+            ));
+        }
     };
     let flag = |name: &str| match map.get(name) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        _ => Err(invalid(format!("The config field '{name}' must be true or false."))),
+        _ => Err(invalid(format!(
+            "The config field '{name}' must be true or false."
+        ))),
     };
     let count = |name: &str, default: u64, min: u64| match map.get(name) {
         None | Some(Value::Null) => Ok(default),
-        Some(value) => value
-            .as_u64()
-            .filter(|n| *n >= min)
-            .ok_or_else(|| invalid(format!("The config field '{name}' must be an integer of at least {min}."))),
+        Some(value) => value.as_u64().filter(|n| *n >= min).ok_or_else(|| {
+            invalid(format!(
+                "The config field '{name}' must be an integer of at least {min}."
+            ))
+        }),
     };
     let config = SqliteServiceConfig {
         database,
@@ -138,8 +178,13 @@ pub fn resolve_database(
     settings: &Settings,
     system_db_file: Option<&Path>,
 ) -> Result<PathBuf, ApiError> {
-    validate_database_path(&config.database, &settings.sqlite_roots(), system_db_file, create)
-        .map_err(invalid)
+    validate_database_path(
+        &config.database,
+        &settings.sqlite_roots(),
+        system_db_file,
+        create,
+    )
+    .map_err(invalid)
 }
 
 /// Builds the registry entry for a stored service row: opens its connector, or marks the
@@ -174,12 +219,11 @@ async fn open_backend(
     let (config, _) = parse_sqlite_config(&row.config).map_err(|e| e.message.to_string())?;
     let path = resolve_database(&config, false, settings, system_db_file)
         .map_err(|e| e.message.to_string())?;
-    let connector = tokio::task::spawn_blocking(move || {
-        SqliteConnector::open(&path, SqliteOptions::default())
-    })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
+    let connector =
+        tokio::task::spawn_blocking(move || SqliteConnector::open(&path, SqliteOptions::default()))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
     Ok(Backend::Sqlite {
         connector: Arc::new(connector),
         config,

@@ -111,8 +111,7 @@ impl Settings {
         env: impl IntoIterator<Item = (String, String)>,
         overrides: &Overrides,
     ) -> Result<Self, SettingsError> {
-        let mut builder =
-            Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = config_file {
             if !path.is_file() {
                 return Err(SettingsError(format!(
@@ -148,15 +147,16 @@ impl Settings {
         if let Some(workers) = overrides.workers {
             builder = set(builder, "server.workers", (workers as u64).into())?;
         }
-        let mut settings: Settings = builder
-            .build()
-            .and_then(Config::try_deserialize)
-            .map_err(|e| {
-                SettingsError(format!(
-                    "{e}; fix the config file or the SLUICE__SECTION__KEY variable \
+        let mut settings: Settings =
+            builder
+                .build()
+                .and_then(Config::try_deserialize)
+                .map_err(|e| {
+                    SettingsError(format!(
+                        "{e}; fix the config file or the SLUICE__SECTION__KEY variable \
                      (see config/default.toml for every key and its type)"
-                ))
-            })?;
+                    ))
+                })?;
         settings.data_dir = data_dir.to_path_buf();
         settings.validate()?;
         Ok(settings)
@@ -198,7 +198,9 @@ impl Settings {
             return fail("every value in [limits] must be at least 1");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return fail("log.level is not a valid filter; use e.g. \"info\" or \"sluice_gateway=debug,info\"");
+            return fail(
+                "log.level is not a valid filter; use e.g. \"info\" or \"sluice_gateway=debug,info\"",
+            );
         }
         Ok(())
     }
@@ -223,5 +225,80 @@ impl Settings {
         } else {
             url.to_string()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)], overrides: Overrides) -> Result<Settings, SettingsError> {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Settings::load(None, Path::new("/tmp/sluice-test"), env, &overrides)
+    }
+
+    #[test]
+    fn defaults_come_from_the_embedded_file() {
+        let settings = load(&[], Overrides::default()).unwrap();
+        assert_eq!(settings.server.port, 8080);
+        assert_eq!(settings.auth.jwt_ttl_minutes, 1440);
+        assert_eq!(settings.auth.refresh_ttl_minutes, 20160);
+        assert_eq!(settings.auth.password_min_length, 16);
+        assert_eq!(
+            settings.sqlite_roots(),
+            vec![PathBuf::from("/tmp/sluice-test")]
+        );
+        assert_eq!(
+            settings.system_db_url(),
+            "sqlite:///tmp/sluice-test/system.sqlite"
+        );
+    }
+
+    #[test]
+    fn environment_variables_override_and_flags_win() {
+        let env = [
+            ("SLUICE__SERVER__PORT", "9000"),
+            ("SLUICE__STORAGE__SQLITE_ROOTS", "/a,/b"),
+        ];
+        let settings = load(&env, Overrides::default()).unwrap();
+        assert_eq!(settings.server.port, 9000);
+        assert_eq!(
+            settings.sqlite_roots(),
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        let flags = Overrides {
+            port: Some(7000),
+            ..Overrides::default()
+        };
+        assert_eq!(load(&env, flags).unwrap().server.port, 7000);
+    }
+
+    #[test]
+    fn bad_values_fail_with_a_message_that_says_what_to_fix() {
+        let error = load(&[("SLUICE__SERVER__PORT", "eighty")], Overrides::default()).unwrap_err();
+        assert!(
+            error.to_string().contains("SLUICE__SECTION__KEY"),
+            "{error}"
+        );
+        let error = load(
+            &[("SLUICE__AUTH__JWT_TTL_MINUTES", "0")],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("jwt_ttl_minutes"), "{error}");
+        let error = load(&[("SLUICE__LIMITS__IDS_MAX", "0")], Overrides::default()).unwrap_err();
+        assert!(error.to_string().contains("[limits]"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_reported() {
+        let error = Settings::load(
+            Some(Path::new("/nonexistent/sluice.toml")),
+            Path::new("/tmp"),
+            Vec::new(),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("--config"));
     }
 }

@@ -30,7 +30,10 @@ impl AppState {
     /// Connects and migrates the system database, loads the revocation set and the services.
     pub async fn init(settings: Settings) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!("cannot create the data directory {}", settings.data_dir.display())
+            format!(
+                "cannot create the data directory {}",
+                settings.data_dir.display()
+            )
         })?;
         let db = open_system_db(&settings).await?;
         let secret = jwt_secret(&settings)?;
@@ -65,7 +68,9 @@ pub async fn open_system_db(settings: &Settings) -> anyhow::Result<SystemDb> {
     let db = SystemDb::connect(&settings.system_db_url())
         .await
         .context("cannot open the system database; check system_db.url")?;
-    db.migrate().await.context("cannot migrate the system database")?;
+    db.migrate()
+        .await
+        .context("cannot migrate the system database")?;
     Ok(db)
 }
 

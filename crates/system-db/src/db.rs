@@ -192,18 +192,22 @@ impl SystemTx {
         Ok(self.tx.rollback().await?)
     }
 
+    /// [`SystemDb::services`] inside this transaction.
     pub fn services(&mut self) -> Services<'_> {
         Services::new(Handle::Tx(&mut self.tx))
     }
 
+    /// [`SystemDb::users`] inside this transaction.
     pub fn users(&mut self) -> Users<'_> {
         Users::new(Handle::Tx(&mut self.tx))
     }
 
+    /// [`SystemDb::revocations`] inside this transaction.
     pub fn revocations(&mut self) -> Revocations<'_> {
         Revocations::new(Handle::Tx(&mut self.tx))
     }
 
+    /// [`SystemDb::settings`] inside this transaction.
     pub fn settings(&mut self) -> Settings<'_> {
         Settings::new(Handle::Tx(&mut self.tx))
     }

@@ -242,7 +242,10 @@ mod tests {
     #[test]
     fn sizes_are_extracted_like_dreamfactory() {
         let varchar = DeclaredType::parse("varchar(255)");
-        assert_eq!((varchar.length, varchar.precision, varchar.scale), (Some(255), None, None));
+        assert_eq!(
+            (varchar.length, varchar.precision, varchar.scale),
+            (Some(255), None, None)
+        );
         let decimal = DeclaredType::parse("DECIMAL(10, 2)");
         assert_eq!(
             (decimal.length, decimal.precision, decimal.scale),

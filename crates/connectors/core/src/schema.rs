@@ -267,7 +267,10 @@ mod tests {
         assert_eq!(table.primary_key(), &[ColumnRef(0)]);
         let dept = table.column_ref("DEPT_ID").expect("found");
         assert_eq!(table.column(dept).df_type, DfType::Reference);
-        assert_eq!(table.foreign_key_of(dept).map(|(k, p)| (&*k.ref_table, p)), Some(("departments", 0)));
+        assert_eq!(
+            table.foreign_key_of(dept).map(|(k, p)| (&*k.ref_table, p)),
+            Some(("departments", 0))
+        );
     }
 
     #[test]
@@ -277,7 +280,13 @@ mod tests {
             table(),
             TableSchema::new("apple", true, vec![], vec![]),
         ]);
-        assert_eq!(snapshot.table("EMPLOYEES").map(|t| t.name()), Some("Employees"));
-        assert_eq!(*snapshot.table_names(), vec!["apple", "b_table", "Employees"]);
+        assert_eq!(
+            snapshot.table("EMPLOYEES").map(|t| t.name()),
+            Some("Employees")
+        );
+        assert_eq!(
+            *snapshot.table_names(),
+            vec!["apple", "b_table", "Employees"]
+        );
     }
 }

@@ -21,7 +21,9 @@ pub(crate) fn authorize(context: AuthContext<'_>) -> Authorization {
         AuthAction::Pragma { pragma_name, .. } => INTERNAL_PRAGMAS
             .iter()
             .any(|allowed| allowed.eq_ignore_ascii_case(pragma_name)),
-        AuthAction::Function { function_name } => !function_name.eq_ignore_ascii_case("load_extension"),
+        AuthAction::Function { function_name } => {
+            !function_name.eq_ignore_ascii_case("load_extension")
+        }
         AuthAction::Insert { table_name }
         | AuthAction::Delete { table_name }
         | AuthAction::Update { table_name, .. } => !is_sqlite_internal(table_name),
@@ -37,5 +39,6 @@ pub(crate) fn authorize(context: AuthContext<'_>) -> Authorization {
 /// `sqlite_master`, `sqlite_sequence`, `sqlite_stat1`, ... (SQLite reserves the prefix,
 /// case-insensitively).
 pub(crate) fn is_sqlite_internal(name: &str) -> bool {
-    name.get(..7).is_some_and(|prefix| prefix.eq_ignore_ascii_case("sqlite_"))
+    name.get(..7)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("sqlite_"))
 }

@@ -6,8 +6,8 @@
 //! values go to the bind list. There is no way to append request text.
 
 use sluice_connector_core::{
-    AggregateFunction, BoundValue, ColumnRef, ComparisonOp, Condition, NullsOrder, Projection, SelectQuery,
-    TableSchema,
+    AggregateFunction, BoundValue, ColumnRef, ComparisonOp, Condition, NullsOrder, Projection,
+    SelectQuery, TableSchema,
 };
 
 /// SQL text and the values for its `?` placeholders, in order.
@@ -198,7 +198,11 @@ impl<'t> SqlBuilder<'t> {
                 negated,
             } => {
                 self.column(*column);
-                self.push(if *negated { " NOT BETWEEN " } else { " BETWEEN " });
+                self.push(if *negated {
+                    " NOT BETWEEN "
+                } else {
+                    " BETWEEN "
+                });
                 self.bind(low.clone());
                 self.push(" AND ");
                 self.bind(high.clone());

@@ -24,7 +24,7 @@ pub(crate) struct ReadConnection {
     clock: Instant,
     /// Milliseconds since `clock` after which the running statement is aborted; 0 = none.
     deadline_ms: Arc<AtomicU64>,
-    /// The schema generation its statement cache was prepared for.
+    /// The pool generation it was opened in (see `ReadPool::invalidate`).
     pub(crate) generation: u64,
 }
 
@@ -32,7 +32,11 @@ impl ReadConnection {
     /// Opens `path` read-only: no `CREATE` flag, so a missing file is an error (a read never
     /// creates a database), and no `URI` flag, so `file:` names with `?vfs=` options are
     /// just file names.
-    pub(crate) fn open(path: &Path, options: &SqliteOptions, generation: u64) -> Result<Self, ConnectorError> {
+    pub(crate) fn open(
+        path: &Path,
+        options: &SqliteOptions,
+        generation: u64,
+    ) -> Result<Self, ConnectorError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(path, flags).map_err(map_error)?;
         harden(&connection, options)?;
@@ -78,7 +82,9 @@ fn elapsed_ms(clock: Instant) -> u64 {
 
 /// Settings every connection gets (security rule R9), applied before the authorizer.
 fn harden(connection: &Connection, options: &SqliteOptions) -> Result<(), ConnectorError> {
-    connection.busy_timeout(options.busy_timeout).map_err(map_error)?;
+    connection
+        .busy_timeout(options.busy_timeout)
+        .map_err(map_error)?;
     for (config, on) in [
         (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
         (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
@@ -88,29 +94,41 @@ fn harden(connection: &Connection, options: &SqliteOptions) -> Result<(), Connec
         connection.set_db_config(config, on).map_err(map_error)?;
     }
     // No database may be attached, whatever SQL reaches this connection.
-    connection.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(map_error)?;
     connection
-        .execute_batch("PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;")
+        .set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)
+        .map_err(map_error)?;
+    connection
+        .execute_batch("PRAGMA foreign_keys = ON;")
         .map_err(map_error)
 }
 
 /// Switches the database to WAL once, on a short-lived read-write connection, so readers
-/// never block the (future) writer. Best effort: a read-only file or a database busy with
-/// another process keeps its journal mode; a file that is not a database is reported.
+/// never block the (future) writer. Best effort: a read-only file or directory, or a
+/// database busy with another process, keeps its journal mode. A file that is not a
+/// database, or a corrupt one, fails here, so `open` reports it at once.
 pub(crate) fn enable_wal(path: &Path, options: &SqliteOptions) -> Result<(), ConnectorError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let connection = Connection::open_with_flags(path, flags).map_err(map_error)?;
     harden(&connection, options)?;
-    match connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0)) {
+    let switched = connection.query_row("PRAGMA journal_mode = WAL", [], |row| {
+        row.get::<_, String>(0)
+    });
+    match switched {
         Ok(_) => Ok(()),
         Err(error)
             if matches!(
                 error.sqlite_error_code(),
-                Some(ErrorCode::ReadOnly | ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
             ) =>
         {
+            Err(map_error(error))
+        }
+        Err(error) => {
+            tracing::debug!(error = %error, "database left in its journal mode");
             Ok(())
         }
-        Err(error) => Err(map_error(error)),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use sluice_connector_core::{
-    Connector, ConnectorError, ReadBounds, ReadOutput, ReadPlan, ReadRequest, SchemaSnapshot, TableSchema,
+    Connector, ConnectorError, ReadBounds, ReadOutput, ReadPlan, ReadRequest, SchemaSnapshot,
+    TableSchema,
 };
 
 use crate::connection::enable_wal;
@@ -62,7 +63,10 @@ impl SqliteConnector {
     }
 
     fn cached_schema(&self) -> Option<Arc<SchemaSnapshot>> {
-        self.schema.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.schema
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     async fn table(&self, name: &str, refresh: bool) -> Result<Arc<TableSchema>, ConnectorError> {
@@ -100,15 +104,18 @@ impl Connector for SqliteConnector {
         table: &str,
         id: &str,
         request: ReadRequest,
-        bounds: ReadBounds,
+        // Nothing to bound for one record until related records arrive.
+        _bounds: ReadBounds,
     ) -> Result<Vec<u8>, ConnectorError> {
         let table = self.table(table, request.refresh).await?;
-        let plan = ReadPlan::by_id(table, id, &request, &bounds)?;
+        let plan = ReadPlan::by_id(table, id, &request)?;
         self.pool
             .run(move |connection| execute::read_record(connection, &plan))
             .await
     }
 
+    /// Drops the schema snapshot and retires the pooled connections (with their prepared
+    /// statements); both are rebuilt on the next call.
     fn invalidate(&self) {
         *self.schema.write().unwrap_or_else(PoisonError::into_inner) = None;
         self.pool.invalidate();

@@ -49,17 +49,32 @@ mod tests {
 
     #[test]
     fn infrastructure_codes_map_to_semantic_errors() {
-        assert!(matches!(map_error(failure(rusqlite::ffi::SQLITE_BUSY)), ConnectorError::Busy));
-        assert!(matches!(map_error(failure(rusqlite::ffi::SQLITE_LOCKED)), ConnectorError::Busy));
-        assert!(matches!(map_error(failure(rusqlite::ffi::SQLITE_INTERRUPT)), ConnectorError::Busy));
-        assert!(matches!(map_error(failure(rusqlite::ffi::SQLITE_FULL)), ConnectorError::Full));
+        assert!(matches!(
+            map_error(failure(rusqlite::ffi::SQLITE_BUSY)),
+            ConnectorError::Busy
+        ));
+        assert!(matches!(
+            map_error(failure(rusqlite::ffi::SQLITE_LOCKED)),
+            ConnectorError::Busy
+        ));
+        assert!(matches!(
+            map_error(failure(rusqlite::ffi::SQLITE_INTERRUPT)),
+            ConnectorError::Busy
+        ));
+        assert!(matches!(
+            map_error(failure(rusqlite::ffi::SQLITE_FULL)),
+            ConnectorError::Full
+        ));
         for code in [
             rusqlite::ffi::SQLITE_CORRUPT,
             rusqlite::ffi::SQLITE_NOTADB,
             rusqlite::ffi::SQLITE_CANTOPEN,
             rusqlite::ffi::SQLITE_READONLY,
         ] {
-            assert!(matches!(map_error(failure(code)), ConnectorError::Unavailable(_)));
+            assert!(matches!(
+                map_error(failure(code)),
+                ConnectorError::Unavailable(_)
+            ));
         }
     }
 
@@ -71,9 +86,15 @@ mod tests {
             sql: "SELECT secret FROM t".into(),
             offset: 7,
         };
-        for error in [map_error(input), map_error(failure(rusqlite::ffi::SQLITE_CORRUPT))] {
+        for error in [
+            map_error(input),
+            map_error(failure(rusqlite::ffi::SQLITE_CORRUPT)),
+        ] {
             let text = error.to_string();
-            assert!(!text.contains("secret") && !text.contains("SELECT"), "{text}");
+            assert!(
+                !text.contains("secret") && !text.contains("SELECT"),
+                "{text}"
+            );
         }
     }
 }

@@ -5,15 +5,18 @@ use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, params_from_iter};
 use sluice_connector_core::json::{Meta, ResourceWriter};
 use sluice_connector_core::{
-    BoundValue, CellValue, ConnectorError, FetchedRow, IdLookup, Paging, ReadKind, ReadOutput, ReadPlan,
-    SelectQuery,
+    BoundValue, CellValue, ConnectorError, FetchedRow, IdLookup, Paging, ReadKind, ReadOutput,
+    ReadPlan, SelectQuery,
 };
 
 use crate::compile::{CompiledSql, compile_count, compile_select};
 use crate::error::map_error;
 
 /// `GET /_table/{table}` (list or `ids`).
-pub(crate) fn read_records(connection: &Connection, plan: &ReadPlan) -> Result<ReadOutput, ConnectorError> {
+pub(crate) fn read_records(
+    connection: &Connection,
+    plan: &ReadPlan,
+) -> Result<ReadOutput, ConnectorError> {
     match &plan.kind {
         ReadKind::Page(paging) => read_page(connection, plan, paging),
         ReadKind::Ids(lookup) | ReadKind::Single(lookup) => {
@@ -24,15 +27,24 @@ pub(crate) fn read_records(connection: &Connection, plan: &ReadPlan) -> Result<R
 }
 
 /// `GET /_table/{table}/{id}`: the bare record.
-pub(crate) fn read_record(connection: &Connection, plan: &ReadPlan) -> Result<Vec<u8>, ConnectorError> {
+pub(crate) fn read_record(
+    connection: &Connection,
+    plan: &ReadPlan,
+) -> Result<Vec<u8>, ConnectorError> {
     let (ReadKind::Single(lookup) | ReadKind::Ids(lookup)) = &plan.kind else {
-        return Err(ConnectorError::Internal("a record read was planned as a list read".to_owned()));
+        return Err(ConnectorError::Internal(
+            "a record read was planned as a list read".to_owned(),
+        ));
     };
     let (buf, rows) = fetch_by_id(connection, plan, lookup)?;
     lookup.single(&buf, &rows)
 }
 
-fn read_page(connection: &Connection, plan: &ReadPlan, paging: &Paging) -> Result<ReadOutput, ConnectorError> {
+fn read_page(
+    connection: &Connection,
+    plan: &ReadPlan,
+    paging: &Paging,
+) -> Result<ReadOutput, ConnectorError> {
     if paging.count_only {
         return count(connection, &plan.query).map(ReadOutput::Count);
     }
@@ -46,7 +58,9 @@ fn read_page(connection: &Connection, plan: &ReadPlan, paging: &Paging) -> Resul
     let mut writer = ResourceWriter::new();
     let mut fetched: u64 = 0;
     {
-        let mut statement = connection.prepare_cached(&compiled.sql).map_err(map_error)?;
+        let mut statement = connection
+            .prepare_cached(&compiled.sql)
+            .map_err(map_error)?;
         let mut rows = statement.query(binds(&compiled)).map_err(map_error)?;
         while let Some(row) = rows.next().map_err(map_error)? {
             fetched += 1;
@@ -86,7 +100,9 @@ fn fetch_by_id(
     let key_count = lookup.key_columns.len();
     let mut buf = Vec::with_capacity(1024);
     let mut fetched = Vec::new();
-    let mut statement = connection.prepare_cached(&compiled.sql).map_err(map_error)?;
+    let mut statement = connection
+        .prepare_cached(&compiled.sql)
+        .map_err(map_error)?;
     let mut rows = statement.query(binds(&compiled)).map_err(map_error)?;
     while let Some(row) = rows.next().map_err(map_error)? {
         let start = buf.len();
@@ -107,7 +123,9 @@ fn fetch_by_id(
 
 fn count(connection: &Connection, query: &SelectQuery) -> Result<u64, ConnectorError> {
     let compiled = compile_count(query);
-    let mut statement = connection.prepare_cached(&compiled.sql).map_err(map_error)?;
+    let mut statement = connection
+        .prepare_cached(&compiled.sql)
+        .map_err(map_error)?;
     let total: i64 = statement
         .query_row(binds(&compiled), |row| row.get(0))
         .map_err(map_error)?;

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use rusqlite::Connection;
-use sluice_connector_core::{ColumnSchema, ConnectorError, DfType, ForeignKey, SchemaSnapshot, TableSchema};
+use sluice_connector_core::{
+    ColumnSchema, ConnectorError, DfType, ForeignKey, SchemaSnapshot, TableSchema,
+};
 
 use crate::authorizer::is_sqlite_internal;
 use crate::error::map_error;
@@ -13,11 +15,11 @@ use crate::error::map_error;
 /// the shadow tables behind virtual tables are internal and never listed.
 const TABLES: &str = "SELECT name, type, wr FROM pragma_table_list \
                       WHERE schema = 'main' AND type IN ('table', 'view', 'virtual') ORDER BY name";
-const COLUMNS: &str = "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1)";
+const COLUMNS: &str =
+    "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1)";
 const INDEXES: &str = "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1)";
 const INDEX_COLUMNS: &str = "SELECT name FROM pragma_index_info(?1)";
-const FOREIGN_KEYS: &str =
-    "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?1) ORDER BY id, seq";
+const FOREIGN_KEYS: &str = "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?1) ORDER BY id, seq";
 
 /// Reads every table and view.
 ///
@@ -41,7 +43,9 @@ pub(crate) fn introspect(connection: &Connection) -> Result<SchemaSnapshot, Conn
         }
         match read_table(connection, name.clone(), kind == "view", without_rowid) {
             Ok(table) => tables.push(table),
-            Err(error) => tracing::warn!(table.name = %name, error = %error, "table skipped: its schema cannot be read"),
+            Err(error) => {
+                tracing::warn!(table.name = %name, error = %error, "table skipped: its schema cannot be read")
+            }
         }
     }
     resolve_implicit_references(&mut tables);
@@ -84,7 +88,8 @@ fn read_columns(connection: &Connection, table: &str) -> Result<Vec<ColumnSchema
     let mut statement = connection.prepare_cached(COLUMNS).map_err(map_error)?;
     let rows = statement
         .query_map([table], |row| {
-            let mut column = ColumnSchema::from_declared(row.get::<_, String>(0)?, row.get::<_, String>(1)?);
+            let mut column =
+                ColumnSchema::from_declared(row.get::<_, String>(0)?, row.get::<_, String>(1)?);
             column.allow_null = row.get::<_, i64>(2)? == 0;
             column.default = row.get(3)?;
             column.is_primary_key = row.get::<_, i64>(4)? > 0;
@@ -130,7 +135,10 @@ fn mark_unique_columns(
             let unique: bool = row.get(1)?;
             let origin: String = row.get(2)?;
             let partial: bool = row.get(3)?;
-            Ok((row.get::<_, String>(0)?, unique && origin == "u" && !partial))
+            Ok((
+                row.get::<_, String>(0)?,
+                unique && origin == "u" && !partial,
+            ))
         })
         .map_err(map_error)?
         .filter_map(|row| match row {
@@ -140,7 +148,9 @@ fn mark_unique_columns(
         })
         .collect::<Result<_, _>>()
         .map_err(map_error)?;
-    let mut statement = connection.prepare_cached(INDEX_COLUMNS).map_err(map_error)?;
+    let mut statement = connection
+        .prepare_cached(INDEX_COLUMNS)
+        .map_err(map_error)?;
     for index in unique_constraints {
         let indexed: Vec<Option<String>> = statement
             .query_map([&index], |row| row.get(0))
@@ -148,7 +158,9 @@ fn mark_unique_columns(
             .collect::<Result<_, _>>()
             .map_err(map_error)?;
         if let [Some(only)] = indexed.as_slice()
-            && let Some(column) = columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(only))
+            && let Some(column) = columns
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(only))
         {
             column.is_unique = true;
         }
@@ -156,7 +168,10 @@ fn mark_unique_columns(
     Ok(())
 }
 
-fn read_foreign_keys(connection: &Connection, table: &str) -> Result<Vec<ForeignKey>, ConnectorError> {
+fn read_foreign_keys(
+    connection: &Connection,
+    table: &str,
+) -> Result<Vec<ForeignKey>, ConnectorError> {
     let mut statement = connection.prepare_cached(FOREIGN_KEYS).map_err(map_error)?;
     let rows = statement
         .query_map([table], |row| {
@@ -200,7 +215,12 @@ fn resolve_implicit_references(tables: &mut [RawTable]) {
     let primary_keys: HashMap<String, Vec<String>> = tables
         .iter()
         .map(|table| {
-            let key = table.columns.iter().filter(|c| c.is_primary_key).map(|c| c.name.clone()).collect();
+            let key = table
+                .columns
+                .iter()
+                .filter(|c| c.is_primary_key)
+                .map(|c| c.name.clone())
+                .collect();
             (table.name.to_ascii_lowercase(), key)
         })
         .collect();

@@ -49,7 +49,10 @@ pub fn validate_database_path(
     if requested.is_empty() {
         return Err(EMPTY.to_owned());
     }
-    if requested.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:")) {
+    if requested
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"))
+    {
         return Err(URI.to_owned());
     }
     if requested.contains('\0') {
@@ -61,10 +64,16 @@ pub fn validate_database_path(
     } else {
         first_root.join(requested)
     };
-    let canonical_roots: Vec<PathBuf> = roots.iter().filter_map(|root| root.canonicalize().ok()).collect();
+    let canonical_roots: Vec<PathBuf> = roots
+        .iter()
+        .filter_map(|root| root.canonicalize().ok())
+        .collect();
     let resolved = resolve(&candidate)?;
     // Containment first, so paths outside the roots learn nothing about what exists there.
-    if !canonical_roots.iter().any(|root| resolved.path.starts_with(root)) {
+    if !canonical_roots
+        .iter()
+        .any(|root| resolved.path.starts_with(root))
+    {
         return Err(OUTSIDE.to_owned());
     }
     if let Some(system_db) = system_db
@@ -82,7 +91,11 @@ pub fn validate_database_path(
     create_database(&resolved.path)?;
     // Resolve again: the directory could have been swapped for a symlink meanwhile.
     let created = resolve(&resolved.path)?;
-    if !created.exists || !canonical_roots.iter().any(|root| created.path.starts_with(root)) {
+    if !created.exists
+        || !canonical_roots
+            .iter()
+            .any(|root| created.path.starts_with(root))
+    {
         return Err(OUTSIDE.to_owned());
     }
     Ok(created.path)
@@ -113,8 +126,14 @@ fn resolve(candidate: &Path) -> Result<Resolved, String> {
                 missing.push(name.to_owned());
                 ancestor = ancestor.parent().ok_or_else(|| INVALID.to_owned())?;
                 if let Ok(existing) = ancestor.canonicalize() {
-                    let path = missing.iter().rev().fold(existing, |path, part| path.join(part));
-                    return Ok(Resolved { path, exists: false });
+                    let path = missing
+                        .iter()
+                        .rev()
+                        .fold(existing, |path, part| path.join(part));
+                    return Ok(Resolved {
+                        path,
+                        exists: false,
+                    });
                 }
             }
         }
@@ -181,9 +200,12 @@ fn create_database(path: &Path) -> Result<(), String> {
 /// Turns an empty file into an empty SQLite database: switching to WAL writes the header.
 fn initialise(path: &Path) -> Result<(), String> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = Connection::open_with_flags(path, flags).map_err(|_| NOT_CREATED.to_owned())?;
+    let connection =
+        Connection::open_with_flags(path, flags).map_err(|_| NOT_CREATED.to_owned())?;
     connection
-        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0))
+        .query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        })
         .map_err(|_| NOT_CREATED.to_owned())?;
     Ok(())
 }

@@ -17,8 +17,9 @@ pub(crate) struct ReadPool {
     idle: Mutex<Vec<ReadConnection>>,
     /// One permit per connection: holding one means a connection is ours to take or open.
     permits: Arc<Semaphore>,
-    /// Bumped by `invalidate`; a connection from an older generation flushes its
-    /// statement cache before use, so statements prepared against a dropped schema go.
+    /// Bumped by `invalidate`; a connection from an older generation is closed instead of
+    /// reused, so no statement prepared against the old schema survives and a file that
+    /// was replaced or damaged meanwhile is seen as it is now.
     generation: AtomicU64,
 }
 
@@ -57,7 +58,9 @@ impl ReadPool {
         let permit = tokio::time::timeout(self.options.acquire_timeout, permits.acquire_owned())
             .await
             .map_err(|_elapsed| ConnectorError::Busy)?
-            .map_err(|_closed| ConnectorError::Unavailable("the connection pool is closed".to_owned()))?;
+            .map_err(|_closed| {
+                ConnectorError::Unavailable("the connection pool is closed".to_owned())
+            })?;
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -78,15 +81,13 @@ impl ReadPool {
 
     fn checkout(&self) -> Result<ReadConnection, ConnectorError> {
         let generation = self.generation.load(Ordering::Relaxed);
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        match idle {
-            Some(mut connection) => {
-                if connection.generation != generation {
-                    connection.connection.flush_prepared_statement_cache();
-                    connection.generation = generation;
-                }
-                Ok(connection)
-            }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        // Stale connections are dropped here; closing them is cheap.
+        idle.retain(|connection| connection.generation == generation);
+        let reusable = idle.pop();
+        drop(idle);
+        match reusable {
+            Some(connection) => Ok(connection),
             None => ReadConnection::open(&self.path, &self.options, generation),
         }
     }
@@ -96,5 +97,99 @@ impl ReadPool {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(connection);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn pool(options: SqliteOptions) -> (tempfile::TempDir, Arc<ReadPool>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("db.sqlite");
+        rusqlite::Connection::open(&path)
+            .and_then(|c| c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);"))
+            .expect("database created");
+        let pool = ReadPool::open(path, options).expect("pool opens");
+        (dir, Arc::new(pool))
+    }
+
+    #[tokio::test]
+    async fn a_statement_running_past_its_time_limit_is_busy() {
+        let (_dir, pool) = pool(SqliteOptions {
+            statement_timeout: Duration::from_millis(100),
+            ..SqliteOptions::default()
+        });
+        let started = Instant::now();
+        let result = pool
+            .run(|connection| {
+                let endless = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) \
+                               SELECT COUNT(*) FROM c";
+                connection
+                    .query_row(endless, [], |row| row.get::<_, i64>(0))
+                    .map_err(crate::error::map_error)
+            })
+            .await;
+        assert!(matches!(result, Err(ConnectorError::Busy)), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // The connection is fine for the next job.
+        let one = pool
+            .run(|c| {
+                c.query_row("SELECT x FROM t", [], |r| r.get::<_, i64>(0))
+                    .map_err(crate::error::map_error)
+            })
+            .await;
+        assert_eq!(one.ok(), Some(1));
+    }
+
+    #[tokio::test]
+    async fn waiting_too_long_for_a_connection_is_busy() {
+        let (_dir, pool) = pool(SqliteOptions {
+            pool_size: 1,
+            acquire_timeout: Duration::from_millis(50),
+            ..SqliteOptions::default()
+        });
+        let holder = {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move {
+                pool.run(|_| {
+                    std::thread::sleep(Duration::from_millis(500));
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let waiting = pool.run(|_| Ok(())).await;
+        assert!(matches!(waiting, Err(ConnectorError::Busy)), "{waiting:?}");
+        assert!(holder.await.expect("joined").is_ok());
+        assert!(pool.run(|_| Ok(())).await.is_ok(), "free again afterwards");
+    }
+
+    #[tokio::test]
+    async fn invalidate_retires_pooled_connections() {
+        let (_dir, pool) = pool(SqliteOptions::default());
+        let idle = || {
+            pool.idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .len()
+        };
+        pool.run(|_| Ok(())).await.expect("runs");
+        assert_eq!(idle(), 1);
+        pool.invalidate();
+        pool.run(|_| Ok(()))
+            .await
+            .expect("runs on a fresh connection");
+        let generations: Vec<u64> = pool
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|c| c.generation)
+            .collect();
+        assert_eq!(generations, vec![1]);
     }
 }

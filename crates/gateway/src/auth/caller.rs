@@ -21,7 +21,8 @@ pub const MSG_NO_SESSION_TOKEN: &str = "No session token (JWT) provided. Please 
 JWT using X-DreamFactory-Session-Token request header or 'session_token' url query parameter.";
 pub const MSG_EXPIRED: &str = "Token has expired: Session expired. Please refresh your token \
 (if still within refresh window) or re-login.";
-pub const MSG_REVOKED: &str = "The token has been blacklisted: Session terminated. Please re-login.";
+pub const MSG_REVOKED: &str =
+    "The token has been blacklisted: Session terminated. Please re-login.";
 
 /// A verified session: the token checked out and its user exists, is active and still has
 /// the email the token was issued for.
@@ -84,7 +85,10 @@ pub async fn session_user(state: &AppState, claims: &Claims) -> Result<Arc<UserR
     Ok(user)
 }
 
-async fn identify(state: web::Data<AppState>, credentials: Credentials) -> Result<Caller, ApiError> {
+async fn identify(
+    state: web::Data<AppState>,
+    credentials: Credentials,
+) -> Result<Caller, ApiError> {
     let session = match &credentials.session_token {
         Some(token) => Some(verify_session(&state, token).await?),
         None => None,

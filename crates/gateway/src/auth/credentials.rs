@@ -60,7 +60,10 @@ mod tests {
             .insert_header(("Authorization", "Bearer b"))
             .insert_header(("X-DreamFactory-Session-Token", "h"))
             .to_http_request();
-        assert_eq!(read_credentials(&request).session_token.as_deref(), Some("b"));
+        assert_eq!(
+            read_credentials(&request).session_token.as_deref(),
+            Some("b")
+        );
     }
 
     #[test]

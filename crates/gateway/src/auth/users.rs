@@ -29,9 +29,11 @@ impl Default for UserCache {
 impl UserCache {
     pub async fn get(&self, db: &SystemDb, id: i64) -> Result<Option<Arc<UserRow>>, ApiError> {
         self.by_id
-            .try_get_with(id, async move { db.users().get(id).await.map(|u| u.map(Arc::new)) })
+            .try_get_with(id, async move {
+                db.users().get(id).await.map(|u| u.map(Arc::new))
+            })
             .await
-            .map_err(|e| ApiError::internal(e))
+            .map_err(ApiError::internal)
     }
 
     pub async fn invalidate(&self, id: i64) {

@@ -9,12 +9,16 @@ use crate::service_types::service_types;
 use crate::state::AppState;
 
 pub async fn home() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(concat!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sluice</title></head>",
-        "<body><h1>Sluice ", env!("CARGO_PKG_VERSION"), "</h1>",
-        "<p>A DreamFactory-compatible REST API gateway. The API lives under ",
-        "<a href=\"/api/v2\">/api/v2</a>.</p></body></html>"
-    ))
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(concat!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sluice</title></head>",
+            "<body><h1>Sluice ",
+            env!("CARGO_PKG_VERSION"),
+            "</h1>",
+            "<p>A DreamFactory-compatible REST API gateway. The API lives under ",
+            "<a href=\"/api/v2\">/api/v2</a>.</p></body></html>"
+        ))
 }
 
 /// The services the caller may reach (wire reference 9.6). Anonymous callers see none.
@@ -40,8 +44,10 @@ pub async fn list_services(state: web::Data<AppState>, caller: Caller) -> HttpRe
     };
     let types: Vec<Value> = service_types()
         .into_iter()
-        .map(|t| json!({"name": t["name"], "label": t["label"], "group": t["group"],
-                        "description": t["description"]}))
+        .map(|t| {
+            json!({"name": t["name"], "label": t["label"], "group": t["group"],
+                        "description": t["description"]})
+        })
         .collect();
     ok(json!({ "services": services, "service_types": types }))
 }

@@ -23,7 +23,10 @@ pub fn list(
     params: &Params,
     limits: &LimitSettings,
 ) -> Result<Listing, ApiError> {
-    if let Some(filter) = params.get(&["filter", "where"]).filter(|f| !f.trim().is_empty()) {
+    if let Some(filter) = params
+        .get(&["filter", "where"])
+        .filter(|f| !f.trim().is_empty())
+    {
         let expr = sluice_filter::parse(filter, &filter_limits(limits))
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         check_fields(&expr, columns)?;
@@ -37,9 +40,18 @@ pub fn list(
     }
     if let Some(ids) = params.get(&["ids"]) {
         let wanted = parse_ids(ids, limits.ids_max)?;
-        records.retain(|r| r.get("id").and_then(Value::as_i64).is_some_and(|id| wanted.contains(&id)));
+        records.retain(|r| {
+            r.get("id")
+                .and_then(Value::as_i64)
+                .is_some_and(|id| wanted.contains(&id))
+        });
     }
-    sort(&mut records, params.get(&["order", "sort", "order_by"]), columns, limits)?;
+    sort(
+        &mut records,
+        params.get(&["order", "sort", "order_by"]),
+        columns,
+        limits,
+    )?;
 
     let total = records.len();
     if params.flag("count_only") {
@@ -53,10 +65,14 @@ pub fn list(
     };
     let page: Vec<Record> = records.into_iter().skip(offset).take(limit).collect();
     let resource: Vec<Value> = if params.flag("as_list") {
-        page.iter().map(|r| r.get("id").cloned().unwrap_or(Value::Null)).collect()
+        page.iter()
+            .map(|r| r.get("id").cloned().unwrap_or(Value::Null))
+            .collect()
     } else {
         let fields = select_fields(params.get(&["fields", "select"]), columns)?;
-        page.into_iter().map(|r| project(r, fields.as_deref())).collect()
+        page.into_iter()
+            .map(|r| project(r, fields.as_deref()))
+            .collect()
     };
     let mut body = json!({ "resource": resource });
     if params.flag("include_count") {
@@ -90,9 +106,15 @@ fn parse_number(value: Option<&str>, name: &str) -> Result<Option<usize>, ApiErr
 }
 
 pub fn parse_ids(text: &str, max: usize) -> Result<Vec<i64>, ApiError> {
-    let parts: Vec<&str> = text.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     if parts.is_empty() {
-        return Err(ApiError::bad_request("The request contains no valid identifiers."));
+        return Err(ApiError::bad_request(
+            "The request contains no valid identifiers.",
+        ));
     }
     if parts.len() > max {
         return Err(ApiError::bad_request(format!(
@@ -151,7 +173,12 @@ fn sort(
     limits: &LimitSettings,
 ) -> Result<(), ApiError> {
     let mut terms = Vec::new();
-    for term in order.unwrap_or("id").split(',').map(str::trim).filter(|t| !t.is_empty()) {
+    for term in order
+        .unwrap_or("id")
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let mut words = term.split_whitespace();
         let name = words.next().unwrap_or_default();
         let column = columns
@@ -179,7 +206,11 @@ fn sort(
     records.sort_by(|a, b| {
         for (column, descending) in &terms {
             let ordering = compare_values(a.get(*column), b.get(*column));
-            let ordering = if *descending { ordering.reverse() } else { ordering };
+            let ordering = if *descending {
+                ordering.reverse()
+            } else {
+                ordering
+            };
             if ordering != Ordering::Equal {
                 return ordering;
             }
@@ -191,9 +222,10 @@ fn sort(
 
 fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     match (a, b) {
-        (Some(Value::Number(x)), Some(Value::Number(y))) => {
-            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)
-        }
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Some(Value::String(x)), Some(Value::String(y))) => x.cmp(y),
         (Some(Value::Bool(x)), Some(Value::Bool(y))) => x.cmp(y),
         (None | Some(Value::Null), None | Some(Value::Null)) => Ordering::Equal,

@@ -13,16 +13,23 @@ pub type Record = Map<String, Value>;
 
 /// Finds a key case-insensitively, as DreamFactory matches field names.
 pub fn field<'a>(record: &'a Record, name: &str) -> Option<(&'a String, &'a Value)> {
-    record.iter().find(|(key, _)| key.eq_ignore_ascii_case(name))
+    record
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
 }
 
 /// Checks that every field the filter names exists in `columns`, before evaluating anything.
 pub fn check_fields(expr: &Expr, columns: &[&str]) -> Result<(), ApiError> {
     match expr {
-        Expr::And(items) | Expr::Or(items) => items.iter().try_for_each(|e| check_fields(e, columns)),
+        Expr::And(items) | Expr::Or(items) => {
+            items.iter().try_for_each(|e| check_fields(e, columns))
+        }
         Expr::Not(inner) => check_fields(inner, columns),
         Expr::Compare(cmp) => {
-            if columns.iter().any(|c| c.eq_ignore_ascii_case(&cmp.field.name)) {
+            if columns
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&cmp.field.name))
+            {
                 Ok(())
             } else {
                 Err(ApiError::bad_request(format!(
@@ -77,7 +84,9 @@ fn compare(cmp: &Comparison, record: &Record) -> Result<bool, ApiError> {
     let actual = field(record, &cmp.field.name).map_or(&Value::Null, |(_, v)| v);
     let single = |operand: &Operand| match operand {
         Operand::Single(value) => Ok(value.clone()),
-        _ => Err(ApiError::bad_request("Invalid or unparsable filter request.")),
+        _ => Err(ApiError::bad_request(
+            "Invalid or unparsable filter request.",
+        )),
     };
     let ordering = |text: &str| order_against(actual, text);
     Ok(match cmp.op {
@@ -118,7 +127,9 @@ fn compare(cmp: &Comparison, record: &Record) -> Result<bool, ApiError> {
         }
         CompareOp::Between | CompareOp::NotBetween => {
             let Operand::Range(low, high) = &cmp.operand else {
-                return Err(ApiError::bad_request("Invalid or unparsable filter request."));
+                return Err(ApiError::bad_request(
+                    "Invalid or unparsable filter request.",
+                ));
             };
             let inside = ordering(literal(low)?).is_some_and(|o| o != Ordering::Less)
                 && ordering(literal(high)?).is_some_and(|o| o != Ordering::Greater);
@@ -220,9 +231,18 @@ mod tests {
 
     #[test]
     fn numbers_compare_numerically_and_strings_exactly() {
-        assert_eq!(order_against(&Value::from(10), "9"), Some(Ordering::Greater));
-        assert_eq!(order_against(&Value::from("db"), "db"), Some(Ordering::Equal));
-        assert_eq!(order_against(&Value::from(true), "1"), Some(Ordering::Equal));
+        assert_eq!(
+            order_against(&Value::from(10), "9"),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            order_against(&Value::from("db"), "db"),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(
+            order_against(&Value::from(true), "1"),
+            Some(Ordering::Equal)
+        );
         assert_eq!(order_against(&Value::Null, "x"), None);
     }
 }

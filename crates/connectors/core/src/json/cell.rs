@@ -16,8 +16,12 @@ use crate::value::{BoundValue, CellValue};
 pub fn write_cell(buf: &mut Vec<u8>, class: ValueClass, cell: CellValue<'_>) {
     match (class, cell) {
         (_, CellValue::Null) => buf.extend_from_slice(b"null"),
-        (ValueClass::Binary, CellValue::Blob(bytes) | CellValue::Text(bytes)) => write_base64(buf, bytes),
-        (ValueClass::Binary, CellValue::Integer(i)) => write_base64(buf, itoa::Buffer::new().format(i).as_bytes()),
+        (ValueClass::Binary, CellValue::Blob(bytes) | CellValue::Text(bytes)) => {
+            write_base64(buf, bytes)
+        }
+        (ValueClass::Binary, CellValue::Integer(i)) => {
+            write_base64(buf, itoa::Buffer::new().format(i).as_bytes())
+        }
         (ValueClass::Binary, CellValue::Real(f)) => write_base64(buf, float_text(f).as_bytes()),
         (_, CellValue::Blob(bytes)) => write_base64(buf, bytes),
         (ValueClass::Boolean, CellValue::Integer(i)) => write_bool(buf, i != 0),
@@ -79,8 +83,14 @@ mod tests {
         assert_eq!(json(ValueClass::Number, CellValue::Real(2.5)), "2.5");
         assert_eq!(json(ValueClass::Number, CellValue::Text(b"7")), "7.0");
         assert_eq!(json(ValueClass::Text, CellValue::Text(b"abc")), "\"abc\"");
-        assert_eq!(json(ValueClass::Text, CellValue::Integer(20200101)), "\"20200101\"");
-        assert_eq!(json(ValueClass::Binary, CellValue::Blob(&[1, 2])), "\"AQI=\"");
+        assert_eq!(
+            json(ValueClass::Text, CellValue::Integer(20200101)),
+            "\"20200101\""
+        );
+        assert_eq!(
+            json(ValueClass::Binary, CellValue::Blob(&[1, 2])),
+            "\"AQI=\""
+        );
         assert_eq!(json(ValueClass::Binary, CellValue::Text(b"hi")), "\"aGk=\"");
         assert_eq!(json(ValueClass::Integer, CellValue::Null), "null");
     }
@@ -95,9 +105,15 @@ mod tests {
 
     #[test]
     fn values_that_do_not_fit_their_column_keep_their_storage_class() {
-        assert_eq!(json(ValueClass::Integer, CellValue::Text(b"abc")), "\"abc\"");
+        assert_eq!(
+            json(ValueClass::Integer, CellValue::Text(b"abc")),
+            "\"abc\""
+        );
         assert_eq!(json(ValueClass::Integer, CellValue::Real(1.5)), "1.5");
-        assert_eq!(json(ValueClass::Boolean, CellValue::Text(b"maybe")), "\"maybe\"");
+        assert_eq!(
+            json(ValueClass::Boolean, CellValue::Text(b"maybe")),
+            "\"maybe\""
+        );
         assert_eq!(json(ValueClass::Integer, CellValue::Blob(&[0])), "\"AA==\"");
     }
 }

@@ -71,13 +71,22 @@ fn write_field_descriptor(buf: &mut Vec<u8>, table: &TableSchema, column_ref: Co
     object.boolean("is_unique", column.is_unique);
     object.boolean("is_index", false);
     object.boolean("is_foreign_key", foreign_key.is_some());
-    object.optional_string("ref_table", foreign_key.map(|(key, _)| key.ref_table.as_str()));
+    object.optional_string(
+        "ref_table",
+        foreign_key.map(|(key, _)| key.ref_table.as_str()),
+    );
     object.optional_string(
         "ref_field",
         foreign_key.and_then(|(key, position)| key.ref_columns.get(position).map(String::as_str)),
     );
-    object.optional_string("ref_on_update", foreign_key.map(|(key, _)| key.on_update.as_str()));
-    object.optional_string("ref_on_delete", foreign_key.map(|(key, _)| key.on_delete.as_str()));
+    object.optional_string(
+        "ref_on_update",
+        foreign_key.map(|(key, _)| key.on_update.as_str()),
+    );
+    object.optional_string(
+        "ref_on_delete",
+        foreign_key.map(|(key, _)| key.on_delete.as_str()),
+    );
     object.null("picklist");
     object.null("validation");
     object.null("db_function");
@@ -123,7 +132,10 @@ enum DefaultValue {
 fn default_value(raw: &Option<String>, class: ValueClass) -> Option<DefaultValue> {
     let raw = raw.as_deref()?.trim();
     let upper = raw.to_ascii_uppercase();
-    if matches!(upper.as_str(), "NULL" | "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME") {
+    if matches!(
+        upper.as_str(),
+        "NULL" | "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME"
+    ) {
         return None;
     }
     let (text, quoted) = match raw.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
@@ -231,7 +243,12 @@ mod tests {
         TableSchema::new(
             "employees",
             false,
-            vec![id, name, active, ColumnSchema::from_declared("dept_id", "int")],
+            vec![
+                id,
+                name,
+                active,
+                ColumnSchema::from_declared("dept_id", "int"),
+            ],
             vec![ForeignKey {
                 columns: vec!["dept_id".into()],
                 ref_table: "departments".into(),
@@ -254,8 +271,15 @@ mod tests {
         write_table_descriptor(&mut buf, &employees());
         let text = String::from_utf8(buf).expect("utf-8");
         let keys = [
-            "\"name\"", "\"label\"", "\"description\"", "\"native\"", "\"plural\"", "\"is_view\"",
-            "\"primary_key\"", "\"name_field\"", "\"field\"",
+            "\"name\"",
+            "\"label\"",
+            "\"description\"",
+            "\"native\"",
+            "\"plural\"",
+            "\"is_view\"",
+            "\"primary_key\"",
+            "\"name_field\"",
+            "\"field\"",
         ];
         let positions: Vec<usize> = keys.iter().map(|k| text.find(k).expect(k)).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");

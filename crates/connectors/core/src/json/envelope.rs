@@ -105,7 +105,10 @@ mod tests {
 
     #[test]
     fn empty_list_has_no_meta() {
-        assert_eq!(text(ResourceWriter::new().finish(&Meta::default())), r#"{"resource":[]}"#);
+        assert_eq!(
+            text(ResourceWriter::new().finish(&Meta::default())),
+            r#"{"resource":[]}"#
+        );
     }
 
     #[test]
@@ -118,7 +121,10 @@ mod tests {
             next: Some(2),
             schema: None,
         };
-        assert_eq!(text(writer.finish(&meta)), r#"{"resource":[1,2],"meta":{"count":10,"next":2}}"#);
+        assert_eq!(
+            text(writer.finish(&meta)),
+            r#"{"resource":[1,2],"meta":{"count":10,"next":2}}"#
+        );
     }
 
     #[test]
@@ -127,6 +133,9 @@ mod tests {
             count: Some(0),
             ..Meta::default()
         };
-        assert_eq!(text(ResourceWriter::new().finish(&meta)), r#"{"resource":[],"meta":{"count":0}}"#);
+        assert_eq!(
+            text(ResourceWriter::new().finish(&meta)),
+            r#"{"resource":[],"meta":{"count":0}}"#
+        );
     }
 }

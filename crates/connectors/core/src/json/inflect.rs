@@ -40,7 +40,10 @@ pub fn plural(label: &str) -> String {
 fn regular_plural(word: &str, lower: &str) -> String {
     let before_last = lower.chars().rev().nth(1);
     let is_vowel = |c: Option<char>| matches!(c, Some('a' | 'e' | 'i' | 'o' | 'u'));
-    if ["ss", "us", "as", "x", "z", "ch", "sh"].iter().any(|end| lower.ends_with(end)) {
+    if ["ss", "us", "as", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| lower.ends_with(end))
+    {
         format!("{word}{}", suffix(word, "es"))
     } else if lower.ends_with('s') {
         // Most table names are plural already (`employees`); like the inflectors

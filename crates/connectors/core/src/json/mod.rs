@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn invalid_utf8_text_becomes_replacement_characters() {
-        assert_eq!(written(|b| write_text_bytes(b, b"a\xffb")), "\"a\u{fffd}b\"");
+        assert_eq!(
+            written(|b| write_text_bytes(b, b"a\xffb")),
+            "\"a\u{fffd}b\""
+        );
     }
 
     #[test]
@@ -131,7 +134,10 @@ mod tests {
 
     #[test]
     fn blobs_are_base64_strings() {
-        assert_eq!(written(|b| write_base64(b, &[0, 1, 2, 255])), "\"AAEC/w==\"");
+        assert_eq!(
+            written(|b| write_base64(b, &[0, 1, 2, 255])),
+            "\"AAEC/w==\""
+        );
         assert_eq!(written(|b| write_base64(b, &[])), "\"\"");
     }
 }

@@ -48,7 +48,10 @@ impl RowWriter {
     pub fn identifier(classes: impl IntoIterator<Item = ValueClass>) -> Self {
         let fields = classes
             .into_iter()
-            .map(|class| Field { key: Vec::new(), class })
+            .map(|class| Field {
+                key: Vec::new(),
+                class,
+            })
             .collect();
         Self {
             fields,
@@ -109,7 +112,9 @@ fn append_plain(out: &mut String, cell: CellValue<'_>) {
         CellValue::Null => {}
         CellValue::Integer(i) => out.push_str(itoa::Buffer::new().format(i)),
         CellValue::Real(f) => out.push_str(ryu::Buffer::new().format(f)),
-        CellValue::Text(text) | CellValue::Blob(text) => out.push_str(&String::from_utf8_lossy(text)),
+        CellValue::Text(text) | CellValue::Blob(text) => {
+            out.push_str(&String::from_utf8_lossy(text))
+        }
     }
 }
 

@@ -49,7 +49,10 @@ impl Projection {
     pub fn key(&self, table: &TableSchema) -> String {
         match *self {
             Self::Column(column) => table.column(column).name.clone(),
-            Self::Aggregate { function, column: None } => format!("{}_ALL", function.name()),
+            Self::Aggregate {
+                function,
+                column: None,
+            } => format!("{}_ALL", function.name()),
             Self::Aggregate {
                 function,
                 column: Some(column),
@@ -87,16 +90,30 @@ pub(crate) fn parse_fields(
     fields: Option<&str>,
     grouped: bool,
 ) -> Result<Vec<Projection>, ConnectorError> {
-    let all_columns = || table.column_refs().map(Projection::Column).collect::<Vec<_>>();
+    let all_columns = || {
+        table
+            .column_refs()
+            .map(Projection::Column)
+            .collect::<Vec<_>>()
+    };
     let Some(fields) = fields.map(str::trim) else {
         return Ok(all_columns());
     };
     if fields.is_empty() {
-        let key: Vec<Projection> = table.primary_key().iter().copied().map(Projection::Column).collect();
+        let key: Vec<Projection> = table
+            .primary_key()
+            .iter()
+            .copied()
+            .map(Projection::Column)
+            .collect();
         return Ok(if key.is_empty() { all_columns() } else { key });
     }
     let mut projection: Vec<Projection> = Vec::new();
-    for item in fields.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+    for item in fields
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+    {
         let parsed = if item == "*" {
             all_columns()
         } else if let Some(column) = table.column_ref(item) {
@@ -104,7 +121,9 @@ pub(crate) fn parse_fields(
         } else if grouped && let Some(aggregate) = parse_aggregate(table, item) {
             vec![aggregate]
         } else {
-            return Err(ConnectorError::bad_request(format!("Invalid field requested: {item}")));
+            return Err(ConnectorError::bad_request(format!(
+                "Invalid field requested: {item}"
+            )));
         };
         for entry in parsed {
             if !projection.contains(&entry) {
@@ -132,11 +151,21 @@ fn parse_aggregate(table: &TableSchema, item: &str) -> Option<Projection> {
 /// # Errors
 ///
 /// 400 `Invalid or unknown field 'x' in group by clause.`
-pub(crate) fn parse_group(table: &TableSchema, group: Option<&str>) -> Result<Vec<ColumnRef>, ConnectorError> {
+pub(crate) fn parse_group(
+    table: &TableSchema,
+    group: Option<&str>,
+) -> Result<Vec<ColumnRef>, ConnectorError> {
     let mut columns = Vec::new();
-    for name in group.unwrap_or_default().split(',').map(str::trim).filter(|n| !n.is_empty()) {
+    for name in group
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         let column = table.column_ref(name).ok_or_else(|| {
-            ConnectorError::bad_request(format!("Invalid or unknown field '{name}' in group by clause."))
+            ConnectorError::bad_request(format!(
+                "Invalid or unknown field '{name}' in group by clause."
+            ))
         })?;
         if !columns.contains(&column) {
             columns.push(column);
@@ -159,8 +188,11 @@ mod tests {
 
     #[test]
     fn absent_or_star_is_every_column_and_empty_is_the_key() {
-        let all = vec!["id", "first_name", "last_name", "salary", "dept"];
-        assert_eq!(keys(None, false), Ok(all.iter().map(|s| s.to_string()).collect()));
+        let all = ["id", "first_name", "last_name", "salary", "dept"];
+        assert_eq!(
+            keys(None, false),
+            Ok(all.iter().map(|s| s.to_string()).collect())
+        );
         assert_eq!(keys(Some("*"), false).map(|k| k.len()), Ok(5));
         assert_eq!(keys(Some(""), false), Ok(vec!["id".to_owned()]));
     }
@@ -175,24 +207,46 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_ungrouped_aggregates_are_refused() {
-        assert_eq!(keys(Some("id,nope"), false), Err("Invalid field requested: nope".into()));
-        assert_eq!(keys(Some("COUNT(*)"), false), Err("Invalid field requested: COUNT(*)".into()));
-        assert_eq!(keys(Some("SUM(nope)"), true), Err("Invalid field requested: SUM(nope)".into()));
-        assert_eq!(keys(Some("SUM(*)"), true), Err("Invalid field requested: SUM(*)".into()));
+        assert_eq!(
+            keys(Some("id,nope"), false),
+            Err("Invalid field requested: nope".into())
+        );
+        assert_eq!(
+            keys(Some("COUNT(*)"), false),
+            Err("Invalid field requested: COUNT(*)".into())
+        );
+        assert_eq!(
+            keys(Some("SUM(nope)"), true),
+            Err("Invalid field requested: SUM(nope)".into())
+        );
+        assert_eq!(
+            keys(Some("SUM(*)"), true),
+            Err("Invalid field requested: SUM(*)".into())
+        );
     }
 
     #[test]
     fn aggregates_with_group_get_dreamfactory_keys() {
         assert_eq!(
             keys(Some("dept,count(*),SUM( salary ),max(salary)"), true),
-            Ok(vec!["dept".into(), "COUNT_ALL".into(), "SUM_salary".into(), "MAX_salary".into()])
+            Ok(vec![
+                "dept".into(),
+                "COUNT_ALL".into(),
+                "SUM_salary".into(),
+                "MAX_salary".into()
+            ])
         );
     }
 
     #[test]
     fn group_resolves_columns_or_refuses() {
         let table = employees();
-        assert_eq!(parse_group(&table, Some("DEPT, dept")).map(|g| g.len()).ok(), Some(1));
+        assert_eq!(
+            parse_group(&table, Some("DEPT, dept"))
+                .map(|g| g.len())
+                .ok(),
+            Some(1)
+        );
         assert_eq!(
             parse_group(&table, Some("nope")).map_err(|e| e.to_string()),
             Err("Invalid or unknown field 'nope' in group by clause.".into())

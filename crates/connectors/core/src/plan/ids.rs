@@ -49,9 +49,15 @@ impl IdLookup {
         max_ids: usize,
         continue_on_error: bool,
     ) -> Result<Self, ConnectorError> {
-        let raw: Vec<&str> = ids.split(',').map(str::trim).filter(|id| !id.is_empty()).collect();
+        let raw: Vec<&str> = ids
+            .split(',')
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .collect();
         if raw.is_empty() {
-            return Err(ConnectorError::bad_request("The request contains no valid identifiers."));
+            return Err(ConnectorError::bad_request(
+                "The request contains no valid identifiers.",
+            ));
         }
         if raw.len() > max_ids {
             return Err(ConnectorError::bad_request(format!(
@@ -123,9 +129,13 @@ impl IdLookup {
         if matches.iter().all(Option::is_some) {
             let mut writer = ResourceWriter::with_capacity(buf.len() + 16);
             if self.continue_on_error {
-                rows.iter().for_each(|row| writer.push_raw(&buf[row.json.clone()]));
+                rows.iter()
+                    .for_each(|row| writer.push_raw(&buf[row.json.clone()]));
             } else {
-                matches.iter().flatten().for_each(|row| writer.push_raw(&buf[row.json.clone()]));
+                matches
+                    .iter()
+                    .flatten()
+                    .for_each(|row| writer.push_raw(&buf[row.json.clone()]));
             }
             return Ok(writer.finish(&Meta::default()));
         }
@@ -164,7 +174,11 @@ impl IdLookup {
 }
 
 impl RequestedId {
-    pub(crate) fn typed(table: &TableSchema, key_columns: &[ColumnRef], raw: &str) -> Result<Self, ConnectorError> {
+    pub(crate) fn typed(
+        table: &TableSchema,
+        key_columns: &[ColumnRef],
+        raw: &str,
+    ) -> Result<Self, ConnectorError> {
         let values = key_columns
             .iter()
             .map(|&column| type_id(table, column, raw))
@@ -178,7 +192,11 @@ impl RequestedId {
 
 /// Types an identifier for its column. For integer columns DreamFactory `intval`s numeric
 /// text (`1.7` is `1`) and refuses the rest with `Field 'id' must be a valid integer.`
-fn type_id(table: &TableSchema, column: ColumnRef, raw: &str) -> Result<BoundValue, ConnectorError> {
+fn type_id(
+    table: &TableSchema,
+    column: ColumnRef,
+    raw: &str,
+) -> Result<BoundValue, ConnectorError> {
     let schema = table.column(column);
     if schema.df_type.value_class() == ValueClass::Integer {
         return match parse_number(raw) {

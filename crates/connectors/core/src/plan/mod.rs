@@ -70,15 +70,54 @@ impl ReadPlan {
     /// # Errors
     ///
     /// `ConnectorError::BadRequest` with DreamFactory's message for every invalid option.
-    pub fn list(table: Arc<TableSchema>, request: &ReadRequest, bounds: &ReadBounds) -> Result<Self, ConnectorError> {
-        let order_by = order::parse_order(&table, request.order.as_deref(), bounds.max_order_terms)?;
+    pub fn list(
+        table: Arc<TableSchema>,
+        request: &ReadRequest,
+        bounds: &ReadBounds,
+    ) -> Result<Self, ConnectorError> {
+        let order_by =
+            order::parse_order(&table, request.order.as_deref(), bounds.max_order_terms)?;
         if let Some(ids) = request.ids.as_deref() {
             let key_columns = identifier_columns(&table, request.id_field.as_deref())?;
-            let lookup = IdLookup::parse(&table, key_columns, ids, bounds.max_ids, request.continue_on_error)?;
-            let order_by = if lookup.continue_on_error { order_by } else { Vec::new() };
-            return Self::by_identifier(table, request, lookup, order_by, false);
+            let lookup = IdLookup::parse(
+                &table,
+                key_columns,
+                ids,
+                bounds.max_ids,
+                request.continue_on_error,
+            )?;
+            let order_by = if lookup.continue_on_error {
+                order_by
+            } else {
+                Vec::new()
+            };
+            // Bounded even when `id_field` is not unique and every id matches many rows.
+            let limit = bounds.max_records.max(1).max(lookup.ids.len() as u64);
+            return Self::by_identifier(
+                table,
+                request,
+                lookup,
+                order_by,
+                Some(limit),
+                ReadKind::Ids,
+            );
         }
         let group_by = fields::parse_group(&table, request.group.as_deref())?;
+        // DreamFactory adds no ORDER BY, so SQLite may walk any covering index and `offset`
+        // paging becomes unstable. The primary key order costs nothing on rowid tables.
+        let order_by = if order_by.is_empty() && group_by.is_empty() {
+            table
+                .primary_key()
+                .iter()
+                .map(|column| OrderTerm {
+                    column: *column,
+                    descending: false,
+                    nulls: None,
+                })
+                .collect()
+        } else {
+            order_by
+        };
         let (projection, rows) = projection(&table, request, !group_by.is_empty())?;
         let paging = paging::Paging::parse(request, bounds)?;
         let condition = match request.filter.as_deref() {
@@ -110,7 +149,6 @@ impl ReadPlan {
         table: Arc<TableSchema>,
         id: &str,
         request: &ReadRequest,
-        _bounds: &ReadBounds,
     ) -> Result<Self, ConnectorError> {
         let key_columns = identifier_columns(&table, request.id_field.as_deref())?;
         let id = RequestedId::typed(&table, &key_columns, id)?;
@@ -123,7 +161,15 @@ impl ReadPlan {
             as_list: false,
             ..request.clone()
         };
-        Self::by_identifier(table, &request, lookup, Vec::new(), true)
+        // A non-unique `id_field` may match several rows; like DreamFactory, the first wins.
+        Self::by_identifier(
+            table,
+            &request,
+            lookup,
+            Vec::new(),
+            Some(1),
+            ReadKind::Single,
+        )
     }
 
     fn by_identifier(
@@ -131,7 +177,8 @@ impl ReadPlan {
         request: &ReadRequest,
         lookup: IdLookup,
         order_by: Vec<OrderTerm>,
-        single: bool,
+        limit: Option<u64>,
+        kind: fn(IdLookup) -> ReadKind,
     ) -> Result<Self, ConnectorError> {
         let (mut projection, rows) = projection(&table, request, false)?;
         projection.extend(lookup.key_columns.iter().copied().map(Projection::Column));
@@ -143,14 +190,10 @@ impl ReadPlan {
                 condition,
                 group_by: Vec::new(),
                 order_by,
-                limit: None,
+                limit,
                 offset: 0,
             },
-            kind: if single {
-                ReadKind::Single(lookup)
-            } else {
-                ReadKind::Ids(lookup)
-            },
+            kind: kind(lookup),
             rows,
             include_schema: false,
         })
@@ -166,7 +209,11 @@ fn projection(
 ) -> Result<(Vec<Projection>, RowWriter), ConnectorError> {
     if request.as_list {
         let columns = as_list_columns(table, request.id_field.as_deref())?;
-        let rows = RowWriter::identifier(columns.iter().map(|&c| table.column(c).df_type.value_class()));
+        let rows = RowWriter::identifier(
+            columns
+                .iter()
+                .map(|&c| table.column(c).df_type.value_class()),
+        );
         return Ok((columns.into_iter().map(Projection::Column).collect(), rows));
     }
     let projection = fields::parse_fields(table, request.fields.as_deref(), grouped)?;
@@ -180,7 +227,10 @@ fn projection(
 }
 
 /// `id_field` (a comma list) or else the primary key.
-fn identifier_columns(table: &TableSchema, id_field: Option<&str>) -> Result<Vec<ColumnRef>, ConnectorError> {
+fn identifier_columns(
+    table: &TableSchema,
+    id_field: Option<&str>,
+) -> Result<Vec<ColumnRef>, ConnectorError> {
     if let Some(columns) = requested_id_fields(table, id_field)? {
         return Ok(columns);
     }
@@ -194,7 +244,10 @@ fn identifier_columns(table: &TableSchema, id_field: Option<&str>) -> Result<Vec
 /// the literal column `name`, which is what its clients see for tables that have one, so we
 /// keep that; for tables without a `name` column (where DreamFactory lists nothing useful)
 /// we use the primary key, which is what the documentation of `as_list` promises.
-fn as_list_columns(table: &TableSchema, id_field: Option<&str>) -> Result<Vec<ColumnRef>, ConnectorError> {
+fn as_list_columns(
+    table: &TableSchema,
+    id_field: Option<&str>,
+) -> Result<Vec<ColumnRef>, ConnectorError> {
     if let Some(columns) = requested_id_fields(table, id_field)? {
         return Ok(columns);
     }
@@ -207,7 +260,10 @@ fn as_list_columns(table: &TableSchema, id_field: Option<&str>) -> Result<Vec<Co
     Ok(table.primary_key().to_vec())
 }
 
-fn requested_id_fields(table: &TableSchema, id_field: Option<&str>) -> Result<Option<Vec<ColumnRef>>, ConnectorError> {
+fn requested_id_fields(
+    table: &TableSchema,
+    id_field: Option<&str>,
+) -> Result<Option<Vec<ColumnRef>>, ConnectorError> {
     let names: Vec<&str> = id_field
         .unwrap_or_default()
         .split(',')

@@ -48,15 +48,18 @@ pub(crate) fn parse_order(
             "Too many terms in order by clause: the limit is {max_terms}."
         )));
     }
-    terms.into_iter().map(|term| parse_term(table, term)).collect()
+    terms
+        .into_iter()
+        .map(|term| parse_term(table, term))
+        .collect()
 }
 
 fn parse_term(table: &TableSchema, term: &str) -> Result<OrderTerm, ConnectorError> {
     let mut words = term.split_whitespace();
     let name = words.next().ok_or_else(invalid_clause)?;
-    let column = table
-        .column_ref(name)
-        .ok_or_else(|| ConnectorError::bad_request(format!("Invalid field '{name}' in order by clause.")))?;
+    let column = table.column_ref(name).ok_or_else(|| {
+        ConnectorError::bad_request(format!("Invalid field '{name}' in order by clause."))
+    })?;
     let rest: Vec<String> = words.map(str::to_ascii_lowercase).collect();
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     let (descending, rest) = match rest.as_slice() {
@@ -110,8 +113,14 @@ mod tests {
 
     #[test]
     fn unknown_columns_name_the_column() {
-        assert_eq!(order("nope desc"), Err("Invalid field 'nope' in order by clause.".into()));
-        assert_eq!(order("random()"), Err("Invalid field 'random()' in order by clause.".into()));
+        assert_eq!(
+            order("nope desc"),
+            Err("Invalid field 'nope' in order by clause.".into())
+        );
+        assert_eq!(
+            order("random()"),
+            Err("Invalid field 'random()' in order by clause.".into())
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ impl Paging {
     /// # Errors
     ///
     /// 400 when `limit` or `offset` is not an integer, or `offset` is negative.
-    pub(crate) fn parse(request: &ReadRequest, bounds: &ReadBounds) -> Result<Self, ConnectorError> {
+    pub(crate) fn parse(
+        request: &ReadRequest,
+        bounds: &ReadBounds,
+    ) -> Result<Self, ConnectorError> {
         let max_records = bounds.max_records.max(1);
         let requested = parse_integer(request.limit.as_deref(), "limit")?;
         let (limit, need_limit) = match requested {
@@ -74,8 +77,10 @@ impl Paging {
         let Some(total) = total else {
             return (None, None);
         };
-        let count = (self.include_count || (self.need_limit && total > self.max_records)).then_some(total);
-        let next = (total.saturating_sub(self.offset) > self.limit).then(|| self.offset + self.limit);
+        let count =
+            (self.include_count || (self.need_limit && total > self.max_records)).then_some(total);
+        let next =
+            (total.saturating_sub(self.offset) > self.limit).then(|| self.offset + self.limit);
         (count, next)
     }
 }
@@ -93,7 +98,11 @@ fn parse_integer(text: Option<&str>, name: &str) -> Result<Option<i128>, Connect
             "The '{name}' parameter must be an integer."
         )));
     }
-    let huge = if text.starts_with('-') { i128::MIN } else { i128::MAX };
+    let huge = if text.starts_with('-') {
+        i128::MIN
+    } else {
+        i128::MAX
+    };
     Ok(Some(text.parse::<i128>().unwrap_or(huge)))
 }
 
@@ -101,7 +110,11 @@ fn parse_integer(text: Option<&str>, name: &str) -> Result<Option<i128>, Connect
 mod tests {
     use super::*;
 
-    fn paging(limit: Option<&str>, offset: Option<&str>, include_count: bool) -> Result<Paging, String> {
+    fn paging(
+        limit: Option<&str>,
+        offset: Option<&str>,
+        include_count: bool,
+    ) -> Result<Paging, String> {
         let request = ReadRequest {
             limit: limit.map(str::to_owned),
             offset: offset.map(str::to_owned),
@@ -117,7 +130,14 @@ mod tests {
 
     #[test]
     fn absent_or_out_of_range_limit_uses_the_maximum_and_needs_limit() {
-        for limit in [None, Some(""), Some("0"), Some("-3"), Some("101"), Some("99999999999999999999999")] {
+        for limit in [
+            None,
+            Some(""),
+            Some("0"),
+            Some("-3"),
+            Some("101"),
+            Some("99999999999999999999999"),
+        ] {
             let p = paging(limit, None, false).expect("valid");
             assert_eq!((p.limit, p.need_limit), (100, true), "{limit:?}");
         }
@@ -127,11 +147,26 @@ mod tests {
 
     #[test]
     fn non_numeric_limit_or_offset_and_negative_offset_are_refused() {
-        assert_eq!(paging(Some("abc"), None, false), Err("The 'limit' parameter must be an integer.".into()));
-        assert_eq!(paging(Some("1.5"), None, false), Err("The 'limit' parameter must be an integer.".into()));
-        assert_eq!(paging(None, Some("x"), false), Err("The 'offset' parameter must be an integer.".into()));
-        assert_eq!(paging(None, Some("-1"), false), Err("The 'offset' parameter must not be negative.".into()));
-        assert_eq!(paging(None, Some("99999999999999999999999"), false).map(|p| p.offset), Ok(MAX_OFFSET));
+        assert_eq!(
+            paging(Some("abc"), None, false),
+            Err("The 'limit' parameter must be an integer.".into())
+        );
+        assert_eq!(
+            paging(Some("1.5"), None, false),
+            Err("The 'limit' parameter must be an integer.".into())
+        );
+        assert_eq!(
+            paging(None, Some("x"), false),
+            Err("The 'offset' parameter must be an integer.".into())
+        );
+        assert_eq!(
+            paging(None, Some("-1"), false),
+            Err("The 'offset' parameter must not be negative.".into())
+        );
+        assert_eq!(
+            paging(None, Some("99999999999999999999999"), false).map(|p| p.offset),
+            Ok(MAX_OFFSET)
+        );
     }
 
     #[test]

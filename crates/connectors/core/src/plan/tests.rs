@@ -36,7 +36,8 @@ fn table_with_name_column() -> TableSchema {
 }
 
 fn list(request: ReadRequest) -> Result<ReadPlan, String> {
-    ReadPlan::list(Arc::new(employees()), &request, &ReadBounds::default()).map_err(|e| e.to_string())
+    ReadPlan::list(Arc::new(employees()), &request, &ReadBounds::default())
+        .map_err(|e| e.to_string())
 }
 
 fn ids_request(ids: &str, continue_on_error: bool) -> ReadRequest {
@@ -63,7 +64,13 @@ fn list_plan_resolves_every_option() {
     assert!(plan.query.condition.is_some());
     assert_eq!(plan.query.order_by.len(), 1);
     assert_eq!((plan.query.limit, plan.query.offset), (Some(5), 10));
-    assert!(matches!(plan.kind, ReadKind::Page(Paging { need_limit: false, .. })));
+    assert!(matches!(
+        plan.kind,
+        ReadKind::Page(Paging {
+            need_limit: false,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -91,7 +98,7 @@ fn ids_plan_fetches_all_ids_in_one_query_with_hidden_key_columns() {
     );
     assert_eq!(plan.rows.width(), 1);
     assert_eq!(plan.query.projection.len(), 2);
-    assert_eq!(plan.query.limit, None);
+    assert_eq!(plan.query.limit, Some(1000));
 }
 
 #[test]
@@ -100,8 +107,14 @@ fn ids_are_validated_like_dreamfactory() {
         list(ids_request(" , ", false)).err(),
         Some("The request contains no valid identifiers.".into())
     );
-    assert_eq!(list(ids_request("1,abc", false)).err(), Some("Field 'id' must be a valid integer.".into()));
-    let many = (0..1001).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    assert_eq!(
+        list(ids_request("1,abc", false)).err(),
+        Some("Field 'id' must be a valid integer.".into())
+    );
+    let many = (0..1001)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     assert_eq!(
         list(ids_request(&many, false)).err(),
         Some("Too many identifiers in one request: the limit is 1000.".into())
@@ -118,11 +131,17 @@ fn unknown_id_field_is_refused() {
         id_field: Some("nope".into()),
         ..ids_request("1", false)
     };
-    assert_eq!(list(request).err(), Some("Invalid identifier field 'nope' requested.".into()));
+    assert_eq!(
+        list(request).err(),
+        Some("Invalid identifier field 'nope' requested.".into())
+    );
 }
 
 fn lookup(ids: &str, continue_on_error: bool) -> IdLookup {
-    let ReadKind::Ids(lookup) = list(ids_request(ids, continue_on_error)).expect("valid").kind else {
+    let ReadKind::Ids(lookup) = list(ids_request(ids, continue_on_error))
+        .expect("valid")
+        .kind
+    else {
         panic!("ids plan");
     };
     lookup
@@ -151,25 +170,34 @@ fn text(bytes: Vec<u8>) -> String {
 #[test]
 fn ids_without_continue_come_back_in_request_order() {
     let (buf, rows) = fetched();
-    let body = lookup("1,3,1", false).assemble(&buf, &rows).expect("all found");
+    let body = lookup("1,3,1", false)
+        .assemble(&buf, &rows)
+        .expect("all found");
     assert_eq!(text(body), r#"{"resource":[{"id":1},{"id":3},{"id":1}]}"#);
 }
 
 #[test]
 fn ids_with_continue_come_back_in_database_order() {
     let (buf, rows) = fetched();
-    let body = lookup("1,3", true).assemble(&buf, &rows).expect("all found");
+    let body = lookup("1,3", true)
+        .assemble(&buf, &rows)
+        .expect("all found");
     assert_eq!(text(body), r#"{"resource":[{"id":3},{"id":1}]}"#);
 }
 
 #[test]
 fn a_missing_id_stops_at_the_first_failure_without_continue() {
     let (buf, rows) = fetched();
-    let error = lookup("1,7,3,8", false).assemble(&buf, &rows).expect_err("missing");
+    let error = lookup("1,7,3,8", false)
+        .assemble(&buf, &rows)
+        .expect_err("missing");
     let ConnectorError::Batch { message, context } = error else {
         panic!("batch error expected");
     };
-    assert_eq!(message, "Batch Error: Not all requested records could be retrieved.");
+    assert_eq!(
+        message,
+        "Batch Error: Not all requested records could be retrieved."
+    );
     assert_eq!(
         context,
         json!({
@@ -185,24 +213,31 @@ fn a_missing_id_stops_at_the_first_failure_without_continue() {
 #[test]
 fn every_missing_id_is_reported_with_continue() {
     let (buf, rows) = fetched();
-    let error = lookup("7,3,8", true).assemble(&buf, &rows).expect_err("missing");
+    let error = lookup("7,3,8", true)
+        .assemble(&buf, &rows)
+        .expect_err("missing");
     let ConnectorError::Batch { context, .. } = error else {
         panic!("batch error expected");
     };
     assert_eq!(context["error"], json!([0, 2]));
     assert_eq!(context["resource"][1], json!({"id": 3}));
-    assert_eq!(context["resource"][2]["message"], "Record with identifier '8' not found.");
+    assert_eq!(
+        context["resource"][2]["message"],
+        "Record with identifier '8' not found."
+    );
 }
 
 #[test]
 fn by_id_returns_the_bare_record_or_not_found() {
-    let plan = ReadPlan::by_id(Arc::new(employees()), "3", &ReadRequest::default(), &ReadBounds::default())
-        .expect("valid");
+    let plan = ReadPlan::by_id(Arc::new(employees()), "3", &ReadRequest::default()).expect("valid");
     let ReadKind::Single(lookup) = plan.kind else {
         panic!("single plan");
     };
     let (buf, rows) = fetched();
-    assert_eq!(text(lookup.single(&buf, &rows).expect("found")), r#"{"id":3}"#);
+    assert_eq!(
+        text(lookup.single(&buf, &rows).expect("found")),
+        r#"{"id":3}"#
+    );
     let missing = lookup.single(&buf, &rows[1..]).expect_err("missing");
     assert_eq!(missing.to_string(), "Record with identifier '3' not found.");
 }
@@ -216,7 +251,8 @@ fn as_list_uses_id_field_then_name_then_primary_key() {
             id_field: id_field.map(str::to_owned),
             ..ReadRequest::default()
         };
-        let plan = ReadPlan::list(Arc::clone(&table), &request, &ReadBounds::default()).expect("valid");
+        let plan =
+            ReadPlan::list(Arc::clone(&table), &request, &ReadBounds::default()).expect("valid");
         plan.query
             .projection
             .iter()
@@ -226,7 +262,10 @@ fn as_list_uses_id_field_then_name_then_primary_key() {
     assert_eq!(plan(table_with_name_column(), None), vec!["Name"]);
     assert_eq!(plan(table_with_name_column(), Some("code")), vec!["code"]);
     assert_eq!(plan(employees(), None), vec!["id"]);
-    assert_eq!(plan(employees(), Some("last_name,first_name")), vec!["last_name", "first_name"]);
+    assert_eq!(
+        plan(employees(), Some("last_name,first_name")),
+        vec!["last_name", "first_name"]
+    );
 }
 
 #[test]
@@ -237,7 +276,8 @@ fn tables_without_identifier_refuse_ids() {
         vec![ColumnSchema::from_declared("x", "int")],
         vec![],
     ));
-    let error = ReadPlan::list(table, &ids_request("1", false), &ReadBounds::default()).expect_err("no key");
+    let error = ReadPlan::list(table, &ids_request("1", false), &ReadBounds::default())
+        .expect_err("no key");
     assert_eq!(
         error.to_string(),
         "Table 'v' has no primary key; name the identifier field(s) with id_field."

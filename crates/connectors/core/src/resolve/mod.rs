@@ -43,10 +43,11 @@ pub fn parse_filter(
         max_depth: bounds.filter_max_depth,
         max_in_list: bounds.filter_max_in_list,
     };
-    let expr = sluice_filter::parse(filter, &limits).map_err(|error| ConnectorError::BadRequest {
-        message: error.to_string(),
-        context: Some(span_context(error.span)),
-    })?;
+    let expr =
+        sluice_filter::parse(filter, &limits).map_err(|error| ConnectorError::BadRequest {
+            message: error.to_string(),
+            context: Some(span_context(error.span)),
+        })?;
     resolve_filter(&expr, table, params).map(Some)
 }
 
@@ -108,15 +109,18 @@ impl<'a> Resolver<'a> {
     }
 
     fn comparison(&mut self, comparison: &'a Comparison) -> Result<Condition, ConnectorError> {
-        let column = self.table.column_ref(&comparison.field.name).ok_or_else(|| {
-            with_span(
-                format!(
-                    "Invalid or unparsable field in filter request: '{}'",
-                    comparison.field.name
-                ),
-                comparison.field.span,
-            )
-        })?;
+        let column = self
+            .table
+            .column_ref(&comparison.field.name)
+            .ok_or_else(|| {
+                with_span(
+                    format!(
+                        "Invalid or unparsable field in filter request: '{}'",
+                        comparison.field.name
+                    ),
+                    comparison.field.span,
+                )
+            })?;
         let op = comparison.op;
         match (&comparison.operand, op) {
             (Operand::None, CompareOp::IsNull | CompareOp::IsNotNull) => Ok(Condition::IsNull {
@@ -149,7 +153,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn single(&mut self, column: ColumnRef, op: CompareOp, value: &'a Value) -> Result<Condition, ConnectorError> {
+    fn single(
+        &mut self,
+        column: ColumnRef,
+        op: CompareOp,
+        value: &'a Value,
+    ) -> Result<Condition, ConnectorError> {
         let comparison_op = match op {
             CompareOp::Eq => ComparisonOp::Eq,
             CompareOp::Ne => ComparisonOp::Ne,
@@ -174,7 +183,12 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn like(&mut self, column: ColumnRef, op: CompareOp, value: &'a Value) -> Result<Condition, ConnectorError> {
+    fn like(
+        &mut self,
+        column: ColumnRef,
+        op: CompareOp,
+        value: &'a Value,
+    ) -> Result<Condition, ConnectorError> {
         let text = match self.operand(value)? {
             Substituted::Null => "null".to_owned(),
             Substituted::Raw(raw) => raw.as_text(),
@@ -208,10 +222,12 @@ impl<'a> Resolver<'a> {
         self.count_value(value.span)?;
         match self.operand(value)? {
             Substituted::Null => Ok(BoundValue::Null),
-            Substituted::Raw(raw) => type_value(self.table.column(column), raw).map_err(|error| match error {
-                ConnectorError::BadRequest { message, .. } => with_span(message, value.span),
-                other => other,
-            }),
+            Substituted::Raw(raw) => {
+                type_value(self.table.column(column), raw).map_err(|error| match error {
+                    ConnectorError::BadRequest { message, .. } => with_span(message, value.span),
+                    other => other,
+                })
+            }
         }
     }
 
@@ -234,7 +250,12 @@ impl<'a> Resolver<'a> {
             .params
             .get(&format!(":{name}"))
             .or_else(|| self.params.get(name))
-            .ok_or_else(|| with_span(format!("No value was given for filter parameter ':{name}'."), span))?;
+            .ok_or_else(|| {
+                with_span(
+                    format!("No value was given for filter parameter ':{name}'."),
+                    span,
+                )
+            })?;
         match found {
             serde_json::Value::Null => Ok(Substituted::Null),
             serde_json::Value::Array(_) | serde_json::Value::Object(_) => Err(with_span(

@@ -23,8 +23,12 @@ fn employees() -> TableSchema {
     )
 }
 
-fn resolve_with(filter: &str, params: &HashMap<String, serde_json::Value>) -> Result<Condition, ConnectorError> {
-    parse_filter(filter, &employees(), params, &ReadBounds::default()).map(|c| c.expect("non-empty filter"))
+fn resolve_with(
+    filter: &str,
+    params: &HashMap<String, serde_json::Value>,
+) -> Result<Condition, ConnectorError> {
+    parse_filter(filter, &employees(), params, &ReadBounds::default())
+        .map(|c| c.expect("non-empty filter"))
 }
 
 fn resolve(filter: &str) -> Result<Condition, ConnectorError> {
@@ -71,25 +75,48 @@ fn unknown_field_is_a_400_with_dreamfactory_wording_and_span() {
     let ConnectorError::BadRequest { message, context } = error else {
         panic!("expected BadRequest");
     };
-    assert_eq!(message, "Invalid or unparsable field in filter request: 'nope'");
+    assert_eq!(
+        message,
+        "Invalid or unparsable field in filter request: 'nope'"
+    );
     assert_eq!(context, Some(json!({"start": 0, "end": 4})));
 }
 
 #[test]
 fn non_numeric_value_for_integer_column_is_refused() {
-    assert_eq!(message(resolve("id = abc")), "Field 'id' must be a valid integer.");
-    assert_eq!(message(resolve("id in (1, x)")), "Field 'id' must be a valid integer.");
+    assert_eq!(
+        message(resolve("id = abc")),
+        "Field 'id' must be a valid integer."
+    );
+    assert_eq!(
+        message(resolve("id in (1, x)")),
+        "Field 'id' must be a valid integer."
+    );
 }
 
 #[test]
 fn contains_starts_and_ends_escape_wildcards() {
     let pattern = |filter: &str| match resolve(filter).expect("resolves") {
-        Condition::Like { pattern, escaped, negated, .. } => (pattern, escaped, negated),
+        Condition::Like {
+            pattern,
+            escaped,
+            negated,
+            ..
+        } => (pattern, escaped, negated),
         other => panic!("unexpected {other:?}"),
     };
-    assert_eq!(pattern("last_name contains '50%_'"), (r"%50\%\_%".into(), true, false));
-    assert_eq!(pattern(r"last_name starts with 'a\b'"), (r"a\\b%".into(), true, false));
-    assert_eq!(pattern("last_name not ends with son"), ("%son".into(), true, true));
+    assert_eq!(
+        pattern("last_name contains '50%_'"),
+        (r"%50\%\_%".into(), true, false)
+    );
+    assert_eq!(
+        pattern(r"last_name starts with 'a\b'"),
+        (r"a\\b%".into(), true, false)
+    );
+    assert_eq!(
+        pattern("last_name not ends with son"),
+        ("%son".into(), true, true)
+    );
     assert_eq!(pattern("last_name like 'G%'"), ("G%".into(), false, false));
 }
 
@@ -97,11 +124,17 @@ fn contains_starts_and_ends_escape_wildcards() {
 fn bare_null_means_is_null_and_quoted_null_is_text() {
     assert_eq!(
         resolve("hire_date = null").expect("ok"),
-        Condition::IsNull { column: column("hire_date"), negated: false }
+        Condition::IsNull {
+            column: column("hire_date"),
+            negated: false
+        }
     );
     assert_eq!(
         resolve("hire_date != NULL").expect("ok"),
-        Condition::IsNull { column: column("hire_date"), negated: true }
+        Condition::IsNull {
+            column: column("hire_date"),
+            negated: true
+        }
     );
     assert_eq!(
         resolve("last_name = 'null'").expect("ok"),
@@ -141,7 +174,11 @@ fn params_are_taken_with_or_without_colon() {
         ("min".to_owned(), json!(10)),
         (":none".to_owned(), json!(null)),
     ]);
-    let condition = resolve_with("last_name = :n and id > :min and hire_date = :none", &params).expect("ok");
+    let condition = resolve_with(
+        "last_name = :n and id > :min and hire_date = :none",
+        &params,
+    )
+    .expect("ok");
     assert_eq!(
         condition,
         Condition::And(vec![
@@ -155,7 +192,10 @@ fn params_are_taken_with_or_without_colon() {
                 op: ComparisonOp::Gt,
                 value: BoundValue::Integer(10),
             },
-            Condition::IsNull { column: column("hire_date"), negated: false },
+            Condition::IsNull {
+                column: column("hire_date"),
+                negated: false
+            },
         ])
     );
 }
@@ -175,7 +215,10 @@ fn missing_or_structured_params_are_refused() {
 
 #[test]
 fn lookups_are_not_available_yet() {
-    assert_eq!(message(resolve("id = {user.id}")), "Lookup '{user.id}' is not available.");
+    assert_eq!(
+        message(resolve("id = {user.id}")),
+        "Lookup '{user.id}' is not available."
+    );
 }
 
 #[test]
@@ -184,7 +227,10 @@ fn parse_errors_carry_the_parser_message_and_span() {
     let ConnectorError::BadRequest { message, context } = error else {
         panic!("expected BadRequest");
     };
-    assert!(message.starts_with("Invalid or unparsable filter request"), "{message}");
+    assert!(
+        message.starts_with("Invalid or unparsable filter request"),
+        "{message}"
+    );
     assert!(context.is_some());
 }
 

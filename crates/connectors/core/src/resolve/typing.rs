@@ -37,7 +37,10 @@ impl RawValue<'_> {
 ///
 /// 400 `Field 'col' must be a valid integer.` (DreamFactory's wording) and the same shape
 /// for booleans, numbers and base64 when the value cannot have the column's type.
-pub(crate) fn type_value(column: &ColumnSchema, raw: RawValue<'_>) -> Result<BoundValue, ConnectorError> {
+pub(crate) fn type_value(
+    column: &ColumnSchema,
+    raw: RawValue<'_>,
+) -> Result<BoundValue, ConnectorError> {
     let class = column.df_type.value_class();
     match raw {
         RawValue::Quoted(text) => type_text(column, class, text, true),
@@ -52,8 +55,11 @@ fn type_text(
     text: &str,
     quoted: bool,
 ) -> Result<BoundValue, ConnectorError> {
-    // DreamFactory: an empty value for a nullable typed column means NULL.
-    if text.is_empty() && column.allow_null && !matches!(class, ValueClass::Text | ValueClass::Untyped) {
+    // DreamFactory: an empty value for a nullable numeric column means NULL.
+    if text.trim().is_empty()
+        && column.allow_null
+        && matches!(class, ValueClass::Integer | ValueClass::Number)
+    {
         return Ok(BoundValue::Null);
     }
     match class {
@@ -68,7 +74,9 @@ fn type_text(
             .map(BoundValue::Blob)
             .map_err(|_| invalid(column, "base64 value")),
         ValueClass::Untyped if quoted => Ok(BoundValue::Text(text.to_owned())),
-        ValueClass::Untyped => Ok(parse_number(text).unwrap_or_else(|| BoundValue::Text(text.to_owned()))),
+        ValueClass::Untyped => {
+            Ok(parse_number(text).unwrap_or_else(|| BoundValue::Text(text.to_owned())))
+        }
     }
 }
 
@@ -150,9 +158,18 @@ mod tests {
 
     #[test]
     fn integer_columns_accept_numbers_and_refuse_words() {
-        assert_eq!(typed("integer", RawValue::Bare("42")), Ok(BoundValue::Integer(42)));
-        assert_eq!(typed("integer", RawValue::Quoted("42")), Ok(BoundValue::Integer(42)));
-        assert_eq!(typed("integer", RawValue::Bare("1.5")), Ok(BoundValue::Real(1.5)));
+        assert_eq!(
+            typed("integer", RawValue::Bare("42")),
+            Ok(BoundValue::Integer(42))
+        );
+        assert_eq!(
+            typed("integer", RawValue::Quoted("42")),
+            Ok(BoundValue::Integer(42))
+        );
+        assert_eq!(
+            typed("integer", RawValue::Bare("1.5")),
+            Ok(BoundValue::Real(1.5))
+        );
         assert_eq!(
             typed("integer", RawValue::Bare("abc")),
             Err("Field 'col' must be a valid integer.".into())
@@ -166,9 +183,18 @@ mod tests {
 
     #[test]
     fn boolean_columns_accept_truthy_words() {
-        assert_eq!(typed("boolean", RawValue::Bare("TRUE")), Ok(BoundValue::Integer(1)));
-        assert_eq!(typed("tinyint(1)", RawValue::Bare("off")), Ok(BoundValue::Integer(0)));
-        assert_eq!(typed("boolean", RawValue::Json(&json!(true))), Ok(BoundValue::Integer(1)));
+        assert_eq!(
+            typed("boolean", RawValue::Bare("TRUE")),
+            Ok(BoundValue::Integer(1))
+        );
+        assert_eq!(
+            typed("tinyint(1)", RawValue::Bare("off")),
+            Ok(BoundValue::Integer(0))
+        );
+        assert_eq!(
+            typed("boolean", RawValue::Json(&json!(true))),
+            Ok(BoundValue::Integer(1))
+        );
         assert_eq!(
             typed("boolean", RawValue::Bare("maybe")),
             Err("Field 'col' must be a valid boolean.".into())
@@ -177,22 +203,66 @@ mod tests {
 
     #[test]
     fn text_and_date_columns_keep_the_text() {
-        assert_eq!(typed("varchar(10)", RawValue::Bare("42")), Ok(BoundValue::Text("42".into())));
-        assert_eq!(typed("date", RawValue::Quoted("1990-01-01")), Ok(BoundValue::Text("1990-01-01".into())));
-        assert_eq!(typed("text", RawValue::Json(&json!(7))), Ok(BoundValue::Text("7".into())));
+        assert_eq!(
+            typed("varchar(10)", RawValue::Bare("42")),
+            Ok(BoundValue::Text("42".into()))
+        );
+        assert_eq!(
+            typed("date", RawValue::Quoted("1990-01-01")),
+            Ok(BoundValue::Text("1990-01-01".into()))
+        );
+        assert_eq!(
+            typed("text", RawValue::Json(&json!(7))),
+            Ok(BoundValue::Text("7".into()))
+        );
     }
 
     #[test]
     fn untyped_columns_follow_how_the_value_was_written() {
         assert_eq!(typed("", RawValue::Bare("42")), Ok(BoundValue::Integer(42)));
         assert_eq!(typed("", RawValue::Bare("4.5")), Ok(BoundValue::Real(4.5)));
-        assert_eq!(typed("", RawValue::Quoted("42")), Ok(BoundValue::Text("42".into())));
-        assert_eq!(typed("", RawValue::Bare("abc")), Ok(BoundValue::Text("abc".into())));
+        assert_eq!(
+            typed("", RawValue::Quoted("42")),
+            Ok(BoundValue::Text("42".into()))
+        );
+        assert_eq!(
+            typed("", RawValue::Bare("abc")),
+            Ok(BoundValue::Text("abc".into()))
+        );
+    }
+
+    #[test]
+    fn empty_values_are_null_only_for_nullable_numeric_columns() {
+        assert_eq!(
+            typed("decimal", RawValue::Quoted(" ")),
+            Ok(BoundValue::Null)
+        );
+        assert_eq!(
+            typed("text", RawValue::Quoted("")),
+            Ok(BoundValue::Text(String::new()))
+        );
+        assert_eq!(
+            typed("blob", RawValue::Quoted("")),
+            Ok(BoundValue::Blob(Vec::new()))
+        );
+        assert_eq!(
+            typed("boolean", RawValue::Quoted("")),
+            Err("Field 'col' must be a valid boolean.".into())
+        );
+        let mut required = column("integer");
+        required.allow_null = false;
+        assert_eq!(
+            type_value(&required, RawValue::Quoted("")).map_err(|e| e.to_string()),
+            Err("Field 'col' must be a valid integer.".into())
+        );
     }
 
     #[test]
     fn binary_columns_take_base64() {
-        assert_eq!(typed("blob", RawValue::Quoted("AAEC")), Ok(BoundValue::Blob(vec![0, 1, 2])));
+        assert_eq!(
+            typed("blob", RawValue::Quoted("AAEC")),
+            Ok(BoundValue::Blob(vec![0, 1, 2]))
+        );
         assert_eq!(
             typed("blob", RawValue::Quoted("***")),
             Err("Field 'col' must be a valid base64 value.".into())
@@ -201,8 +271,14 @@ mod tests {
 
     #[test]
     fn number_columns_take_integers_and_reals() {
-        assert_eq!(typed("decimal(10,2)", RawValue::Bare("50000")), Ok(BoundValue::Integer(50000)));
-        assert_eq!(typed("real", RawValue::Json(&json!(2.5))), Ok(BoundValue::Real(2.5)));
+        assert_eq!(
+            typed("decimal(10,2)", RawValue::Bare("50000")),
+            Ok(BoundValue::Integer(50000))
+        );
+        assert_eq!(
+            typed("real", RawValue::Json(&json!(2.5))),
+            Ok(BoundValue::Real(2.5))
+        );
         assert_eq!(
             typed("real", RawValue::Bare("x")),
             Err("Field 'col' must be a valid number.".into())

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use sluice_connector_core::{
-    BoundValue, ColumnSchema, LIKE_ESCAPE, ReadBounds, ReadPlan, ReadRequest, SelectQuery, TableSchema,
+    BoundValue, ColumnSchema, LIKE_ESCAPE, ReadBounds, ReadPlan, ReadRequest, SelectQuery,
+    TableSchema,
 };
 
 use super::*;
@@ -55,7 +56,7 @@ fn typical_filter_compiles_to_bound_sql_with_precedence_kept() {
     assert_eq!(
         compiled.sql,
         "SELECT \"id\" FROM \"employees\" WHERE ((\"last_name\" = ? AND \"hire_date\" >= ?) OR \
-         \"salary\" BETWEEN ? AND ?) LIMIT ? OFFSET ?"
+         \"salary\" BETWEEN ? AND ?) ORDER BY \"id\" ASC LIMIT ? OFFSET ?"
     );
     assert_eq!(
         compiled.binds,
@@ -91,14 +92,19 @@ fn every_operator_has_its_sql_form() {
     ];
     for (filter, expected) in cases {
         let compiled = filtered(filter);
-        let expected = format!("SELECT \"id\" FROM \"employees\" WHERE {expected} LIMIT ? OFFSET ?");
+        let expected = format!(
+            "SELECT \"id\" FROM \"employees\" WHERE {expected} ORDER BY \"id\" ASC LIMIT ? OFFSET ?"
+        );
         assert_eq!(compiled.sql, expected, "{filter}");
     }
 }
 
 #[test]
 fn like_patterns_are_escaped_and_bound_never_inlined() {
-    assert_eq!(LIKE_ESCAPE, '\\', "the compiler's ESCAPE clause assumes a backslash");
+    assert_eq!(
+        LIKE_ESCAPE, '\\',
+        "the compiler's ESCAPE clause assumes a backslash"
+    );
     let compiled = filtered("dept contains '100%_sure'' OR 1=1 --'");
     assert!(!compiled.sql.contains("100"));
     assert_eq!(compiled.binds[0], text(r"%100\%\_sure' OR 1=1 --%"));
@@ -113,7 +119,10 @@ fn identifiers_are_quoted_with_embedded_quotes_doubled() {
         vec![],
     ));
     let compiled = compile_select(&plan(table, ReadRequest::default())).sql;
-    assert!(compiled.starts_with("SELECT \"co\"\"l; DROP\" FROM \"we\"\"ird table\""), "{compiled}");
+    assert!(
+        compiled.starts_with("SELECT \"co\"\"l; DROP\" FROM \"we\"\"ird table\""),
+        "{compiled}"
+    );
 }
 
 #[test]
@@ -134,7 +143,10 @@ fn group_aggregates_and_order_terms_compile() {
         "SELECT \"dept\", COUNT(*), SUM(\"salary\") FROM \"employees\" GROUP BY \"dept\" \
          ORDER BY \"dept\" DESC NULLS LAST, \"id\" ASC LIMIT ? OFFSET ?"
     );
-    assert_eq!(compiled.binds, vec![BoundValue::Integer(5), BoundValue::Integer(10)]);
+    assert_eq!(
+        compiled.binds,
+        vec![BoundValue::Integer(5), BoundValue::Integer(10)]
+    );
 }
 
 #[test]
@@ -146,7 +158,10 @@ fn counts_ignore_projection_order_and_paging_and_count_groups() {
         ..ReadRequest::default()
     };
     let count = compile_count(&plan(employees(), request.clone()));
-    assert_eq!(count.sql, "SELECT COUNT(*) FROM \"employees\" WHERE \"salary\" > ?");
+    assert_eq!(
+        count.sql,
+        "SELECT COUNT(*) FROM \"employees\" WHERE \"salary\" > ?"
+    );
     assert_eq!(count.binds, vec![BoundValue::Integer(10)]);
     let grouped = compile_count(&plan(
         employees(),
@@ -162,7 +177,7 @@ fn counts_ignore_projection_order_and_paging_and_count_groups() {
 }
 
 #[test]
-fn reads_by_id_select_hidden_key_columns_without_limit() {
+fn reads_by_id_select_hidden_key_columns_with_the_record_cap() {
     let compiled = compile_select(&plan(
         employees(),
         ReadRequest {
@@ -173,7 +188,11 @@ fn reads_by_id_select_hidden_key_columns_without_limit() {
     ));
     assert_eq!(
         compiled.sql,
-        "SELECT \"last_name\", \"id\" FROM \"employees\" WHERE \"id\" IN (?, ?)"
+        "SELECT \"last_name\", \"id\" FROM \"employees\" WHERE \"id\" IN (?, ?) LIMIT ? OFFSET ?"
+    );
+    assert_eq!(
+        compiled.binds[2..],
+        [BoundValue::Integer(1000), BoundValue::Integer(0)]
     );
 }
 
@@ -193,11 +212,18 @@ fn composite_ids_compare_every_key_column() {
     ));
     assert_eq!(
         compiled.sql,
-        "SELECT \"a\", \"b\", \"a\", \"b\" FROM \"pairs\" WHERE ((\"a\" = ? AND \"b\" = ?) OR (\"a\" = ? AND \"b\" = ?))"
+        "SELECT \"a\", \"b\", \"a\", \"b\" FROM \"pairs\" WHERE ((\"a\" = ? AND \"b\" = ?) OR (\"a\" = ? AND \"b\" = ?)) LIMIT ? OFFSET ?"
     );
     assert_eq!(
         compiled.binds,
-        vec![BoundValue::Integer(1), text("1"), BoundValue::Integer(2), text("2")]
+        vec![
+            BoundValue::Integer(1),
+            text("1"),
+            BoundValue::Integer(2),
+            text("2"),
+            BoundValue::Integer(1000),
+            BoundValue::Integer(0),
+        ]
     );
 }
 
@@ -208,5 +234,8 @@ fn offset_without_limit_uses_sqlite_no_limit() {
     query.offset = 3;
     let compiled = compile_select(&query);
     assert!(compiled.sql.ends_with(" LIMIT ? OFFSET ?"));
-    assert_eq!(compiled.binds, vec![BoundValue::Integer(-1), BoundValue::Integer(3)]);
+    assert_eq!(
+        compiled.binds,
+        vec![BoundValue::Integer(-1), BoundValue::Integer(3)]
+    );
 }

@@ -33,7 +33,9 @@ fn storage() -> Storage {
 
 fn make_sqlite(path: &Path) {
     let connection = Connection::open(path).expect("open");
-    connection.execute_batch("CREATE TABLE t(x);").expect("create");
+    connection
+        .execute_batch("CREATE TABLE t(x);")
+        .expect("create");
 }
 
 impl Storage {
@@ -51,7 +53,10 @@ impl Storage {
 fn a_bare_name_is_placed_under_the_first_root() {
     let storage = storage();
     make_sqlite(&storage.root.join("db.sqlite"));
-    assert_eq!(storage.validate("db.sqlite", false), Ok(storage.root.join("db.sqlite")));
+    assert_eq!(
+        storage.validate("db.sqlite", false),
+        Ok(storage.root.join("db.sqlite"))
+    );
 }
 
 #[test]
@@ -59,7 +64,10 @@ fn absolute_paths_inside_any_root_are_accepted() {
     let storage = storage();
     let path = storage.other_root.join("b.db");
     make_sqlite(&path);
-    assert_eq!(storage.validate(path.to_str().expect("utf-8"), false), Ok(path));
+    assert_eq!(
+        storage.validate(path.to_str().expect("utf-8"), false),
+        Ok(path)
+    );
 }
 
 #[test]
@@ -73,7 +81,11 @@ fn paths_outside_the_roots_are_refused_whether_or_not_they_exist() {
         "/definitely/not/here.db".to_owned(),
         "../outside/missing.db".to_owned(),
     ] {
-        assert_eq!(storage.validate(&requested, true), Err(OUTSIDE.to_owned()), "{requested}");
+        assert_eq!(
+            storage.validate(&requested, true),
+            Err(OUTSIDE.to_owned()),
+            "{requested}"
+        );
     }
 }
 
@@ -86,8 +98,14 @@ fn a_symlink_escaping_a_root_is_refused() {
     std::os::unix::fs::symlink(&target, storage.root.join("link.db")).expect("symlink");
     std::os::unix::fs::symlink(&storage.outside, storage.root.join("dirlink")).expect("symlink");
     assert_eq!(storage.validate("link.db", false), Err(OUTSIDE.to_owned()));
-    assert_eq!(storage.validate("dirlink/secret.db", false), Err(OUTSIDE.to_owned()));
-    assert_eq!(storage.validate("dirlink/new.db", true), Err(OUTSIDE.to_owned()));
+    assert_eq!(
+        storage.validate("dirlink/secret.db", false),
+        Err(OUTSIDE.to_owned())
+    );
+    assert_eq!(
+        storage.validate("dirlink/new.db", true),
+        Err(OUTSIDE.to_owned())
+    );
     assert!(!storage.outside.join("new.db").exists());
 }
 
@@ -95,27 +113,46 @@ fn a_symlink_escaping_a_root_is_refused() {
 #[test]
 fn a_dangling_symlink_is_not_followed() {
     let storage = storage();
-    std::os::unix::fs::symlink(storage.outside.join("nothing.db"), storage.root.join("dangling.db"))
-        .expect("symlink");
-    assert_eq!(storage.validate("dangling.db", true), Err(NOT_FILE.to_owned()));
+    std::os::unix::fs::symlink(
+        storage.outside.join("nothing.db"),
+        storage.root.join("dangling.db"),
+    )
+    .expect("symlink");
+    assert_eq!(
+        storage.validate("dangling.db", true),
+        Err(NOT_FILE.to_owned())
+    );
     assert!(!storage.outside.join("nothing.db").exists());
 }
 
 #[test]
 fn the_system_database_and_its_side_files_are_refused() {
     let storage = storage();
-    assert_eq!(storage.validate("system.sqlite", false), Err(SYSTEM.to_owned()));
-    assert_eq!(storage.validate("system.sqlite-wal", true), Err(SYSTEM.to_owned()));
-    assert_eq!(storage.validate("system.sqlite-shm", true), Err(SYSTEM.to_owned()));
+    assert_eq!(
+        storage.validate("system.sqlite", false),
+        Err(SYSTEM.to_owned())
+    );
+    assert_eq!(
+        storage.validate("system.sqlite-wal", true),
+        Err(SYSTEM.to_owned())
+    );
+    assert_eq!(
+        storage.validate("system.sqlite-shm", true),
+        Err(SYSTEM.to_owned())
+    );
 }
 
 #[cfg(unix)]
 #[test]
 fn links_to_the_system_database_are_refused() {
     let storage = storage();
-    std::os::unix::fs::symlink(&storage.system_db, storage.other_root.join("sym.db")).expect("symlink");
+    std::os::unix::fs::symlink(&storage.system_db, storage.other_root.join("sym.db"))
+        .expect("symlink");
     fs::hard_link(&storage.system_db, storage.root.join("hard.db")).expect("hard link");
-    assert_eq!(storage.validate("../other/sym.db", false), Err(SYSTEM.to_owned()));
+    assert_eq!(
+        storage.validate("../other/sym.db", false),
+        Err(SYSTEM.to_owned())
+    );
     assert_eq!(storage.validate("hard.db", false), Err(SYSTEM.to_owned()));
 }
 
@@ -130,7 +167,11 @@ fn a_missing_file_needs_create() {
 fn create_makes_an_empty_sqlite_database() {
     let storage = storage();
     let created = storage.validate("sub/../new.db", true);
-    assert_eq!(created, Err(INVALID.to_owned()), "`..` below a missing directory is refused");
+    assert_eq!(
+        created,
+        Err(INVALID.to_owned()),
+        "`..` below a missing directory is refused"
+    );
     let created = storage.validate("new.db", true).expect("created");
     assert_eq!(created, storage.root.join("new.db"));
     let header = fs::read(&created).expect("read");
@@ -142,17 +183,30 @@ fn create_makes_an_empty_sqlite_database() {
 #[test]
 fn create_does_not_make_directories() {
     let storage = storage();
-    assert_eq!(storage.validate("nodir/new.db", true), Err(NOT_CREATED.to_owned()));
+    assert_eq!(
+        storage.validate("nodir/new.db", true),
+        Err(NOT_CREATED.to_owned())
+    );
 }
 
 #[test]
 fn non_sqlite_files_are_refused_even_with_create() {
     let storage = storage();
-    fs::write(storage.root.join("notes.txt"), b"hello, this is not a database").expect("write");
+    fs::write(
+        storage.root.join("notes.txt"),
+        b"hello, this is not a database",
+    )
+    .expect("write");
     fs::write(storage.root.join("short"), b"SQLite").expect("write");
     for create in [false, true] {
-        assert_eq!(storage.validate("notes.txt", create), Err(NOT_SQLITE.to_owned()));
-        assert_eq!(storage.validate("short", create), Err(NOT_SQLITE.to_owned()));
+        assert_eq!(
+            storage.validate("notes.txt", create),
+            Err(NOT_SQLITE.to_owned())
+        );
+        assert_eq!(
+            storage.validate("short", create),
+            Err(NOT_SQLITE.to_owned())
+        );
     }
 }
 
@@ -160,7 +214,10 @@ fn non_sqlite_files_are_refused_even_with_create() {
 fn an_empty_file_is_refused_unless_create_initialises_it() {
     let storage = storage();
     fs::write(storage.root.join("empty.db"), b"").expect("write");
-    assert_eq!(storage.validate("empty.db", false), Err(NOT_SQLITE.to_owned()));
+    assert_eq!(
+        storage.validate("empty.db", false),
+        Err(NOT_SQLITE.to_owned())
+    );
     assert!(storage.validate("empty.db", true).is_ok());
     assert_eq!(storage.validate("empty.db", false).map(|_| ()), Ok(()));
 }
@@ -171,8 +228,14 @@ fn directories_uris_and_blank_names_are_refused() {
     fs::create_dir(storage.root.join("adir")).expect("dir");
     assert_eq!(storage.validate("adir", true), Err(NOT_FILE.to_owned()));
     assert_eq!(storage.validate(".", false), Err(NOT_FILE.to_owned()));
-    assert_eq!(storage.validate("file:db.sqlite?vfs=unix-none", true), Err(URI.to_owned()));
-    assert_eq!(storage.validate("FILE:/etc/passwd", true), Err(URI.to_owned()));
+    assert_eq!(
+        storage.validate("file:db.sqlite?vfs=unix-none", true),
+        Err(URI.to_owned())
+    );
+    assert_eq!(
+        storage.validate("FILE:/etc/passwd", true),
+        Err(URI.to_owned())
+    );
     assert_eq!(storage.validate("   ", true), Err(EMPTY.to_owned()));
     assert_eq!(
         validate_database_path("db.sqlite", &[], None, true),
@@ -191,6 +254,11 @@ fn messages_never_contain_the_path() {
     ];
     for message in messages {
         let message = message.expect_err("refused");
-        assert!(!message.contains('/') && !message.contains("x.db") && !message.contains("missing-file"), "{message}");
+        assert!(
+            !message.contains('/')
+                && !message.contains("x.db")
+                && !message.contains("missing-file"),
+            "{message}"
+        );
     }
 }

@@ -90,7 +90,11 @@ pub fn bounds(max_records: u64) -> ReadBounds {
 }
 
 /// `GET /_table/{table}` with default bounds, as parsed JSON.
-pub async fn get(fixture: &Fixture, table: &str, request: ReadRequest) -> Result<Value, ConnectorError> {
+pub async fn get(
+    fixture: &Fixture,
+    table: &str,
+    request: ReadRequest,
+) -> Result<Value, ConnectorError> {
     get_with(fixture, table, request, ReadBounds::default()).await
 }
 
@@ -100,7 +104,11 @@ pub async fn get_with(
     request: ReadRequest,
     bounds: ReadBounds,
 ) -> Result<Value, ConnectorError> {
-    match fixture.connector.read_records(table, request, bounds).await? {
+    match fixture
+        .connector
+        .read_records(table, request, bounds)
+        .await?
+    {
         ReadOutput::Json(bytes) => Ok(serde_json::from_slice(&bytes).expect("valid JSON")),
         ReadOutput::Count(count) => Ok(Value::from(count)),
     }

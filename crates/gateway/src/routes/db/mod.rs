@@ -10,8 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use sluice_connector_core::{Connector, ReadBounds};
 
-use crate::auth::access::{ServiceAccess, authorize_service, deny};
 use crate::auth::Caller;
+use crate::auth::access::{ServiceAccess, authorize_service, deny};
 use crate::error::ApiError;
 use crate::registry::Backend;
 use crate::routes::ok;
@@ -21,7 +21,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(service_root))
         .route("/_table", web::get().to(table_list::list_tables))
         .route("/_table/{table}", web::get().to(table_get::read_records))
-        .route("/_table/{table}/{id}", web::get().to(table_get::read_record))
+        .route(
+            "/_table/{table}/{id}",
+            web::get().to(table_get::read_record),
+        )
         .default_service(web::to(unsupported));
 }
 
@@ -36,7 +39,9 @@ pub async fn open_service(
 ) -> Result<ServiceAccess, ApiError> {
     let Some(service) = state.services.get(name) else {
         if caller.is_sys_admin() {
-            return Err(ApiError::not_found(format!("Could not find a service for {name}")));
+            return Err(ApiError::not_found(format!(
+                "Could not find a service for {name}"
+            )));
         }
         return Err(deny(caller, method, component, name));
     };
@@ -51,7 +56,10 @@ pub async fn open_service(
 }
 
 /// The connector behind an authorised service, with the read bounds of its config.
-pub fn connector(state: &AppState, access: &ServiceAccess) -> Result<(Arc<dyn Connector>, ReadBounds), ApiError> {
+pub fn connector(
+    state: &AppState,
+    access: &ServiceAccess,
+) -> Result<(Arc<dyn Connector>, ReadBounds), ApiError> {
     match &access.service().backend {
         Backend::Sqlite { connector, config } => {
             let limits = &state.settings.limits;
@@ -98,11 +106,15 @@ async fn unsupported(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let path = request.match_info().get("service").unwrap_or_default().to_string();
+    let path = request
+        .match_info()
+        .get("service")
+        .unwrap_or_default()
+        .to_string();
     let rest = request
         .path()
-        .splitn(2, &format!("/{path}"))
-        .nth(1)
+        .split_once(&format!("/{path}"))
+        .map(|(_, rest)| rest)
         .unwrap_or_default()
         .trim_matches('/')
         .to_string();

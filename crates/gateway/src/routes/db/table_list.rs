@@ -23,12 +23,16 @@ pub async fn list_tables(
     let (connector, _) = connector(&state, &access)?;
     let params = Params::from_query(request.query_string())?;
     let names = connector.table_names(params.flag("refresh")).await?;
-    let wanted: Option<Vec<String>> = params
-        .get(&["ids"])
-        .map(|ids| ids.split(',').map(|s| s.trim().to_ascii_lowercase()).collect());
-    let names = names
-        .iter()
-        .filter(|n| wanted.as_ref().is_none_or(|w| w.contains(&n.to_ascii_lowercase())));
+    let wanted: Option<Vec<String>> = params.get(&["ids"]).map(|ids| {
+        ids.split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect()
+    });
+    let names = names.iter().filter(|n| {
+        wanted
+            .as_ref()
+            .is_none_or(|w| w.contains(&n.to_ascii_lowercase()))
+    });
     if params.flag("as_list") {
         return Ok(ok(json!({ "resource": names.collect::<Vec<_>>() })));
     }
@@ -75,8 +79,11 @@ pub fn plural_of(label: &str) -> String {
     let lower = label.to_ascii_lowercase();
     if lower.ends_with('s') {
         label.to_string()
-    } else if lower.ends_with('y') && !lower.ends_with("ay") && !lower.ends_with("ey")
-        && !lower.ends_with("oy") && !lower.ends_with("uy")
+    } else if lower.ends_with('y')
+        && !lower.ends_with("ay")
+        && !lower.ends_with("ey")
+        && !lower.ends_with("oy")
+        && !lower.ends_with("uy")
     {
         format!("{}ies", &label[..label.len() - 1])
     } else if ["x", "z", "ch", "sh"].iter().any(|s| lower.ends_with(s)) {

@@ -93,20 +93,33 @@ async fn login(
     Ok(ok(session_body(&state, &user, &token, &claims)))
 }
 
-async fn current(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn current(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let Some(token) = read_credentials(&request).session_token else {
         return Err(ApiError::not_found("No user session found."));
     };
     let session = verify_session(&state, &token).await?;
     if !session.user.is_sys_admin {
-        return Err(ApiError::unauthorized("You are not authorized to perform this action."));
+        return Err(ApiError::unauthorized(
+            "You are not authorized to perform this action.",
+        ));
     }
-    Ok(ok(session_body(&state, &session.user, &session.token, &session.claims)))
+    Ok(ok(session_body(
+        &state,
+        &session.user,
+        &session.token,
+        &session.claims,
+    )))
 }
 
 /// Issues a new token for a valid (or expired but still refreshable) one; the old one is
 /// revoked so it cannot be used again.
-async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn refresh(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let Some(token) = read_credentials(&request).session_token else {
         return Err(ApiError::unauthorized(
             "Token refresh failed. No session token was provided.",
@@ -119,7 +132,9 @@ async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> Result<Htt
         .map_err(token_error)?;
     let user = session_user(&state, &claims).await?;
     if !user.is_sys_admin {
-        return Err(ApiError::unauthorized("You are not authorized to perform this action."));
+        return Err(ApiError::unauthorized(
+            "You are not authorized to perform this action.",
+        ));
     }
     revoke(&state, &claims).await?;
     let issuer = request.full_url().to_string();
@@ -128,11 +143,14 @@ async fn refresh(state: web::Data<AppState>, request: HttpRequest) -> Result<Htt
 }
 
 /// Revokes the token, if there is a readable one; always `{"success":true}`, as DreamFactory.
-async fn logout(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if let Some(token) = read_credentials(&request).session_token {
-        if let Ok(claims) = state.tokens.verify_for_refresh(&token, clock::now_unix()) {
-            revoke(&state, &claims).await?;
-        }
+async fn logout(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let token = read_credentials(&request).session_token;
+    if let Some(Ok(claims)) = token.map(|t| state.tokens.verify_for_refresh(&t, clock::now_unix()))
+    {
+        revoke(&state, &claims).await?;
     }
     Ok(ok(json!({ "success": true })))
 }

@@ -24,8 +24,10 @@ async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
         .services
         .all()
         .iter()
-        .map(|s| json!({"name": s.row.name, "label": s.row.label,
-                        "description": s.row.description, "type": s.row.service_type}))
+        .map(|s| {
+            json!({"name": s.row.name, "label": s.row.label,
+                        "description": s.row.description, "type": s.row.service_type})
+        })
         .collect();
     ok(json!({ "resource": services }))
 }

@@ -31,12 +31,18 @@ async fn list_resources(_admin: SystemAdmin, request: HttpRequest) -> HttpRespon
     let resource: Vec<_> = if as_list {
         RESOURCES.iter().map(|name| json!(name)).collect()
     } else {
-        RESOURCES.iter().map(|name| json!({ "name": name })).collect()
+        RESOURCES
+            .iter()
+            .map(|name| json!({ "name": name }))
+            .collect()
     };
     ok(json!({ "resource": resource }))
 }
 
-async fn unknown_resource(_admin: SystemAdmin, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn unknown_resource(
+    _admin: SystemAdmin,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let resource = request
         .path()
         .split_once("/system/")

@@ -11,14 +11,27 @@ use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::routes::ok;
-use crate::service_types::{RESERVED_NAMES, SQLITE, build_entry, parse_sqlite_config, resolve_database};
+use crate::service_types::{
+    RESERVED_NAMES, SQLITE, build_entry, parse_sqlite_config, resolve_database,
+};
 use crate::state::AppState;
 use crate::system::listing::{self, Listing, parse_ids, project};
 use crate::system::matcher::Record;
 
 const COLUMNS: &[&str] = &[
-    "id", "name", "label", "description", "is_active", "type", "mutable", "deletable", "config",
-    "created_date", "last_modified_date", "created_by_id", "last_modified_by_id",
+    "id",
+    "name",
+    "label",
+    "description",
+    "is_active",
+    "type",
+    "mutable",
+    "deletable",
+    "config",
+    "created_date",
+    "last_modified_date",
+    "created_by_id",
+    "last_modified_by_id",
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -58,13 +71,26 @@ fn written(row: &ServiceRow, params: &Params) -> Value {
     }
 }
 
-async fn list(_: SystemAdmin, state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn list(
+    _: SystemAdmin,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
-    let records = state.db.services().list().await?.iter().map(record).collect();
-    Ok(match listing::list(records, COLUMNS, &params, &state.settings.limits)? {
-        Listing::Body(body) => ok(body),
-        Listing::Count(n) => ok(json!(n)),
-    })
+    let records = state
+        .db
+        .services()
+        .list()
+        .await?
+        .iter()
+        .map(record)
+        .collect();
+    Ok(
+        match listing::list(records, COLUMNS, &params, &state.settings.limits)? {
+            Listing::Body(body) => ok(body),
+            Listing::Count(n) => ok(json!(n)),
+        },
+    )
 }
 
 async fn get_one(
@@ -78,7 +104,11 @@ async fn get_one(
     let fields = params
         .get(&["fields"])
         .filter(|f| f.trim() != "*")
-        .map(|f| f.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>());
+        .map(|f| {
+            f.split(',')
+                .map(|s| s.trim().to_string())
+                .collect::<Vec<_>>()
+        });
     Ok(ok(project(record(&row), fields.as_deref())))
 }
 
@@ -114,7 +144,9 @@ fn records_of(body: Value, allow_single: bool) -> Result<Vec<Map<String, Value>>
         .into_iter()
         .map(|item| match item {
             Value::Object(map) => Ok(map),
-            _ => Err(ApiError::bad_request("Invalid data supplied. Each record must be a JSON object.")),
+            _ => Err(ApiError::bad_request(
+                "Invalid data supplied. Each record must be a JSON object.",
+            )),
         })
         .collect()
 }
@@ -136,7 +168,10 @@ fn flag(map: &Map<String, Value>, key: &str) -> Result<Option<bool>, ApiError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(invalid_field(key, &format!("The {key} field must be true or false."))),
+        Some(_) => Err(invalid_field(
+            key,
+            &format!("The {key} field must be true or false."),
+        )),
     }
 }
 
@@ -151,19 +186,34 @@ fn validate_name(name: &str) -> Result<(), ApiError> {
         ));
     }
     if RESERVED_NAMES.contains(&name) {
-        return Err(invalid_field("name", &format!("The name '{name}' is reserved.")));
+        return Err(invalid_field(
+            "name",
+            &format!("The name '{name}' is reserved."),
+        ));
     }
     Ok(())
 }
 
 /// Validates a service's type and config, resolves its database, and returns the config to
 /// store (normalised, without the `create` instruction).
-fn validate_config(state: &AppState, service_type: &str, config: &Value) -> Result<Value, ApiError> {
+fn validate_config(
+    state: &AppState,
+    service_type: &str,
+    config: &Value,
+) -> Result<Value, ApiError> {
     if service_type != SQLITE {
-        return Err(invalid_field("type", &format!("Service type '{service_type}' is not supported.")));
+        return Err(invalid_field(
+            "type",
+            &format!("Service type '{service_type}' is not supported."),
+        ));
     }
     let (config, create) = parse_sqlite_config(config)?;
-    resolve_database(&config, create, &state.settings, state.system_db_file.as_deref())?;
+    resolve_database(
+        &config,
+        create,
+        &state.settings,
+        state.system_db_file.as_deref(),
+    )?;
     Ok(config.to_json())
 }
 
@@ -194,7 +244,11 @@ async fn create(
         validate_name(&name)?;
         let service_type = text(&map, "type")?
             .ok_or_else(|| invalid_field("type", "The type field is required."))?;
-        let config = validate_config(&state, &service_type, map.get("config").unwrap_or(&Value::Null))?;
+        let config = validate_config(
+            &state,
+            &service_type,
+            map.get("config").unwrap_or(&Value::Null),
+        )?;
         let new = NewService {
             label: Some(text(&map, "label")?.unwrap_or_else(|| name.clone())),
             description: text(&map, "description")?,
@@ -202,7 +256,12 @@ async fn create(
             config,
             ..NewService::new(name, service_type)
         };
-        let row = state.db.services().insert(&new, Some(admin.user_id())).await.map_err(conflict)?;
+        let row = state
+            .db
+            .services()
+            .insert(&new, Some(admin.user_id()))
+            .await
+            .map_err(conflict)?;
         tracing::info!(service.name = %row.name, "service created");
         register(&state, row.clone()).await;
         created.push(written(&row, &params));
@@ -221,10 +280,11 @@ async fn apply_patch(
     if let Some(name) = &name {
         validate_name(name)?;
     }
-    if let Some(t) = text(map, "type")? {
-        if t != current.service_type {
-            return Err(invalid_field("type", "The type of a service cannot be changed."));
-        }
+    if text(map, "type")?.is_some_and(|t| t != current.service_type) {
+        return Err(invalid_field(
+            "type",
+            "The type of a service cannot be changed.",
+        ));
     }
     let config = match map.get("config") {
         None => None,
@@ -233,7 +293,10 @@ async fn apply_patch(
     let patch = ServicePatch {
         name,
         label: text(map, "label")?,
-        description: map.contains_key("description").then(|| text(map, "description")).transpose()?,
+        description: map
+            .contains_key("description")
+            .then(|| text(map, "description"))
+            .transpose()?,
         is_active: flag(map, "is_active")?,
         config,
         ..ServicePatch::default()
@@ -276,11 +339,13 @@ async fn update_many(
     let params = Params::from_query(request.query_string())?;
     let mut updated = Vec::new();
     for map in records_of(body.0, false)? {
-        let id = map
-            .get("id")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| ApiError::bad_request("Identifying field 'id' can not be empty for update request."))?;
-        updated.push(written(&apply_patch(&state, &admin, id, &map).await?, &params));
+        let id = map.get("id").and_then(Value::as_i64).ok_or_else(|| {
+            ApiError::bad_request("Identifying field 'id' can not be empty for update request.")
+        })?;
+        updated.push(written(
+            &apply_patch(&state, &admin, id, &map).await?,
+            &params,
+        ));
     }
     Ok(ok(json!({ "resource": updated })))
 }
@@ -311,9 +376,11 @@ async fn delete_many(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
-    let ids = params
-        .get(&["ids"])
-        .ok_or_else(|| ApiError::bad_request("No record(s) detected in request. Use 'ids' to name the services to delete."))?;
+    let ids = params.get(&["ids"]).ok_or_else(|| {
+        ApiError::bad_request(
+            "No record(s) detected in request. Use 'ids' to name the services to delete.",
+        )
+    })?;
     let ids = parse_ids(ids, state.settings.limits.ids_max)?;
     for id in &ids {
         find(&state, &id.to_string()).await?;

@@ -28,7 +28,13 @@ async fn list(_: SystemAdmin, request: HttpRequest) -> Result<HttpResponse, ApiE
     let fields = fields(&params);
     let types: Vec<Value> = service_types()
         .into_iter()
-        .filter(|t| group.is_none_or(|g| t["group"].as_str().is_some_and(|tg| tg.eq_ignore_ascii_case(g))))
+        .filter(|t| {
+            group.is_none_or(|g| {
+                t["group"]
+                    .as_str()
+                    .is_some_and(|tg| tg.eq_ignore_ascii_case(g))
+            })
+        })
         .filter_map(|t| match t {
             Value::Object(map) => Some(project(map, fields.as_deref())),
             _ => None,

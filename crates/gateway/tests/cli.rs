@@ -1,0 +1,227 @@
+//! The `sluice` binary itself: the `listening on` line, config layering and validation,
+//! `migrate`, `admin create` and first-admin bootstrap.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use tempfile::TempDir;
+
+const SLUICE: &str = env!("CARGO_BIN_EXE_sluice");
+
+/// A running `sluice serve`, killed when dropped.
+struct Running {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sluice(data_dir: &TempDir) -> Command {
+    let mut command = Command::new(SLUICE);
+    command
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .env("SLUICE__LOG__LEVEL", "warn")
+        .env_remove("SLUICE__SERVER__PORT");
+    command
+}
+
+/// Starts `serve` and waits for its one stdout line, which it prints once it accepts
+/// connections: no sleeps.
+fn serve(mut command: Command) -> Running {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sluice");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    Running { child, url }
+}
+
+fn http_get(url: &str) -> (u16, String) {
+    // A minimal HTTP/1.0 client keeps this test free of an HTTP client dependency.
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let (host, path) = address
+        .split_once('/')
+        .map_or((address, "/"), |(h, p)| (h, p));
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET /{} HTTP/1.0\r\nHost: {host}\r\n\r\n",
+        path.trim_start_matches('/')
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn serve_on_port_zero_prints_one_listening_line_and_answers() {
+    let dir = TempDir::new().unwrap();
+    let mut command = sluice(&dir);
+    command.args(["serve", "--port", "0"]);
+    let running = serve(command);
+    assert!(running.url.starts_with("http://127.0.0.1:"));
+    assert!(!running.url.ends_with(":0"));
+    let (status, body) = http_get(&format!("{}/api/v2", running.url));
+    assert_eq!(status, 200);
+    assert!(body.contains("\"services\":[]"), "{body}");
+}
+
+#[test]
+fn flags_beat_environment_which_beats_the_config_file() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("sluice.toml");
+    std::fs::write(&config, "[server]\nhost = \"localhost\"\nport = 1\n").unwrap();
+    let mut command = sluice(&dir);
+    command
+        .arg("--config")
+        .arg(&config)
+        .env("SLUICE__SERVER__HOST", "127.0.0.1")
+        .args(["serve", "--port", "0"]);
+    let running = serve(command);
+    // host from the environment (over the file), port from the flag (over the file).
+    assert!(
+        running.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        running.url
+    );
+    assert_ne!(running.url, "http://127.0.0.1:1");
+}
+
+#[test]
+fn invalid_configuration_fails_at_start_with_a_fix() {
+    let dir = TempDir::new().unwrap();
+    let output = sluice(&dir)
+        .env("SLUICE__AUTH__JWT_SECRET", "short")
+        .args(["serve", "--port", "0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("auth.jwt_secret must be at least 32 characters"),
+        "{stderr}"
+    );
+
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[server]\nprot = 8080\n").unwrap();
+    let output = sluice(&dir)
+        .arg("--config")
+        .arg(&config)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("prot"), "{stderr}");
+
+    let output = sluice(&dir)
+        .env("SLUICE__LOG__FORMAT", "xml")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+}
+
+#[test]
+fn migrate_creates_the_system_database() {
+    let dir = TempDir::new().unwrap();
+    let output = sluice(&dir).arg("migrate").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "system database is up to date\n"
+    );
+    assert!(dir.path().join("system.sqlite").exists());
+}
+
+#[test]
+fn admin_create_creates_then_resets_and_checks_the_password_length() {
+    let dir = TempDir::new().unwrap();
+    let create = |password: &str| {
+        sluice(&dir)
+            .args([
+                "admin",
+                "create",
+                "--email",
+                "ops@example.com",
+                "--password",
+                password,
+            ])
+            .output()
+            .unwrap()
+    };
+    let output = create("a long enough password");
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created"));
+    let output = create("another long password");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("updated"));
+    let output = create("short");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 16 characters"));
+}
+
+#[test]
+fn the_first_admin_can_come_from_the_environment() {
+    let dir = TempDir::new().unwrap();
+    let mut command = sluice(&dir);
+    command
+        .env("SLUICE_ADMIN_EMAIL", "boot@example.com")
+        .env("SLUICE_ADMIN_PASSWORD", "bootstrap password 123")
+        .args(["serve", "--port", "0"]);
+    let running = serve(command);
+    drop(running);
+    // The account exists: resetting it reports "updated".
+    let output = sluice(&dir)
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "boot@example.com",
+            "--password",
+            "another long password",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("updated"));
+}
+
+#[test]
+fn help_is_available_everywhere() {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["demo", "--help"],
+        &["admin", "create", "--help"],
+    ] {
+        let output = Command::new(SLUICE).args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"));
+    }
+}

@@ -1,0 +1,116 @@
+//! Role row filters (wire reference 3.6): which access row's filters apply to a record
+//! request, and those filters as a filter AST.
+
+mod compile;
+mod error;
+
+use sluice_filter::Expr;
+
+pub use compile::validate_filters;
+pub use error::FilterConfigError;
+
+use crate::component::{Specificity, normalize_component, specificity, table_component};
+use crate::grant::{FilterOp, Grant, RoleGrants, RowFilter};
+use crate::verb::{Requestor, Verb};
+
+/// The filters of the one access row chosen for a record request, never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowFilterSet {
+    filter_op: FilterOp,
+    filters: Vec<RowFilter>,
+}
+
+impl RowFilterSet {
+    /// `None` for no filters: a chosen row without filters means "every row".
+    pub fn new(filter_op: FilterOp, filters: Vec<RowFilter>) -> Option<Self> {
+        (!filters.is_empty()).then_some(Self { filter_op, filters })
+    }
+
+    pub fn filter_op(&self) -> FilterOp {
+        self.filter_op
+    }
+
+    pub fn filters(&self) -> &[RowFilter] {
+        &self.filters
+    }
+
+    /// The filters as one expression: a single comparison, or an `And`/`Or` node of them by
+    /// `filter_op`. Lookup values are [`sluice_filter::ValueKind::Lookup`] nodes. Nodes have
+    /// empty spans, since they do not come from the client's filter text.
+    ///
+    /// # Errors
+    ///
+    /// The [`FilterConfigError`] of [`validate_filters`] for the first bad entry; the
+    /// gateway answers DreamFactory's 500 `Invalid server-side filter configuration
+    /// detected.`
+    pub fn to_expr(&self) -> Result<Expr, FilterConfigError> {
+        let expr = compile::compile_filters(self.filter_op, &self.filters)?;
+        // `new` refuses empty sets, so there is always at least one comparison.
+        Ok(expr.expect("a RowFilterSet is never empty"))
+    }
+}
+
+/// The client's filter and the role's row filter as one `And` node (rule R3: combined as
+/// trees, never as text). The client's tree is kept whole as the first operand, so its own
+/// `or` can never escape the role's condition.
+pub fn combine(client: Option<Expr>, role: Option<Expr>) -> Option<Expr> {
+    match (client, role) {
+        (Some(client), Some(role)) => Some(Expr::And(vec![client, role])),
+        (client, None) => client,
+        (None, role) => role,
+    }
+}
+
+/// The row filters that apply to a request on `component` (a path after the service; ids
+/// and deeper paths are ignored, so `_table/todo/5` is `_table/todo`). `None` when the
+/// request is not about a table's records, when no row for the service grants `verb` to
+/// `requestor` for the table, or when the chosen row has no filters.
+///
+/// Among rows of this very service (rows for all services never contribute filters) whose
+/// requestor and verb masks match, the most specific component match wins (exact >
+/// wildcard > `*`); among equally specific rows the last one, as DreamFactory does.
+/// This does not decide access: [`crate::decide`] does, and calls this.
+pub fn row_filter_for(
+    grants: &RoleGrants,
+    service_id: i64,
+    component: &str,
+    verb: Verb,
+    requestor: Requestor,
+) -> Option<RowFilterSet> {
+    select_row_filter(
+        grants,
+        service_id,
+        &normalize_component(component),
+        verb,
+        requestor,
+    )
+}
+
+/// [`row_filter_for`] for a normalised component.
+pub(crate) fn select_row_filter(
+    grants: &RoleGrants,
+    service_id: i64,
+    component: &str,
+    verb: Verb,
+    requestor: Requestor,
+) -> Option<RowFilterSet> {
+    let table = table_component(component)?;
+    let mut chosen: Option<(Specificity, &Grant)> = None;
+    for grant in &grants.grants {
+        if !grant.requestor_mask().contains(requestor) || !grant.verb_mask().contains(verb) {
+            continue;
+        }
+        if grant.service_id() != Some(service_id) {
+            continue;
+        }
+        let Some(level) = specificity(grant, service_id, table) else {
+            continue;
+        };
+        // `>=`: the last of equally specific rows wins.
+        if chosen.is_none_or(|(best, _)| level >= best) {
+            chosen = Some((level, grant));
+        }
+    }
+    let (_, grant) = chosen?;
+    RowFilterSet::new(grant.filter_op(), grant.filters().to_vec())
+}
