@@ -3,4 +3,5 @@
 mod auth;
 mod errors;
 mod system_services;
+mod table_filters;
 mod table_read;
