@@ -13,6 +13,7 @@ use sluice_connector_core::{Connector, ReadBounds};
 use crate::auth::Caller;
 use crate::auth::access::{ServiceAccess, authorize_service, deny};
 use crate::error::ApiError;
+use crate::params::Params;
 use crate::registry::Backend;
 use crate::routes::ok;
 use crate::state::AppState;
@@ -89,7 +90,7 @@ async fn service_root(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     open_service(&state, &caller, &path, request.method(), "").await?;
-    let as_list = request.query_string().contains("as_list=true");
+    let as_list = Params::from_query(request.query_string())?.flag("as_list");
     let names = ["_schema", "_table"];
     let resource: Vec<_> = if as_list {
         names.iter().map(|n| json!(n)).collect()

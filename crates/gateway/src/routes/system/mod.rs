@@ -12,6 +12,7 @@ use serde_json::json;
 use super::ok;
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
+use crate::params::Params;
 
 /// The resources this build serves under `/system`.
 const RESOURCES: &[&str] = &["admin", "cache", "environment", "service", "service_type"];
@@ -26,8 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(unknown_resource));
 }
 
-async fn list_resources(_admin: SystemAdmin, request: HttpRequest) -> HttpResponse {
-    let as_list = request.query_string().contains("as_list=true");
+async fn list_resources(
+    _admin: SystemAdmin,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let as_list = Params::from_query(request.query_string())?.flag("as_list");
     let resource: Vec<_> = if as_list {
         RESOURCES.iter().map(|name| json!(name)).collect()
     } else {
@@ -36,7 +40,7 @@ async fn list_resources(_admin: SystemAdmin, request: HttpRequest) -> HttpRespon
             .map(|name| json!({ "name": name }))
             .collect()
     };
-    ok(json!({ "resource": resource }))
+    Ok(ok(json!({ "resource": resource })))
 }
 
 async fn unknown_resource(
