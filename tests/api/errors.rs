@@ -90,3 +90,41 @@ async fn the_api_root_is_empty_for_anonymous_callers() {
     assert_eq!(reply.body["services"], json!([]));
     assert_eq!(reply.body["service_types"][0]["name"], "sqlite");
 }
+
+#[tokio::test]
+async fn a_vanished_database_is_503_with_retry_after_then_recovers() {
+    let (app, token) = TestApp::with_demo_service().await;
+    let path = app.data_dir.path().join("demo.sqlite");
+    let saved = app.data_dir.path().join("saved.sqlite");
+    let url = "/api/v2/db/_table/contact?limit=1&fields=id";
+    assert_eq!(app.get(url, &token).await.status, StatusCode::OK);
+
+    std::fs::rename(&path, &saved).unwrap();
+    let flushed = app
+        .send(
+            Method::DELETE,
+            "/api/v2/system/cache/db",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(flushed.status, StatusCode::OK);
+    let reply = app.get(url, &token).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert!(reply.headers.contains_key("retry-after"));
+    assert_eq!(reply.body["error"]["status_code"], 503);
+    let message = reply.body["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains('/') && !message.contains("sqlite"),
+        "{message}"
+    );
+
+    std::fs::rename(&saved, &path).unwrap();
+    let reply = app.get(url, &token).await;
+    assert_eq!(reply.body, json!({"resource":[{"id":1}]}));
+}
