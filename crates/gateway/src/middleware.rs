@@ -1,7 +1,7 @@
 //! Small middlewares: verb tunnelling, the `x-request-id` echo, and the DreamFactory error
 //! envelope for errors produced outside our handlers (unknown routes, oversized bodies).
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
@@ -92,6 +92,3 @@ pub fn envelope_errors<B: MessageBody + 'static>(
         ServiceResponse::new(request, rebuilt).map_into_right_body::<B>(),
     ))
 }
-
-/// Type alias kept for the App builder's signature.
-pub type EnvelopedBody<B> = EitherBody<B, BoxBody>;

@@ -157,10 +157,6 @@ impl TokenService {
         }
         revoked.insert(jti, horizon);
     }
-
-    pub fn expiry_of(&self, claims: &Claims) -> i64 {
-        claims.exp
-    }
 }
 
 #[cfg(test)]

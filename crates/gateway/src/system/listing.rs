@@ -151,6 +151,14 @@ fn select_fields(fields: Option<&str>, columns: &[&str]) -> Result<Option<Vec<St
         .map(Some)
 }
 
+/// The `fields` a client asked for: `None` means all (absent, or `*`).
+pub fn requested_fields(params: &Params) -> Option<Vec<String>> {
+    params
+        .get(&["fields"])
+        .filter(|f| f.trim() != "*")
+        .map(|f| f.split(',').map(|s| s.trim().to_string()).collect())
+}
+
 pub fn project(record: Record, fields: Option<&[String]>) -> Value {
     match fields {
         None => Value::Object(record),

@@ -15,7 +15,7 @@ use crate::service_types::{
     RESERVED_NAMES, SQLITE, build_entry, parse_sqlite_config, resolve_database,
 };
 use crate::state::AppState;
-use crate::system::listing::{self, Listing, parse_ids, project};
+use crate::system::listing::{self, Listing, parse_ids, project, requested_fields};
 use crate::system::matcher::Record;
 
 const COLUMNS: &[&str] = &[
@@ -63,11 +63,7 @@ fn record(row: &ServiceRow) -> Record {
 fn written(row: &ServiceRow, params: &Params) -> Value {
     match params.get(&["fields"]) {
         None => json!({ "id": row.id }),
-        Some(f) if f.trim() == "*" => Value::Object(record(row)),
-        Some(f) => {
-            let fields: Vec<String> = f.split(',').map(|s| s.trim().to_string()).collect();
-            project(record(row), Some(&fields))
-        }
+        Some(_) => project(record(row), requested_fields(params).as_deref()),
     }
 }
 
@@ -101,15 +97,10 @@ async fn get_one(
 ) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
     let row = find(&state, &path).await?;
-    let fields = params
-        .get(&["fields"])
-        .filter(|f| f.trim() != "*")
-        .map(|f| {
-            f.split(',')
-                .map(|s| s.trim().to_string())
-                .collect::<Vec<_>>()
-        });
-    Ok(ok(project(record(&row), fields.as_deref())))
+    Ok(ok(project(
+        record(&row),
+        requested_fields(&params).as_deref(),
+    )))
 }
 
 async fn find(state: &AppState, id: &str) -> Result<ServiceRow, ApiError> {

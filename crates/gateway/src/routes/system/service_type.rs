@@ -8,24 +8,17 @@ use crate::error::ApiError;
 use crate::params::Params;
 use crate::routes::ok;
 use crate::service_types::service_types;
-use crate::system::listing::project;
+use crate::system::listing::{project, requested_fields};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/service_type", web::get().to(list))
         .route("/service_type/{name}", web::get().to(get_one));
 }
 
-fn fields(params: &Params) -> Option<Vec<String>> {
-    params
-        .get(&["fields"])
-        .filter(|f| f.trim() != "*")
-        .map(|f| f.split(',').map(|s| s.trim().to_string()).collect())
-}
-
 async fn list(_: SystemAdmin, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
     let group = params.get(&["group"]);
-    let fields = fields(&params);
+    let fields = requested_fields(&params);
     let types: Vec<Value> = service_types()
         .into_iter()
         .filter(|t| {
@@ -58,7 +51,7 @@ async fn get_one(
         .into_iter()
         .find(|t| t["name"] == name.as_str())
         .and_then(|t| match t {
-            Value::Object(map) => Some(ok(project(map, fields(&params).as_deref()))),
+            Value::Object(map) => Some(ok(project(map, requested_fields(&params).as_deref()))),
             _ => None,
         })
         .ok_or_else(|| ApiError::not_found(format!("Service type '{name}' not found.")))
