@@ -23,7 +23,8 @@ pub trait Connector: Send + Sync + 'static {
     async fn table_names(&self, refresh: bool) -> Result<Arc<Vec<String>>, ConnectorError>;
 
     /// `GET /_table/{table}`: every option of `ReadRequest`. Table lookup is case-insensitive;
-    /// an unknown table is `ConnectorError::TableNotFound`.
+    /// an unknown table is `ConnectorError::TableNotFound`. `request.access` (the role's row
+    /// filter and hidden fields) must restrict the read; planning with `ReadPlan` does that.
     async fn read_records(
         &self,
         table: &str,
@@ -32,7 +33,7 @@ pub trait Connector: Send + Sync + 'static {
     ) -> Result<ReadOutput, ConnectorError>;
 
     /// `GET /_table/{table}/{id}`: one record as a bare JSON object, or
-    /// `ConnectorError::RecordNotFound`.
+    /// `ConnectorError::RecordNotFound` (also when the role's row filter excludes it).
     async fn read_record(
         &self,
         table: &str,

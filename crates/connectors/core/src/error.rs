@@ -21,6 +21,12 @@ pub enum ConnectorError {
         message: String,
         context: serde_json::Value,
     },
+    /// 500 `Invalid server-side filter configuration detected.` (DreamFactory's wording): the
+    /// role's row filter names a column the table does not have, holds a value that cannot
+    /// have its column's type, or uses a `:param`. `reason` is for the server log only and
+    /// must not reach the client; the read fails closed (no rows).
+    #[error("Invalid server-side filter configuration detected.")]
+    ServerFilter { reason: String },
     /// Database busy or locked past the timeout, statement time limit hit, pool exhausted:
     /// 503 with `Retry-After`.
     #[error("database busy")]

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod access;
 mod condition;
 mod connector;
 mod df_type;
@@ -11,6 +12,7 @@ mod resolve;
 mod schema;
 mod value;
 
+pub use access::{LookupSource, LookupValue, RowAccess};
 pub use condition::{ComparisonOp, Condition, LIKE_ESCAPE, escape_like};
 pub use connector::{Connector, ReadOutput};
 pub use df_type::{DeclaredType, DfType, ValueClass};

@@ -54,6 +54,16 @@ impl SchemaSnapshot {
 }
 
 /// A table or view.
+///
+/// The snapshot holds the full table. A read restricted by a role uses a *restricted* copy
+/// (see [`RowAccess`](crate::RowAccess)) that keeps every column, so references into the
+/// full table stay valid and compilers can still emit the role filter's columns, but where
+/// hidden columns cannot be looked up by name and are left out of [`column_refs`],
+/// [`primary_key`] and [`foreign_keys`].
+///
+/// [`column_refs`]: TableSchema::column_refs
+/// [`primary_key`]: TableSchema::primary_key
+/// [`foreign_keys`]: TableSchema::foreign_keys
 #[derive(Debug)]
 pub struct TableSchema {
     name: String,
@@ -62,6 +72,8 @@ pub struct TableSchema {
     primary_key: Vec<ColumnRef>,
     foreign_keys: Vec<ForeignKey>,
     by_lower_name: HashMap<String, usize>,
+    /// `hidden[i]`: column `i` is hidden from this view. Empty when nothing is hidden.
+    hidden: Vec<bool>,
 }
 
 impl TableSchema {
@@ -101,7 +113,60 @@ impl TableSchema {
             primary_key,
             foreign_keys,
             by_lower_name,
+            hidden: Vec::new(),
         }
+    }
+
+    /// A copy of this table without the columns named in `hidden_fields` (case-insensitive;
+    /// unknown names are ignored), or `None` when none of them is a column, so the shared
+    /// schema can be used as it is.
+    ///
+    /// Hidden columns keep their positions (a [`ColumnRef`] from the full table still
+    /// refers to the same column) but cannot be looked up by name and are not listed. A
+    /// primary key with a hidden column leaves the copy without a primary key, and foreign
+    /// keys with a hidden column are dropped.
+    pub(crate) fn restricted<S: AsRef<str>>(&self, hidden_fields: &[S]) -> Option<Self> {
+        if hidden_fields.is_empty() {
+            return None;
+        }
+        let mut hidden = vec![false; self.columns.len()];
+        let mut any = false;
+        for name in hidden_fields {
+            if let Some(column) = self.column_ref(name.as_ref()) {
+                hidden[column.0] = true;
+                any = true;
+            }
+        }
+        if !any {
+            return None;
+        }
+        let visible = |name: &str| self.column_ref(name).is_none_or(|c| !hidden[c.0]);
+        let primary_key = if self.primary_key.iter().any(|c| hidden[c.0]) {
+            Vec::new()
+        } else {
+            self.primary_key.clone()
+        };
+        let foreign_keys = self
+            .foreign_keys
+            .iter()
+            .filter(|key| key.columns.iter().all(|c| visible(c)))
+            .cloned()
+            .collect();
+        let by_lower_name = self
+            .by_lower_name
+            .iter()
+            .filter(|&(_, &index)| !hidden[index])
+            .map(|(name, &index)| (name.clone(), index))
+            .collect();
+        Some(Self {
+            name: self.name.clone(),
+            is_view: self.is_view,
+            columns: self.columns.clone(),
+            primary_key,
+            foreign_keys,
+            by_lower_name,
+            hidden,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -112,6 +177,9 @@ impl TableSchema {
         self.is_view
     }
 
+    /// Every column, in table order and including hidden ones: index it with
+    /// [`ColumnRef::index`]; use [`column_refs`](Self::column_refs) to list what a client may
+    /// read.
     pub fn columns(&self) -> &[ColumnSchema] {
         &self.columns
     }
@@ -120,22 +188,26 @@ impl TableSchema {
         &self.foreign_keys
     }
 
-    /// The primary key columns; empty for views and tables without one.
+    /// The primary key columns; empty for views and tables without one (and in a restricted
+    /// copy whose key has a hidden column).
     pub fn primary_key(&self) -> &[ColumnRef] {
         &self.primary_key
     }
 
     /// Case-insensitive lookup of a client-supplied column name. This is the only way to
     /// obtain a [`ColumnRef`], so every identifier a compiler emits comes from the schema.
+    /// Hidden columns are not found, exactly like names the table does not have.
     pub fn column_ref(&self, name: &str) -> Option<ColumnRef> {
         self.by_lower_name
             .get(&name.to_ascii_lowercase())
             .map(|&index| ColumnRef(index))
     }
 
-    /// All columns, in table order.
-    pub fn column_refs(&self) -> impl ExactSizeIterator<Item = ColumnRef> + '_ {
-        (0..self.columns.len()).map(ColumnRef)
+    /// The readable columns (all of them unless this is a restricted copy), in table order.
+    pub fn column_refs(&self) -> impl Iterator<Item = ColumnRef> + '_ {
+        (0..self.columns.len())
+            .filter(|&index| !self.hidden.get(index).copied().unwrap_or(false))
+            .map(ColumnRef)
     }
 
     /// The column behind a reference obtained from this table.
@@ -271,6 +343,32 @@ mod tests {
             table.foreign_key_of(dept).map(|(k, p)| (&*k.ref_table, p)),
             Some(("departments", 0))
         );
+    }
+
+    #[test]
+    fn a_restricted_copy_hides_columns_but_keeps_their_positions() {
+        let table = table();
+        assert!(table.restricted(&["nope"]).is_none(), "nothing to hide");
+        let restricted = table.restricted(&["LAST_name", "dept_ID"]).expect("hides");
+        assert!(restricted.column_ref("last_name").is_none());
+        assert!(restricted.column_ref("Dept_Id").is_none());
+        assert_eq!(restricted.column_ref("id"), table.column_ref("ID"));
+        assert_eq!(
+            restricted.column_refs().collect::<Vec<_>>(),
+            vec![ColumnRef(0)]
+        );
+        // References from the full table still resolve, for the role's filter.
+        let last_name = table.column_ref("last_name").expect("full table");
+        assert_eq!(restricted.column(last_name).name, "Last_Name");
+        assert_eq!(restricted.primary_key(), &[ColumnRef(0)]);
+        assert!(restricted.foreign_keys().is_empty());
+    }
+
+    #[test]
+    fn hiding_a_key_column_leaves_no_primary_key() {
+        let restricted = table().restricted(&["id"]).expect("hides");
+        assert!(restricted.primary_key().is_empty());
+        assert_eq!(restricted.foreign_keys().len(), 1);
     }
 
     #[test]

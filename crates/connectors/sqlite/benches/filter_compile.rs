@@ -49,7 +49,7 @@ fn filter_pipeline(c: &mut Criterion) {
         b.iter(|| sluice_filter::parse(black_box(FILTER), &limits))
     });
     c.bench_function("filter/parse+resolve", |b| {
-        b.iter(|| parse_filter(black_box(FILTER), &table, &params, &bounds))
+        b.iter(|| parse_filter(black_box(FILTER), &table, &params, None, &bounds))
     });
     c.bench_function("filter/parse+resolve+compile", |b| {
         b.iter(|| {

@@ -2,6 +2,8 @@
 //! one read. Connectors compile [`SelectQuery`] to SQL, run it, write rows with
 //! [`ReadPlan::rows`] and finish with the plan's paging or id rules.
 
+#[cfg(test)]
+mod access_tests;
 mod fields;
 mod ids;
 mod order;
@@ -20,7 +22,7 @@ use crate::condition::Condition;
 use crate::error::ConnectorError;
 use crate::json::RowWriter;
 use crate::read::{ReadBounds, ReadRequest};
-use crate::resolve::parse_filter;
+use crate::resolve::{parse_filter, resolve_role_filter};
 use crate::schema::{ColumnRef, TableSchema};
 
 /// One SELECT, with every identifier a schema reference and every value a bind.
@@ -67,14 +69,20 @@ impl ReadPlan {
     /// `include_schema` do not apply (as in DreamFactory); `order` is applied only with
     /// `continue`, since without it records come back in request order.
     ///
+    /// `request.access` restricts every kind of read: its row filter is ANDed with the
+    /// client's condition (or with the ids' condition), and its hidden fields are unknown
+    /// names for every option (see [`RowAccess`](crate::RowAccess)).
+    ///
     /// # Errors
     ///
-    /// `ConnectorError::BadRequest` with DreamFactory's message for every invalid option.
+    /// `ConnectorError::BadRequest` with DreamFactory's message for every invalid option;
+    /// `ConnectorError::ServerFilter` when the role's row filter does not fit the table.
     pub fn list(
         table: Arc<TableSchema>,
         request: &ReadRequest,
         bounds: &ReadBounds,
     ) -> Result<Self, ConnectorError> {
+        let (table, role) = restrict(table, request)?;
         let order_by =
             order::parse_order(&table, request.order.as_deref(), bounds.max_order_terms)?;
         if let Some(ids) = request.ids.as_deref() {
@@ -97,6 +105,7 @@ impl ReadPlan {
                 table,
                 request,
                 lookup,
+                role,
                 order_by,
                 Some(limit),
                 ReadKind::Ids,
@@ -120,10 +129,17 @@ impl ReadPlan {
         };
         let (projection, rows) = projection(&table, request, !group_by.is_empty())?;
         let paging = paging::Paging::parse(request, bounds)?;
-        let condition = match request.filter.as_deref() {
-            Some(filter) => parse_filter(filter, &table, &request.params, bounds)?,
+        let client = match request.filter.as_deref() {
+            Some(filter) => parse_filter(
+                filter,
+                &table,
+                &request.params,
+                request.lookups.as_deref(),
+                bounds,
+            )?,
             None => None,
         };
+        let condition = both(client, role);
         Ok(Self {
             query: SelectQuery {
                 table,
@@ -140,16 +156,20 @@ impl ReadPlan {
         })
     }
 
-    /// Plans `GET /_table/{table}/{id}`: `fields` and `id_field` apply.
+    /// Plans `GET /_table/{table}/{id}`: `fields` and `id_field` apply, and so does
+    /// `request.access` (a record outside the role's row filter is not found, exactly like a
+    /// missing one).
     ///
     /// # Errors
     ///
-    /// 400 for invalid `fields` / `id_field` or an id that does not fit its column.
+    /// 400 for invalid `fields` / `id_field` or an id that does not fit its column;
+    /// `ConnectorError::ServerFilter` when the role's row filter does not fit the table.
     pub fn by_id(
         table: Arc<TableSchema>,
         id: &str,
         request: &ReadRequest,
     ) -> Result<Self, ConnectorError> {
+        let (table, role) = restrict(table, request)?;
         let key_columns = identifier_columns(&table, request.id_field.as_deref())?;
         let id = RequestedId::typed(&table, &key_columns, id)?;
         let lookup = IdLookup {
@@ -166,6 +186,7 @@ impl ReadPlan {
             table,
             &request,
             lookup,
+            role,
             Vec::new(),
             Some(1),
             ReadKind::Single,
@@ -176,13 +197,14 @@ impl ReadPlan {
         table: Arc<TableSchema>,
         request: &ReadRequest,
         lookup: IdLookup,
+        role: Option<Condition>,
         order_by: Vec<OrderTerm>,
         limit: Option<u64>,
         kind: fn(IdLookup) -> ReadKind,
     ) -> Result<Self, ConnectorError> {
         let (mut projection, rows) = projection(&table, request, false)?;
         projection.extend(lookup.key_columns.iter().copied().map(Projection::Column));
-        let condition = Some(lookup.condition());
+        let condition = both(Some(lookup.condition()), role);
         Ok(Self {
             query: SelectQuery {
                 table,
@@ -197,6 +219,41 @@ impl ReadPlan {
             rows,
             include_schema: false,
         })
+    }
+}
+
+/// The table as this request may see it, and the role's row condition.
+///
+/// Without `request.access` (or with one that restricts nothing) the shared table is used
+/// as it is, so unrestricted reads cost nothing extra. The role filter is resolved against
+/// the full table, before hidden columns are dropped; its column references stay valid in
+/// the restricted copy, which keeps every column in place.
+fn restrict(
+    table: Arc<TableSchema>,
+    request: &ReadRequest,
+) -> Result<(Arc<TableSchema>, Option<Condition>), ConnectorError> {
+    let Some(access) = request.access.as_deref() else {
+        return Ok((table, None));
+    };
+    let role = access
+        .row_filter
+        .as_ref()
+        .map(|filter| resolve_role_filter(filter, &table, request.lookups.as_deref()))
+        .transpose()?;
+    let table = match table.restricted(&access.hidden_fields) {
+        Some(restricted) => Arc::new(restricted),
+        None => table,
+    };
+    Ok((table, role))
+}
+
+/// `client AND role`, as a tree: the client's condition stays one node, so an `or` inside
+/// it cannot reach past the role's condition.
+fn both(client: Option<Condition>, role: Option<Condition>) -> Option<Condition> {
+    match (client, role) {
+        (Some(client), Some(role)) => Some(Condition::And(vec![client, role])),
+        (client, None) => client,
+        (None, role) => role,
     }
 }
 

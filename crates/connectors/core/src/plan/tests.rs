@@ -24,7 +24,7 @@ pub(crate) fn employees() -> TableSchema {
     )
 }
 
-fn table_with_name_column() -> TableSchema {
+pub(crate) fn table_with_name_column() -> TableSchema {
     let mut code = ColumnSchema::from_declared("code", "text");
     code.is_primary_key = true;
     TableSchema::new(

@@ -1,5 +1,7 @@
-//! Filter resolution: the parser's AST plus the table schema (plus the request's `params`)
-//! into a [`Condition`] whose fields are schema columns and whose values are typed binds.
+//! Filter resolution: the parser's AST plus the table schema (plus the request's `params`
+//! and the session's lookups) into a [`Condition`] whose fields are schema columns and whose
+//! values are typed binds. Client filters and the role's row filter go through the same
+//! resolver; they differ only in what a `{lookup}` may do.
 
 mod typing;
 
@@ -8,6 +10,7 @@ use std::collections::HashMap;
 use serde_json::json;
 use sluice_filter::{CompareOp, Comparison, Expr, Operand, Span, Value, ValueKind};
 
+use crate::access::{LookupSource, LookupValue};
 use crate::condition::{ComparisonOp, Condition, escape_like};
 use crate::error::ConnectorError;
 use crate::read::ReadBounds;
@@ -21,8 +24,9 @@ pub(crate) use typing::{RawValue, parse_bool, parse_number, type_value};
 /// so this keeps such a filter a clear 400 instead of a failed statement.
 pub const MAX_FILTER_VALUES: usize = 10_000;
 
-/// Parses `filter` within the configured bounds and resolves it against `table`.
-/// An empty or whitespace-only filter means "no condition".
+/// Parses `filter` within the configured bounds and resolves it against `table` as the
+/// client's filter (see [`resolve_filter`]). An empty or whitespace-only filter means "no
+/// condition".
 ///
 /// # Errors
 ///
@@ -32,6 +36,7 @@ pub fn parse_filter(
     filter: &str,
     table: &TableSchema,
     params: &HashMap<String, serde_json::Value>,
+    lookups: Option<&dyn LookupSource>,
     bounds: &ReadBounds,
 ) -> Result<Option<Condition>, ConnectorError> {
     if filter.trim().is_empty() {
@@ -48,13 +53,13 @@ pub fn parse_filter(
             message: error.to_string(),
             context: Some(span_context(error.span)),
         })?;
-    resolve_filter(&expr, table, params).map(Some)
+    resolve_filter(&expr, table, params, lookups).map(Some)
 }
 
-/// Resolves a parsed filter.
+/// Resolves a parsed client filter.
 ///
-/// - Field names are looked up case-insensitively; unknown → 400
-///   `Invalid or unparsable field in filter request: 'x'`.
+/// - Field names are looked up case-insensitively; unknown (or hidden, in a restricted
+///   table) → 400 `Invalid or unparsable field in filter request: 'x'`.
 /// - Values are typed by their column (see wire reference 3.4): e.g. a word for an integer
 ///   column → 400 `Field 'col' must be a valid integer.`
 /// - An unquoted `null` (any case) is SQL NULL: `= null` means `IS NULL` and `!= null`
@@ -64,7 +69,9 @@ pub fn parse_filter(
 /// - `contains` / `starts with` / `ends with` build a LIKE pattern from the value with `%`,
 ///   `_` and `\` escaped, compiled with `ESCAPE '\'`; `like` keeps the client's wildcards.
 /// - `:name` comes from `params` (key with or without the colon); missing → 400.
-/// - `{lookup}` values are refused for now: 400 `Lookup '{x}' is not available.`
+/// - `{name}` comes from `lookups` and is typed and bound exactly like a `:param` from JSON
+///   (a JSON `null` value behaves like a bare `null`). Unknown and private lookups, and
+///   every lookup when `lookups` is `None` → 400 `Lookup '{name}' is not available.`
 ///
 /// # Errors
 ///
@@ -73,28 +80,94 @@ pub fn resolve_filter(
     expr: &Expr,
     table: &TableSchema,
     params: &HashMap<String, serde_json::Value>,
+    lookups: Option<&dyn LookupSource>,
 ) -> Result<Condition, ConnectorError> {
-    let mut resolver = Resolver {
-        table,
-        params,
-        values: 0,
-    };
-    resolver.expr(expr)
+    Resolver::new(table, params, lookups, Origin::Client).expr(expr)
+}
+
+/// Resolves the role's row filter against the *full* table (it may use hidden columns).
+///
+/// As [`resolve_filter`], except:
+/// - lookups may be private;
+/// - a lookup without a usable value (unknown, `None` source, JSON `null`, a value that
+///   cannot have the column's type or that types as NULL) fails closed: its whole comparison
+///   becomes `column = NULL`, which is UNKNOWN for every row, so it matches no row and
+///   neither does its negation (it is never turned into `IS NULL` / `IS NOT NULL`);
+/// - `:params` do not exist here (they are the client's).
+///
+/// # Errors
+///
+/// `ConnectorError::ServerFilter` for anything a client filter would get a 400 for (unknown
+/// column, a literal of the wrong type, a `:param`): the role is misconfigured.
+pub(crate) fn resolve_role_filter(
+    expr: &Expr,
+    table: &TableSchema,
+    lookups: Option<&dyn LookupSource>,
+) -> Result<Condition, ConnectorError> {
+    let no_params = HashMap::new();
+    Resolver::new(table, &no_params, lookups, Origin::Role)
+        .expr(expr)
+        .map_err(|error| match error {
+            ConnectorError::BadRequest { message, .. } => ConnectorError::ServerFilter {
+                reason: format!("role filter on table '{}': {message}", table.name()),
+            },
+            other => other,
+        })
+}
+
+/// Whose filter is being resolved, which decides what lookups may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Client,
+    Role,
 }
 
 struct Resolver<'a> {
     table: &'a TableSchema,
     params: &'a HashMap<String, serde_json::Value>,
+    lookups: Option<&'a dyn LookupSource>,
+    origin: Origin,
     values: usize,
 }
 
-/// A value after `:name` parameters are substituted: SQL NULL, or something to type.
+/// A value after `:name` parameters and `{name}` lookups are substituted: SQL NULL, or
+/// something to type.
 enum Substituted<'a> {
     Null,
     Raw(RawValue<'a>),
+    /// A lookup's scalar, never `null` (that is [`Substituted::Null`] or unresolved).
+    Lookup(serde_json::Value),
+}
+
+/// Why a comparison has no condition of its own.
+enum Failure {
+    Error(ConnectorError),
+    /// A lookup in the role's filter has no usable value: the comparison is UNKNOWN.
+    Unresolved,
+}
+
+impl From<ConnectorError> for Failure {
+    fn from(error: ConnectorError) -> Self {
+        Self::Error(error)
+    }
 }
 
 impl<'a> Resolver<'a> {
+    fn new(
+        table: &'a TableSchema,
+        params: &'a HashMap<String, serde_json::Value>,
+        lookups: Option<&'a dyn LookupSource>,
+        origin: Origin,
+    ) -> Self {
+        Self {
+            table,
+            params,
+            lookups,
+            origin,
+            values: 0,
+        }
+    }
+
     fn expr(&mut self, expr: &'a Expr) -> Result<Condition, ConnectorError> {
         Ok(match expr {
             Expr::And(items) => Condition::And(self.all(items)?),
@@ -121,6 +194,23 @@ impl<'a> Resolver<'a> {
                     comparison.field.span,
                 )
             })?;
+        match self.operands(column, comparison) {
+            Ok(condition) => Ok(condition),
+            Err(Failure::Error(error)) => Err(error),
+            // `column = NULL` is UNKNOWN whatever the row holds, and so is its negation.
+            Err(Failure::Unresolved) => Ok(Condition::Compare {
+                column,
+                op: ComparisonOp::Eq,
+                value: BoundValue::Null,
+            }),
+        }
+    }
+
+    fn operands(
+        &mut self,
+        column: ColumnRef,
+        comparison: &'a Comparison,
+    ) -> Result<Condition, Failure> {
         let op = comparison.op;
         match (&comparison.operand, op) {
             (Operand::None, CompareOp::IsNull | CompareOp::IsNotNull) => Ok(Condition::IsNull {
@@ -149,7 +239,8 @@ impl<'a> Resolver<'a> {
             _ => Err(with_span(
                 "Invalid or unparsable filter request.".to_owned(),
                 comparison.span,
-            )),
+            )
+            .into()),
         }
     }
 
@@ -158,7 +249,7 @@ impl<'a> Resolver<'a> {
         column: ColumnRef,
         op: CompareOp,
         value: &'a Value,
-    ) -> Result<Condition, ConnectorError> {
+    ) -> Result<Condition, Failure> {
         let comparison_op = match op {
             CompareOp::Eq => ComparisonOp::Eq,
             CompareOp::Ne => ComparisonOp::Ne,
@@ -168,8 +259,10 @@ impl<'a> Resolver<'a> {
             CompareOp::Le => ComparisonOp::Le,
             _ => return self.like(column, op, value),
         };
+        self.count_value(value.span)?;
+        let operand = self.operand(value)?;
         if matches!(comparison_op, ComparisonOp::Eq | ComparisonOp::Ne)
-            && matches!(self.operand(value)?, Substituted::Null)
+            && matches!(operand, Substituted::Null)
         {
             return Ok(Condition::IsNull {
                 column,
@@ -179,7 +272,7 @@ impl<'a> Resolver<'a> {
         Ok(Condition::Compare {
             column,
             op: comparison_op,
-            value: self.typed(column, value)?,
+            value: self.type_operand(column, operand, value.span)?,
         })
     }
 
@@ -188,10 +281,11 @@ impl<'a> Resolver<'a> {
         column: ColumnRef,
         op: CompareOp,
         value: &'a Value,
-    ) -> Result<Condition, ConnectorError> {
+    ) -> Result<Condition, Failure> {
         let text = match self.operand(value)? {
             Substituted::Null => "null".to_owned(),
             Substituted::Raw(raw) => raw.as_text(),
+            Substituted::Lookup(json) => RawValue::Json(&json).as_text(),
         };
         self.count_value(value.span)?;
         let (pattern, escaped, negated) = match op {
@@ -207,7 +301,8 @@ impl<'a> Resolver<'a> {
                 return Err(with_span(
                     "Invalid or unparsable filter request.".to_owned(),
                     value.span,
-                ));
+                )
+                .into());
             }
         };
         Ok(Condition::Like {
@@ -218,29 +313,71 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn typed(&mut self, column: ColumnRef, value: &'a Value) -> Result<BoundValue, ConnectorError> {
+    fn typed(&mut self, column: ColumnRef, value: &'a Value) -> Result<BoundValue, Failure> {
         self.count_value(value.span)?;
-        match self.operand(value)? {
-            Substituted::Null => Ok(BoundValue::Null),
-            Substituted::Raw(raw) => {
-                type_value(self.table.column(column), raw).map_err(|error| match error {
-                    ConnectorError::BadRequest { message, .. } => with_span(message, value.span),
-                    other => other,
-                })
-            }
-        }
+        let operand = self.operand(value)?;
+        self.type_operand(column, operand, value.span)
     }
 
-    fn operand(&self, value: &'a Value) -> Result<Substituted<'a>, ConnectorError> {
+    fn type_operand(
+        &self,
+        column: ColumnRef,
+        operand: Substituted<'a>,
+        span: Span,
+    ) -> Result<BoundValue, Failure> {
+        let raw = match &operand {
+            Substituted::Null => return Ok(BoundValue::Null),
+            Substituted::Raw(raw) => *raw,
+            Substituted::Lookup(json) => RawValue::Json(json),
+        };
+        let typed = type_value(self.table.column(column), raw);
+        if self.origin == Origin::Role && matches!(operand, Substituted::Lookup(_)) {
+            // A session value that cannot be compared with this column (or that types as
+            // NULL, such as an empty text for a number) matches nothing: fail closed.
+            return match typed {
+                Ok(BoundValue::Null) | Err(_) => Err(Failure::Unresolved),
+                Ok(value) => Ok(value),
+            };
+        }
+        typed.map_err(|error| match error {
+            ConnectorError::BadRequest { message, .. } => with_span(message, span).into(),
+            other => other.into(),
+        })
+    }
+
+    fn operand(&self, value: &'a Value) -> Result<Substituted<'a>, Failure> {
         match &value.kind {
             ValueKind::Quoted(text) => Ok(Substituted::Raw(RawValue::Quoted(text))),
             ValueKind::Bare(text) if text.eq_ignore_ascii_case("null") => Ok(Substituted::Null),
             ValueKind::Bare(text) => Ok(Substituted::Raw(RawValue::Bare(text))),
-            ValueKind::Param(name) => self.param(name, value.span),
-            ValueKind::Lookup(name) => Err(with_span(
-                format!("Lookup '{{{name}}}' is not available."),
-                value.span,
-            )),
+            ValueKind::Param(name) => Ok(self.param(name, value.span)?),
+            ValueKind::Lookup(name) => self.lookup(name, value.span),
+        }
+    }
+
+    fn lookup(&self, name: &str, span: Span) -> Result<Substituted<'a>, Failure> {
+        let found = self.lookups.and_then(|lookups| lookups.lookup(name));
+        let scalar = |value: &serde_json::Value| !(value.is_array() || value.is_object());
+        match (self.origin, found) {
+            (Origin::Client, Some(LookupValue { value, private }))
+                if !private && scalar(&value) =>
+            {
+                Ok(if value.is_null() {
+                    Substituted::Null
+                } else {
+                    Substituted::Lookup(value)
+                })
+            }
+            // Unknown and private look the same, so a client cannot probe for names.
+            (Origin::Client, _) => {
+                Err(with_span(format!("Lookup '{{{name}}}' is not available."), span).into())
+            }
+            (Origin::Role, Some(LookupValue { value, .. }))
+                if scalar(&value) && !value.is_null() =>
+            {
+                Ok(Substituted::Lookup(value))
+            }
+            (Origin::Role, _) => Err(Failure::Unresolved),
         }
     }
 
@@ -289,5 +426,7 @@ fn with_span(message: String, span: Span) -> ConnectorError {
     }
 }
 
+#[cfg(test)]
+mod lookup_tests;
 #[cfg(test)]
 mod tests;

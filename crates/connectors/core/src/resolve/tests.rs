@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::schema::ColumnSchema;
 
-fn employees() -> TableSchema {
+pub(super) fn employees() -> TableSchema {
     let mut id = ColumnSchema::from_declared("id", "INTEGER");
     id.is_primary_key = true;
     TableSchema::new(
@@ -27,7 +27,7 @@ fn resolve_with(
     filter: &str,
     params: &HashMap<String, serde_json::Value>,
 ) -> Result<Condition, ConnectorError> {
-    parse_filter(filter, &employees(), params, &ReadBounds::default())
+    parse_filter(filter, &employees(), params, None, &ReadBounds::default())
         .map(|c| c.expect("non-empty filter"))
 }
 
@@ -45,7 +45,13 @@ fn message(result: Result<Condition, ConnectorError>) -> String {
 
 #[test]
 fn empty_filter_is_no_condition() {
-    let result = parse_filter("  ", &employees(), &HashMap::new(), &ReadBounds::default());
+    let result = parse_filter(
+        "  ",
+        &employees(),
+        &HashMap::new(),
+        None,
+        &ReadBounds::default(),
+    );
     assert_eq!(result.expect("ok"), None);
 }
 
@@ -214,7 +220,7 @@ fn missing_or_structured_params_are_refused() {
 }
 
 #[test]
-fn lookups_are_not_available_yet() {
+fn lookups_without_a_source_are_not_available() {
     assert_eq!(
         message(resolve("id = {user.id}")),
         "Lookup '{user.id}' is not available."
@@ -252,7 +258,8 @@ fn too_many_values_in_one_filter_is_a_400() {
         filter_max_length: 100_000,
         ..ReadBounds::default()
     };
-    let result = parse_filter(&filter, &employees(), &HashMap::new(), &bounds).map(Option::unwrap);
+    let result =
+        parse_filter(&filter, &employees(), &HashMap::new(), None, &bounds).map(Option::unwrap);
     assert_eq!(
         message(result),
         format!("Filter is too complex: the limit is {MAX_FILTER_VALUES} values.")

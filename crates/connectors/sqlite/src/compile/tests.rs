@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use sluice_connector_core::{
-    BoundValue, ColumnSchema, LIKE_ESCAPE, ReadBounds, ReadPlan, ReadRequest, SelectQuery,
-    TableSchema,
+    BoundValue, ColumnSchema, LIKE_ESCAPE, ReadBounds, ReadPlan, ReadRequest, RowAccess,
+    SelectQuery, TableSchema,
 };
 
 use super::*;
@@ -237,5 +237,82 @@ fn offset_without_limit_uses_sqlite_no_limit() {
     assert_eq!(
         compiled.binds,
         vec![BoundValue::Integer(-1), BoundValue::Integer(3)]
+    );
+}
+
+fn with_role(row_filter: &str, hidden: &[&str], request: ReadRequest) -> ReadRequest {
+    let row_filter = sluice_filter::parse(row_filter, &sluice_filter::Limits::default())
+        .expect("role filter parses");
+    ReadRequest {
+        access: Some(Arc::new(RowAccess {
+            row_filter: Some(row_filter),
+            hidden_fields: hidden.iter().map(|name| (*name).to_owned()).collect(),
+        })),
+        ..request
+    }
+}
+
+#[test]
+fn the_role_filter_is_anded_after_the_whole_client_filter() {
+    let request = with_role(
+        "dept = 'ops'",
+        &[],
+        ReadRequest {
+            fields: Some("id".into()),
+            filter: Some("id = 1 or salary > 0".into()),
+            limit: Some("10".into()),
+            ..ReadRequest::default()
+        },
+    );
+    let query = plan(employees(), request);
+    let compiled = compile_select(&query);
+    assert_eq!(
+        compiled.sql,
+        "SELECT \"id\" FROM \"employees\" WHERE ((\"id\" = ? OR \"salary\" > ?) AND \
+         \"dept\" = ?) ORDER BY \"id\" ASC LIMIT ? OFFSET ?"
+    );
+    assert_eq!(
+        compiled.binds[..3],
+        [BoundValue::Integer(1), BoundValue::Integer(0), text("ops")]
+    );
+    assert_eq!(
+        compile_count(&query).sql,
+        "SELECT COUNT(*) FROM \"employees\" WHERE ((\"id\" = ? OR \"salary\" > ?) AND \
+         \"dept\" = ?)"
+    );
+}
+
+#[test]
+fn an_unresolved_role_lookup_compiles_to_a_comparison_with_a_bound_null() {
+    let query = plan(
+        employees(),
+        with_role(
+            "not (id != {user.id})",
+            &[],
+            ReadRequest {
+                fields: Some("id".into()),
+                ..ReadRequest::default()
+            },
+        ),
+    );
+    let compiled = compile_select(&query);
+    assert!(
+        compiled.sql.contains(" WHERE NOT (\"id\" = ?) "),
+        "{}",
+        compiled.sql
+    );
+    assert_eq!(compiled.binds[0], BoundValue::Null);
+}
+
+#[test]
+fn a_role_filter_on_a_hidden_column_emits_the_schema_name() {
+    let query = plan(
+        employees(),
+        with_role("salary < 100", &["SALARY"], ReadRequest::default()),
+    );
+    assert_eq!(
+        compile_select(&query).sql,
+        "SELECT \"id\", \"last_name\", \"hire_date\", \"dept\" FROM \"employees\" \
+         WHERE \"salary\" < ? ORDER BY \"id\" ASC LIMIT ? OFFSET ?"
     );
 }
