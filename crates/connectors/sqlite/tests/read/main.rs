@@ -1,5 +1,6 @@
 //! The SQLite connector against real database files created by each test.
 
+mod access;
 mod helpers;
 mod ids;
 mod options;
