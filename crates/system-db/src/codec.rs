@@ -52,3 +52,8 @@ where
 {
     query.bind(value.is_some()).bind(value.flatten())
 }
+
+/// Borrows a nullable text patch field (`Option<Option<String>>`) for [`bind_nullable`].
+pub(crate) fn text_patch(field: &Option<Option<String>>) -> Option<Option<&str>> {
+    field.as_ref().map(Option::as_deref)
+}

@@ -11,7 +11,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Transaction};
 
-use crate::{DbError, Revocations, Services, Settings, Users};
+use crate::DbError;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -137,24 +137,10 @@ impl SystemDb {
         self.pool.close().await;
     }
 
-    /// Services (`service` table).
-    pub fn services(&self) -> Services<'_> {
-        Services::new(Handle::Pool(&self.pool))
-    }
-
-    /// Users and admins (`user` table).
-    pub fn users(&self) -> Users<'_> {
-        Users::new(Handle::Pool(&self.pool))
-    }
-
-    /// Revoked JWT ids (`token_revocation` table).
-    pub fn revocations(&self) -> Revocations<'_> {
-        Revocations::new(Handle::Pool(&self.pool))
-    }
-
-    /// Internal key/value settings (`system_setting` table).
-    pub fn settings(&self) -> Settings<'_> {
-        Settings::new(Handle::Pool(&self.pool))
+    /// Where repositories obtained from this handle run: a pooled connection per call. The
+    /// accessors themselves (`services()`, `roles()`, …) are generated in `repositories.rs`.
+    pub(crate) fn handle(&self) -> Handle<'_> {
+        Handle::Pool(&self.pool)
     }
 
     #[cfg(test)]
@@ -192,24 +178,10 @@ impl SystemTx {
         Ok(self.tx.rollback().await?)
     }
 
-    /// [`SystemDb::services`] inside this transaction.
-    pub fn services(&mut self) -> Services<'_> {
-        Services::new(Handle::Tx(&mut self.tx))
-    }
-
-    /// [`SystemDb::users`] inside this transaction.
-    pub fn users(&mut self) -> Users<'_> {
-        Users::new(Handle::Tx(&mut self.tx))
-    }
-
-    /// [`SystemDb::revocations`] inside this transaction.
-    pub fn revocations(&mut self) -> Revocations<'_> {
-        Revocations::new(Handle::Tx(&mut self.tx))
-    }
-
-    /// [`SystemDb::settings`] inside this transaction.
-    pub fn settings(&mut self) -> Settings<'_> {
-        Settings::new(Handle::Tx(&mut self.tx))
+    /// Where repositories obtained from this transaction run: its connection (accessors in
+    /// `repositories.rs`).
+    pub(crate) fn handle(&mut self) -> Handle<'_> {
+        Handle::Tx(&mut self.tx)
     }
 }
 

@@ -1,17 +1,34 @@
 #![doc = include_str!("../README.md")]
 
+mod apps;
 mod codec;
 mod db;
 mod error;
+mod lookups;
+mod repositories;
 mod revocations;
+mod role_access;
+mod roles;
 mod services;
 mod settings;
+mod token_map;
+mod user_app_roles;
+mod user_custom;
+mod user_row;
 mod users;
 
+pub use apps::{AppPatch, AppRow, Apps, NewApp};
 pub use codec::format_timestamp;
 pub use db::{Backend, SystemDb, SystemTx};
 pub use error::DbError;
+pub use lookups::{LookupPatch, LookupRow, Lookups, NewLookup};
 pub use revocations::Revocations;
+pub use role_access::{NewRoleAccess, RoleAccessPatch, RoleAccessRow};
+pub use roles::{NewRole, RolePatch, RoleRow, Roles};
 pub use services::{NewService, ServicePatch, ServiceRow, Services};
 pub use settings::Settings;
-pub use users::{NewUser, UserPatch, UserRow, Users};
+pub use token_map::TokenMap;
+pub use user_app_roles::{UserAppRoleRow, UserAppRoles};
+pub use user_custom::{UserCustom, UserCustomRow};
+pub use user_row::UserRow;
+pub use users::{NewUser, UserPatch, Users};

@@ -1,13 +1,11 @@
 //! Repository for the `user` table (admins are users with `is_sys_admin`).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
-use crate::DbError;
-use crate::codec::{bind_nullable, format_timestamp, get_flag, now_timestamp};
+use crate::codec::{bind_nullable, format_timestamp, now_timestamp, text_patch};
 use crate::db::Handle;
+use crate::user_row::user_from_row;
+use crate::{DbError, UserRow};
 
 macro_rules! user_columns {
     () => {
@@ -16,69 +14,6 @@ macro_rules! user_columns {
          last_login_date, oauth_provider, adldap, ldap_username, saml, remember_token, \
          created_date, last_modified_date, created_by_id, last_modified_by_id"
     };
-}
-
-/// A stored user, every column included.
-///
-/// `Serialize` skips the fields DreamFactory hides (`password`, `security_answer`,
-/// `remember_token`, `confirm_code`, `is_sys_admin`); `Debug` redacts the secret ones.
-#[derive(Clone, PartialEq, Serialize)]
-pub struct UserRow {
-    pub id: i64,
-    pub name: String,
-    pub username: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: String,
-    /// PHC-format password hash (column `password`); `None` until a password is set.
-    #[serde(skip)]
-    pub password_hash: Option<String>,
-    #[serde(skip)]
-    pub is_sys_admin: bool,
-    pub is_active: bool,
-    pub phone: Option<String>,
-    pub security_question: Option<String>,
-    /// Hash of the security answer (column `security_answer`).
-    #[serde(skip)]
-    pub security_answer_hash: Option<String>,
-    #[serde(skip)]
-    pub confirm_code: Option<String>,
-    pub default_app_id: Option<i64>,
-    /// UTC, `YYYY-MM-DD HH:MM:SS`.
-    pub last_login_date: Option<String>,
-    pub oauth_provider: Option<String>,
-    pub adldap: Option<String>,
-    pub ldap_username: Option<String>,
-    pub saml: Option<String>,
-    #[serde(skip)]
-    pub remember_token: Option<String>,
-    pub created_date: String,
-    pub last_modified_date: String,
-    pub created_by_id: Option<i64>,
-    pub last_modified_by_id: Option<i64>,
-}
-
-impl std::fmt::Debug for UserRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
-        f.debug_struct("UserRow")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .field("username", &self.username)
-            .field("email", &self.email)
-            .field("password_hash", &redacted(&self.password_hash))
-            .field("is_sys_admin", &self.is_sys_admin)
-            .field("is_active", &self.is_active)
-            .field(
-                "security_answer_hash",
-                &redacted(&self.security_answer_hash),
-            )
-            .field("confirm_code", &redacted(&self.confirm_code))
-            .field("remember_token", &redacted(&self.remember_token))
-            .field("default_app_id", &self.default_app_id)
-            .field("last_login_date", &self.last_login_date)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A user to create. Hashing, name derivation and validation are the caller's.
@@ -162,6 +97,22 @@ pub struct Users<'a> {
 impl<'a> Users<'a> {
     pub(crate) fn new(handle: Handle<'a>) -> Self {
         Users { handle }
+    }
+
+    /// All users, admins included, by id.
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`], [`DbError::Database`].
+    pub async fn list(self) -> Result<Vec<UserRow>, DbError> {
+        let mut conn = self.handle.acquire().await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            r#" FROM "user" ORDER BY id"#
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(user_from_row).collect()
     }
 
     /// The user with this email, compared case-insensitively (emails are unique that way).
@@ -284,6 +235,25 @@ impl<'a> Users<'a> {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
+    /// Deletes a user; `false` if there was none.
+    ///
+    /// Their app-role assignments, user-scoped lookups, custom values, issued-token records and
+    /// revocations go with them (cascades); rows they created or modified keep existing with
+    /// `created_by_id`/`last_modified_by_id` set to NULL. Since revocations of their tokens
+    /// disappear too, the gateway must refuse a token whose user no longer exists instead of
+    /// relying on a revocation (or read [`crate::TokenMap::live_for_user`] first).
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`], [`DbError::Database`].
+    pub async fn delete(self, id: i64) -> Result<bool, DbError> {
+        let mut conn = self.handle.acquire().await?;
+        let result = sqlx::query(r#"DELETE FROM "user" WHERE id = $1"#)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
     /// Applies `patch` and stamps `last_modified_date`; `None` if there is no such user.
     ///
     /// # Errors
@@ -316,22 +286,22 @@ impl<'a> Users<'a> {
         ))
         .bind(id)
         .bind(patch.name.as_deref());
-        let query = bind_nullable(query, text(&patch.username));
-        let query = bind_nullable(query, text(&patch.first_name));
-        let query = bind_nullable(query, text(&patch.last_name))
+        let query = bind_nullable(query, text_patch(&patch.username));
+        let query = bind_nullable(query, text_patch(&patch.first_name));
+        let query = bind_nullable(query, text_patch(&patch.last_name))
             .bind(patch.email.as_deref())
             .bind(patch.is_sys_admin)
             .bind(patch.is_active);
-        let query = bind_nullable(query, text(&patch.phone));
-        let query = bind_nullable(query, text(&patch.security_question));
-        let query = bind_nullable(query, text(&patch.security_answer_hash));
-        let query = bind_nullable(query, text(&patch.confirm_code));
+        let query = bind_nullable(query, text_patch(&patch.phone));
+        let query = bind_nullable(query, text_patch(&patch.security_question));
+        let query = bind_nullable(query, text_patch(&patch.security_answer_hash));
+        let query = bind_nullable(query, text_patch(&patch.confirm_code));
         let query = bind_nullable(query, patch.default_app_id);
-        let query = bind_nullable(query, text(&patch.oauth_provider));
-        let query = bind_nullable(query, text(&patch.adldap));
-        let query = bind_nullable(query, text(&patch.ldap_username));
-        let query = bind_nullable(query, text(&patch.saml));
-        let row = bind_nullable(query, text(&patch.remember_token))
+        let query = bind_nullable(query, text_patch(&patch.oauth_provider));
+        let query = bind_nullable(query, text_patch(&patch.adldap));
+        let query = bind_nullable(query, text_patch(&patch.ldap_username));
+        let query = bind_nullable(query, text_patch(&patch.saml));
+        let row = bind_nullable(query, text_patch(&patch.remember_token))
             .bind(now_timestamp())
             .bind(patch.last_modified_by_id)
             .fetch_optional(&mut *conn)
@@ -340,44 +310,10 @@ impl<'a> Users<'a> {
     }
 }
 
-/// Borrows a nullable text patch field for binding.
-fn text(field: &Option<Option<String>>) -> Option<Option<&str>> {
-    field.as_ref().map(Option::as_deref)
-}
-
 fn found(rows_affected: u64) -> Result<(), DbError> {
     if rows_affected == 0 {
         Err(DbError::NotFound)
     } else {
         Ok(())
     }
-}
-
-fn user_from_row(row: &AnyRow) -> Result<UserRow, DbError> {
-    Ok(UserRow {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        username: row.try_get("username")?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password")?,
-        is_sys_admin: get_flag(row, "is_sys_admin")?,
-        is_active: get_flag(row, "is_active")?,
-        phone: row.try_get("phone")?,
-        security_question: row.try_get("security_question")?,
-        security_answer_hash: row.try_get("security_answer")?,
-        confirm_code: row.try_get("confirm_code")?,
-        default_app_id: row.try_get("default_app_id")?,
-        last_login_date: row.try_get("last_login_date")?,
-        oauth_provider: row.try_get("oauth_provider")?,
-        adldap: row.try_get("adldap")?,
-        ldap_username: row.try_get("ldap_username")?,
-        saml: row.try_get("saml")?,
-        remember_token: row.try_get("remember_token")?,
-        created_date: row.try_get("created_date")?,
-        last_modified_date: row.try_get("last_modified_date")?,
-        created_by_id: row.try_get("created_by_id")?,
-        last_modified_by_id: row.try_get("last_modified_by_id")?,
-    })
 }

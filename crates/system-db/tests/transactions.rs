@@ -2,7 +2,7 @@
 
 mod common;
 
-use sluice_system_db::{DbError, NewService, SystemDb};
+use sluice_system_db::{DbError, NewRole, NewRoleAccess, NewService, SystemDb};
 
 backend_tests!(
     a_committed_batch_is_visible_afterwards,
@@ -10,6 +10,7 @@ backend_tests!(
     a_dropped_transaction_rolls_back,
     a_conflict_inside_a_batch_can_be_rolled_back_as_a_whole,
     a_transaction_reads_its_own_writes,
+    a_role_and_its_access_rows_are_written_or_discarded_together,
 );
 
 async fn insert_batch(db: &SystemDb, names: &[&str]) -> sluice_system_db::SystemTx {
@@ -84,4 +85,32 @@ async fn a_transaction_reads_its_own_writes(db: SystemDb) {
 
     assert!(inside.is_some());
     assert_eq!(setting.as_deref(), Some("v"));
+}
+
+async fn a_role_and_its_access_rows_are_written_or_discarded_together(db: SystemDb) {
+    let service = db
+        .services()
+        .insert(&NewService::new("db", "sqlite"), None)
+        .await
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let role = tx
+        .roles()
+        .insert(&NewRole::new("readers"), None)
+        .await
+        .unwrap();
+    tx.roles()
+        .insert_access(&NewRoleAccess::new(role.id, Some(service.id), None), None)
+        .await
+        .unwrap();
+    let bad = tx
+        .roles()
+        .insert_access(&NewRoleAccess::new(role.id, Some(404), None), None)
+        .await;
+    assert!(matches!(bad, Err(DbError::InvalidReference)), "{bad:?}");
+
+    tx.rollback().await.unwrap();
+
+    assert_eq!(db.roles().list().await.unwrap(), []);
+    assert_eq!(db.roles().list_access().await.unwrap(), []);
 }

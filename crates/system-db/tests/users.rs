@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use sluice_system_db::{DbError, NewUser, SystemDb, UserPatch};
+use sluice_system_db::{DbError, NewRole, NewUser, SystemDb, UserPatch};
 
 backend_tests!(
     insert_stores_every_field_and_get_reads_it_back,
@@ -19,6 +19,9 @@ backend_tests!(
     update_returns_none_for_an_unknown_id,
     update_to_a_taken_email_is_an_email_conflict,
     serialisation_and_debug_never_show_secrets,
+    list_returns_every_user_in_id_order,
+    delete_removes_the_user_and_reports_whether_it_existed,
+    delete_keeps_rows_the_user_wrote_and_drops_rows_the_user_owned,
 );
 
 fn full_user() -> NewUser {
@@ -292,4 +295,65 @@ async fn serialisation_and_debug_never_show_secrets(db: SystemDb) {
     assert_eq!(json["email"], "Jane@Example.com");
     assert!(!debug.contains("argon2"), "{debug}");
     assert!(!debug.contains("remember-secret"), "{debug}");
+}
+
+async fn list_returns_every_user_in_id_order(db: SystemDb) {
+    assert_eq!(db.users().list().await.unwrap(), []);
+    for email in ["c@example.com", "a@example.com", "b@example.com"] {
+        common::user(&db, email, email.starts_with('a')).await;
+    }
+
+    let emails: Vec<String> = db
+        .users()
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.email)
+        .collect();
+
+    assert_eq!(emails, ["c@example.com", "a@example.com", "b@example.com"]);
+}
+
+async fn delete_removes_the_user_and_reports_whether_it_existed(db: SystemDb) {
+    let user = common::user(&db, "a@example.com", false).await;
+    let other = common::user(&db, "b@example.com", false).await;
+
+    let first = db.users().delete(user.id).await.unwrap();
+    let second = db.users().delete(user.id).await.unwrap();
+
+    assert!(first);
+    assert!(!second);
+    assert_eq!(db.users().get(user.id).await.unwrap(), None);
+    assert_eq!(db.users().list().await.unwrap(), [other]);
+}
+
+async fn delete_keeps_rows_the_user_wrote_and_drops_rows_the_user_owned(db: SystemDb) {
+    let admin = common::user(&db, "admin@example.com", true).await;
+    let role = db
+        .roles()
+        .insert(&NewRole::new("users"), Some(admin.id))
+        .await
+        .unwrap();
+    db.user_custom()
+        .upsert(admin.id, "theme", Some("dark"))
+        .await
+        .unwrap();
+    db.token_map()
+        .record("jti", admin.id, None, 0, 2_000)
+        .await
+        .unwrap();
+    db.revocations()
+        .revoke("old", admin.id, 2_000)
+        .await
+        .unwrap();
+
+    db.users().delete(admin.id).await.unwrap();
+
+    let role_after = db.roles().get(role.id).await.unwrap().unwrap();
+    assert_eq!(role_after.created_by_id, None);
+    assert_eq!(role_after.last_modified_by_id, None);
+    assert_eq!(db.user_custom().for_user(admin.id).await.unwrap(), []);
+    assert_eq!(db.token_map().live_for_user(admin.id, 0).await.unwrap(), []);
+    assert_eq!(db.revocations().active(0).await.unwrap(), []);
 }

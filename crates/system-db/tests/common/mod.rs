@@ -6,7 +6,9 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sluice_system_db::{NewUser, SystemDb, UserRow};
+use sluice_system_db::{
+    AppRow, NewApp, NewRole, NewService, NewUser, RoleRow, ServiceRow, SystemDb, UserRow,
+};
 use sqlx::Connection;
 
 pub const POSTGRES_URL_VAR: &str = "SLUICE_TEST_POSTGRES_URL";
@@ -124,6 +126,36 @@ pub async fn user(db: &SystemDb, email: &str, admin: bool) -> UserRow {
         })
         .await
         .expect("insert user")
+}
+
+/// Creates an active role.
+pub async fn role(db: &SystemDb, name: &str) -> RoleRow {
+    db.roles()
+        .insert(&NewRole::new(name), None)
+        .await
+        .expect("insert role")
+}
+
+/// Creates an active app with the API key `key-<name>` and the given default role.
+pub async fn app(db: &SystemDb, name: &str, role_id: Option<i64>) -> AppRow {
+    db.apps()
+        .insert(
+            &NewApp {
+                role_id,
+                ..NewApp::new(name, format!("key-{name}"))
+            },
+            None,
+        )
+        .await
+        .expect("insert app")
+}
+
+/// Creates a SQLite-typed service.
+pub async fn service(db: &SystemDb, name: &str) -> ServiceRow {
+    db.services()
+        .insert(&NewService::new(name, "sqlite"), None)
+        .await
+        .expect("insert service")
 }
 
 /// Generates `mod sqlite` and `mod postgres`, each with one `#[tokio::test]` per scenario
