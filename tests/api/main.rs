@@ -1,7 +1,9 @@
 //! Black-box HTTP tests: each test spawns its own Sluice on port 0 over a temp data dir.
 
+mod access;
 mod auth;
 mod errors;
+mod row_security;
 mod system_services;
 mod table_filters;
 mod table_read;

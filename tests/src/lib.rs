@@ -204,3 +204,126 @@ impl TestApp {
         (app, token)
     }
 }
+
+/// Credentials for one request: a session token, an API key, both or neither.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Auth<'a> {
+    pub token: Option<&'a str>,
+    pub api_key: Option<&'a str>,
+}
+
+impl<'a> Auth<'a> {
+    pub fn key(api_key: &'a str) -> Self {
+        Auth {
+            token: None,
+            api_key: Some(api_key),
+        }
+    }
+
+    pub fn token(token: &'a str) -> Self {
+        Auth {
+            token: Some(token),
+            api_key: None,
+        }
+    }
+
+    pub fn both(token: &'a str, api_key: &'a str) -> Self {
+        Auth {
+            token: Some(token),
+            api_key: Some(api_key),
+        }
+    }
+}
+
+impl TestApp {
+    /// A request with any combination of session token and API key headers.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Auth<'_>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, format!("{}{}", self.url, path));
+        if let Some(token) = auth.token {
+            request = request.header("X-DreamFactory-Session-Token", token);
+        }
+        if let Some(key) = auth.api_key {
+            request = request.header("X-DreamFactory-Api-Key", key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.expect("request")).await
+    }
+
+    /// Creates a role through the system API and returns its id.
+    pub async fn create_role(&self, admin: &str, role: Value) -> i64 {
+        let reply = self
+            .send(
+                Method::POST,
+                "/api/v2/system/role",
+                Some(admin),
+                Some(json!({"resource":[role]})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["resource"][0]["id"].as_i64().expect("role id")
+    }
+
+    /// Creates an active app with a default role and returns `(id, api_key)`.
+    pub async fn create_app(&self, admin: &str, name: &str, role_id: Option<i64>) -> (i64, String) {
+        let reply = self
+            .send(
+                Method::POST,
+                "/api/v2/system/app?fields=id,api_key",
+                Some(admin),
+                Some(json!({"resource":[{"name": name, "is_active": true, "role_id": role_id}]})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let app = &reply.body["resource"][0];
+        (
+            app["id"].as_i64().expect("app id"),
+            app["api_key"].as_str().expect("api key").to_string(),
+        )
+    }
+
+    /// Creates an active non-admin user and returns its id.
+    pub async fn create_user(&self, admin: &str, email: &str, password: &str, name: &str) -> i64 {
+        let reply = self
+            .send(
+                Method::POST,
+                "/api/v2/system/user",
+                Some(admin),
+                Some(
+                    json!({"resource":[{"email": email, "password": password, "name": name,
+                                         "is_active": true}]}),
+                ),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["resource"][0]["id"].as_i64().expect("user id")
+    }
+
+    /// Signs a non-admin user in through `POST /api/v2/user/session` with an API key.
+    pub async fn user_login(&self, email: &str, password: &str, api_key: Option<&str>) -> String {
+        let auth = Auth {
+            token: None,
+            api_key,
+        };
+        let reply = self
+            .call(
+                Method::POST,
+                "/api/v2/user/session",
+                auth,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["session_token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+}

@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde_json::json;
-use sluice_system_db::NewService;
+use sluice_system_db::{NewApp, NewRole, NewRoleAccess, NewService};
 
 use crate::admins::{AdminOutcome, create_or_reset};
 use crate::service_types::build_entry;
@@ -17,7 +17,12 @@ pub const DEMO_SERVICE: &str = "db";
 /// What a person needs to start using the demo; the password only on first creation.
 pub struct DemoAccess {
     pub admin_password: Option<String>,
+    /// The API key of the `demo` app (full CRUD on `db`'s tables through the `demo` role).
+    pub api_key: String,
 }
+
+pub const DEMO_ROLE: &str = "demo";
+pub const DEMO_APP: &str = "demo";
 
 /// Generates the demo database file when it does not exist yet.
 pub async fn ensure_database(state_dir: &std::path::Path) -> anyhow::Result<()> {
@@ -68,6 +73,7 @@ pub async fn ensure_service_and_admin(state: &AppState) -> anyhow::Result<DemoAc
         let entry = build_entry(row, &state.settings, state.system_db_file.as_deref()).await;
         state.services.insert(entry);
     }
+    let api_key = ensure_role_and_app(state).await?;
     let admin_password = if state
         .db
         .users()
@@ -93,7 +99,76 @@ pub async fn ensure_service_and_admin(state: &AppState) -> anyhow::Result<DemoAc
     } else {
         None
     };
-    Ok(DemoAccess { admin_password })
+    Ok(DemoAccess {
+        admin_password,
+        api_key,
+    })
+}
+
+/// The `demo` role (every verb on `db`'s `_table/*`) and the `demo` app with that default
+/// role, as DreamFactory's guides set up; returns the app's API key.
+async fn ensure_role_and_app(state: &AppState) -> anyhow::Result<String> {
+    let apps = state.db.apps().list().await?;
+    if let Some(app) = apps.iter().find(|a| a.name == DEMO_APP) {
+        return Ok(app.api_key.clone());
+    }
+    let service = state
+        .db
+        .services()
+        .get_by_name(DEMO_SERVICE)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo service is missing"))?;
+    let mut tx = state.db.begin().await?;
+    let role = tx
+        .roles()
+        .insert(
+            &NewRole {
+                name: DEMO_ROLE.to_string(),
+                description: Some("Full access to the demo database's tables".to_string()),
+                is_active: true,
+            },
+            None,
+        )
+        .await?;
+    tx.roles()
+        .insert_access(
+            &NewRoleAccess {
+                role_id: role.id,
+                service_id: Some(service.id),
+                component: Some("_table/*".to_string()),
+                verb_mask: 31,
+                requestor_mask: 1,
+                filters: json!([]),
+                filter_op: "AND".to_string(),
+                hidden_fields: json!([]),
+            },
+            None,
+        )
+        .await?;
+    let app = tx
+        .apps()
+        .insert(
+            &NewApp {
+                name: DEMO_APP.to_string(),
+                api_key: crate::routes::system::generate_api_key(),
+                description: Some("The demo app: its key carries the demo role".to_string()),
+                is_active: true,
+                app_type: 0,
+                path: None,
+                url: None,
+                storage_service_id: None,
+                storage_container: None,
+                requires_fullscreen: false,
+                allow_fullscreen_toggle: true,
+                toggle_location: "top".to_string(),
+                role_id: Some(role.id),
+            },
+            None,
+        )
+        .await?;
+    tx.commit().await?;
+    state.access.invalidate_all();
+    Ok(app.api_key)
 }
 
 /// The text printed once the demo serves.
@@ -104,11 +179,13 @@ pub fn banner(url: &str, access: &DemoAccess) -> String {
             .to_string()
     });
     let shown = access.admin_password.as_deref().unwrap_or("YOUR-PASSWORD");
+    let key = &access.api_key;
     format!(
         "Sluice demo is running at {url}\n\
          \n\
          Administrator: {DEMO_ADMIN_EMAIL}\n\
          Password:      {password}\n\
+         API key:       {key} (app 'demo', role 'demo': full CRUD on db's tables)\n\
          \n\
          Try it:\n\
          \n\
@@ -118,11 +195,11 @@ pub fn banner(url: &str, access: &DemoAccess) -> String {
            -d '{{\"email\":\"{DEMO_ADMIN_EMAIL}\",\"password\":\"{shown}\"}}' \\\n  \
            | sed -E 's/.*\"session_token\":\"([^\"]+)\".*/\\1/')\n\
          \n\
-         # 2. list the tables of the db service\n\
-         curl -s {url}/api/v2/db/_table -H \"X-DreamFactory-Session-Token: $TOKEN\"\n\
+         # 2. list the tables of the db service with the demo app's API key\n\
+         curl -s {url}/api/v2/db/_table -H 'X-DreamFactory-Api-Key: {key}'\n\
          \n\
          # 3. a filtered, ordered query\n\
-         curl -s -G {url}/api/v2/db/_table/employees -H \"X-DreamFactory-Session-Token: $TOKEN\" \\\n  \
+         curl -s -G {url}/api/v2/db/_table/employees -H 'X-DreamFactory-Api-Key: {key}' \\\n  \
            --data-urlencode \"filter=last_name like 'G%' and gender = 'F'\" \\\n  \
            --data-urlencode 'order=hire_date desc' --data-urlencode 'limit=5'\n"
     )

@@ -119,6 +119,9 @@ impl ResponseError for ApiError {
     }
 }
 
+/// DreamFactory's answer when a role's row filter cannot be used (wire reference 3.6).
+pub const MSG_BAD_SERVER_FILTER: &str = "Invalid server-side filter configuration detected.";
+
 impl From<ConnectorError> for ApiError {
     fn from(error: ConnectorError) -> Self {
         match error {
@@ -142,6 +145,10 @@ impl From<ConnectorError> for ApiError {
                 tracing::error!(error = %cause, "service database unavailable");
                 Self::unavailable("The service's database is unavailable.")
             }
+            ConnectorError::ServerFilter { reason } => {
+                tracing::warn!(%reason, "unusable role row filter");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
+            }
             ConnectorError::Internal(cause) => Self::internal(cause),
         }
     }
@@ -154,6 +161,20 @@ impl From<sluice_system_db::DbError> for ApiError {
                 tracing::error!(error = %cause, "system database unavailable");
                 Self::unavailable("The system database is unavailable.")
             }
+            // Callers that know which field was meant map these themselves; these are the
+            // fallbacks, still 4xx: a client's write should never become a 500.
+            sluice_system_db::DbError::Conflict { field } => {
+                let message = format!("The {field} has already been taken.");
+                Self::bad_request(format!("Invalid data supplied. {message}"))
+                    .with_context(serde_json::json!({ field: [message] }))
+            }
+            sluice_system_db::DbError::InvalidReference => {
+                Self::bad_request("Invalid data supplied. A referenced record does not exist.")
+            }
+            sluice_system_db::DbError::ConstraintViolation => {
+                Self::bad_request("Invalid data supplied. A value is not allowed.")
+            }
+            sluice_system_db::DbError::NotFound => Self::not_found("Record not found."),
             other => Self::internal(format!("{other}: {:?}", std::error::Error::source(&other))),
         }
     }

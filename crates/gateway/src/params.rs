@@ -137,6 +137,7 @@ impl Params {
             continue_on_error: self.flag("continue"),
             refresh: self.flag("refresh"),
             params: self.params_map.clone(),
+            ..ReadRequest::default()
         }
     }
 }

@@ -7,6 +7,7 @@ use rand::Rng;
 use secrecy::ExposeSecret;
 use sluice_system_db::SystemDb;
 
+use crate::auth::directory::AccessDirectory;
 use crate::auth::tokens::TokenService;
 use crate::auth::users::UserCache;
 use crate::clock;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub system_db_file: Option<PathBuf>,
     pub tokens: TokenService,
     pub users: UserCache,
+    /// Apps, roles, per-app user roles and lookups.
+    pub access: AccessDirectory,
     pub services: ServiceRegistry,
     /// This machine's host name, reported in session objects as DreamFactory does.
     pub host_name: String,
@@ -58,6 +61,7 @@ impl AppState {
             system_db_file,
             tokens,
             users: UserCache::default(),
+            access: AccessDirectory::default(),
             services,
             host_name: host_name(),
         })

@@ -5,7 +5,7 @@ use std::fmt::{self, Display, Formatter};
 
 use crate::component::{Specificity, normalize_component, specificity};
 use crate::grant::RoleGrants;
-use crate::row_filter::{RowFilterSet, select_row_filter};
+use crate::row_filter::{RowFilterSet, select_record_grant};
 use crate::verb::{Requestor, Verb, VerbMask};
 
 /// What a request wants to do.
@@ -29,6 +29,9 @@ pub enum Decision {
     /// to be combined with the client's filter and re-checked on written values.
     Allow {
         row_filter: Option<RowFilterSet>,
+        /// Columns of the table the role may not read (rule R5), from the same access row
+        /// as `row_filter`; empty for most roles.
+        hidden_fields: Vec<String>,
     },
     Deny(DenyReason),
 }
@@ -102,14 +105,17 @@ pub fn decide(grants: &RoleGrants, action: &Action<'_>) -> Decision {
             service: action.service_name.to_owned(),
         });
     }
+    let record_grant = select_record_grant(
+        grants,
+        action.service_id,
+        &component,
+        action.verb,
+        action.requestor,
+    );
     Decision::Allow {
-        row_filter: select_row_filter(
-            grants,
-            action.service_id,
-            &component,
-            action.verb,
-            action.requestor,
-        ),
+        row_filter: record_grant
+            .and_then(|g| RowFilterSet::new(g.filter_op(), g.filters().to_vec())),
+        hidden_fields: record_grant.map_or_else(Vec::new, |g| g.hidden_fields().to_vec()),
     }
 }
 

@@ -30,6 +30,7 @@ pub struct Grant {
     requestor_mask: RequestorMask,
     filters: Vec<RowFilter>,
     filter_op: FilterOp,
+    hidden_fields: Vec<String>,
 }
 
 impl Grant {
@@ -49,6 +50,7 @@ impl Grant {
             requestor_mask,
             filters: Vec::new(),
             filter_op: FilterOp::And,
+            hidden_fields: Vec::new(),
         }
     }
 
@@ -59,6 +61,17 @@ impl Grant {
         self.filter_op = filter_op;
         self.filters = filters;
         self
+    }
+
+    /// Columns the role may not read on the tables this row is chosen for (a Sluice
+    /// extension, `role_service_access.hidden_fields`): rule R5 treats them as absent.
+    pub fn with_hidden_fields(mut self, hidden_fields: Vec<String>) -> Self {
+        self.hidden_fields = hidden_fields;
+        self
+    }
+
+    pub fn hidden_fields(&self) -> &[String] {
+        &self.hidden_fields
     }
 
     pub fn service_id(&self) -> Option<i64> {

@@ -27,7 +27,7 @@ pub use role_access::{NewRoleAccess, RoleAccessPatch, RoleAccessRow};
 pub use roles::{NewRole, RolePatch, RoleRow, Roles};
 pub use services::{NewService, ServicePatch, ServiceRow, Services};
 pub use settings::Settings;
-pub use token_map::TokenMap;
+pub use token_map::{LiveToken, TokenMap};
 pub use user_app_roles::{UserAppRoleRow, UserAppRoles};
 pub use user_custom::{UserCustom, UserCustomRow};
 pub use user_row::UserRow;

@@ -11,6 +11,15 @@ use crate::db::Handle;
 /// Times are unix seconds; a token is live while `expires_at > now`, as in
 /// [`crate::Revocations::active`]. The `live_*` methods return `(jti, expires_at)` ordered by
 /// expiry, ready to hand to [`crate::Revocations::revoke`].
+/// A recorded token that has not expired: what revoking it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveToken {
+    pub jti: String,
+    pub user_id: i64,
+    /// Unix seconds; the revocation must be kept until then.
+    pub expires_at: i64,
+}
+
 pub struct TokenMap<'a> {
     handle: Handle<'a>,
 }
@@ -53,14 +62,10 @@ impl<'a> TokenMap<'a> {
     ///
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
-    pub async fn live_for_user(
-        self,
-        user_id: i64,
-        now: i64,
-    ) -> Result<Vec<(String, i64)>, DbError> {
+    pub async fn live_for_user(self, user_id: i64, now: i64) -> Result<Vec<LiveToken>, DbError> {
         let mut conn = self.handle.acquire().await?;
         let rows = sqlx::query(
-            "SELECT jti, expires_at FROM token_map WHERE user_id = $1 AND expires_at > $2 \
+            "SELECT jti, user_id, expires_at FROM token_map WHERE user_id = $1 AND expires_at > $2 \
              ORDER BY expires_at, jti",
         )
         .bind(user_id)
@@ -74,10 +79,10 @@ impl<'a> TokenMap<'a> {
     ///
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
-    pub async fn live_for_app(self, app_id: i64, now: i64) -> Result<Vec<(String, i64)>, DbError> {
+    pub async fn live_for_app(self, app_id: i64, now: i64) -> Result<Vec<LiveToken>, DbError> {
         let mut conn = self.handle.acquire().await?;
         let rows = sqlx::query(
-            "SELECT jti, expires_at FROM token_map WHERE app_id = $1 AND expires_at > $2 \
+            "SELECT jti, user_id, expires_at FROM token_map WHERE app_id = $1 AND expires_at > $2 \
              ORDER BY expires_at, jti",
         )
         .bind(app_id)
@@ -98,14 +103,10 @@ impl<'a> TokenMap<'a> {
     ///
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
-    pub async fn live_for_role(
-        self,
-        role_id: i64,
-        now: i64,
-    ) -> Result<Vec<(String, i64)>, DbError> {
+    pub async fn live_for_role(self, role_id: i64, now: i64) -> Result<Vec<LiveToken>, DbError> {
         let mut conn = self.handle.acquire().await?;
         let rows = sqlx::query(
-            "SELECT t.jti, t.expires_at FROM token_map t \
+            "SELECT t.jti, t.user_id, t.expires_at FROM token_map t \
              WHERE t.expires_at > $2 AND ( \
                  EXISTS (SELECT 1 FROM app a WHERE a.id = t.app_id AND a.role_id = $1) \
                  OR EXISTS (SELECT 1 FROM user_to_app_to_role m \
@@ -147,6 +148,10 @@ impl<'a> TokenMap<'a> {
     }
 }
 
-fn live_from_row(row: &AnyRow) -> Result<(String, i64), DbError> {
-    Ok((row.try_get("jti")?, row.try_get("expires_at")?))
+fn live_from_row(row: &AnyRow) -> Result<LiveToken, DbError> {
+    Ok(LiveToken {
+        jti: row.try_get("jti")?,
+        user_id: row.try_get("user_id")?,
+        expires_at: row.try_get("expires_at")?,
+    })
 }

@@ -42,8 +42,8 @@ async fn live_for_user_lists_unexpired_tokens_of_that_user_by_expiry(db: SystemD
             .unwrap();
     }
 
-    let alices = db.token_map().live_for_user(alice.id, NOW).await.unwrap();
-    let nobodys = db.token_map().live_for_user(404, NOW).await.unwrap();
+    let alices = pairs(db.token_map().live_for_user(alice.id, NOW).await.unwrap());
+    let nobodys = pairs(db.token_map().live_for_user(404, NOW).await.unwrap());
 
     assert_eq!(alices, live(&[("soon", 1_001), ("late", 3_000)]));
     assert_eq!(nobodys, []);
@@ -64,7 +64,7 @@ async fn live_for_app_lists_unexpired_tokens_issued_through_that_app(db: SystemD
         db.token_map().record(jti, user, app, 0, exp).await.unwrap();
     }
 
-    let via_web = db.token_map().live_for_app(web.id, NOW).await.unwrap();
+    let via_web = pairs(db.token_map().live_for_app(web.id, NOW).await.unwrap());
 
     assert_eq!(via_web, live(&[("b-web", 1_500), ("a-web", 2_000)]));
 }
@@ -83,7 +83,7 @@ async fn live_for_role_finds_tokens_through_the_apps_default_role(db: SystemDb) 
         .await
         .unwrap();
 
-    let found = db.token_map().live_for_role(users.id, NOW).await.unwrap();
+    let found = pairs(db.token_map().live_for_role(users.id, NOW).await.unwrap());
 
     assert_eq!(found, live(&[("via-web", 2_000)]));
 }
@@ -110,8 +110,8 @@ async fn live_for_role_finds_tokens_through_a_user_assignment(db: SystemDb) {
             .unwrap();
     }
 
-    let admins_tokens = db.token_map().live_for_role(admins.id, NOW).await.unwrap();
-    let users_tokens = db.token_map().live_for_role(users.id, NOW).await.unwrap();
+    let admins_tokens = pairs(db.token_map().live_for_role(admins.id, NOW).await.unwrap());
+    let users_tokens = pairs(db.token_map().live_for_role(users.id, NOW).await.unwrap());
 
     assert_eq!(admins_tokens, live(&[("alice-cli", 2_000)]));
     assert_eq!(users_tokens, live(&[("alice-web", 2_000)]));
@@ -135,8 +135,8 @@ async fn live_for_role_ignores_other_roles_tokens_without_an_app_and_expired_tok
             .unwrap();
     }
 
-    let found = db.token_map().live_for_role(users.id, NOW).await.unwrap();
-    let none = db.token_map().live_for_role(404, NOW).await.unwrap();
+    let found = pairs(db.token_map().live_for_role(users.id, NOW).await.unwrap());
+    let none = pairs(db.token_map().live_for_role(404, NOW).await.unwrap());
 
     assert_eq!(found, live(&[("live", NOW + 1)]));
     assert_eq!(none, []);
@@ -160,7 +160,7 @@ async fn recording_a_jti_twice_is_a_jti_conflict(db: SystemDb) {
         "{err:?}"
     );
     assert_eq!(
-        db.token_map().live_for_user(alice.id, NOW).await.unwrap(),
+        pairs(db.token_map().live_for_user(alice.id, NOW).await.unwrap()),
         live(&[("jti-1", 2_000)])
     );
 }
@@ -199,7 +199,7 @@ async fn forget_removes_one_token_and_reports_whether_it_was_recorded(db: System
     assert!(first);
     assert!(!second);
     assert_eq!(
-        db.token_map().live_for_user(alice.id, NOW).await.unwrap(),
+        pairs(db.token_map().live_for_user(alice.id, NOW).await.unwrap()),
         live(&[("b", 2_000)])
     );
 }
@@ -219,7 +219,11 @@ async fn prune_deletes_expired_records_and_counts_them(db: SystemDb) {
     assert_eq!(pruned, 2);
     assert_eq!(again, 0);
     assert_eq!(
-        db.token_map().live_for_user(alice.id, 0).await.unwrap(),
+        pairs(db.token_map().live_for_user(alice.id, 0).await.unwrap()),
         live(&[("c", 1_500)])
     );
+}
+
+fn pairs(tokens: Vec<sluice_system_db::LiveToken>) -> Vec<(String, i64)> {
+    tokens.into_iter().map(|t| (t.jti, t.expires_at)).collect()
 }

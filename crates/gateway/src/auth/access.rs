@@ -5,37 +5,59 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use sluice_connector_core::RowAccess;
+use sluice_rbac::{Action, Decision, DenyReason, Requestor, Verb, decide, has_any_access};
 
-use super::caller::{Caller, MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session};
-use crate::error::ApiError;
+use super::caller::{MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session};
+use super::principal::{Authority, Principal};
+use crate::error::{ApiError, MSG_BAD_SERVER_FILTER};
 use crate::registry::ServiceEntry;
 
 const MSG_NO_API_KEY: &str = "No API Key provided. Please provide a valid API Key using \
 X-DreamFactory-API-Key request header or 'api_key' url query parameter.";
+const MSG_ROLE_NOT_FOUND: &str =
+    "Role not found. A role may not be assigned to you or your application.";
+const MSG_NOT_AUTHENTICATED: &str = "Unauthorized. User is not authenticated.";
 
-/// DreamFactory's denial for a caller that holds no grant (wire reference 8.7).
-pub fn deny(caller: &Caller, method: &Method, component: &str, service: &str) -> ApiError {
-    match (&caller.session, &caller.api_key) {
-        (None, None) => ApiError::bad_request(MSG_NO_CREDENTIALS),
-        (None, Some(_)) => ApiError::bad_request(MSG_NO_SESSION_TOKEN),
-        (Some(_), None) => ApiError::bad_request(MSG_NO_API_KEY),
-        (Some(_), Some(_)) => {
-            let component = if component.is_empty() {
-                String::new()
-            } else {
-                format!(" to component '{component}'")
-            };
-            ApiError::forbidden(format!(
-                "Access Forbidden. {method} access{component} of service '{service}' \
-                 is not allowed by this user's role."
-            ))
-        }
+/// DreamFactory's denial for a request the caller's role does not allow (wire reference
+/// 8.7), in its order: no credentials, no role, inactive role, not logged in, not allowed.
+pub fn deny(principal: &Principal, method: &Method, component: &str, service: &str) -> ApiError {
+    let logged_in = principal.session.is_some();
+    if !logged_in && !principal.api_key_sent {
+        return ApiError::bad_request(MSG_NO_CREDENTIALS);
     }
+    let role = match &principal.authority {
+        Authority::Role(role) => role,
+        Authority::NoRole | Authority::Unrestricted => {
+            return match (logged_in, principal.api_key_sent) {
+                (false, _) => ApiError::bad_request(MSG_NO_SESSION_TOKEN),
+                (true, false) => ApiError::bad_request(MSG_NO_API_KEY),
+                (true, true) => ApiError::forbidden(MSG_ROLE_NOT_FOUND),
+            };
+        }
+    };
+    if !role.grants.is_active {
+        return ApiError::forbidden(DenyReason::RoleInactive.message());
+    }
+    if !logged_in {
+        return ApiError::unauthorized(MSG_NOT_AUTHENTICATED);
+    }
+    let verb = method.as_str().parse().unwrap_or(Verb::Get);
+    ApiError::forbidden(
+        DenyReason::VerbNotAllowed {
+            verb,
+            component: component.to_ascii_lowercase(),
+            service: service.to_string(),
+        }
+        .message(),
+    )
 }
 
 /// A system administrator's verified session: the capability the `system` routes require.
+/// Administrators with per-app roles are role-restricted (8.6) and, since no role can be
+/// granted the system service here, may not use it.
 #[derive(Debug, Clone)]
 pub struct SystemAdmin(pub Session);
 
@@ -50,7 +72,7 @@ impl FromRequest for SystemAdmin {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(request, payload);
+        let principal = Principal::from_request(request, payload);
         let method = request.method().clone();
         let component = request
             .path()
@@ -58,37 +80,106 @@ impl FromRequest for SystemAdmin {
             .map(|(_, rest)| rest.trim_matches('/').to_string())
             .unwrap_or_default();
         Box::pin(async move {
-            let caller = caller.await?;
-            match caller.session {
-                Some(session) if session.user.is_sys_admin => Ok(SystemAdmin(session)),
-                _ => Err(deny(&caller, &method, &component, "system")),
+            let principal = principal.await?;
+            match (&principal.authority, &principal.session) {
+                (Authority::Unrestricted, Some(session)) => Ok(SystemAdmin(session.clone())),
+                _ => Err(deny(&principal, &method, &component, "system")),
             }
         })
     }
 }
 
-/// Permission to use one service for one request. Only `authorize_service` makes one.
-#[derive(Clone)]
+/// Permission to use one service for one request. Only [`authorize_service`] makes one.
 pub struct ServiceAccess {
     service: Arc<ServiceEntry>,
+    principal: Principal,
+    /// The role's record rules for this request (row filter, hidden fields), if any.
+    row_access: Option<Arc<RowAccess>>,
 }
 
 impl ServiceAccess {
     pub fn service(&self) -> &Arc<ServiceEntry> {
         &self.service
     }
+
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    pub fn row_access(&self) -> Option<&Arc<RowAccess>> {
+        self.row_access.as_ref()
+    }
+
+    /// Whether the caller may use `component` of this service with any verb: what decides
+    /// which tables a listing shows (wire reference 9.3, 9.6).
+    pub fn may_see(&self, component: &str) -> bool {
+        match &self.principal.authority {
+            Authority::Unrestricted => true,
+            Authority::Role(role) => {
+                has_any_access(&role.grants, self.service.row.id, component, Requestor::Api)
+            }
+            Authority::NoRole => false,
+        }
+    }
 }
 
-/// Decides whether `caller` may use `component` of `service` with `method`.
-/// System administrators may do everything; roles come with the access-control issue.
+/// Decides whether the caller may use `component` of `service` with `method`.
+///
+/// # Errors
+///
+/// The denial of [`deny`]; 500 `Invalid server-side filter configuration detected.` when
+/// the role's row filter for this request cannot be read.
 pub fn authorize_service(
-    caller: &Caller,
+    principal: Principal,
     service: Arc<ServiceEntry>,
     method: &Method,
     component: &str,
 ) -> Result<ServiceAccess, ApiError> {
-    if caller.is_sys_admin() {
-        return Ok(ServiceAccess { service });
+    let role = match &principal.authority {
+        Authority::Unrestricted => {
+            return Ok(ServiceAccess {
+                service,
+                principal,
+                row_access: None,
+            });
+        }
+        Authority::Role(role) => Arc::clone(role),
+        Authority::NoRole => return Err(deny(&principal, method, component, &service.name)),
+    };
+    let Ok(verb) = method.as_str().parse::<Verb>() else {
+        return Err(deny(&principal, method, component, &service.name));
+    };
+    let action = Action {
+        service_id: service.row.id,
+        service_name: &service.name,
+        component,
+        verb,
+        requestor: Requestor::Api,
+    };
+    match decide(&role.grants, &action) {
+        Decision::Allow {
+            row_filter,
+            hidden_fields,
+        } => {
+            let row_filter = row_filter
+                .map(|set| set.to_expr())
+                .transpose()
+                .map_err(|error| {
+                    tracing::warn!(role.id = role.row.id, %error, "unusable role row filter");
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
+                })?;
+            let row_access = (row_filter.is_some() || !hidden_fields.is_empty()).then(|| {
+                Arc::new(RowAccess {
+                    row_filter,
+                    hidden_fields,
+                })
+            });
+            Ok(ServiceAccess {
+                service,
+                principal,
+                row_access,
+            })
+        }
+        Decision::Deny(_) => Err(deny(&principal, method, component, &service.name)),
     }
-    Err(deny(caller, method, component, &service.name))
 }

@@ -3,9 +3,14 @@
 pub mod access;
 pub mod caller;
 pub mod credentials;
+pub mod directory;
+pub mod lookups;
 pub mod password;
+pub mod principal;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 
-pub use access::{SystemAdmin, authorize_service};
+pub use access::{ServiceAccess, SystemAdmin, authorize_service};
 pub use caller::{Caller, Session};
+pub use principal::Principal;

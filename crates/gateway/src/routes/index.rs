@@ -4,7 +4,10 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::ok;
-use crate::auth::Caller;
+use sluice_rbac::{Requestor, has_service_access};
+
+use crate::auth::Principal;
+use crate::auth::principal::Authority;
 use crate::service_types::service_types;
 use crate::state::AppState;
 
@@ -21,27 +24,29 @@ pub async fn home() -> HttpResponse {
         ))
 }
 
-/// The services the caller may reach (wire reference 9.6). Anonymous callers see none.
-pub async fn list_services(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
-    let services: Vec<Value> = if caller.is_sys_admin() {
-        state
-            .services
-            .all()
-            .iter()
-            .filter(|s| s.row.is_active)
-            .map(|s| {
-                json!({
-                    "id": s.row.id,
-                    "name": s.row.name,
-                    "label": s.row.label,
-                    "description": s.row.description,
-                    "type": s.row.service_type,
-                })
-            })
-            .collect()
-    } else {
-        Vec::new()
+/// The services the caller may reach (wire reference 9.6): active ones on which the role
+/// grants any verb. Anonymous callers and callers without a role see none.
+pub async fn list_services(state: web::Data<AppState>, principal: Principal) -> HttpResponse {
+    let reachable = |service_id: i64| match &principal.authority {
+        Authority::Unrestricted => true,
+        Authority::Role(role) => has_service_access(&role.grants, service_id, Requestor::Api),
+        Authority::NoRole => false,
     };
+    let services: Vec<Value> = state
+        .services
+        .all()
+        .iter()
+        .filter(|s| s.row.is_active && reachable(s.row.id))
+        .map(|s| {
+            json!({
+                "id": s.row.id,
+                "name": s.row.name,
+                "label": s.row.label,
+                "description": s.row.description,
+                "type": s.row.service_type,
+            })
+        })
+        .collect();
     let types: Vec<Value> = service_types()
         .into_iter()
         .map(|t| {

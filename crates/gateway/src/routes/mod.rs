@@ -4,7 +4,7 @@
 
 mod db;
 mod index;
-mod system;
+pub mod system;
 
 use actix_web::{HttpResponse, web};
 use serde_json::Value;

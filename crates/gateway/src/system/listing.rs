@@ -17,9 +17,12 @@ pub enum Listing {
     Count(usize),
 }
 
+/// Lists `records` (whose fields are `columns`, plus the relations in `related` already
+/// attached by the caller, which `fields` never removes).
 pub fn list(
     mut records: Vec<Record>,
     columns: &[&str],
+    related: &[&str],
     params: &Params,
     limits: &LimitSettings,
 ) -> Result<Listing, ApiError> {
@@ -69,7 +72,10 @@ pub fn list(
             .map(|r| r.get("id").cloned().unwrap_or(Value::Null))
             .collect()
     } else {
-        let fields = select_fields(params.get(&["fields", "select"]), columns)?;
+        let fields = select_fields(params.get(&["fields", "select"]), columns)?.map(|mut f| {
+            f.extend(related.iter().map(|r| (*r).to_string()));
+            f
+        });
         page.into_iter()
             .map(|r| project(r, fields.as_deref()))
             .collect()

@@ -1,4 +1,7 @@
-//! System-resource helpers shared by the `/system` routes: in-memory listing and filtering.
+//! System-resource helpers shared by the `/system` routes: in-memory listing and filtering,
+//! body fields, and the common CRUD behaviour of model-backed resources.
 
+pub mod fields;
 pub mod listing;
 pub mod matcher;
+pub mod resource;

@@ -77,23 +77,25 @@ pub fn row_filter_for(
     verb: Verb,
     requestor: Requestor,
 ) -> Option<RowFilterSet> {
-    select_row_filter(
+    let grant = select_record_grant(
         grants,
         service_id,
         &normalize_component(component),
         verb,
         requestor,
-    )
+    )?;
+    RowFilterSet::new(grant.filter_op(), grant.filters().to_vec())
 }
 
-/// [`row_filter_for`] for a normalised component.
-pub(crate) fn select_row_filter(
-    grants: &RoleGrants,
+/// The access row whose record rules (row filters, hidden fields) apply to a request on a
+/// normalised component, as [`row_filter_for`] chooses it.
+pub(crate) fn select_record_grant<'g>(
+    grants: &'g RoleGrants,
     service_id: i64,
     component: &str,
     verb: Verb,
     requestor: Requestor,
-) -> Option<RowFilterSet> {
+) -> Option<&'g Grant> {
     let table = table_component(component)?;
     let mut chosen: Option<(Specificity, &Grant)> = None;
     for grant in &grants.grants {
@@ -111,6 +113,5 @@ pub(crate) fn select_row_filter(
             chosen = Some((level, grant));
         }
     }
-    let (_, grant) = chosen?;
-    RowFilterSet::new(grant.filter_op(), grant.filters().to_vec())
+    chosen.map(|(_, grant)| grant)
 }

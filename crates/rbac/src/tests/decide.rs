@@ -95,7 +95,8 @@ fn a_record_request_carries_the_chosen_rows_filters() {
         assert_eq!(
             decide(&role, &action(component, Verb::Get)),
             Decision::Allow {
-                row_filter: expected.clone()
+                row_filter: expected.clone(),
+                hidden_fields: Vec::new(),
             },
             "{component}"
         );
@@ -109,7 +110,10 @@ fn requests_that_are_not_about_records_carry_no_row_filter() {
     for component in ["", "_table", "_schema", "_schema/todo"] {
         assert_eq!(
             decide(&role, &action(component, Verb::Get)),
-            Decision::Allow { row_filter: None },
+            Decision::Allow {
+                row_filter: None,
+                hidden_fields: Vec::new()
+            },
             "{component}"
         );
     }
@@ -121,7 +125,10 @@ fn access_from_a_row_for_all_services_carries_no_row_filter() {
     let role = active(vec![filtered(None, "*", ALL, &filters)]);
     assert_eq!(
         decide(&role, &action("_table/todo", Verb::Get)),
-        Decision::Allow { row_filter: None }
+        Decision::Allow {
+            row_filter: None,
+            hidden_fields: Vec::new()
+        }
     );
 }
 
@@ -135,9 +142,25 @@ fn the_row_filter_may_come_from_another_row_than_the_permission() {
     ]);
     let Decision::Allow {
         row_filter: Some(set),
+        ..
     } = decide(&role, &action("_table/todo/5", Verb::Get))
     else {
         panic!("allowed with a filter");
     };
     assert_eq!(set.filters(), [eq("b", "2")]);
+}
+
+#[test]
+fn hidden_fields_come_from_the_row_chosen_for_the_records() {
+    let role = active(vec![
+        grant(Some(DB), "*", GET).with_hidden_fields(vec!["salary".into()]),
+        grant(Some(DB), "_table/todo", GET).with_hidden_fields(vec!["secret".into()]),
+    ]);
+    let hidden = |component| match decide(&role, &action(component, Verb::Get)) {
+        Decision::Allow { hidden_fields, .. } => hidden_fields,
+        Decision::Deny(reason) => panic!("{reason}"),
+    };
+    assert_eq!(hidden("_table/todo/5"), ["secret"]);
+    assert_eq!(hidden("_table/employees"), ["salary"]);
+    assert!(hidden("_table").is_empty(), "not a record request");
 }

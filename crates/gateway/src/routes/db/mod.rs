@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use sluice_connector_core::{Connector, ReadBounds};
 
-use crate::auth::Caller;
+use crate::auth::Principal;
 use crate::auth::access::{ServiceAccess, authorize_service, deny};
 use crate::error::ApiError;
 use crate::params::Params;
@@ -33,20 +33,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Unknown services are 404 only for callers who could see them; others get the denial.
 pub async fn open_service(
     state: &AppState,
-    caller: &Caller,
+    principal: Principal,
     name: &str,
     method: &Method,
     component: &str,
 ) -> Result<ServiceAccess, ApiError> {
     let Some(service) = state.services.get(name) else {
-        if caller.is_sys_admin() {
+        if principal.is_unrestricted() {
             return Err(ApiError::not_found(format!(
                 "Could not find a service for {name}"
             )));
         }
-        return Err(deny(caller, method, component, name));
+        return Err(deny(&principal, method, component, name));
     };
-    let access = authorize_service(caller, service, method, component)?;
+    let access = authorize_service(principal, service, method, component)?;
     if !access.service().row.is_active {
         return Err(ApiError::forbidden(format!(
             "Service {} is deactivated.",
@@ -84,12 +84,12 @@ pub fn connector(
 
 /// `GET /api/v2/{service}`: the service's resources.
 async fn service_root(
-    caller: Caller,
+    principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    open_service(&state, &caller, &path, request.method(), "").await?;
+    open_service(&state, principal, &path, request.method(), "").await?;
     let as_list = Params::from_query(request.query_string())?.flag("as_list");
     let names = ["_schema", "_table"];
     let resource: Vec<_> = if as_list {
@@ -103,7 +103,7 @@ async fn service_root(
 /// Anything else under a service: an unknown resource (404) or an unsupported verb (400),
 /// with DreamFactory's messages.
 async fn unsupported(
-    caller: Caller,
+    principal: Principal,
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
@@ -120,7 +120,7 @@ async fn unsupported(
         .trim_matches('/')
         .to_string();
     let component = rest.to_ascii_lowercase();
-    let access = open_service(&state, &caller, &path, request.method(), &component).await?;
+    let access = open_service(&state, principal, &path, request.method(), &component).await?;
     let service = &access.service().name;
     let resource = rest.split('/').next().unwrap_or_default();
     match resource {

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 
 use super::{connector, open_service};
-use crate::auth::Caller;
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::routes::ok;
@@ -14,12 +14,12 @@ use crate::system::listing::project;
 const ALL_VERBS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 pub async fn list_tables(
-    caller: Caller,
+    principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let access = open_service(&state, &caller, &path, request.method(), "_table").await?;
+    let access = open_service(&state, principal, &path, request.method(), "_table").await?;
     let (connector, _) = connector(&state, &access)?;
     let params = Params::from_query(request.query_string())?;
     let names = connector.table_names(params.flag("refresh")).await?;
@@ -28,10 +28,11 @@ pub async fn list_tables(
             .map(|s| s.trim().to_ascii_lowercase())
             .collect()
     });
+    // Only the tables the role grants some verb on (wire reference 9.3).
     let names = names.iter().filter(|n| {
-        wanted
-            .as_ref()
-            .is_none_or(|w| w.contains(&n.to_ascii_lowercase()))
+        let lower = n.to_ascii_lowercase();
+        wanted.as_ref().is_none_or(|w| w.contains(&lower))
+            && access.may_see(&format!("_table/{lower}"))
     });
     if params.flag("as_list") {
         return Ok(ok(json!({ "resource": names.collect::<Vec<_>>() })));

@@ -3,13 +3,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
-use sluice_system_db::UserRow;
+use serde_json::json;
 
 use crate::auth::caller::{session_user, token_error, verify_session};
 use crate::auth::credentials::read_credentials;
 use crate::auth::password::verify_password;
-use crate::auth::tokens::Claims;
+use crate::auth::sessions::{self, session_body};
 use crate::body::JsonBody;
 use crate::clock;
 use crate::error::ApiError;
@@ -31,23 +30,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct LoginRequest {
     email: Option<String>,
     password: Option<String>,
-}
-
-/// DreamFactory's public session info (Session::getPublicInfo).
-pub fn session_body(state: &AppState, user: &UserRow, token: &str, claims: &Claims) -> Value {
-    json!({
-        "session_token": token,
-        "session_id": token,
-        "id": user.id,
-        "name": user.name,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "is_sys_admin": user.is_sys_admin,
-        "last_login_date": user.last_login_date,
-        "host": state.host_name,
-        "token_expiry_date": clock::format_unix_df(claims.exp),
-    })
 }
 
 async fn login(
@@ -86,11 +68,9 @@ async fn login(
         .await?
         .ok_or_else(|| ApiError::unauthorized("Invalid credentials supplied."))?;
     let issuer = request.full_url().to_string();
-    let (token, claims) = state
-        .tokens
-        .issue(user.id, &user.email, &issuer, now.timestamp());
+    let (token, claims) = sessions::issue(&state, &user, &issuer, None).await?;
     tracing::info!(user.id = user.id, "administrator signed in");
-    Ok(ok(session_body(&state, &user, &token, &claims)))
+    Ok(ok(session_body(&state, &user, &token, &claims, None)))
 }
 
 async fn current(
@@ -111,6 +91,7 @@ async fn current(
         &session.user,
         &session.token,
         &session.claims,
+        None,
     )))
 }
 
@@ -136,10 +117,16 @@ async fn refresh(
             "You are not authorized to perform this action.",
         ));
     }
-    revoke(&state, &claims).await?;
+    sessions::revoke(&state, &claims).await?;
     let issuer = request.full_url().to_string();
-    let (new_token, new_claims) = state.tokens.issue(user.id, &user.email, &issuer, now);
-    Ok(ok(session_body(&state, &user, &new_token, &new_claims)))
+    let (new_token, new_claims) = sessions::issue(&state, &user, &issuer, None).await?;
+    Ok(ok(session_body(
+        &state,
+        &user,
+        &new_token,
+        &new_claims,
+        None,
+    )))
 }
 
 /// Revokes the token, if there is a readable one; always `{"success":true}`, as DreamFactory.
@@ -150,21 +137,7 @@ async fn logout(
     let token = read_credentials(&request).session_token;
     if let Some(Ok(claims)) = token.map(|t| state.tokens.verify_for_refresh(&t, clock::now_unix()))
     {
-        revoke(&state, &claims).await?;
+        sessions::revoke(&state, &claims).await?;
     }
     Ok(ok(json!({ "success": true })))
-}
-
-/// Persists the revocation (so it survives a restart) and adds it to the in-memory set.
-pub async fn revoke(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
-    let horizon = state.tokens.revocation_horizon(claims);
-    state
-        .db
-        .revocations()
-        .revoke(&claims.jti, claims.user_id, horizon)
-        .await?;
-    state
-        .tokens
-        .remember_revoked(claims.jti.clone(), horizon, clock::now_unix());
-    Ok(())
 }

@@ -1,8 +1,11 @@
 //! `/api/v2/system`: the admin API.
 
 mod admin_session;
+mod app;
 mod cache;
 mod environment;
+mod lookup;
+mod role;
 mod service;
 mod service_type;
 
@@ -13,15 +16,30 @@ use super::ok;
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::system::resource;
+
+pub use app::generate_key as generate_api_key;
 
 /// The resources this build serves under `/system`.
-const RESOURCES: &[&str] = &["admin", "cache", "environment", "service", "service_type"];
+const RESOURCES: &[&str] = &[
+    "admin",
+    "app",
+    "cache",
+    "environment",
+    "lookup",
+    "role",
+    "service",
+    "service_type",
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(list_resources))
         .configure(environment::configure)
         .configure(admin_session::configure)
-        .configure(service::configure)
+        .configure(resource::configure::<service::Services>)
+        .configure(resource::configure::<role::Roles>)
+        .configure(resource::configure::<app::Apps>)
+        .configure(resource::configure::<lookup::Lookups>)
         .configure(service_type::configure)
         .configure(cache::configure)
         .default_service(web::to(unknown_resource));

@@ -1,0 +1,256 @@
+//! Apps, roles with their grants, users' per-app roles and lookups, cached so that deciding a
+//! request costs no system-database round trip in the steady state. Every change made
+//! through the system API invalidates the affected cache at once; the TTL bounds how long a
+//! change made on another node (a shared PostgreSQL system database) can go unseen.
+//!
+//! Apps, roles and lookups are few (tens, rarely hundreds), so each is one snapshot of all
+//! rows: an unknown API key is answered from memory, never by a query an attacker could
+//! repeat. Per-app roles grow with the users, so they are cached per user.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use sluice_rbac::{FilterOp, Grant, RequestorMask, RoleGrants, RowFilter, VerbMask};
+use sluice_system_db::{AppRow, DbError, LookupRow, RoleAccessRow, RoleRow, SystemDb};
+
+use crate::error::ApiError;
+
+const TTL: Duration = Duration::from_secs(300);
+
+/// A role as decisions need it.
+#[derive(Debug)]
+pub struct RoleEntry {
+    pub row: RoleRow,
+    pub grants: RoleGrants,
+}
+
+#[derive(Debug, Default)]
+pub struct AppTable {
+    by_key: HashMap<String, Arc<AppRow>>,
+    by_id: HashMap<i64, Arc<AppRow>>,
+}
+
+impl AppTable {
+    pub fn by_key(&self, api_key: &str) -> Option<&Arc<AppRow>> {
+        self.by_key.get(api_key)
+    }
+
+    pub fn by_id(&self, id: i64) -> Option<&Arc<AppRow>> {
+        self.by_id.get(&id)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct RoleTable {
+    by_id: HashMap<i64, Arc<RoleEntry>>,
+}
+
+impl RoleTable {
+    pub fn get(&self, id: i64) -> Option<&Arc<RoleEntry>> {
+        self.by_id.get(&id)
+    }
+}
+
+/// Every lookup row, by scope (wire reference 9.5).
+#[derive(Debug, Default)]
+pub struct LookupTable {
+    rows: Vec<LookupRow>,
+}
+
+impl LookupTable {
+    /// The value of `name` for a caller: the user's entry wins over the role's, the role's
+    /// over the app's, the app's over the system-wide one.
+    pub fn find(
+        &self,
+        name: &str,
+        user_id: Option<i64>,
+        role_id: Option<i64>,
+        app_id: Option<i64>,
+    ) -> Option<&LookupRow> {
+        let rank = |row: &LookupRow| -> Option<u8> {
+            match (row.user_id, row.role_id, row.app_id) {
+                (Some(id), _, _) => (Some(id) == user_id).then_some(3),
+                (_, Some(id), _) => (Some(id) == role_id).then_some(2),
+                (_, _, Some(id)) => (Some(id) == app_id).then_some(1),
+                _ => Some(0),
+            }
+        };
+        self.rows
+            .iter()
+            .filter(|row| row.name == name)
+            .filter_map(|row| rank(row).map(|r| (r, row)))
+            .max_by_key(|(r, _)| *r)
+            .map(|(_, row)| row)
+    }
+}
+
+/// A user's roles per app: `(app_id, role_id)`. Empty for most users.
+pub type UserAppRoles = Arc<Vec<(i64, i64)>>;
+
+pub struct AccessDirectory {
+    apps: Cache<(), Arc<AppTable>>,
+    roles: Cache<(), Arc<RoleTable>>,
+    lookups: Cache<(), Arc<LookupTable>>,
+    user_roles: Cache<i64, UserAppRoles>,
+}
+
+impl Default for AccessDirectory {
+    fn default() -> Self {
+        Self {
+            apps: snapshot(),
+            roles: snapshot(),
+            lookups: snapshot(),
+            user_roles: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(TTL)
+                .build(),
+        }
+    }
+}
+
+impl AccessDirectory {
+    pub async fn apps(&self, db: &SystemDb) -> Result<Arc<AppTable>, ApiError> {
+        self.apps
+            .try_get_with((), async move {
+                let mut table = AppTable::default();
+                for app in db.apps().list().await? {
+                    let app = Arc::new(app);
+                    table.by_key.insert(app.api_key.clone(), Arc::clone(&app));
+                    table.by_id.insert(app.id, app);
+                }
+                Ok::<_, DbError>(Arc::new(table))
+            })
+            .await
+            .map_err(ApiError::internal)
+    }
+
+    pub async fn roles(&self, db: &SystemDb) -> Result<Arc<RoleTable>, ApiError> {
+        self.roles
+            .try_get_with((), async move {
+                let roles = db.roles().list().await?;
+                let access = db.roles().list_access().await?;
+                Ok::<_, DbError>(Arc::new(role_table(roles, access)))
+            })
+            .await
+            .map_err(ApiError::internal)
+    }
+
+    pub async fn lookups(&self, db: &SystemDb) -> Result<Arc<LookupTable>, ApiError> {
+        self.lookups
+            .try_get_with((), async move {
+                let rows = db.lookups().list().await?;
+                Ok::<_, DbError>(Arc::new(LookupTable { rows }))
+            })
+            .await
+            .map_err(ApiError::internal)
+    }
+
+    pub async fn user_roles(&self, db: &SystemDb, user_id: i64) -> Result<UserAppRoles, ApiError> {
+        self.user_roles
+            .try_get_with(user_id, async move {
+                let rows = db.user_app_roles().for_user(user_id).await?;
+                Ok::<_, DbError>(Arc::new(
+                    rows.iter().map(|row| (row.app_id, row.role_id)).collect(),
+                ))
+            })
+            .await
+            .map_err(ApiError::internal)
+    }
+
+    pub fn invalidate_apps(&self) {
+        self.apps.invalidate_all();
+    }
+
+    /// Roles and their access rows. Deleting a role also deletes users' per-app rows for it.
+    pub fn invalidate_roles(&self) {
+        self.roles.invalidate_all();
+        self.user_roles.invalidate_all();
+    }
+
+    pub fn invalidate_lookups(&self) {
+        self.lookups.invalidate_all();
+    }
+
+    pub async fn invalidate_user(&self, user_id: i64) {
+        self.user_roles.invalidate(&user_id).await;
+    }
+
+    /// After a change whose reach is hard to bound (an app or a service deleted, which
+    /// cascades into roles' access rows and users' per-app roles).
+    pub fn invalidate_all(&self) {
+        self.invalidate_apps();
+        self.invalidate_roles();
+        self.invalidate_lookups();
+    }
+}
+
+/// A cache holding one snapshot of a whole table.
+fn snapshot<T: Send + Sync + 'static>() -> Cache<(), Arc<T>> {
+    Cache::builder().max_capacity(1).time_to_live(TTL).build()
+}
+
+fn role_table(roles: Vec<RoleRow>, access: Vec<RoleAccessRow>) -> RoleTable {
+    let mut grants: HashMap<i64, Vec<Grant>> = HashMap::new();
+    for row in &access {
+        grants.entry(row.role_id).or_default().push(grant_of(row));
+    }
+    let by_id = roles
+        .into_iter()
+        .map(|row| {
+            let entry = RoleEntry {
+                grants: RoleGrants {
+                    role_id: row.id,
+                    is_active: row.is_active,
+                    grants: grants.remove(&row.id).unwrap_or_default(),
+                },
+                row,
+            };
+            (entry.row.id, Arc::new(entry))
+        })
+        .collect();
+    RoleTable { by_id }
+}
+
+/// A stored access row as a grant. Rows are validated when written; a row that still does
+/// not read (edited in the database by hand) grants nothing rather than too much.
+pub fn grant_of(row: &RoleAccessRow) -> Grant {
+    let verbs = VerbMask::try_from(row.verb_mask).unwrap_or(VerbMask::NONE);
+    let requestors = RequestorMask::try_from(row.requestor_mask).unwrap_or(RequestorMask::NONE);
+    let filters: Vec<RowFilter> = row
+        .filters
+        .as_array()
+        .map(|items| items.iter().map(row_filter_of).collect())
+        .unwrap_or_default();
+    let filter_op = row.filter_op.parse().unwrap_or(FilterOp::And);
+    let hidden_fields = row
+        .hidden_fields
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Grant::new(
+        row.service_id,
+        row.component.as_deref().unwrap_or_default(),
+        verbs,
+        requestors,
+    )
+    .with_filters(filter_op, filters)
+    .with_hidden_fields(hidden_fields)
+}
+
+/// One stored `{name, operator, value}`; non-text values are kept as their JSON text and a
+/// null value as `""`, as [`RowFilter`] documents.
+pub fn row_filter_of(item: &serde_json::Value) -> RowFilter {
+    let text = |key: &str| match item.get(key) {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    RowFilter::new(&text("name"), &text("operator"), &text("value"))
+}

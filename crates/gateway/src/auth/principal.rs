@@ -1,0 +1,124 @@
+//! Which role applies to a request (wire reference 8.6): the caller's credentials resolved
+//! against the cached apps, roles and per-app user roles.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use sluice_system_db::AppRow;
+
+use super::caller::{Caller, Session};
+use super::directory::RoleEntry;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What the caller's requests are decided by.
+#[derive(Debug, Clone)]
+pub enum Authority {
+    /// A system administrator with no per-app roles at all: not restricted by roles.
+    Unrestricted,
+    Role(Arc<RoleEntry>),
+    /// No role could be found for the caller.
+    NoRole,
+}
+
+/// An authenticated (or anonymous) caller with the app and role that apply.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub session: Option<Session>,
+    /// Whether an API key was sent at all, known or not (the denial messages differ).
+    pub api_key_sent: bool,
+    /// The app of a known, active API key.
+    pub app: Option<Arc<AppRow>>,
+    pub authority: Authority,
+}
+
+impl Principal {
+    pub fn is_unrestricted(&self) -> bool {
+        matches!(self.authority, Authority::Unrestricted)
+    }
+
+    pub fn role(&self) -> Option<&Arc<RoleEntry>> {
+        match &self.authority {
+            Authority::Role(role) => Some(role),
+            _ => None,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        self.session.as_ref().map(|s| s.user.id)
+    }
+
+    pub fn app_id(&self) -> Option<i64> {
+        self.app.as_ref().map(|a| a.id)
+    }
+}
+
+/// Resolves the app and role for `caller`:
+/// - an API key alone: the app's default role;
+/// - a session and an API key: the user's role for that app, else the app's default role;
+/// - a system administrator without any per-app role rows: unrestricted;
+/// - a session without an API key: no app, hence no role (unless unrestricted).
+///
+/// # Errors
+///
+/// 403 `App is not active.` for the key of an inactive app; 500 if the caches cannot load.
+pub async fn resolve(state: &AppState, caller: Caller) -> Result<Principal, ApiError> {
+    let app = match caller.api_key.as_deref() {
+        Some(key) => state.access.apps(&state.db).await?.by_key(key).cloned(),
+        None => None,
+    };
+    if app.as_ref().is_some_and(|app| !app.is_active) {
+        return Err(ApiError::forbidden("App is not active."));
+    }
+    let api_key_sent = caller.api_key.is_some();
+    let role_id = match &caller.session {
+        Some(session) => {
+            let user_roles = state.access.user_roles(&state.db, session.user.id).await?;
+            if session.user.is_sys_admin && user_roles.is_empty() {
+                return Ok(Principal {
+                    session: caller.session,
+                    api_key_sent,
+                    app,
+                    authority: Authority::Unrestricted,
+                });
+            }
+            app.as_ref().and_then(|app| {
+                user_roles
+                    .iter()
+                    .find(|(app_id, _)| *app_id == app.id)
+                    .map(|(_, role_id)| *role_id)
+                    .or(app.role_id)
+            })
+        }
+        None => app.as_ref().and_then(|app| app.role_id),
+    };
+    let authority = match role_id {
+        Some(id) => match state.access.roles(&state.db).await?.get(id) {
+            Some(role) => Authority::Role(Arc::clone(role)),
+            None => Authority::NoRole,
+        },
+        None => Authority::NoRole,
+    };
+    Ok(Principal {
+        session: caller.session,
+        api_key_sent,
+        app,
+        authority,
+    })
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let caller = Caller::from_request(request, payload);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            resolve(&state, caller.await?).await
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! `/system/app`: apps and their API keys (wire reference 10.2; seed "Managing API Keys").
+//! A key is 64 lowercase hex characters from the operating system's CSPRNG (DreamFactory
+//! hashes the host name, app name and time, which is guessable); `PATCH ?regenerate=true`
+//! issues a new one. Deactivating or deleting an app revokes the sessions opened through it.
+
+use rand::RngCore;
+use rand::rngs::OsRng;
+use serde_json::{Map, Value, json};
+use sluice_system_db::{AppPatch, AppRow, DbError, NewApp};
+
+use crate::auth::SystemAdmin;
+use crate::auth::sessions::revoke_app_sessions;
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::state::AppState;
+use crate::system::fields::{
+    Body, flag, integer, invalid_field, not_found, nullable_integer, nullable_text, required, text,
+};
+use crate::system::matcher::Record;
+use crate::system::resource::SystemResource;
+
+const ROLE: &str = "role_by_role_id";
+
+pub struct Apps;
+
+fn record(row: &AppRow) -> Record {
+    let mut record = match serde_json::to_value(row) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    // DreamFactory always appends it; apps here are API keys only, never hosted pages.
+    record.insert("launch_url".into(), json!(""));
+    record
+}
+
+async fn with_related(
+    state: &AppState,
+    row: &AppRow,
+    related: &[&str],
+) -> Result<Record, ApiError> {
+    let mut out = record(row);
+    if related.contains(&ROLE) {
+        let role = match row.role_id {
+            Some(id) => state.db.roles().get(id).await?,
+            None => None,
+        };
+        out.insert(ROLE.into(), serde_json::to_value(role).unwrap_or_default());
+    }
+    Ok(out)
+}
+
+impl SystemResource for Apps {
+    const NAME: &'static str = "app";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "api_key",
+        "description",
+        "is_active",
+        "type",
+        "path",
+        "url",
+        "storage_service_id",
+        "storage_container",
+        "requires_fullscreen",
+        "allow_fullscreen_toggle",
+        "toggle_location",
+        "role_id",
+        "created_date",
+        "last_modified_date",
+        "created_by_id",
+        "last_modified_by_id",
+        "launch_url",
+    ];
+    const RELATIONS: &'static [&'static str] = &[ROLE];
+
+    async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError> {
+        let mut records = Vec::new();
+        for row in state.db.apps().list().await? {
+            records.push(with_related(state, &row, related).await?);
+        }
+        Ok(records)
+    }
+
+    async fn load_one(
+        state: &AppState,
+        id: i64,
+        related: &[&'static str],
+    ) -> Result<Option<Record>, ApiError> {
+        match state.db.apps().get(id).await? {
+            Some(row) => Ok(Some(with_related(state, &row, related).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create(
+        state: &AppState,
+        admin: &SystemAdmin,
+        body: &Body,
+        _: &Params,
+    ) -> Result<i64, ApiError> {
+        let name = text(body, "name")?.ok_or_else(|| required("name"))?;
+        validate_name(&name)?;
+        let role_id = nullable_integer(body, "role_id")?.flatten();
+        check_role(state, role_id).await?;
+        let api_key = match text(body, "api_key")? {
+            Some(key) => validate_key(key)?,
+            None => generate_key(),
+        };
+        let new = NewApp {
+            name,
+            api_key,
+            description: text(body, "description")?,
+            is_active: flag(body, "is_active")?.unwrap_or(false),
+            app_type: app_type(body)?.unwrap_or(0),
+            path: text(body, "path")?,
+            url: text(body, "url")?,
+            storage_service_id: nullable_integer(body, "storage_service_id")?.flatten(),
+            storage_container: text(body, "storage_container")?,
+            requires_fullscreen: flag(body, "requires_fullscreen")?.unwrap_or(false),
+            allow_fullscreen_toggle: flag(body, "allow_fullscreen_toggle")?.unwrap_or(true),
+            toggle_location: text(body, "toggle_location")?.unwrap_or_else(|| "top".into()),
+            role_id,
+        };
+        let row = state
+            .db
+            .apps()
+            .insert(&new, Some(admin.user_id()))
+            .await
+            .map_err(write_error)?;
+        state.access.invalidate_apps();
+        tracing::info!(app.id = row.id, "app created");
+        Ok(row.id)
+    }
+
+    async fn update(
+        state: &AppState,
+        admin: &SystemAdmin,
+        id: i64,
+        body: &Body,
+        params: &Params,
+    ) -> Result<(), ApiError> {
+        let name = text(body, "name")?;
+        if let Some(name) = &name {
+            validate_name(name)?;
+        }
+        let role_id = nullable_integer(body, "role_id")?;
+        check_role(state, role_id.flatten()).await?;
+        let api_key = if params.flag("regenerate") {
+            Some(generate_key())
+        } else {
+            text(body, "api_key")?.map(validate_key).transpose()?
+        };
+        let patch = AppPatch {
+            name,
+            api_key,
+            description: nullable_text(body, "description")?,
+            is_active: flag(body, "is_active")?,
+            app_type: app_type(body)?,
+            path: nullable_text(body, "path")?,
+            url: nullable_text(body, "url")?,
+            storage_service_id: nullable_integer(body, "storage_service_id")?,
+            storage_container: nullable_text(body, "storage_container")?,
+            requires_fullscreen: flag(body, "requires_fullscreen")?,
+            allow_fullscreen_toggle: flag(body, "allow_fullscreen_toggle")?,
+            toggle_location: text(body, "toggle_location")?,
+            role_id,
+        };
+        let row = state
+            .db
+            .apps()
+            .update(id, &patch, Some(admin.user_id()))
+            .await
+            .map_err(write_error)?
+            .ok_or_else(|| not_found(id))?;
+        if !row.is_active {
+            revoke_app_sessions(state, id).await?;
+        }
+        state.access.invalidate_apps();
+        tracing::info!(app.id = id, "app updated");
+        Ok(())
+    }
+
+    async fn delete(state: &AppState, _: &SystemAdmin, id: i64) -> Result<(), ApiError> {
+        revoke_app_sessions(state, id).await?;
+        state.db.apps().delete(id).await?;
+        state.access.invalidate_all();
+        tracing::info!(app.id = id, "app deleted");
+        Ok(())
+    }
+}
+
+/// 32 bytes from the operating system's CSPRNG, as 64 lowercase hex characters.
+pub fn generate_key() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// A key supplied by the client (importing apps from another instance): DreamFactory's rule,
+/// at least 64 letters and digits.
+fn validate_key(key: String) -> Result<String, ApiError> {
+    if key.len() >= 64 && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(key)
+    } else {
+        Err(invalid_field(
+            "api_key",
+            "The api key must be at least 64 letters and digits.",
+        ))
+    }
+}
+
+fn validate_name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.chars().count() > 64 {
+        return Err(invalid_field(
+            "name",
+            "The name must be 1 to 64 characters.",
+        ));
+    }
+    Ok(())
+}
+
+/// `type`: 0 none, 1 storage service, 2 URL, 3 path, 4 git.
+fn app_type(body: &Body) -> Result<Option<i64>, ApiError> {
+    match integer(body, "type")? {
+        Some(t) if !(0..=4).contains(&t) => Err(invalid_field(
+            "type",
+            "The type must be 0 (none), 1 (storage), 2 (URL), 3 (path) or 4 (git).",
+        )),
+        other => Ok(other),
+    }
+}
+
+async fn check_role(state: &AppState, role_id: Option<i64>) -> Result<(), ApiError> {
+    if let Some(id) = role_id
+        && state.db.roles().get(id).await?.is_none()
+    {
+        return Err(invalid_field(
+            "role_id",
+            &format!("The role id {id} does not exist."),
+        ));
+    }
+    Ok(())
+}
+
+fn write_error(error: DbError) -> ApiError {
+    match error {
+        DbError::Conflict { field } if field.contains("api_key") => {
+            invalid_field("api_key", "The api key has already been taken.")
+        }
+        DbError::Conflict { .. } => invalid_field("name", "The name has already been taken."),
+        DbError::InvalidReference => invalid_field(
+            "storage_service_id",
+            "A referenced service or role does not exist.",
+        ),
+        other => ApiError::from(other),
+    }
+}

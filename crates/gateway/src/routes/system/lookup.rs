@@ -1,0 +1,167 @@
+//! `/system/lookup`: lookup values for filters (wire reference 9.5, 10.2). A lookup is
+//! system-wide, or scoped to one app, role or user; `private` values are never read back.
+
+use serde_json::{Map, Value, json};
+use sluice_system_db::{DbError, LookupPatch, LookupRow, NewLookup};
+
+use crate::auth::SystemAdmin;
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::state::AppState;
+use crate::system::fields::{
+    Body, flag, invalid_field, not_found, nullable_integer, nullable_text, required, text,
+};
+use crate::system::matcher::Record;
+use crate::system::resource::SystemResource;
+
+const MASK: &str = "**********";
+
+pub struct Lookups;
+
+/// A lookup as clients see it: a private value reads back as `**********`.
+pub fn masked(row: &LookupRow) -> Record {
+    let mut record = match serde_json::to_value(row) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    if row.private {
+        record.insert("value".into(), json!(MASK));
+    }
+    record
+}
+
+impl SystemResource for Lookups {
+    const NAME: &'static str = "lookup";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "app_id",
+        "role_id",
+        "user_id",
+        "name",
+        "value",
+        "private",
+        "description",
+        "created_date",
+        "last_modified_date",
+        "created_by_id",
+        "last_modified_by_id",
+    ];
+    const RELATIONS: &'static [&'static str] = &[];
+
+    async fn load_all(state: &AppState, _: &[&'static str]) -> Result<Vec<Record>, ApiError> {
+        Ok(state
+            .db
+            .lookups()
+            .list()
+            .await?
+            .iter()
+            .map(masked)
+            .collect())
+    }
+
+    async fn load_one(
+        state: &AppState,
+        id: i64,
+        _: &[&'static str],
+    ) -> Result<Option<Record>, ApiError> {
+        Ok(state.db.lookups().get(id).await?.as_ref().map(masked))
+    }
+
+    async fn create(
+        state: &AppState,
+        admin: &SystemAdmin,
+        body: &Body,
+        _: &Params,
+    ) -> Result<i64, ApiError> {
+        let name = text(body, "name")?.ok_or_else(|| required("name"))?;
+        validate_name(&name)?;
+        let new = NewLookup {
+            app_id: nullable_integer(body, "app_id")?.flatten(),
+            role_id: nullable_integer(body, "role_id")?.flatten(),
+            user_id: nullable_integer(body, "user_id")?.flatten(),
+            name,
+            value: text(body, "value")?,
+            private: flag(body, "private")?.unwrap_or(false),
+            description: text(body, "description")?,
+        };
+        let row = state
+            .db
+            .lookups()
+            .insert(&new, Some(admin.user_id()))
+            .await
+            .map_err(write_error)?;
+        state.access.invalidate_lookups();
+        Ok(row.id)
+    }
+
+    async fn update(
+        state: &AppState,
+        admin: &SystemAdmin,
+        id: i64,
+        body: &Body,
+        _: &Params,
+    ) -> Result<(), ApiError> {
+        let name = text(body, "name")?;
+        if let Some(name) = &name {
+            validate_name(name)?;
+        }
+        let patch = LookupPatch {
+            app_id: nullable_integer(body, "app_id")?,
+            role_id: nullable_integer(body, "role_id")?,
+            user_id: nullable_integer(body, "user_id")?,
+            name,
+            value: nullable_text(body, "value")?,
+            private: flag(body, "private")?,
+            description: nullable_text(body, "description")?,
+        };
+        state
+            .db
+            .lookups()
+            .update(id, &patch, Some(admin.user_id()))
+            .await
+            .map_err(write_error)?
+            .ok_or_else(|| not_found(id))?;
+        state.access.invalidate_lookups();
+        Ok(())
+    }
+
+    async fn delete(state: &AppState, _: &SystemAdmin, id: i64) -> Result<(), ApiError> {
+        state.db.lookups().delete(id).await?;
+        state.access.invalidate_lookups();
+        Ok(())
+    }
+}
+
+/// Lookup names are what filters write between braces: `{tenant}`, `{region.code}`.
+fn validate_name(name: &str) -> Result<(), ApiError> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !valid {
+        return Err(invalid_field(
+            "name",
+            "The name must be 1 to 64 letters, digits, '_', '.' or '-'.",
+        ));
+    }
+    Ok(())
+}
+
+fn write_error(error: DbError) -> ApiError {
+    match error {
+        DbError::Conflict { .. } => invalid_field(
+            "name",
+            "A lookup with this name already exists in this scope.",
+        ),
+        DbError::InvalidReference => invalid_field(
+            "app_id",
+            "The app, role or user of the lookup does not exist.",
+        ),
+        DbError::ConstraintViolation => invalid_field(
+            "app_id",
+            "A lookup belongs to at most one of app_id, role_id and user_id.",
+        ),
+        other => ApiError::from(other),
+    }
+}

@@ -1,0 +1,110 @@
+//! Reading the records of system-resource write bodies: DreamFactory's body shapes and its
+//! `Invalid data supplied.` validation errors with a `{field: [message]}` context.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::ApiError;
+
+pub type Body = Map<String, Value>;
+
+/// The records of a write body: `{"resource":[...]}`, a bare array, or (on the `/{id}` forms)
+/// a bare object.
+pub fn records_of(body: Value, allow_single: bool) -> Result<Vec<Body>, ApiError> {
+    let missing = || {
+        ApiError::bad_request(
+            "No record(s) detected in request. Please make sure record(s) are wrapped in a \
+             'resource' tag. Example: {\"resource\":[{\"record\":1},{\"record\":2}]}",
+        )
+    };
+    let items = match body {
+        Value::Object(mut map) if map.contains_key("resource") => match map.remove("resource") {
+            Some(Value::Array(items)) => items,
+            Some(single @ Value::Object(_)) => vec![single],
+            _ => return Err(missing()),
+        },
+        Value::Array(items) => items,
+        single @ Value::Object(_) if allow_single => vec![single],
+        _ => return Err(missing()),
+    };
+    if items.is_empty() {
+        return Err(missing());
+    }
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::Object(map) => Ok(map),
+            _ => Err(ApiError::bad_request(
+                "Invalid data supplied. Each record must be a JSON object.",
+            )),
+        })
+        .collect()
+}
+
+/// DreamFactory's validation failure: 400 `Invalid data supplied. {message}` with context
+/// `{"<field>": ["<message>"]}`.
+pub fn invalid_field(field: &str, message: &str) -> ApiError {
+    ApiError::bad_request(format!("Invalid data supplied. {message}"))
+        .with_context(json!({ field: [message] }))
+}
+
+pub fn required(field: &str) -> ApiError {
+    invalid_field(field, &format!("The {field} field is required."))
+}
+
+/// A text field; absent and `null` are `None`.
+pub fn text(map: &Body, key: &str) -> Result<Option<String>, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(invalid_field(key, &format!("The {key} must be a string."))),
+    }
+}
+
+/// A nullable text field for a patch: absent is `None`, `null` is `Some(None)`.
+pub fn nullable_text(map: &Body, key: &str) -> Result<Option<Option<String>>, ApiError> {
+    if map.contains_key(key) {
+        text(map, key).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// A boolean; DreamFactory clients also send `0`/`1`.
+pub fn flag(map: &Body, key: &str) -> Result<Option<bool>, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
+        Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
+        Some(_) => Err(invalid_field(
+            key,
+            &format!("The {key} field must be true or false."),
+        )),
+    }
+}
+
+/// An integer (a JSON number, or a string of digits as forms send).
+pub fn integer(map: &Body, key: &str) -> Result<Option<i64>, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
+        Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => Ok(s.trim().parse().ok()),
+        Some(_) => Err(invalid_field(
+            key,
+            &format!("The {key} must be an integer."),
+        )),
+    }
+}
+
+/// A nullable integer for a patch: absent is `None`, `null` is `Some(None)`.
+pub fn nullable_integer(map: &Body, key: &str) -> Result<Option<Option<i64>>, ApiError> {
+    if map.contains_key(key) {
+        integer(map, key).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+pub fn not_found(id: impl std::fmt::Display) -> ApiError {
+    ApiError::not_found(format!("Record with identifier '{id}' not found."))
+}
