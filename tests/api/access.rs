@@ -241,7 +241,7 @@ async fn role_changes_take_effect_on_the_next_request() {
     let employees = app
         .call(
             Method::GET,
-            "/api/v2/db/_table/employees?limit=1&fields=emp_no",
+            "/api/v2/db/_table/employees?limit=1&fields=id",
             Auth::key(&key),
             None,
         )

@@ -225,3 +225,70 @@ fn help_is_available_everywhere() {
         assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"));
     }
 }
+
+/// Reads stdout lines after the `listening on` line until the one starting with `prefix`.
+fn banner_line(reader: &mut impl BufRead, prefix: &str) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).expect("read") > 0,
+            "no {prefix} line"
+        );
+        if let Some(rest) = line.trim().strip_prefix(prefix) {
+            return rest.trim().to_string();
+        }
+    }
+}
+
+fn http_get_with_key(url: &str, key: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let (host, path) = address.split_once('/').expect("path");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET /{path} HTTP/1.0\r\nHost: {host}\r\nX-DreamFactory-Api-Key: {key}\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn demo_prints_an_api_key_whose_role_reads_the_tables() {
+    let data_dir = TempDir::new().unwrap();
+    let mut command = sluice(&data_dir);
+    command.args(["demo", "--port", "0"]);
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sluice");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    reader.read_line(&mut first).expect("read line");
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+        .to_string();
+    let running = Running { child, url };
+    let key = banner_line(&mut reader, "API key:");
+    let key = key.split_whitespace().next().unwrap().to_string();
+    assert_eq!(key.len(), 64, "{key}");
+
+    let (status, body) = http_get_with_key(
+        &format!("{}/api/v2/db/_table/contact?limit=1&fields=id", running.url),
+        &key,
+    );
+    assert_eq!((status, body.as_str()), (200, r#"{"resource":[{"id":1}]}"#));
+    let (status, _) = http_get(&format!("{}/api/v2/db/_table/contact", running.url));
+    assert_eq!(status, 400, "no key, no access");
+}
