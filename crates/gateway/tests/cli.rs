@@ -53,6 +53,15 @@ fn serve(mut command: Command) -> Running {
 }
 
 fn http_get(url: &str) -> (u16, String) {
+    http_get_with(url, "")
+}
+
+fn http_get_with_key(url: &str, key: &str) -> (u16, String) {
+    http_get_with(url, &format!("X-DreamFactory-Api-Key: {key}\r\n"))
+}
+
+/// `headers`: extra header lines, each ending in CRLF.
+fn http_get_with(url: &str, headers: &str) -> (u16, String) {
     // A minimal HTTP/1.0 client keeps this test free of an HTTP client dependency.
     use std::io::{Read, Write};
     let address = url.trim_start_matches("http://");
@@ -62,7 +71,7 @@ fn http_get(url: &str) -> (u16, String) {
     let mut stream = std::net::TcpStream::connect(host).expect("connect");
     write!(
         stream,
-        "GET /{} HTTP/1.0\r\nHost: {host}\r\n\r\n",
+        "GET /{} HTTP/1.0\r\nHost: {host}\r\n{headers}\r\n",
         path.trim_start_matches('/')
     )
     .unwrap();
@@ -239,26 +248,6 @@ fn banner_line(reader: &mut impl BufRead, prefix: &str) -> String {
             return rest.trim().to_string();
         }
     }
-}
-
-fn http_get_with_key(url: &str, key: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let address = url.trim_start_matches("http://");
-    let (host, path) = address.split_once('/').expect("path");
-    let mut stream = std::net::TcpStream::connect(host).expect("connect");
-    write!(
-        stream,
-        "GET /{path} HTTP/1.0\r\nHost: {host}\r\nX-DreamFactory-Api-Key: {key}\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
 }
 
 #[test]

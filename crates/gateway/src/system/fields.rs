@@ -108,3 +108,11 @@ pub fn nullable_integer(map: &Body, key: &str) -> Result<Option<Option<i64>>, Ap
 pub fn not_found(id: impl std::fmt::Display) -> ApiError {
     ApiError::not_found(format!("Record with identifier '{id}' not found."))
 }
+
+/// A stored row as a record with DreamFactory's field names (rows serialise with them).
+pub fn to_record<T: serde::Serialize>(row: &T) -> Map<String, Value> {
+    match serde_json::to_value(row) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}

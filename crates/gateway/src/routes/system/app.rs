@@ -5,7 +5,7 @@
 
 use rand::RngCore;
 use rand::rngs::OsRng;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use sluice_system_db::{AppPatch, AppRow, DbError, NewApp};
 
 use crate::auth::SystemAdmin;
@@ -15,6 +15,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::system::fields::{
     Body, flag, integer, invalid_field, not_found, nullable_integer, nullable_text, required, text,
+    to_record,
 };
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
@@ -24,10 +25,7 @@ const ROLE: &str = "role_by_role_id";
 pub struct Apps;
 
 fn record(row: &AppRow) -> Record {
-    let mut record = match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
+    let mut record = to_record(row);
     // DreamFactory always appends it; apps here are API keys only, never hosted pages.
     record.insert("launch_url".into(), json!(""));
     record

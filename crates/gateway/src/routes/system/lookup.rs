@@ -1,7 +1,7 @@
 //! `/system/lookup`: lookup values for filters (wire reference 9.5, 10.2). A lookup is
 //! system-wide, or scoped to one app, role or user; `private` values are never read back.
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use sluice_system_db::{DbError, LookupPatch, LookupRow, NewLookup};
 
 use crate::auth::SystemAdmin;
@@ -10,6 +10,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::system::fields::{
     Body, flag, invalid_field, not_found, nullable_integer, nullable_text, required, text,
+    to_record,
 };
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
@@ -20,10 +21,7 @@ pub struct Lookups;
 
 /// A lookup as clients see it: a private value reads back as `**********`.
 pub fn masked(row: &LookupRow) -> Record {
-    let mut record = match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
+    let mut record = to_record(row);
     if row.private {
         record.insert("value".into(), json!(MASK));
     }

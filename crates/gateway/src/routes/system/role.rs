@@ -4,7 +4,7 @@
 //! Every change reaches the role cache at once; deactivating or deleting a role revokes the
 //! sessions that use it.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sluice_rbac::{FilterOp, RequestorMask, VerbMask, validate_filters};
 use sluice_system_db::{
     DbError, NewRole, NewRoleAccess, RoleAccessPatch, RoleAccessRow, RolePatch, RoleRow, SystemTx,
@@ -18,6 +18,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::system::fields::{
     Body, flag, integer, invalid_field, not_found, nullable_integer, nullable_text, required, text,
+    to_record,
 };
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
@@ -26,13 +27,6 @@ const ACCESS: &str = "role_service_access_by_role_id";
 const LOOKUPS: &str = "lookup_by_role_id";
 
 pub struct Roles;
-
-fn to_record<T: serde::Serialize>(row: &T) -> Record {
-    match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    }
-}
 
 async fn attach(
     state: &AppState,

@@ -1,7 +1,7 @@
 //! `/system/service`: create, read, update and delete services (wire reference 10.1, 10.2).
 //! Every change is applied to the registry at once, so it takes effect on the next request.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sluice_system_db::{DbError, NewService, ServicePatch, ServiceRow};
 
 use crate::auth::SystemAdmin;
@@ -11,7 +11,9 @@ use crate::service_types::{
     RESERVED_NAMES, SQLITE, build_entry, parse_sqlite_config, resolve_database,
 };
 use crate::state::AppState;
-use crate::system::fields::{Body, flag, invalid_field, not_found, nullable_text, required, text};
+use crate::system::fields::{
+    Body, flag, invalid_field, not_found, nullable_text, required, text, to_record,
+};
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
 
@@ -34,10 +36,7 @@ const COLUMNS: &[&str] = &[
 pub struct Services;
 
 fn record(row: &ServiceRow) -> Record {
-    match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    }
+    to_record(row)
 }
 
 impl SystemResource for Services {
