@@ -5,5 +5,6 @@ mod auth;
 mod errors;
 mod row_security;
 mod system_services;
+mod system_users;
 mod table_filters;
 mod table_read;

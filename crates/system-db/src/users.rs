@@ -235,6 +235,23 @@ impl<'a> Users<'a> {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
+    /// Number of active administrators without per-app roles: the accounts that may use the
+    /// system API (an administrator with role rows is role-restricted, wire reference 8.6).
+    /// The gateway refuses changes that would leave none, so the instance stays manageable.
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`], [`DbError::Database`].
+    pub async fn count_unrestricted_admins(self) -> Result<u64, DbError> {
+        let mut conn = self.handle.acquire().await?;
+        let count: i64 = sqlx::query_scalar(
+            r#"SELECT COUNT(*) FROM "user" u WHERE u.is_sys_admin = TRUE AND u.is_active = TRUE
+               AND NOT EXISTS (SELECT 1 FROM user_to_app_to_role r WHERE r.user_id = u.id)"#,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// Deletes a user; `false` if there was none.
     ///
     /// Their app-role assignments, user-scoped lookups, custom values, issued-token records and

@@ -14,6 +14,7 @@ backend_tests!(
     set_password_hash_replaces_the_hash_or_reports_not_found,
     set_last_login_stores_utc_wire_format_or_reports_not_found,
     count_admins_counts_only_sys_admins,
+    count_unrestricted_admins_skips_inactive_admins_and_admins_with_app_roles,
     update_changes_only_the_given_fields,
     update_clears_nullable_fields_set_to_none,
     update_returns_none_for_an_unknown_id,
@@ -168,6 +169,28 @@ async fn count_admins_counts_only_sys_admins(db: SystemDb) {
     let count = db.users().count_admins().await.unwrap();
 
     assert_eq!(count, 2);
+}
+
+async fn count_unrestricted_admins_skips_inactive_admins_and_admins_with_app_roles(db: SystemDb) {
+    common::user(&db, "admin1@example.com", true).await;
+    common::user(&db, "user@example.com", false).await;
+    let restricted = common::user(&db, "admin2@example.com", true).await;
+    let inactive = common::user(&db, "admin3@example.com", true).await;
+    let role = common::role(&db, "limited").await;
+    let app = common::app(&db, "portal", None).await;
+    db.user_app_roles()
+        .insert(restricted.id, app.id, role.id)
+        .await
+        .unwrap();
+    let deactivate = UserPatch {
+        is_active: Some(false),
+        ..UserPatch::default()
+    };
+    db.users().update(inactive.id, &deactivate).await.unwrap();
+
+    let count = db.users().count_unrestricted_admins().await.unwrap();
+
+    assert_eq!(count, 1);
 }
 
 async fn update_changes_only_the_given_fields(db: SystemDb) {

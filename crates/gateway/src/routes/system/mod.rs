@@ -8,6 +8,9 @@ mod lookup;
 mod role;
 mod service;
 mod service_type;
+mod user;
+mod user_app_roles;
+mod user_input;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -30,12 +33,16 @@ const RESOURCES: &[&str] = &[
     "role",
     "service",
     "service_type",
+    "user",
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(list_resources))
         .configure(environment::configure)
+        // Before `admin`'s own routes, so `/admin/session` is not read as `/admin/{id}`.
         .configure(admin_session::configure)
+        .configure(resource::configure::<user::Admins>)
+        .configure(resource::configure::<user::Users>)
         .configure(resource::configure::<service::Services>)
         .configure(resource::configure::<role::Roles>)
         .configure(resource::configure::<app::Apps>)
