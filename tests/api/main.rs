@@ -7,3 +7,4 @@ mod row_security;
 mod system_services;
 mod table_filters;
 mod table_read;
+mod user_service;
