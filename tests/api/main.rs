@@ -8,3 +8,4 @@ mod system_services;
 mod system_users;
 mod table_filters;
 mod table_read;
+mod user_service;

@@ -43,8 +43,12 @@ async fn a_created_service_is_listed_read_and_usable_at_once() {
         "allow_upsert":false,"cache_enabled":false,"cache_ttl":0})
     );
 
+    // The built-in `user` service is always there, seeded at start.
     let list = app.get(&format!("{SERVICES}?fields=id,name"), &token).await;
-    assert_eq!(list.body, json!({"resource":[{"id": id, "name": "db"}]}));
+    assert_eq!(
+        list.body,
+        json!({"resource":[{"id": 1, "name": "user"}, {"id": id, "name": "db"}]})
+    );
 
     let tables = app.get("/api/v2/db/_table?as_list=true", &token).await;
     assert_eq!(tables.status, StatusCode::OK, "{}", tables.body);
@@ -56,7 +60,8 @@ async fn a_created_service_is_listed_read_and_usable_at_once() {
     );
 
     let root = app.get("/api/v2", &token).await;
-    assert_eq!(root.body["services"][0]["name"], "db");
+    assert_eq!(root.body["services"][0]["name"], "user");
+    assert_eq!(root.body["services"][1]["name"], "db");
 }
 
 #[tokio::test]
@@ -80,22 +85,23 @@ async fn system_lists_accept_filter_order_limit_offset_and_counts() {
         )
         .await;
     assert_eq!(reply.body, json!({"resource":[{"name":"beta"}]}));
+    // Four with the built-in `user` service.
     let reply = app
         .get(
             &format!(
-                "{SERVICES}?order=name%20desc&limit=2&offset=1&fields=name&include_count=true"
+                "{SERVICES}?order=name%20desc&limit=2&offset=2&fields=name&include_count=true"
             ),
             &token,
         )
         .await;
     assert_eq!(
         reply.body,
-        json!({"resource":[{"name":"beta"},{"name":"alpha"}],"meta":{"count":3}})
+        json!({"resource":[{"name":"beta"},{"name":"alpha"}],"meta":{"count":4}})
     );
     let reply = app
         .get(&format!("{SERVICES}?count_only=true"), &token)
         .await;
-    assert_eq!(reply.body, json!(3));
+    assert_eq!(reply.body, json!(4));
     let reply = app
         .get(&format!("{SERVICES}?filter=nope%3D1"), &token)
         .await;
@@ -164,10 +170,11 @@ async fn service_validation_errors_are_400_and_nothing_is_created() {
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(!message.contains('/'), "{why}: a path leaked: {message}");
     }
+    // Only the built-in `user` service.
     let reply = app
         .get(&format!("{SERVICES}?count_only=true"), &token)
         .await;
-    assert_eq!(reply.body, json!(0));
+    assert_eq!(reply.body, json!(1));
 }
 
 #[tokio::test]
@@ -207,8 +214,11 @@ async fn duplicate_names_are_refused() {
 #[tokio::test]
 async fn update_and_delete_take_effect_without_restart() {
     let (app, token) = TestApp::with_demo_service().await;
-    let id =
-        app.get(&format!("{SERVICES}?fields=id"), &token).await.body["resource"][0]["id"].clone();
+    let id = app
+        .get(&format!("{SERVICES}?fields=id&filter=name%3Ddb"), &token)
+        .await
+        .body["resource"][0]["id"]
+        .clone();
     let reply = app
         .send(
             Method::PATCH,
@@ -287,15 +297,18 @@ async fn delete_by_ids_removes_each_service() {
         json!({"resource":[{"id": ids[0]},{"id": ids[1]}]})
     );
     assert_eq!(
-        app.get(&format!("{SERVICES}?count_only=true"), &token)
-            .await
-            .body,
+        app.get(
+            &format!("{SERVICES}?count_only=true&filter=type%3Dsqlite"),
+            &token
+        )
+        .await
+        .body,
         json!(0)
     );
 }
 
 #[tokio::test]
-async fn service_types_list_sqlite_with_its_config_schema() {
+async fn service_types_list_sqlite_and_user_with_their_config_schemas() {
     let app = TestApp::spawn().await;
     let token = app.login().await;
     let reply = app
@@ -306,7 +319,8 @@ async fn service_types_list_sqlite_with_its_config_schema() {
         .await;
     assert_eq!(
         reply.body,
-        json!({"resource":[{"name":"sqlite","label":"SQLite","group":"Database"}]})
+        json!({"resource":[{"name":"sqlite","label":"SQLite","group":"Database"},
+                           {"name":"user","label":"User service","group":"User"}]})
     );
     let reply = app.get("/api/v2/system/service_type/sqlite", &token).await;
     let names: Vec<&str> = reply.body["config_schema"]

@@ -9,6 +9,10 @@ use serde_json::{Value, json};
 use sluice_gateway::{Application, Overrides, Settings};
 use tempfile::TempDir;
 
+mod system_db;
+
+pub use sluice_system_db::NewUser;
+
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";

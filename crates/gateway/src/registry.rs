@@ -8,6 +8,7 @@ use sluice_connector_core::Connector;
 use sluice_system_db::ServiceRow;
 
 use crate::service_types::SqliteServiceConfig;
+use crate::service_types::user::UserServiceConfig;
 
 pub struct ServiceEntry {
     pub name: String,
@@ -20,9 +21,21 @@ pub enum Backend {
         connector: Arc<dyn Connector>,
         config: SqliteServiceConfig,
     },
+    /// The built-in `user` service: served by `routes::user`, never a database.
+    User { config: UserServiceConfig },
     /// The service is configured but cannot be used (its database is gone, or its config no
     /// longer validates). Requests get 503; the system API can still fix or delete it.
     Unavailable { reason: String },
+}
+
+impl ServiceEntry {
+    /// The config of the built-in `user` service; `None` for any other service.
+    pub fn user_config(&self) -> Option<&UserServiceConfig> {
+        match &self.backend {
+            Backend::User { config } => Some(config),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default)]

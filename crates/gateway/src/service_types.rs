@@ -1,4 +1,11 @@
 //! Service types this build supports, their config schemas, and config validation.
+//!
+//! Adding a type touches: its record in [`service_types`], a config parser (here or in a
+//! submodule like `user`), a `registry::Backend` variant built in `open_backend`, the
+//! validation in `routes/system/service.rs`, and every `match` on `Backend` (the compiler
+//! lists them).
+
+pub mod user;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +25,11 @@ pub const RESERVED_NAMES: &[&str] = &["system", "user", "api_docs"];
 
 /// `GET /system/service_type` records (wire reference 10.2, 10.4).
 pub fn service_types() -> Vec<Value> {
-    vec![json!({
+    vec![sqlite_service_type(), user::user_service_type()]
+}
+
+fn sqlite_service_type() -> Value {
+    json!({
         "name": SQLITE,
         "label": "SQLite",
         "description": "Database service supporting SQLite connections.",
@@ -28,7 +39,7 @@ pub fn service_types() -> Vec<Value> {
         "subscription_required": null,
         "service_definition_editable": false,
         "config_schema": sqlite_config_schema(),
-    })]
+    })
 }
 
 fn sqlite_config_schema() -> Value {
@@ -213,6 +224,10 @@ async fn open_backend(
     settings: &Settings,
     system_db_file: Option<&Path>,
 ) -> Result<Backend, String> {
+    if row.service_type == user::USER {
+        let config = user::parse_user_config(&row.config).map_err(|e| e.message.to_string())?;
+        return Ok(Backend::User { config });
+    }
     if row.service_type != SQLITE {
         return Err(format!("unknown service type {}", row.service_type));
     }

@@ -63,6 +63,10 @@ pub struct AuthSettings {
     pub jwt_ttl_minutes: u64,
     pub refresh_ttl_minutes: u64,
     pub password_min_length: usize,
+    /// Failed logins per account (email) in a one-minute window before logins answer 429.
+    pub login_failures_per_minute: u32,
+    /// Failed logins per client address in a one-minute window; 0 = no per-address limit.
+    pub login_failures_per_ip_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +184,12 @@ impl Settings {
         if self.auth.password_min_length < 8 {
             return fail("auth.password_min_length must be at least 8");
         }
+        if self.auth.login_failures_per_minute == 0 {
+            return fail(
+                "auth.login_failures_per_minute must be at least 1: \
+                 it is how many wrong passwords an account may see in a minute",
+            );
+        }
         if self.server.max_body_bytes < 1024 {
             return fail("server.max_body_bytes must be at least 1024");
         }
@@ -244,6 +254,8 @@ mod tests {
         assert_eq!(settings.auth.jwt_ttl_minutes, 1440);
         assert_eq!(settings.auth.refresh_ttl_minutes, 20160);
         assert_eq!(settings.auth.password_min_length, 16);
+        assert_eq!(settings.auth.login_failures_per_minute, 10);
+        assert_eq!(settings.auth.login_failures_per_ip_per_minute, 50);
         assert_eq!(
             settings.sqlite_roots(),
             vec![PathBuf::from("/tmp/sluice-test")]
@@ -286,6 +298,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("jwt_ttl_minutes"), "{error}");
+        let error = load(
+            &[("SLUICE__AUTH__LOGIN_FAILURES_PER_MINUTE", "0")],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("login_failures_per_minute"),
+            "{error}"
+        );
         let error = load(&[("SLUICE__LIMITS__IDS_MAX", "0")], Overrides::default()).unwrap_err();
         assert!(error.to_string().contains("[limits]"), "{error}");
     }

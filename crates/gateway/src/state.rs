@@ -8,11 +8,13 @@ use secrecy::ExposeSecret;
 use sluice_system_db::SystemDb;
 
 use crate::auth::directory::AccessDirectory;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenService;
 use crate::auth::users::UserCache;
 use crate::clock;
 use crate::registry::ServiceRegistry;
 use crate::service_types::build_entry;
+use crate::service_types::user::ensure_user_service;
 use crate::settings::Settings;
 
 pub struct AppState {
@@ -25,6 +27,8 @@ pub struct AppState {
     /// Apps, roles, per-app user roles and lookups.
     pub access: AccessDirectory,
     pub services: ServiceRegistry,
+    /// Failed logins per account and client address.
+    pub login_throttle: LoginThrottle,
     /// This machine's host name, reported in session objects as DreamFactory does.
     pub host_name: String,
 }
@@ -51,10 +55,17 @@ impl AppState {
             tokens.remember_revoked(jti, until, now);
         }
         let system_db_file = db.is_sqlite_file();
+        ensure_user_service(&db)
+            .await
+            .context("cannot create the built-in 'user' service")?;
         let services = ServiceRegistry::default();
         for row in db.services().list().await? {
             services.insert(build_entry(row, &settings, system_db_file.as_deref()).await);
         }
+        let login_throttle = LoginThrottle::new(
+            settings.auth.login_failures_per_minute,
+            settings.auth.login_failures_per_ip_per_minute,
+        );
         Ok(Self {
             settings,
             db,
@@ -63,6 +74,7 @@ impl AppState {
             users: UserCache::default(),
             access: AccessDirectory::default(),
             services,
+            login_throttle,
             host_name: host_name(),
         })
     }

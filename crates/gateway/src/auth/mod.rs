@@ -4,10 +4,12 @@ pub mod access;
 pub mod caller;
 pub mod credentials;
 pub mod directory;
+pub mod login;
 pub mod lookups;
 pub mod password;
 pub mod principal;
 pub mod sessions;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 

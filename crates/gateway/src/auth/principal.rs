@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use sluice_system_db::AppRow;
+use sluice_system_db::{AppRow, UserRow};
 
 use super::caller::{Caller, Session};
 use super::directory::RoleEntry;
@@ -65,47 +65,70 @@ impl Principal {
 ///
 /// 403 `App is not active.` for the key of an inactive app; 500 if the caches cannot load.
 pub async fn resolve(state: &AppState, caller: Caller) -> Result<Principal, ApiError> {
-    let app = match caller.api_key.as_deref() {
-        Some(key) => state.access.apps(&state.db).await?.by_key(key).cloned(),
-        None => None,
-    };
-    if app.as_ref().is_some_and(|app| !app.is_active) {
-        return Err(ApiError::forbidden("App is not active."));
-    }
+    let app = app_for_key(state, caller.api_key.as_deref()).await?;
     let api_key_sent = caller.api_key.is_some();
-    let role_id = match &caller.session {
-        Some(session) => {
-            let user_roles = state.access.user_roles(&state.db, session.user.id).await?;
-            if session.user.is_sys_admin && user_roles.is_empty() {
-                return Ok(Principal {
-                    session: caller.session,
-                    api_key_sent,
-                    app,
-                    authority: Authority::Unrestricted,
-                });
-            }
-            app.as_ref().and_then(|app| {
-                user_roles
-                    .iter()
-                    .find(|(app_id, _)| *app_id == app.id)
-                    .map(|(_, role_id)| *role_id)
-                    .or(app.role_id)
-            })
-        }
-        None => app.as_ref().and_then(|app| app.role_id),
-    };
-    let authority = match role_id {
-        Some(id) => match state.access.roles(&state.db).await?.get(id) {
-            Some(role) => Authority::Role(Arc::clone(role)),
-            None => Authority::NoRole,
-        },
-        None => Authority::NoRole,
+    let authority = match &caller.session {
+        Some(session) => user_authority(state, &session.user, app.as_deref()).await?,
+        None => role_authority(state, app.as_ref().and_then(|app| app.role_id)).await?,
     };
     Ok(Principal {
         session: caller.session,
         api_key_sent,
         app,
         authority,
+    })
+}
+
+/// The app of an API key; `None` for no key or an unknown one.
+///
+/// # Errors
+///
+/// 403 `App is not active.` for the key of an inactive app; 500 if the cache cannot load.
+pub async fn app_for_key(
+    state: &AppState,
+    api_key: Option<&str>,
+) -> Result<Option<Arc<AppRow>>, ApiError> {
+    let app = match api_key {
+        Some(key) => state.access.apps(&state.db).await?.by_key(key).cloned(),
+        None => None,
+    };
+    if app.as_ref().is_some_and(|app| !app.is_active) {
+        return Err(ApiError::forbidden("App is not active."));
+    }
+    Ok(app)
+}
+
+/// What decides a signed-in user's requests made through `app` (wire reference 8.6).
+///
+/// # Errors
+///
+/// 500 if the caches cannot load.
+pub async fn user_authority(
+    state: &AppState,
+    user: &UserRow,
+    app: Option<&AppRow>,
+) -> Result<Authority, ApiError> {
+    let user_roles = state.access.user_roles(&state.db, user.id).await?;
+    if user.is_sys_admin && user_roles.is_empty() {
+        return Ok(Authority::Unrestricted);
+    }
+    let role_id = app.and_then(|app| {
+        user_roles
+            .iter()
+            .find(|(app_id, _)| *app_id == app.id)
+            .map(|(_, role_id)| *role_id)
+            .or(app.role_id)
+    });
+    role_authority(state, role_id).await
+}
+
+async fn role_authority(state: &AppState, role_id: Option<i64>) -> Result<Authority, ApiError> {
+    let Some(id) = role_id else {
+        return Ok(Authority::NoRole);
+    };
+    Ok(match state.access.roles(&state.db).await?.get(id) {
+        Some(role) => Authority::Role(Arc::clone(role)),
+        None => Authority::NoRole,
     })
 }
 

@@ -1,10 +1,12 @@
-//! The route tree mirrors the URL tree: `/api/v2/system/...` in `system`, and
-//! `/api/v2/{service}/...` for database services in `db`. `/api/{service}` (no version)
+//! The route tree mirrors the URL tree: `/api/v2/system/...` in `system`,
+//! `/api/v2/user/...` (the built-in user service) in `user`, and `/api/v2/{service}/...` for
+//! database services in `db`. `/api/{service}` (no version)
 //! serves the same routes, as DreamFactory.
 
 mod db;
 mod index;
 pub mod system;
+mod user;
 
 use actix_web::{HttpResponse, web};
 use serde_json::Value;
@@ -18,6 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 fn api(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(index::list_services))
         .service(web::scope("/system").configure(system::configure))
+        // Before `/{service}`: the user service is not a database service.
+        .service(web::scope("/user").configure(user::configure))
         .service(web::scope("/{service}").configure(db::configure));
 }
 

@@ -53,6 +53,14 @@ pub async fn open_service(
             access.service().name
         )));
     }
+    // `/api/v2/user/...` has its own routes; only a differently-cased URL lands here.
+    if matches!(access.service().backend, Backend::User { .. }) {
+        let resource = component.split('/').next().unwrap_or_default();
+        return Err(ApiError::not_found(format!(
+            "Resource '{resource}' not found for service '{}'.",
+            access.service().name
+        )));
+    }
     Ok(access)
 }
 
@@ -75,6 +83,10 @@ pub fn connector(
             };
             Ok((connector.clone(), bounds))
         }
+        Backend::User { .. } => Err(ApiError::not_found(format!(
+            "Resource '_table' not found for service '{}'.",
+            access.service().name
+        ))),
         Backend::Unavailable { .. } => Err(ApiError::unavailable(format!(
             "Service {} is unavailable: its database cannot be opened.",
             access.service().name

@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::auth::caller::{session_user, token_error, verify_session};
 use crate::auth::credentials::read_credentials;
-use crate::auth::password::verify_password;
+use crate::auth::login::{
+    Audience, authenticate, client_address, record_login, required_credentials,
+};
 use crate::auth::sessions::{self, session_body};
 use crate::body::JsonBody;
 use crate::clock;
@@ -38,35 +40,10 @@ async fn login(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let login: LoginRequest = body.parse()?;
-    let email = login
-        .email
-        .filter(|e| !e.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_request("Login request is missing required email."))?;
-    let password = login
-        .password
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| ApiError::bad_request("Login request is missing required password."))?;
-    let user = state
-        .db
-        .users()
-        .find_by_email(email.trim())
-        .await?
-        .filter(|u| u.is_sys_admin && u.is_active);
-    let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    // Always one argon2 verification, so unknown emails take as long as known ones.
-    let valid = verify_password(password, stored_hash).await;
-    let user = match user {
-        Some(user) if valid => user,
-        _ => return Err(ApiError::unauthorized("Invalid credentials supplied.")),
-    };
-    let now = clock::now();
-    state.db.users().set_last_login(user.id, now).await?;
-    state.users.invalidate(user.id).await;
-    let user = state
-        .users
-        .get(&state.db, user.id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("Invalid credentials supplied."))?;
+    let (email, password) = required_credentials(login.email, login.password)?;
+    let address = client_address(&request);
+    let user = authenticate(&state, address, &email, &password, Audience::Administrators).await?;
+    let user = record_login(&state, user.id).await?;
     let issuer = request.full_url().to_string();
     let (token, claims) = sessions::issue(&state, &user, &issuer, None).await?;
     tracing::info!(user.id = user.id, "administrator signed in");

@@ -54,7 +54,7 @@ async fn flush_service(
         .ok_or_else(|| ApiError::not_found(format!("Could not find a service for {name}")))?;
     match &service.backend {
         Backend::Sqlite { connector, .. } => connector.invalidate(),
-        Backend::Unavailable { .. } => {
+        Backend::User { .. } | Backend::Unavailable { .. } => {
             return Err(ApiError::not_implemented(
                 "Service does not implement API controlled cache.",
             ));

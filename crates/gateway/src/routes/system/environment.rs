@@ -6,12 +6,24 @@ use serde_json::json;
 
 use crate::auth::Caller;
 use crate::routes::ok;
+use crate::service_types::user::USER_SERVICE_NAME;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/environment", web::get().to(environment));
 }
 
-async fn environment(caller: Caller, request: HttpRequest) -> HttpResponse {
+async fn environment(
+    caller: Caller,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> HttpResponse {
+    let open_registration = state
+        .services
+        .get(USER_SERVICE_NAME)
+        .filter(|service| service.row.is_active)
+        .and_then(|service| service.user_config().map(|c| c.allow_open_registration))
+        .unwrap_or(false);
     let login = |path: &str| {
         json!({"path": path, "verb": "POST",
                "payload": {"email": "string", "password": "string", "remember_me": "bool"}})
@@ -23,7 +35,7 @@ async fn environment(caller: Caller, request: HttpRequest) -> HttpResponse {
             "oauth": [],
             "adldap": [],
             "saml": [],
-            "allow_open_registration": false,
+            "allow_open_registration": open_registration,
             "open_reg_email_service_id": null,
             "allow_forever_sessions": false,
             "login_attribute": "email",

@@ -7,6 +7,7 @@ use sluice_system_db::{DbError, NewService, ServicePatch, ServiceRow};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::service_types::user::{USER, parse_user_config};
 use crate::service_types::{
     RESERVED_NAMES, SQLITE, build_entry, parse_sqlite_config, resolve_database,
 };
@@ -70,13 +71,20 @@ impl SystemResource for Services {
         _: &Params,
     ) -> Result<i64, ApiError> {
         let name = text(map, "name")?.ok_or_else(|| required("name"))?;
-        validate_name(&name)?;
         let service_type = text(map, "type")?.ok_or_else(|| required("type"))?;
+        if service_type == USER {
+            return Err(invalid_field(
+                "type",
+                "A service of type 'user' already exists: it is built in and there can be only one.",
+            ));
+        }
+        validate_name(&name)?;
         let config = validate_config(
             state,
             &service_type,
             map.get("config").unwrap_or(&Value::Null),
-        )?;
+        )
+        .await?;
         let new = NewService {
             label: Some(text(map, "label")?.unwrap_or_else(|| name.clone())),
             description: text(map, "description")?,
@@ -109,8 +117,14 @@ impl SystemResource for Services {
             .get(id)
             .await?
             .ok_or_else(|| not_found(id))?;
-        let name = text(map, "name")?;
+        let name = text(map, "name")?.filter(|name| *name != current.name);
         if let Some(name) = &name {
+            if current.service_type == USER {
+                return Err(invalid_field(
+                    "name",
+                    "The name of the 'user' service cannot be changed.",
+                ));
+            }
             validate_name(name)?;
         }
         if text(map, "type")?.is_some_and(|t| t != current.service_type) {
@@ -121,7 +135,7 @@ impl SystemResource for Services {
         }
         let config = match map.get("config") {
             None => None,
-            Some(config) => Some(validate_config(state, &current.service_type, config)?),
+            Some(config) => Some(validate_config(state, &current.service_type, config).await?),
         };
         let patch = ServicePatch {
             name,
@@ -144,6 +158,18 @@ impl SystemResource for Services {
     }
 
     async fn delete(state: &AppState, _: &SystemAdmin, id: i64) -> Result<(), ApiError> {
+        let row = state
+            .db
+            .services()
+            .get(id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        if !row.deletable {
+            return Err(ApiError::bad_request(format!(
+                "Service '{}' is built in and cannot be deleted.",
+                row.name
+            )));
+        }
         state.db.services().delete(id).await?;
         state.services.remove_id(id);
         // Roles' access rows for the service are deleted with it.
@@ -172,13 +198,25 @@ fn validate_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Validates a service's type and config, resolves its database, and returns the config to
-/// store (normalised, without the `create` instruction).
-fn validate_config(
+/// Validates a service's type and config (for `sqlite`, resolves its database) and returns
+/// the config to store (normalised, without the `create` instruction).
+async fn validate_config(
     state: &AppState,
     service_type: &str,
     config: &Value,
 ) -> Result<Value, ApiError> {
+    if service_type == USER {
+        let config = parse_user_config(config)?;
+        if let Some(role_id) = config.open_reg_role_id
+            && state.access.roles(&state.db).await?.get(role_id).is_none()
+        {
+            return Err(invalid_field(
+                "open_reg_role_id",
+                &format!("The role id {role_id} does not exist."),
+            ));
+        }
+        return Ok(config.to_json());
+    }
     if service_type != SQLITE {
         return Err(invalid_field(
             "type",

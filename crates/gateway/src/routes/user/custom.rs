@@ -1,0 +1,292 @@
+//! `/user/custom[/{name}]`: the signed-in user's own key/value store (wire reference 8.5,
+//! df-user's `UserCustom`), keyed by `name`. Not an access exception: the caller needs a
+//! session and the role's grant on the `custom` component of the user service.
+//!
+//! POST and PATCH (PUT too) both set values, creating or replacing them (DreamFactory's POST
+//! refuses an existing name; an upsert spares clients a read first).
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value, json};
+use sluice_system_db::UserCustomRow;
+
+use super::{UserService, require_session};
+use crate::auth::{Principal, Session, authorize_service};
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::routes::ok;
+use crate::state::AppState;
+use crate::system::fields::{Body, invalid_field, not_found, records_of, text};
+use crate::system::listing::{project, requested_fields};
+
+/// Bounds what one user can store (R7).
+const MAX_VALUES_PER_USER: usize = 1000;
+const MAX_NAME_CHARS: usize = 255;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        super::resource("/custom")
+            .route(web::get().to(list))
+            .route(web::post().to(set_many))
+            .route(web::put().to(set_many))
+            .route(web::patch().to(set_many))
+            .route(web::delete().to(delete_many)),
+    )
+    .service(
+        super::resource("/custom/{name}")
+            .route(web::get().to(get_one))
+            .route(web::put().to(set_one))
+            .route(web::patch().to(set_one))
+            .route(web::delete().to(delete_one)),
+    );
+}
+
+/// The session, then the role's decision on `custom` (or `custom/{name}`).
+fn authorize(
+    service: UserService,
+    principal: Principal,
+    method: &Method,
+    component: &str,
+) -> Result<Session, ApiError> {
+    let session = require_session(principal.session.clone())?;
+    authorize_service(principal, service.0, method, component)?;
+    Ok(session)
+}
+
+/// A stored value as DreamFactory shows it (`id` and `user_id` are hidden).
+fn record(row: &UserCustomRow) -> Map<String, Value> {
+    let value = json!({"name": row.name, "value": row.value, "created_date": row.created_date,
+                       "last_modified_date": row.last_modified_date});
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Identifiers only, unless `fields` asks for more.
+fn written(row: &UserCustomRow, params: &Params) -> Value {
+    match requested_fields(params) {
+        None => json!({ "name": row.name }),
+        Some(fields) => project(record(row), Some(&fields)),
+    }
+}
+
+async fn list(
+    service: UserService,
+    principal: Principal,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let session = authorize(service, principal, request.method(), "custom")?;
+    let params = Params::from_query(request.query_string())?;
+    let mut rows = state.db.user_custom().for_user(session.user.id).await?;
+    if let Some(ids) = params.get(&["ids"]) {
+        let names = names_of(ids);
+        rows.retain(|row| names.contains(&row.name.as_str()));
+    }
+    let total = rows.len();
+    let resource: Vec<Value> = if params.flag("as_list") {
+        rows.iter().map(|row| json!(row.name)).collect()
+    } else {
+        let fields = requested_fields(&params);
+        rows.iter()
+            .map(|row| project(record(row), fields.as_deref()))
+            .collect()
+    };
+    let mut body = json!({ "resource": resource });
+    if params.flag("include_count") {
+        body["meta"] = json!({ "count": total });
+    }
+    Ok(ok(body))
+}
+
+fn names_of(ids: &str) -> Vec<&str> {
+    ids.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+async fn get_one(
+    service: UserService,
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let component = format!("custom/{path}");
+    let session = authorize(service, principal, request.method(), &component)?;
+    let params = Params::from_query(request.query_string())?;
+    let row = state
+        .db
+        .user_custom()
+        .get(session.user.id, &path)
+        .await?
+        .ok_or_else(|| not_found(path.as_str()))?;
+    Ok(ok(project(
+        record(&row),
+        requested_fields(&params).as_deref(),
+    )))
+}
+
+/// `name` and `value` of one record; other fields are ignored, as DreamFactory does.
+fn name_and_value(record: &Body) -> Result<(String, Option<String>), ApiError> {
+    let name = text(record, "name")?
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| invalid_field("name", "The name field is required."))?;
+    Ok((name, value_of(record)))
+}
+
+/// Values are text; a number or boolean is kept as its JSON text.
+fn value_of(record: &Body) -> Option<String> {
+    match record.get("value") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+    }
+}
+
+/// Validates every record before writing any, so a bad record changes nothing.
+async fn store(
+    state: &AppState,
+    user_id: i64,
+    values: Vec<(String, Option<String>)>,
+) -> Result<Vec<UserCustomRow>, ApiError> {
+    if values
+        .iter()
+        .any(|(name, _)| name.chars().count() > MAX_NAME_CHARS)
+    {
+        return Err(invalid_field(
+            "name",
+            &format!("The name may not be greater than {MAX_NAME_CHARS} characters."),
+        ));
+    }
+    let existing = state.db.user_custom().for_user(user_id).await?;
+    let new_names = values
+        .iter()
+        .filter(|(name, _)| !existing.iter().any(|row| row.name == *name))
+        .count();
+    if existing.len() + new_names > MAX_VALUES_PER_USER {
+        return Err(ApiError::bad_request(format!(
+            "Invalid data supplied. A user may keep at most {MAX_VALUES_PER_USER} custom values."
+        )));
+    }
+    let mut stored = Vec::with_capacity(values.len());
+    for (name, value) in values {
+        let row = state
+            .db
+            .user_custom()
+            .upsert(user_id, &name, value.as_deref())
+            .await?;
+        stored.push(row);
+    }
+    Ok(stored)
+}
+
+async fn set_many(
+    service: UserService,
+    principal: Principal,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let session = authorize(service, principal, request.method(), "custom")?;
+    let params = Params::from_query(request.query_string())?;
+    let values = records_of(body.0, true)?
+        .iter()
+        .map(name_and_value)
+        .collect::<Result<Vec<_>, _>>()?;
+    let stored = store(&state, session.user.id, values).await?;
+    let resource: Vec<Value> = stored.iter().map(|row| written(row, &params)).collect();
+    let status = if request.method() == Method::POST {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(json!({ "resource": resource })))
+}
+
+async fn set_one(
+    service: UserService,
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let component = format!("custom/{path}");
+    let session = authorize(service, principal, request.method(), &component)?;
+    let params = Params::from_query(request.query_string())?;
+    let Value::Object(record) = body.0 else {
+        return Err(ApiError::bad_request("No record detected in request."));
+    };
+    let value = vec![(path.into_inner(), value_of(&record))];
+    let stored = store(&state, session.user.id, value).await?;
+    Ok(ok(stored
+        .first()
+        .map(|row| written(row, &params))
+        .unwrap_or_default()))
+}
+
+/// `?ids=a,b` or records carrying `name` in the body; all must exist, or nothing is deleted.
+async fn delete_many(
+    service: UserService,
+    principal: Principal,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let session = authorize(service, principal, request.method(), "custom")?;
+    let params = Params::from_query(request.query_string())?;
+    let names: Vec<String> = match params.get(&["ids"]) {
+        Some(ids) => names_of(ids).into_iter().map(str::to_string).collect(),
+        None => records_of(body.0, true)?
+            .iter()
+            .map(|record| name_and_value(record).map(|(name, _)| name))
+            .collect::<Result<_, _>>()?,
+    };
+    let existing = state.db.user_custom().for_user(session.user.id).await?;
+    let mut doomed = Vec::with_capacity(names.len());
+    for name in &names {
+        let row = existing
+            .iter()
+            .find(|row| row.name == *name)
+            .ok_or_else(|| not_found(name))?;
+        doomed.push(row);
+    }
+    let mut deleted = Vec::with_capacity(doomed.len());
+    for row in doomed {
+        state
+            .db
+            .user_custom()
+            .delete(session.user.id, &row.name)
+            .await?;
+        deleted.push(written(row, &params));
+    }
+    Ok(ok(json!({ "resource": deleted })))
+}
+
+async fn delete_one(
+    service: UserService,
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let component = format!("custom/{path}");
+    let session = authorize(service, principal, request.method(), &component)?;
+    let params = Params::from_query(request.query_string())?;
+    let row = state
+        .db
+        .user_custom()
+        .get(session.user.id, &path)
+        .await?
+        .ok_or_else(|| not_found(path.as_str()))?;
+    state
+        .db
+        .user_custom()
+        .delete(session.user.id, &row.name)
+        .await?;
+    Ok(ok(written(&row, &params)))
+}
