@@ -99,8 +99,14 @@ async fn a_user_reads_exactly_their_own_rows() {
         df_error(404, "Record with identifier '2' not found.")
     );
 
+    // Someone else's id in `ids=` fails exactly like an id that does not exist.
     let by_ids = get("/api/v2/db/_table/note?ids=1,2&fields=id".into()).await;
-    assert_eq!(by_ids.status, StatusCode::NOT_FOUND, "{}", by_ids.body);
+    let missing = get("/api/v2/db/_table/note?ids=1,99&fields=id".into()).await;
+    assert_eq!(by_ids.status, StatusCode::BAD_REQUEST, "{}", by_ids.body);
+    assert_eq!(
+        by_ids.body.to_string().replace("'2'", "'99'"),
+        missing.body.to_string()
+    );
 
     // Bob sees his row only.
     let token = f
