@@ -328,3 +328,115 @@ async fn role_validation_refuses_bad_access_rows_with_400s() {
     let roles = app.get("/api/v2/system/role", &admin).await;
     assert_eq!(roles.body, json!({"resource": []}));
 }
+
+#[tokio::test]
+async fn a_users_role_for_the_app_wins_over_the_apps_default_role() {
+    let (app, admin, key, _) = read_only_app().await;
+    let db = service_id(&app, &admin, "db").await;
+    let employees_only = app
+        .create_role(
+            &admin,
+            role("employees", db, "_table/employees/*", 1, json!({})),
+        )
+        .await;
+    let user = app
+        .create_user(&admin, "eve@example.com", "a long enough password", "Eve")
+        .await;
+    let apps = app.get("/api/v2/system/app?fields=id", &admin).await;
+    let app_id = apps.body["resource"][0]["id"].as_i64().unwrap();
+    let body = json!({"user_to_app_to_role_by_user_id": [
+        {"app_id": app_id.to_string(), "role_id": employees_only, "user_id": user}
+    ]});
+    let reply = app
+        .send(
+            Method::PUT,
+            &format!("/api/v2/system/user/{user}?related=user_to_app_to_role_by_user_id"),
+            Some(&admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let token = app
+        .user_login("eve@example.com", "a long enough password", Some(&key))
+        .await;
+    let auth = Auth::both(&token, &key);
+    let contact = app
+        .call(Method::GET, "/api/v2/db/_table/contact?limit=1", auth, None)
+        .await;
+    assert_eq!(
+        contact.body,
+        df_error(
+            403,
+            "Access Forbidden. GET access to component '_table/contact' of service 'db' is not \
+             allowed by this user's role."
+        )
+    );
+    let employees = app
+        .call(
+            Method::GET,
+            "/api/v2/db/_table/employees?limit=1&fields=id",
+            auth,
+            None,
+        )
+        .await;
+    assert_eq!(employees.status, StatusCode::OK, "{}", employees.body);
+    // The key alone still carries the app's default role.
+    let with_key = app
+        .call(
+            Method::GET,
+            "/api/v2/db/_table/contact?limit=1&fields=id",
+            Auth::key(&key),
+            None,
+        )
+        .await;
+    assert_eq!(with_key.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_administrator_with_per_app_roles_is_restricted_by_them() {
+    let (app, admin, key, role_id) = read_only_app().await;
+    let apps = app.get("/api/v2/system/app?fields=id", &admin).await;
+    let app_id = apps.body["resource"][0]["id"].as_i64().unwrap();
+    let reply = app
+        .send(
+            Method::POST,
+            "/api/v2/system/admin",
+            Some(&admin),
+            Some(json!({"resource": [{"email": "ops@example.com", "password": "a long enough password",
+                "is_active": true,
+                "user_to_app_to_role_by_user_id": [{"app_id": app_id, "role_id": role_id}]}]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let login = app
+        .send(
+            Method::POST,
+            "/api/v2/system/admin/session",
+            None,
+            Some(json!({"email": "ops@example.com", "password": "a long enough password"})),
+        )
+        .await;
+    let token = login.body["session_token"].as_str().unwrap().to_string();
+    // Read-only through the role, and no system API (wire reference 8.6).
+    let read = app
+        .call(
+            Method::GET,
+            "/api/v2/db/_table/contact?limit=1&fields=id",
+            Auth::both(&token, &key),
+            None,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    let delete = app
+        .call(
+            Method::DELETE,
+            "/api/v2/db/_table/contact/1",
+            Auth::both(&token, &key),
+            None,
+        )
+        .await;
+    assert_eq!(delete.status, StatusCode::FORBIDDEN);
+    let system = app.get("/api/v2/system/role", &token).await;
+    assert_eq!(system.body, df_error(400, NO_API_KEY));
+}
