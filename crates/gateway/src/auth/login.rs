@@ -134,3 +134,10 @@ pub async fn record_login(state: &AppState, user_id: i64) -> Result<Arc<UserRow>
         .await?
         .ok_or_else(|| ApiError::unauthorized(MSG_INVALID_CREDENTIALS))
 }
+
+/// The body of `POST .../session`: `{"email", "password"}` (other keys are ignored).
+#[derive(serde::Deserialize)]
+pub struct LoginRequest {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}

@@ -2,13 +2,12 @@
 //! and logout (DELETE), with DreamFactory's session object (wire reference 8.2-8.4).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::caller::{session_user, token_error, verify_session};
 use crate::auth::credentials::read_credentials;
 use crate::auth::login::{
-    Audience, authenticate, client_address, record_login, required_credentials,
+    Audience, LoginRequest, authenticate, client_address, record_login, required_credentials,
 };
 use crate::auth::sessions::{self, session_body};
 use crate::body::JsonBody;
@@ -26,12 +25,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(refresh))
             .route(web::delete().to(logout)),
     );
-}
-
-#[derive(Deserialize)]
-struct LoginRequest {
-    email: Option<String>,
-    password: Option<String>,
 }
 
 async fn login(

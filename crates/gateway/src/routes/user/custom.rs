@@ -108,6 +108,24 @@ fn names_of(ids: &str) -> Vec<&str> {
         .collect()
 }
 
+/// `custom/{name}` of the signed-in user, after the role check.
+async fn own_value(
+    service: UserService,
+    principal: Principal,
+    state: &AppState,
+    name: &str,
+    method: &Method,
+) -> Result<(Session, UserCustomRow), ApiError> {
+    let session = authorize(service, principal, method, &format!("custom/{name}"))?;
+    let row = state
+        .db
+        .user_custom()
+        .get(session.user.id, name)
+        .await?
+        .ok_or_else(|| not_found(name))?;
+    Ok((session, row))
+}
+
 async fn get_one(
     service: UserService,
     principal: Principal,
@@ -115,15 +133,8 @@ async fn get_one(
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let component = format!("custom/{path}");
-    let session = authorize(service, principal, request.method(), &component)?;
+    let (_, row) = own_value(service, principal, &state, &path, request.method()).await?;
     let params = Params::from_query(request.query_string())?;
-    let row = state
-        .db
-        .user_custom()
-        .get(session.user.id, &path)
-        .await?
-        .ok_or_else(|| not_found(path.as_str()))?;
     Ok(ok(project(
         record(&row),
         requested_fields(&params).as_deref(),
@@ -274,15 +285,8 @@ async fn delete_one(
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let component = format!("custom/{path}");
-    let session = authorize(service, principal, request.method(), &component)?;
+    let (session, row) = own_value(service, principal, &state, &path, request.method()).await?;
     let params = Params::from_query(request.query_string())?;
-    let row = state
-        .db
-        .user_custom()
-        .get(session.user.id, &path)
-        .await?
-        .ok_or_else(|| not_found(path.as_str()))?;
     state
         .db
         .user_custom()

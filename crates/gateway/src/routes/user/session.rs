@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
 use serde_json::json;
 use sluice_system_db::{AppRow, UserRow};
 
@@ -15,7 +14,7 @@ use crate::auth::caller::{session_user, token_error};
 use crate::auth::credentials::read_credentials;
 use crate::auth::directory::RoleEntry;
 use crate::auth::login::{
-    Audience, authenticate, client_address, record_login, required_credentials,
+    Audience, LoginRequest, authenticate, client_address, record_login, required_credentials,
 };
 use crate::auth::principal::{Authority, app_for_key, user_authority};
 use crate::auth::sessions::{self, session_body};
@@ -34,12 +33,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(refresh))
             .route(web::delete().to(logout)),
     );
-}
-
-#[derive(Deserialize)]
-struct LoginRequest {
-    email: Option<String>,
-    password: Option<String>,
 }
 
 /// The role `user` gets through `app`, refusing an inactive one as DreamFactory's login does.
