@@ -7,6 +7,8 @@ mod outcome;
 mod plan;
 mod record;
 mod target;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -142,20 +142,25 @@ impl WritePlan {
     }
 
     /// The identifier of an inserted row: the values the record gave, and for an
-    /// auto-increment key it left out, the row id the database assigned. A key column the
-    /// record did not set and the database did not fill is `null`, as in DreamFactory.
+    /// auto-increment key it left out (or set to `null`), the row id the database
+    /// assigned. A key column the record did not set and the database did not fill is
+    /// `null`, as in DreamFactory.
     pub fn inserted_key(&self, record: &InsertRecord, assigned_rowid: i64) -> Vec<BoundValue> {
         self.key_columns
             .iter()
-            .map(
-                |&column| match record.values.iter().find(|value| value.column == column) {
+            .map(|&column| {
+                let given = record
+                    .values
+                    .iter()
+                    .find(|value| value.column == column && value.value != BoundValue::Null);
+                match given {
                     Some(given) => given.value.clone(),
                     None if self.table.column(column).auto_increment => {
                         BoundValue::Integer(assigned_rowid)
                     }
                     None => BoundValue::Null,
-                },
-            )
+                }
+            })
             .collect()
     }
 

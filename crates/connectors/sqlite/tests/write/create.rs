@@ -276,10 +276,14 @@ async fn identifiers_of_other_key_shapes() {
     .await
     .expect("created");
     assert_eq!(body, json!({"resource": [{}]}));
-    let body = write(&fixture, "counters", with_body(Create, json!([{"n": 1}])))
-        .await
-        .expect("created, AUTOINCREMENT updates sqlite_sequence internally");
-    assert_eq!(body, json!({"resource": [{"id": 1}]}));
+    let body = write(
+        &fixture,
+        "counters",
+        with_body(Create, json!([{"n": 1}, {"id": null, "n": 2}])),
+    )
+    .await
+    .expect("created, AUTOINCREMENT updates sqlite_sequence internally");
+    assert_eq!(body, json!({"resource": [{"id": 1}, {"id": 2}]}));
     let request = sluice_connector_core::WriteRequest {
         id_field: Some("last_name".into()),
         ..with_body(Create, json!([{"first_name": "A", "last_name": "Z"}]))
