@@ -100,7 +100,7 @@ impl WritePlan {
         reselected: Option<Vec<Vec<u8>>>,
     ) -> Result<WriteOutput, ConnectorError> {
         if results.iter().any(Result::is_err) {
-            return Err(self.failure(results));
+            return Err(self.failure(results, self.mode == BatchMode::Rollback));
         }
         let rows: Vec<Vec<u8>> = match reselected {
             Some(rows) => rows,
@@ -121,7 +121,14 @@ impl WritePlan {
         })
     }
 
-    fn failure(&self, results: Vec<RecordResult>) -> ConnectorError {
+    /// The error of a batch whose transaction was rolled back as a whole: in rollback mode,
+    /// or in any mode when the database itself ended the transaction (a trigger's
+    /// `RAISE(ROLLBACK)`). `results` must hold the failure.
+    pub fn rolled_back(&self, results: Vec<RecordResult>) -> ConnectorError {
+        self.failure(results, true)
+    }
+
+    fn failure(&self, results: Vec<RecordResult>, rolled_back: bool) -> ConnectorError {
         if self.single {
             if let Some(Err(error)) = results.into_iter().find(Result::is_err) {
                 return error.into_connector_error();
@@ -144,7 +151,7 @@ impl WritePlan {
             "Batch Error: Not all requested records could be {}.",
             self.kind.participle()
         );
-        if self.mode == BatchMode::Rollback {
+        if rolled_back {
             message.push_str(" All changes rolled back.");
         }
         ConnectorError::Batch {

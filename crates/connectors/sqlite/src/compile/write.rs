@@ -1,6 +1,10 @@
 //! INSERT, UPDATE and DELETE for record writes, built like SELECTs: fixed fragments,
 //! identifiers from the schema, every value a bind.
 //!
+//! INSERT and UPDATE say `OR ABORT`, which overrides any `ON CONFLICT` clause of the table:
+//! a schema's `REPLACE` would otherwise delete the conflicting row, which may be outside the
+//! caller's row filter, and its `ROLLBACK` would end the request's transaction half-way.
+//!
 //! A role's row filter travels as a `check` condition: the statement returns, for every
 //! row it wrote, `CASE WHEN <check> THEN 1 ELSE 0 END` evaluated on the row as written
 //! (`RETURNING` sees the new values), so the executor knows in the same statement whether
@@ -10,14 +14,14 @@ use sluice_connector_core::{BoundValue, ColumnValue, Condition, ForeignKey, Tabl
 
 use super::{CompiledSql, SqlBuilder, push_identifier};
 
-/// `INSERT INTO "t" ("a", "b") VALUES (?, ?) [RETURNING CASE WHEN check ...]`.
+/// `INSERT OR ABORT INTO "t" ("a", "b") VALUES (?, ?) [RETURNING CASE WHEN check ...]`.
 pub(crate) fn compile_insert(
     table: &TableSchema,
     values: &[ColumnValue],
     check: Option<&Condition>,
 ) -> CompiledSql {
     let mut sql = SqlBuilder::new(table);
-    sql.push("INSERT INTO ");
+    sql.push("INSERT OR ABORT INTO ");
     sql.table_name();
     if values.is_empty() {
         sql.push(" DEFAULT VALUES");
@@ -42,7 +46,7 @@ pub(crate) fn compile_insert(
     sql.finish()
 }
 
-/// `UPDATE "t" SET "a" = ?, ... WHERE condition [RETURNING CASE WHEN check ...]`;
+/// `UPDATE OR ABORT "t" SET "a" = ?, ... WHERE condition [RETURNING CASE WHEN check ...]`;
 /// `changes` must not be empty.
 pub(crate) fn compile_update(
     table: &TableSchema,
@@ -51,7 +55,7 @@ pub(crate) fn compile_update(
     check: Option<&Condition>,
 ) -> CompiledSql {
     let mut sql = SqlBuilder::new(table);
-    sql.push("UPDATE ");
+    sql.push("UPDATE OR ABORT ");
     sql.table_name();
     for (index, change) in changes.iter().enumerate() {
         sql.push(if index == 0 { " SET " } else { ", " });
@@ -160,7 +164,7 @@ mod tests {
         let compiled = compile_insert(&table, &values, Some(&owner_is(&table, 1)));
         assert_eq!(
             compiled.sql,
-            r#"INSERT INTO "to""dos" ("owner", "title") VALUES (?, ?) RETURNING CASE WHEN "owner" = ? THEN 1 ELSE 0 END"#
+            r#"INSERT OR ABORT INTO "to""dos" ("owner", "title") VALUES (?, ?) RETURNING CASE WHEN "owner" = ? THEN 1 ELSE 0 END"#
         );
         assert_eq!(
             compiled.binds,
@@ -172,7 +176,7 @@ mod tests {
         );
         assert_eq!(
             compile_insert(&table, &[], None).sql,
-            r#"INSERT INTO "to""dos" DEFAULT VALUES"#
+            r#"INSERT OR ABORT INTO "to""dos" DEFAULT VALUES"#
         );
     }
 
@@ -189,7 +193,7 @@ mod tests {
         let compiled = compile_update(&table, &changes, &condition, Some(&owner_is(&table, 2)));
         assert_eq!(
             compiled.sql,
-            r#"UPDATE "to""dos" SET "title" = ? WHERE ("id" = ? AND "owner" = ?) RETURNING CASE WHEN "owner" = ? THEN 1 ELSE 0 END"#
+            r#"UPDATE OR ABORT "to""dos" SET "title" = ? WHERE ("id" = ? AND "owner" = ?) RETURNING CASE WHEN "owner" = ? THEN 1 ELSE 0 END"#
         );
         assert_eq!(
             compiled.binds,

@@ -39,9 +39,7 @@ pub(crate) fn record_failure(
             Some([column]) => format!("Field '{column}' can not be NULL."),
             _ => "A required field can not be NULL.".to_owned(),
         },
-        (_, ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => {
-            foreign_key_message(connection, table, statement)?
-        }
+        (_, ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => foreign_key_message(connection, table, statement),
         (_, ffi::SQLITE_CONSTRAINT_CHECK) => format!(
             "Record violates a check constraint of table '{}'.",
             table.name()
@@ -112,9 +110,9 @@ fn foreign_key_message(
     connection: &Connection,
     table: &TableSchema,
     statement: Statement<'_>,
-) -> Result<String, ConnectorError> {
+) -> String {
     let Statement::Writing(values) = statement else {
-        return Ok("Record can not be deleted because other records refer to it.".to_owned());
+        return "Record can not be deleted because other records refer to it.".to_owned();
     };
     for key in table.foreign_keys() {
         let written: Option<Vec<_>> = key
@@ -131,16 +129,21 @@ fn foreign_key_message(
             .collect();
         let Some(written) = written else { continue };
         let compiled = compile_reference_exists(key, &written);
-        let mut check = connection
+        // A key whose parent cannot be read (a dangling declaration) names nothing; the
+        // generic message below is still a 400, never a 500 for a diagnosis.
+        let found = connection
             .prepare_cached(&compiled.sql)
-            .map_err(map_error)?;
-        if !check.exists(binds(&compiled)).map_err(map_error)? {
-            return Ok(format!(
+            .and_then(|mut check| check.exists(binds(&compiled)));
+        if let Err(error) = &found {
+            tracing::debug!(error = %error, "foreign key diagnosis failed");
+        }
+        if found == Ok(false) {
+            return format!(
                 "Field '{}' refers to a record of '{}' that does not exist.",
                 key.columns.join("', '"),
                 key.ref_table
-            ));
+            );
         }
     }
-    Ok("Record violates a foreign key constraint.".to_owned())
+    "Record violates a foreign key constraint.".to_owned()
 }

@@ -60,6 +60,11 @@ pub(super) fn run(
             Err(error) => {
                 failed = true;
                 results.push(Err(error));
+                // A trigger's RAISE(ROLLBACK) ends the transaction with the record: the
+                // records before it are gone too, so report the batch as rolled back.
+                if connection.is_autocommit() {
+                    return Err(plan.rolled_back(results));
+                }
                 if plan.mode != BatchMode::Continue {
                     break;
                 }
@@ -68,7 +73,7 @@ pub(super) fn run(
     }
     if failed && plan.mode == BatchMode::Rollback {
         transaction.rollback()?;
-        return plan.finish(results, None);
+        return Err(plan.rolled_back(results));
     }
     let reselected = if failed || plan.kind == WriteKind::Delete {
         None

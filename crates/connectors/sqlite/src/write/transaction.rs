@@ -72,6 +72,11 @@ pub(crate) fn within_record<T, E>(
     }
     run(connection, "SAVEPOINT record")?;
     let outcome = job()?;
+    // The savepoint is gone when the database ended the whole transaction (a trigger's
+    // RAISE(ROLLBACK)); the caller sees that from the connection.
+    if connection.is_autocommit() {
+        return Ok(outcome);
+    }
     if outcome.is_err() {
         run(connection, "ROLLBACK TO record")?;
     }

@@ -99,7 +99,7 @@ async fn a_deferred_foreign_key_fails_the_whole_request_at_commit() {
 }
 
 #[tokio::test]
-async fn check_and_trigger_refusals_are_400s_without_their_sql() {
+async fn check_trigger_and_type_refusals_are_400s_without_their_sql() {
     let fixture = fixture();
     let record = json!([{"first_name": "A", "last_name": "B", "salary": -1}]);
     assert_eq!(
@@ -109,6 +109,12 @@ async fn check_and_trigger_refusals_are_400s_without_their_sql() {
     assert_eq!(
         record_message(write(&fixture, "log", with_body(Create, json!([{"msg": "bad"}]))).await),
         "Record was rejected by the database."
+    );
+    // A fractional number is typed as a real, which a rowid key cannot hold.
+    let record = json!([{"id": 1.5, "first_name": "A", "last_name": "B"}]);
+    assert_eq!(
+        record_message(write(&fixture, "employees", with_body(Create, record)).await),
+        "A value does not match the type of its column."
     );
 }
 
@@ -126,4 +132,45 @@ async fn not_null_columns_refuse_null_on_update_too() {
         context["resource"][0],
         record_error(400, "Field 'title' can not be NULL.")
     );
+}
+
+#[tokio::test]
+async fn a_replace_conflict_clause_never_deletes_another_row() {
+    let fixture = fixture();
+    let request = as_owner(
+        1,
+        &[],
+        with_body(Create, json!([{"owner_id": 1, "handle": "bob"}])),
+    );
+    assert_eq!(
+        record_message(write(&fixture, "handles", request).await),
+        "Duplicate value for unique field 'handle'."
+    );
+    assert_eq!(
+        column(&fixture, "SELECT owner_id || ':' || handle FROM handles"),
+        vec![json!("2:bob")]
+    );
+}
+
+#[tokio::test]
+async fn a_trigger_rolling_back_ends_the_whole_batch() {
+    let fixture = fixture();
+    let records = json!([{"msg": "kept?"}, {"msg": "undo"}, {"msg": "after"}]);
+    let request = WriteRequest {
+        continue_on_error: true,
+        ..with_body(Create, records)
+    };
+    let (message, context) = batch(write(&fixture, "log", request).await);
+    assert_eq!(
+        message,
+        "Batch Error: Not all requested records could be created. All changes rolled back."
+    );
+    assert_eq!(
+        context,
+        json!({"error": [1], "resource": [{}, record_error(400, "Record was rejected by the database.")]})
+    );
+    assert_eq!(column(&fixture, "SELECT COUNT(*) FROM log"), vec![json!(0)]);
+    write(&fixture, "log", with_body(Create, json!([{"msg": "next"}])))
+        .await
+        .expect("the writer is usable afterwards");
 }

@@ -13,7 +13,8 @@ use tempfile::TempDir;
 
 /// Departments and employees (unique e-mail, check on salary, foreign key, blob), a
 /// composite key, a text key, a table without key (with a trigger), the role-filtered
-/// `todos`, a view, a composite UNIQUE and a deferred foreign key.
+/// `todos`, a view, a composite UNIQUE, a deferred foreign key, a trigger rolling back
+/// and a `REPLACE` conflict clause.
 pub const SCHEMA: &str = r#"
 CREATE TABLE departments (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE employees (
@@ -46,6 +47,14 @@ CREATE TABLE reviews (
 );
 CREATE TRIGGER log_guard BEFORE INSERT ON log WHEN NEW.msg = 'bad'
 BEGIN SELECT RAISE(ABORT, 'secret trigger text'); END;
+CREATE TRIGGER log_undo BEFORE INSERT ON log WHEN NEW.msg = 'undo'
+BEGIN SELECT RAISE(ROLLBACK, 'undo'); END;
+CREATE TABLE handles (
+    id INTEGER PRIMARY KEY,
+    owner_id INTEGER NOT NULL,
+    handle TEXT UNIQUE ON CONFLICT REPLACE
+);
+INSERT INTO handles VALUES (1, 2, 'bob');
 INSERT INTO departments VALUES (1, 'Engineering'), (2, 'Sales');
 INSERT INTO employees (id, first_name, last_name, email, salary, dept_id) VALUES
     (1, 'John', 'Smith', 'john@x.io', 55000, 1),
