@@ -150,7 +150,7 @@ impl fmt::Debug for WriteRequest {
 #[derive(Debug, Clone, Copy)]
 pub struct WriteBounds {
     /// Records in one request (default 10,000).
-    pub max_records: usize,
+    pub max_batch_records: usize,
     /// The read bounds: filter limits, `ids` count, and `max_records` for the rows listed
     /// after a filter update or delete.
     pub read: ReadBounds,
@@ -159,7 +159,7 @@ pub struct WriteBounds {
 impl Default for WriteBounds {
     fn default() -> Self {
         Self {
-            max_records: 10_000,
+            max_batch_records: 10_000,
             read: ReadBounds::default(),
         }
     }

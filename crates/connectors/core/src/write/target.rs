@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use serde_json::Map;
 
+use crate::condition::Condition;
 use crate::error::ConnectorError;
 use crate::json::RowWriter;
 use crate::plan::{
-    IdLookup, both, identifier_columns, parse_fields, requested_id_fields, restrict_table,
+    IdLookup, RequestedId, both, identifier_columns, no_identifier, parse_fields,
+    requested_id_fields, restrict_table,
 };
 use crate::resolve::parse_filter;
 use crate::schema::{ColumnRef, TableSchema};
@@ -67,10 +69,10 @@ impl WritePlan {
                 "Rollback and continue operations can not be requested at the same time.",
             ));
         }
-        if request.records.len() > bounds.max_records {
+        if request.records.len() > bounds.max_batch_records {
             return Err(ConnectorError::bad_request(format!(
                 "Too many records in one request: the limit is {}.",
-                bounds.max_records
+                bounds.max_batch_records
             )));
         }
         let (table, role) =
@@ -86,14 +88,21 @@ impl WritePlan {
         let matching = matches!(target, Target::Filter(_));
         let reselect = reselect(&table, request.fields.as_deref(), matching)?;
         if reselect.is_some() && !matching && key_columns.is_empty() {
-            return Err(crate::plan::no_identifier(&table));
+            return Err(no_identifier(&table));
         }
         let reader = RecordReader {
             table: &table,
             lookups: request.lookups.as_deref(),
             user_id: request.user_id,
         };
-        let action = action(&reader, &target, request, bounds, &key_columns, &role)?;
+        let action = action(
+            &reader,
+            &target,
+            request,
+            bounds,
+            &key_columns,
+            role.as_ref(),
+        )?;
         let identifier_writer = RowWriter::object(key_columns.iter().map(|&column| {
             let schema = table.column(column);
             (schema.name.as_str(), schema.df_type.value_class())
@@ -183,7 +192,7 @@ fn action(
     request: &WriteRequest,
     bounds: &WriteBounds,
     key_columns: &[ColumnRef],
-    role: &Option<crate::Condition>,
+    role: Option<&Condition>,
 ) -> Result<WriteAction, ConnectorError> {
     let table = reader.table;
     let records = &request.records;
@@ -274,7 +283,7 @@ fn keys_of_one(
     key_columns: &[ColumnRef],
     id: &str,
 ) -> Result<RecordKey, ConnectorError> {
-    let id = crate::plan::RequestedId::typed(table, key_columns, id)?;
+    let id = RequestedId::typed(table, key_columns, id)?;
     Ok(RecordKey {
         raw: id.raw,
         values: id.values,
@@ -287,8 +296,8 @@ fn matching(
     request: &WriteRequest,
     table: &TableSchema,
     bounds: &WriteBounds,
-    role: &Option<crate::Condition>,
-) -> Result<crate::Condition, ConnectorError> {
+    role: Option<&Condition>,
+) -> Result<Condition, ConnectorError> {
     let client = parse_filter(
         filter,
         table,
@@ -297,5 +306,5 @@ fn matching(
         &bounds.read,
     )?;
     // `target` only picks the filter form for a filter with content, so `client` is set.
-    Ok(both(client, role.clone()).unwrap_or(crate::Condition::And(Vec::new())))
+    Ok(both(client, role.cloned()).unwrap_or(Condition::And(Vec::new())))
 }

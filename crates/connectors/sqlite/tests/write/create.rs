@@ -364,7 +364,7 @@ async fn more_records_than_the_bound_are_refused_before_any_write() {
     let records: Vec<_> = (0..11).map(|n| json!({"msg": n.to_string()})).collect();
     let request = with_body(Create, json!(records));
     let bounds = sluice_connector_core::WriteBounds {
-        max_records: 10,
+        max_batch_records: 10,
         ..Default::default()
     };
     let result =

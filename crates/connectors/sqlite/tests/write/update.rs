@@ -155,6 +155,30 @@ async fn composite_keys_are_named_by_id_field_or_the_primary_key() {
         vec![json!("by e-mail")]
     );
     let request = WriteRequest {
+        id_field: Some("first_name, LAST_NAME".into()),
+        fields: Some("id,notes".into()),
+        ..with_body(
+            Update,
+            json!([{"first_name": "Jane", "last_name": "Doe", "notes": "pair"}]),
+        )
+    };
+    let body = write(&fixture, "employees", request)
+        .await
+        .expect("updated");
+    assert_eq!(body, json!({"resource": [{"id": 2, "notes": "pair"}]}));
+    let request = WriteRequest {
+        id_field: Some("first_name,last_name".into()),
+        ..with_body(
+            Update,
+            json!([{"first_name": "Jane", "last_name": "Smith", "notes": "x"}]),
+        )
+    };
+    let (_, context) = batch(write(&fixture, "employees", request).await);
+    assert_eq!(
+        context["resource"][0],
+        record_error(404, "Record with identifier 'Jane,Smith' not found.")
+    );
+    let request = WriteRequest {
         id_field: Some("nope".into()),
         ..with_body(Update, json!([{"id": 1, "notes": "x"}]))
     };

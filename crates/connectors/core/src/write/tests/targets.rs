@@ -108,7 +108,7 @@ fn request_level_bounds_and_flags() {
             .collect::<Vec<_>>()
     );
     let bounds = WriteBounds {
-        max_records: 2,
+        max_batch_records: 2,
         ..WriteBounds::default()
     };
     assert_eq!(
