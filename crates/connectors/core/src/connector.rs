@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::{ConnectorError, ReadBounds, ReadRequest};
+use crate::{ConnectorError, ReadBounds, ReadRequest, WriteBounds, WriteOutput, WriteRequest};
 
 /// The body of a successful read, already serialised as DreamFactory JSON.
 ///
@@ -41,6 +41,30 @@ pub trait Connector: Send + Sync + 'static {
         request: ReadRequest,
         bounds: ReadBounds,
     ) -> Result<Vec<u8>, ConnectorError>;
+
+    /// `POST`, `PUT`, `PATCH` and `DELETE` on `/_table/{table}` and `/_table/{table}/{id}`
+    /// (wire reference 4): every body shape, target and option of `WriteRequest`, planned
+    /// with [`WritePlan`](crate::WritePlan). Table lookup is case-insensitive; an unknown
+    /// table is `ConnectorError::TableNotFound`.
+    ///
+    /// `request.access` must restrict the write: UPDATE and DELETE only reach rows inside
+    /// the role's row filter (others are "not found"), and a row an INSERT or UPDATE would
+    /// leave outside it is not written (403 `Denied access to some of the requested
+    /// fields.`).
+    ///
+    /// # Errors
+    ///
+    /// Request-level 400s; for the `/{id}` forms the record's own error (`BadRequest`,
+    /// `RecordNotFound`, `Forbidden`); otherwise `ConnectorError::Batch` when any record
+    /// failed (records before it may be written unless `rollback`); `Busy`, `Full`,
+    /// `Unavailable`, `Internal` when the database fails, in which case nothing of the
+    /// request is written.
+    async fn write(
+        &self,
+        table: &str,
+        request: WriteRequest,
+        bounds: WriteBounds,
+    ) -> Result<WriteOutput, ConnectorError>;
 
     /// Drop cached schema and statements so the next call re-introspects.
     fn invalidate(&self);

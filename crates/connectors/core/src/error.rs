@@ -15,6 +15,10 @@ pub enum ConnectorError {
     /// 404 `Record with identifier 'x' not found.`
     #[error("Record with identifier '{0}' not found.")]
     RecordNotFound(String),
+    /// 403 with DreamFactory's message, e.g. `Denied access to some of the requested
+    /// fields.` when a write would leave a record outside the role's row filter.
+    #[error("{0}")]
+    Forbidden(String),
     /// 400 / code 1000 batch error (`ids` reads without `continue`); `context` is DF's shape.
     #[error("{message}")]
     Batch {

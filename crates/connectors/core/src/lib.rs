@@ -11,6 +11,7 @@ mod read;
 mod resolve;
 mod schema;
 mod value;
+mod write;
 
 pub use access::{LookupSource, LookupValue, RowAccess};
 pub use condition::{ComparisonOp, Condition, LIKE_ESCAPE, escape_like};
@@ -25,3 +26,8 @@ pub use read::{ReadBounds, ReadRequest};
 pub use resolve::{MAX_FILTER_VALUES, parse_filter, resolve_filter};
 pub use schema::{ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
 pub use value::{BoundValue, CellValue};
+pub use write::{
+    BatchMode, ColumnValue, InsertRecord, RecordError, RecordKey, RecordResult, Reselect,
+    UpdateRecord, WriteAction, WriteBounds, WriteKind, WriteOutput, WritePlan, WriteRequest,
+    unwrap_records,
+};

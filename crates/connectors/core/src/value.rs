@@ -30,6 +30,19 @@ impl BoundValue {
     }
 }
 
+impl BoundValue {
+    /// The borrowed form, to write a bound value with the same JSON writer as a stored one.
+    pub fn as_cell(&self) -> CellValue<'_> {
+        match self {
+            Self::Null => CellValue::Null,
+            Self::Integer(i) => CellValue::Integer(*i),
+            Self::Real(f) => CellValue::Real(*f),
+            Self::Text(text) => CellValue::Text(text.as_bytes()),
+            Self::Blob(bytes) => CellValue::Blob(bytes),
+        }
+    }
+}
+
 /// One stored value as a driver hands it out, borrowed from the row: the five SQLite
 /// storage classes, which also cover what other drivers return once converted.
 #[derive(Debug, Clone, Copy, PartialEq)]

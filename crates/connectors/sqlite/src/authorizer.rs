@@ -1,6 +1,12 @@
 //! The engine-level guard of security rule R9: whatever SQL reaches a connection, SQLite
 //! itself refuses ATTACH/DETACH, PRAGMAs outside the introspection allowlist,
 //! `load_extension`, and writes to its own `sqlite_*` tables.
+//!
+//! There is one policy per kind of connection. Read connections are opened read-only, so
+//! the engine refuses every write whatever the policy says. The writer is read-write and
+//! gets an allowlist of what record writes need: DML on user tables, transactions and
+//! savepoints. Schema changes (`_schema`, a later feature) will get their own connection
+//! and policy rather than widening this one.
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 
@@ -15,20 +21,46 @@ pub(crate) const INTERNAL_PRAGMAS: &[&str] = &[
     "foreign_key_list",
 ];
 
+/// The policy of read connections.
 pub(crate) fn authorize(context: AuthContext<'_>) -> Authorization {
     let allowed = match context.action {
         AuthAction::Attach { .. } | AuthAction::Detach { .. } => false,
         AuthAction::Pragma { pragma_name, .. } => INTERNAL_PRAGMAS
             .iter()
             .any(|allowed| allowed.eq_ignore_ascii_case(pragma_name)),
-        AuthAction::Function { function_name } => {
-            !function_name.eq_ignore_ascii_case("load_extension")
-        }
+        AuthAction::Function { function_name } => allowed_function(function_name),
         AuthAction::Insert { table_name }
         | AuthAction::Delete { table_name }
         | AuthAction::Update { table_name, .. } => !is_sqlite_internal(table_name),
         _ => true,
     };
+    verdict(allowed)
+}
+
+/// The policy of the writer: an allowlist (rule R2). Everything not named here, including
+/// every CREATE / DROP / ALTER, PRAGMA, ATTACH, ANALYZE, REINDEX and any action a newer
+/// SQLite adds, is refused.
+pub(crate) fn authorize_dml(context: AuthContext<'_>) -> Authorization {
+    let allowed = match context.action {
+        AuthAction::Select
+        | AuthAction::Read { .. }
+        | AuthAction::Recursive
+        | AuthAction::Transaction { .. }
+        | AuthAction::Savepoint { .. } => true,
+        AuthAction::Function { function_name } => allowed_function(function_name),
+        AuthAction::Insert { table_name }
+        | AuthAction::Delete { table_name }
+        | AuthAction::Update { table_name, .. } => !is_sqlite_internal(table_name),
+        _ => false,
+    };
+    verdict(allowed)
+}
+
+fn allowed_function(name: &str) -> bool {
+    !name.eq_ignore_ascii_case("load_extension")
+}
+
+fn verdict(allowed: bool) -> Authorization {
     if allowed {
         Authorization::Allow
     } else {

@@ -246,5 +246,11 @@ fn push_identifier(sql: &mut String, name: &str) {
     sql.push('"');
 }
 
+mod write;
+
+pub(crate) use write::{
+    compile_delete, compile_exists, compile_insert, compile_reference_exists, compile_update,
+};
+
 #[cfg(test)]
 mod tests;

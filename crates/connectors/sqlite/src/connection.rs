@@ -1,4 +1,4 @@
-//! Opening and hardening one read connection.
+//! Opening and hardening connections: the pooled read-only ones and the one writer.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use rusqlite::limits::Limit;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use sluice_connector_core::ConnectorError;
 
-use crate::authorizer::authorize;
+use crate::authorizer::{authorize, authorize_dml};
 use crate::error::map_error;
 use crate::options::SqliteOptions;
 
@@ -18,26 +18,47 @@ use crate::options::SqliteOptions;
 /// enough to stop a runaway statement within milliseconds, large enough to cost nothing.
 const PROGRESS_INTERVAL: i32 = 10_000;
 
-/// A hardened read-only connection with a per-statement deadline.
-pub(crate) struct ReadConnection {
+/// A hardened connection with a per-statement deadline.
+pub(crate) struct HardenedConnection {
     pub(crate) connection: Connection,
     clock: Instant,
     /// Milliseconds since `clock` after which the running statement is aborted; 0 = none.
     deadline_ms: Arc<AtomicU64>,
-    /// The pool generation it was opened in (see `ReadPool::invalidate`).
+    /// The generation it was opened in (see `ReadPool::invalidate`).
     pub(crate) generation: u64,
 }
 
-impl ReadConnection {
+impl HardenedConnection {
     /// Opens `path` read-only: no `CREATE` flag, so a missing file is an error (a read never
     /// creates a database), and no `URI` flag, so `file:` names with `?vfs=` options are
     /// just file names.
-    pub(crate) fn open(
+    pub(crate) fn open_read(
         path: &Path,
         options: &SqliteOptions,
         generation: u64,
     ) -> Result<Self, ConnectorError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Self::open(path, flags, options, generation, authorize)
+    }
+
+    /// Opens `path` for writing records: read-write but never created, with the DML-only
+    /// authorizer (no DDL, no PRAGMA, no ATTACH, no writes to `sqlite_*` tables).
+    pub(crate) fn open_write(
+        path: &Path,
+        options: &SqliteOptions,
+        generation: u64,
+    ) -> Result<Self, ConnectorError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Self::open(path, flags, options, generation, authorize_dml)
+    }
+
+    fn open(
+        path: &Path,
+        flags: OpenFlags,
+        options: &SqliteOptions,
+        generation: u64,
+        policy: fn(rusqlite::hooks::AuthContext<'_>) -> rusqlite::hooks::Authorization,
+    ) -> Result<Self, ConnectorError> {
         let connection = Connection::open_with_flags(path, flags).map_err(map_error)?;
         harden(&connection, options)?;
         connection.set_prepared_statement_cache_capacity(options.statement_cache_capacity);
@@ -54,7 +75,7 @@ impl ReadConnection {
             )
             .map_err(map_error)?;
         // Installed last: everything above uses PRAGMAs the authorizer refuses.
-        connection.authorizer(Some(authorize)).map_err(map_error)?;
+        connection.authorizer(Some(policy)).map_err(map_error)?;
         Ok(Self {
             connection,
             clock,
@@ -103,7 +124,7 @@ fn harden(connection: &Connection, options: &SqliteOptions) -> Result<(), Connec
 }
 
 /// Switches the database to WAL once, on a short-lived read-write connection, so readers
-/// never block the (future) writer. Best effort: a read-only file or directory, or a
+/// never block the writer. Best effort: a read-only file or directory, or a
 /// database busy with another process, keeps its journal mode. A file that is not a
 /// database, or a corrupt one, fails here, so `open` reports it at once.
 pub(crate) fn enable_wal(path: &Path, options: &SqliteOptions) -> Result<(), ConnectorError> {

@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use async_trait::async_trait;
 use sluice_connector_core::{
     Connector, ConnectorError, ReadBounds, ReadOutput, ReadPlan, ReadRequest, SchemaSnapshot,
-    TableSchema,
+    TableSchema, WriteBounds, WriteOutput, WritePlan, WriteRequest,
 };
 
 use crate::connection::enable_wal;
@@ -14,10 +14,14 @@ use crate::execute;
 use crate::introspect::introspect;
 use crate::options::SqliteOptions;
 use crate::pool::ReadPool;
+use crate::write;
+use crate::writer::Writer;
 
-/// A SQLite database behind a service: a read pool plus the cached schema snapshot.
+/// A SQLite database behind a service: a read pool, one writer connection and the cached
+/// schema snapshot.
 pub struct SqliteConnector {
     pool: Arc<ReadPool>,
+    writer: Arc<Writer>,
     /// Introspected once and kept until `refresh=true` or [`Connector::invalidate`]
     /// (DreamFactory caches schema forever, too).
     schema: RwLock<Option<Arc<SchemaSnapshot>>>,
@@ -41,9 +45,10 @@ impl SqliteConnector {
     /// is locked past the busy timeout.
     pub fn open(path: &Path, options: SqliteOptions) -> Result<Self, ConnectorError> {
         enable_wal(path, &options)?;
-        let pool = ReadPool::open(path.to_path_buf(), options)?;
+        let pool = ReadPool::open(path.to_path_buf(), options.clone())?;
         Ok(Self {
             pool: Arc::new(pool),
+            writer: Arc::new(Writer::new(path.to_path_buf(), options)),
             schema: RwLock::new(None),
         })
     }
@@ -114,10 +119,28 @@ impl Connector for SqliteConnector {
             .await
     }
 
-    /// Drops the schema snapshot and retires the pooled connections (with their prepared
-    /// statements); both are rebuilt on the next call.
+    /// Plans the write against the cached schema and runs it on the writer connection.
+    /// Record writes leave the schema as it is, so the cached snapshot and the read
+    /// connections' prepared statements stay valid.
+    #[tracing::instrument(skip_all, fields(table.name = table))]
+    async fn write(
+        &self,
+        table: &str,
+        request: WriteRequest,
+        bounds: WriteBounds,
+    ) -> Result<WriteOutput, ConnectorError> {
+        let table = self.table(table, false).await?;
+        let plan = WritePlan::new(table, &request, &bounds)?;
+        self.writer
+            .run(move |connection| write::execute(connection, &plan))
+            .await
+    }
+
+    /// Drops the schema snapshot and retires the pooled connections and the writer (with
+    /// their prepared statements); all are rebuilt on the next call.
     fn invalidate(&self) {
         *self.schema.write().unwrap_or_else(PoisonError::into_inner) = None;
         self.pool.invalidate();
+        self.writer.invalidate();
     }
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, params_from_iter};
-use sluice_connector_core::json::{Meta, ResourceWriter};
+use sluice_connector_core::json::{Meta, ResourceWriter, RowWriter};
 use sluice_connector_core::{
     BoundValue, CellValue, ConnectorError, FetchedRow, IdLookup, Paging, ReadKind, ReadOutput,
     ReadPlan, SelectQuery,
@@ -121,6 +121,29 @@ fn fetch_by_id(
     Ok((buf, fetched))
 }
 
+/// Runs `query` and returns each row written by `rows` as its own JSON object, in the
+/// order the query returns them: the read-back of writes (`fields`) and the listing of
+/// filter updates and deletes.
+pub(crate) fn fetch_json_rows(
+    connection: &Connection,
+    query: &SelectQuery,
+    rows: &RowWriter,
+) -> Result<Vec<Vec<u8>>, ConnectorError> {
+    let compiled = compile_select(query);
+    let mut statement = connection
+        .prepare_cached(&compiled.sql)
+        .map_err(map_error)?;
+    let mut cursor = statement.query(binds(&compiled)).map_err(map_error)?;
+    let mut fetched = Vec::new();
+    while let Some(row) = cursor.next().map_err(map_error)? {
+        let mut json = Vec::with_capacity(64);
+        rows.write_row(&mut json, |index| row.get_ref(index).map(cell))
+            .map_err(map_error)?;
+        fetched.push(json);
+    }
+    Ok(fetched)
+}
+
 fn count(connection: &Connection, query: &SelectQuery) -> Result<u64, ConnectorError> {
     let compiled = compile_count(query);
     let mut statement = connection
@@ -142,7 +165,7 @@ fn cell(value: ValueRef<'_>) -> CellValue<'_> {
     }
 }
 
-fn binds(compiled: &CompiledSql) -> impl rusqlite::Params + '_ {
+pub(crate) fn binds(compiled: &CompiledSql) -> impl rusqlite::Params + '_ {
     params_from_iter(compiled.binds.iter().map(Bind))
 }
 

@@ -11,6 +11,8 @@ mod introspect;
 mod options;
 mod path;
 mod pool;
+mod write;
+mod writer;
 
 pub use compile::{CompiledSql, compile_count, compile_select};
 pub use connector::SqliteConnector;

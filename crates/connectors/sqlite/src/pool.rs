@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sluice_connector_core::ConnectorError;
 use tokio::sync::Semaphore;
 
-use crate::connection::ReadConnection;
+use crate::connection::HardenedConnection;
 use crate::options::SqliteOptions;
 
 pub(crate) struct ReadPool {
     path: PathBuf,
     options: SqliteOptions,
-    idle: Mutex<Vec<ReadConnection>>,
+    idle: Mutex<Vec<HardenedConnection>>,
     /// One permit per connection: holding one means a connection is ours to take or open.
     permits: Arc<Semaphore>,
     /// Bumped by `invalidate`; a connection from an older generation is closed instead of
@@ -27,7 +27,7 @@ impl ReadPool {
     /// Opens the first connection now, so a missing or broken file fails at `open` rather
     /// than on the first request.
     pub(crate) fn open(path: PathBuf, options: SqliteOptions) -> Result<Self, ConnectorError> {
-        let first = ReadConnection::open(&path, &options, 0)?;
+        let first = HardenedConnection::open_read(&path, &options, 0)?;
         let size = options.pool_size.max(1);
         Ok(Self {
             path,
@@ -79,7 +79,7 @@ impl ReadPool {
         .map_err(|_join| ConnectorError::Internal("a database read task failed".to_owned()))?
     }
 
-    fn checkout(&self) -> Result<ReadConnection, ConnectorError> {
+    fn checkout(&self) -> Result<HardenedConnection, ConnectorError> {
         let generation = self.generation.load(Ordering::Relaxed);
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         // Stale connections are dropped here; closing them is cheap.
@@ -88,11 +88,11 @@ impl ReadPool {
         drop(idle);
         match reusable {
             Some(connection) => Ok(connection),
-            None => ReadConnection::open(&self.path, &self.options, generation),
+            None => HardenedConnection::open_read(&self.path, &self.options, generation),
         }
     }
 
-    fn checkin(&self, connection: ReadConnection) {
+    fn checkin(&self, connection: HardenedConnection) {
         self.idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

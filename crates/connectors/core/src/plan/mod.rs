@@ -13,11 +13,13 @@ pub(crate) mod tests;
 
 use std::sync::Arc;
 
+pub(crate) use fields::parse_fields;
 pub use fields::{AggregateFunction, Projection};
 pub use ids::{FetchedRow, IdLookup, RequestedId};
 pub use order::{NullsOrder, OrderTerm};
 pub use paging::Paging;
 
+use crate::access::{LookupSource, RowAccess};
 use crate::condition::Condition;
 use crate::error::ConnectorError;
 use crate::json::RowWriter;
@@ -223,22 +225,31 @@ impl ReadPlan {
 }
 
 /// The table as this request may see it, and the role's row condition.
-///
-/// Without `request.access` (or with one that restricts nothing) the shared table is used
-/// as it is, so unrestricted reads cost nothing extra. The role filter is resolved against
-/// the full table, before hidden columns are dropped; its column references stay valid in
-/// the restricted copy, which keeps every column in place.
 fn restrict(
     table: Arc<TableSchema>,
     request: &ReadRequest,
 ) -> Result<(Arc<TableSchema>, Option<Condition>), ConnectorError> {
-    let Some(access) = request.access.as_deref() else {
+    restrict_table(table, request.access.as_deref(), request.lookups.as_deref())
+}
+
+/// The table as a caller with `access` may see it, and the role's row condition.
+///
+/// Without `access` (or with one that restricts nothing) the shared table is used as it
+/// is, so unrestricted requests cost nothing extra. The role filter is resolved against the
+/// full table, before hidden columns are dropped; its column references stay valid in the
+/// restricted copy, which keeps every column in place.
+pub(crate) fn restrict_table(
+    table: Arc<TableSchema>,
+    access: Option<&RowAccess>,
+    lookups: Option<&dyn LookupSource>,
+) -> Result<(Arc<TableSchema>, Option<Condition>), ConnectorError> {
+    let Some(access) = access else {
         return Ok((table, None));
     };
     let role = access
         .row_filter
         .as_ref()
-        .map(|filter| resolve_role_filter(filter, &table, request.lookups.as_deref()))
+        .map(|filter| resolve_role_filter(filter, &table, lookups))
         .transpose()?;
     let table = match table.restricted(&access.hidden_fields) {
         Some(restricted) => Arc::new(restricted),
@@ -249,7 +260,7 @@ fn restrict(
 
 /// `client AND role`, as a tree: the client's condition stays one node, so an `or` inside
 /// it cannot reach past the role's condition.
-fn both(client: Option<Condition>, role: Option<Condition>) -> Option<Condition> {
+pub(crate) fn both(client: Option<Condition>, role: Option<Condition>) -> Option<Condition> {
     match (client, role) {
         (Some(client), Some(role)) => Some(Condition::And(vec![client, role])),
         (client, None) => client,
@@ -284,7 +295,7 @@ fn projection(
 }
 
 /// `id_field` (a comma list) or else the primary key.
-fn identifier_columns(
+pub(crate) fn identifier_columns(
     table: &TableSchema,
     id_field: Option<&str>,
 ) -> Result<Vec<ColumnRef>, ConnectorError> {
@@ -317,7 +328,7 @@ fn as_list_columns(
     Ok(table.primary_key().to_vec())
 }
 
-fn requested_id_fields(
+pub(crate) fn requested_id_fields(
     table: &TableSchema,
     id_field: Option<&str>,
 ) -> Result<Option<Vec<ColumnRef>>, ConnectorError> {
@@ -341,7 +352,7 @@ fn requested_id_fields(
         .map(Some)
 }
 
-fn no_identifier(table: &TableSchema) -> ConnectorError {
+pub(crate) fn no_identifier(table: &TableSchema) -> ConnectorError {
     ConnectorError::bad_request(format!(
         "Table '{}' has no primary key; name the identifier field(s) with id_field.",
         table.name()

@@ -22,8 +22,8 @@ fn database() -> (TempDir, std::path::PathBuf) {
     (dir, path)
 }
 
-fn read_connection(path: &std::path::Path) -> ReadConnection {
-    ReadConnection::open(path, &SqliteOptions::default(), 0).expect("opens")
+fn read_connection(path: &std::path::Path) -> HardenedConnection {
+    HardenedConnection::open_read(path, &SqliteOptions::default(), 0).expect("opens")
 }
 
 fn error_code(connection: &Connection, sql: &str) -> Option<ErrorCode> {
@@ -145,7 +145,7 @@ fn opening_never_creates_a_missing_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("missing.sqlite");
     assert!(matches!(
-        ReadConnection::open(&path, &SqliteOptions::default(), 0),
+        HardenedConnection::open_read(&path, &SqliteOptions::default(), 0),
         Err(ConnectorError::Unavailable(_))
     ));
     assert!(!path.exists());
@@ -173,4 +173,79 @@ fn an_armed_deadline_interrupts_a_runaway_statement() {
         .query_row("SELECT 1", [], |row| row.get(0))
         .expect("works after disarm");
     assert_eq!(one, 1);
+}
+
+fn write_connection(path: &std::path::Path) -> HardenedConnection {
+    HardenedConnection::open_write(path, &SqliteOptions::default(), 0).expect("opens")
+}
+
+#[test]
+fn the_writer_changes_records_inside_transactions_and_savepoints() {
+    let (_dir, path) = database();
+    let connection = write_connection(&path);
+    for dml in [
+        "BEGIN IMMEDIATE",
+        "SAVEPOINT record",
+        "INSERT INTO t (x) VALUES (2)",
+        "UPDATE t SET x = 3 WHERE x = 2 RETURNING x",
+        "RELEASE record",
+        "DELETE FROM t WHERE x = 1",
+        "COMMIT",
+    ] {
+        assert_eq!(error_code(&connection.connection, dml), None, "{dml}");
+    }
+    let left: i64 = connection
+        .connection
+        .query_row("SELECT x FROM t", [], |row| row.get(0))
+        .expect("one row");
+    assert_eq!(left, 3);
+}
+
+#[test]
+fn the_writer_refuses_schema_changes_pragmas_and_attachments() {
+    let (dir, path) = database();
+    Connection::open(&path)
+        .and_then(|c| c.execute_batch("CREATE INDEX t_x ON t (x)"))
+        .expect("index created");
+    let connection = write_connection(&path);
+    let other = dir.path().join("other.sqlite");
+    for statement in [
+        "CREATE TABLE evil (x)".to_owned(),
+        "CREATE TEMP TABLE evil (x)".to_owned(),
+        "CREATE INDEX evil ON t (x)".to_owned(),
+        "CREATE VIEW evil AS SELECT 1".to_owned(),
+        "CREATE TRIGGER evil AFTER INSERT ON t BEGIN DELETE FROM t; END".to_owned(),
+        "DROP TABLE t".to_owned(),
+        "ALTER TABLE t ADD COLUMN y".to_owned(),
+        "ANALYZE".to_owned(),
+        "REINDEX t_x".to_owned(),
+        "PRAGMA foreign_keys = OFF".to_owned(),
+        "PRAGMA writable_schema = ON".to_owned(),
+        "PRAGMA table_info(t)".to_owned(),
+        format!("ATTACH DATABASE '{}' AS other", other.display()),
+        "DELETE FROM sqlite_sequence".to_owned(),
+    ] {
+        assert!(refused(&connection.connection, &statement), "{statement}");
+    }
+    assert!(refused(
+        &connection.connection,
+        "SELECT load_extension('/tmp/evil')"
+    ));
+    assert!(!other.exists());
+    // The schema table itself is protected by SQLite before the authorizer is asked.
+    assert!(error_code(&connection.connection, "UPDATE sqlite_master SET sql = ''").is_some());
+    let config = |option| connection.connection.db_config(option).expect("readable");
+    assert!(config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE));
+    assert!(!config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA));
+}
+
+#[test]
+fn the_writer_never_creates_a_missing_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("missing.sqlite");
+    assert!(matches!(
+        HardenedConnection::open_write(&path, &SqliteOptions::default(), 0),
+        Err(ConnectorError::Unavailable(_))
+    ));
+    assert!(!path.exists());
 }

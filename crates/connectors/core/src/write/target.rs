@@ -1,0 +1,310 @@
+//! Planning a write: which records it targets (wire reference 4.1 precedence), their
+//! values (4.2), the read-back (4.3), the batch mode (4.4) and upsert (4.5).
+
+use std::sync::Arc;
+
+use serde_json::Map;
+
+use crate::condition::Condition;
+use crate::error::ConnectorError;
+use crate::json::RowWriter;
+use crate::plan::{
+    IdLookup, RequestedId, both, identifier_columns, no_identifier, parse_fields,
+    requested_id_fields, restrict_table,
+};
+use crate::resolve::parse_filter;
+use crate::schema::{ColumnRef, TableSchema};
+use crate::write::outcome::RecordError;
+use crate::write::plan::{
+    BatchMode, InsertRecord, RecordKey, Reselect, UpdateRecord, WriteAction, WritePlan,
+};
+use crate::write::record::{Purpose, RecordReader};
+use crate::write::{WriteBounds, WriteKind, WriteRequest};
+
+const NO_RECORDS: &str = "No record(s) detected in request. Please make sure record(s) are \
+wrapped in a 'resource' tag. Example: {\"resource\":[{\"record\":1},{\"record\":2}]}";
+
+/// Which records a request targets, after DreamFactory's precedence.
+enum Target<'r> {
+    /// The records in the body (new rows, or rows named by the ids they carry).
+    Records,
+    /// `/{id}`.
+    Id(&'r str),
+    Ids(&'r str),
+    Filter(&'r str),
+    /// `force=true`.
+    All,
+}
+
+impl WritePlan {
+    /// Checks `request` against `table` and plans it.
+    ///
+    /// Request-level problems are errors here; problems of one record (a missing required
+    /// field, a value of the wrong type, a missing identifier) are kept at the record's
+    /// index in [`WriteAction`], to be reported in the batch error at their place.
+    ///
+    /// # Errors
+    ///
+    /// 400 with DreamFactory's message: `Create record by identifier not currently
+    /// supported.`, `No record(s) detected in request. ...`, `No filter or records given
+    /// for delete request.`, `Rollback and continue operations can not be requested at the
+    /// same time.`, too many records or ids, an invalid `fields` / `id_field` / `filter`
+    /// / identifier, no identifier columns where records must be identified, and, for the
+    /// `filter` form, an invalid change set. `ConnectorError::ServerFilter` when the role's
+    /// row filter does not fit the table.
+    pub fn new(
+        table: Arc<TableSchema>,
+        request: &WriteRequest,
+        bounds: &WriteBounds,
+    ) -> Result<Self, ConnectorError> {
+        if table.is_view() {
+            return Err(ConnectorError::bad_request(format!(
+                "Records of view '{}' can not be written.",
+                table.name()
+            )));
+        }
+        let target = target(request)?;
+        if request.rollback && request.continue_on_error {
+            return Err(ConnectorError::bad_request(
+                "Rollback and continue operations can not be requested at the same time.",
+            ));
+        }
+        if request.records.len() > bounds.max_batch_records {
+            return Err(ConnectorError::bad_request(format!(
+                "Too many records in one request: the limit is {}.",
+                bounds.max_batch_records
+            )));
+        }
+        let (table, role) =
+            restrict_table(table, request.access.as_deref(), request.lookups.as_deref())?;
+        let key_columns = match (&target, request.kind) {
+            (Target::Records, WriteKind::Create) => {
+                requested_id_fields(&table, request.id_field.as_deref())?
+                    .unwrap_or_else(|| table.primary_key().to_vec())
+            }
+            (Target::Filter(_) | Target::All, _) => Vec::new(),
+            _ => identifier_columns(&table, request.id_field.as_deref())?,
+        };
+        let matching = matches!(target, Target::Filter(_));
+        let reselect = reselect(&table, request.fields.as_deref(), matching)?;
+        if reselect.is_some() && !matching && key_columns.is_empty() {
+            return Err(no_identifier(&table));
+        }
+        let reader = RecordReader {
+            table: &table,
+            lookups: request.lookups.as_deref(),
+            user_id: request.user_id,
+        };
+        let action = action(
+            &reader,
+            &target,
+            request,
+            bounds,
+            &key_columns,
+            role.as_ref(),
+        )?;
+        let identifier_writer = RowWriter::object(key_columns.iter().map(|&column| {
+            let schema = table.column(column);
+            (schema.name.as_str(), schema.df_type.value_class())
+        }));
+        Ok(Self {
+            mode: match (request.rollback, request.continue_on_error) {
+                (true, _) => BatchMode::Rollback,
+                (_, true) => BatchMode::Continue,
+                _ => BatchMode::StopOnError,
+            },
+            single: matches!(target, Target::Id(_)),
+            kind: request.kind,
+            listing_limit: bounds.read.max_records.max(1),
+            table,
+            role,
+            key_columns,
+            reselect,
+            action,
+            identifier_writer,
+        })
+    }
+}
+
+fn target(request: &WriteRequest) -> Result<Target<'_>, ConnectorError> {
+    let id = request.id.as_deref();
+    let ids = request.ids.as_deref().filter(|ids| !ids.is_empty());
+    let filter = request
+        .filter
+        .as_deref()
+        .filter(|filter| !filter.trim().is_empty());
+    let no_records = request.records.is_empty();
+    Ok(match request.kind {
+        WriteKind::Create if id.is_some() => {
+            return Err(ConnectorError::bad_request(
+                "Create record by identifier not currently supported.",
+            ));
+        }
+        WriteKind::Create | WriteKind::Update if id.is_none() && no_records => {
+            return Err(ConnectorError::bad_request(NO_RECORDS));
+        }
+        WriteKind::Create => Target::Records,
+        WriteKind::Update => match (id, ids, filter) {
+            (Some(id), _, _) => Target::Id(id),
+            (None, Some(ids), _) => Target::Ids(ids),
+            (None, None, Some(filter)) => Target::Filter(filter),
+            (None, None, None) => Target::Records,
+        },
+        WriteKind::Delete => match (id, ids, filter) {
+            (Some(id), _, _) => Target::Id(id),
+            (None, Some(ids), _) => Target::Ids(ids),
+            _ if !no_records => Target::Records,
+            (None, None, Some(filter)) => Target::Filter(filter),
+            _ if request.force => Target::All,
+            _ => {
+                return Err(ConnectorError::bad_request(
+                    "No filter or records given for delete request.",
+                ));
+            }
+        },
+    })
+}
+
+/// `fields` on a write: absent or blank means identifiers only, except for the `filter`
+/// forms, which always list the matching rows (by default their primary key).
+fn reselect(
+    table: &TableSchema,
+    fields: Option<&str>,
+    matching: bool,
+) -> Result<Option<Reselect>, ConnectorError> {
+    let fields = fields.filter(|fields| !fields.trim().is_empty());
+    if fields.is_none() && !matching {
+        return Ok(None);
+    }
+    let projection = parse_fields(table, Some(fields.unwrap_or_default()), false)?;
+    let keys: Vec<String> = projection.iter().map(|p| p.key(table)).collect();
+    let rows = RowWriter::object(
+        keys.iter()
+            .map(String::as_str)
+            .zip(projection.iter().map(|p| p.value_class(table))),
+    );
+    Ok(Some(Reselect { projection, rows }))
+}
+
+fn action(
+    reader: &RecordReader<'_>,
+    target: &Target<'_>,
+    request: &WriteRequest,
+    bounds: &WriteBounds,
+    key_columns: &[ColumnRef],
+    role: Option<&Condition>,
+) -> Result<WriteAction, ConnectorError> {
+    let table = reader.table;
+    let records = &request.records;
+    let empty = Map::new();
+    let change_set = || records.first().unwrap_or(&empty);
+    let upsert = request.allow_upsert;
+    let keys = |ids: &str| -> Result<Vec<RecordKey>, ConnectorError> {
+        let lookup = IdLookup::parse(table, key_columns.to_vec(), ids, bounds.read.max_ids, false)?;
+        Ok(lookup
+            .ids
+            .into_iter()
+            .map(|id| RecordKey {
+                raw: id.raw,
+                values: id.values,
+            })
+            .collect())
+    };
+    Ok(match (request.kind, target) {
+        (WriteKind::Create, _) => WriteAction::Insert(
+            records
+                .iter()
+                .map(|record| {
+                    let values = reader.values(record, Purpose::Insert, &[])?;
+                    Ok(InsertRecord { values })
+                })
+                .collect(),
+        ),
+        (WriteKind::Update, Target::Id(id)) => {
+            let changes = reader.values(change_set(), Purpose::Update, key_columns);
+            let key = keys_of_one(table, key_columns, id)?;
+            WriteAction::Update {
+                records: vec![changes.map(|changes| UpdateRecord { key, changes })],
+                upsert,
+            }
+        }
+        (WriteKind::Update, Target::Ids(ids)) => {
+            let changes = reader.values(change_set(), Purpose::Update, key_columns);
+            let records = keys(ids)?
+                .into_iter()
+                .map(|key| {
+                    let changes = changes.clone()?;
+                    Ok(UpdateRecord { key, changes })
+                })
+                .collect();
+            WriteAction::Update { records, upsert }
+        }
+        (WriteKind::Update, Target::Filter(filter)) => WriteAction::UpdateMatching {
+            changes: reader
+                .values(change_set(), Purpose::Update, &[])
+                .map_err(RecordError::into_connector_error)?,
+            condition: matching(filter, request, table, bounds, role)?,
+        },
+        (WriteKind::Update, _) => WriteAction::Update {
+            records: records
+                .iter()
+                .enumerate()
+                .map(|(index, record)| {
+                    let key = reader.key(record, key_columns, index)?;
+                    let changes = reader.values(record, Purpose::Update, key_columns)?;
+                    Ok(UpdateRecord { key, changes })
+                })
+                .collect(),
+            upsert,
+        },
+        (WriteKind::Delete, Target::Id(id)) => {
+            WriteAction::Delete(vec![Ok(keys_of_one(table, key_columns, id)?)])
+        }
+        (WriteKind::Delete, Target::Ids(ids)) => {
+            WriteAction::Delete(keys(ids)?.into_iter().map(Ok).collect())
+        }
+        (WriteKind::Delete, Target::Records) => WriteAction::Delete(
+            records
+                .iter()
+                .enumerate()
+                .map(|(index, record)| reader.key(record, key_columns, index))
+                .collect(),
+        ),
+        (WriteKind::Delete, Target::Filter(filter)) => WriteAction::DeleteMatching {
+            condition: matching(filter, request, table, bounds, role)?,
+        },
+        (WriteKind::Delete, Target::All) => WriteAction::DeleteAll,
+    })
+}
+
+/// The identifier of the `/{id}` form, typed like an id of `ids`.
+fn keys_of_one(
+    table: &TableSchema,
+    key_columns: &[ColumnRef],
+    id: &str,
+) -> Result<RecordKey, ConnectorError> {
+    let id = RequestedId::typed(table, key_columns, id)?;
+    Ok(RecordKey {
+        raw: id.raw,
+        values: id.values,
+    })
+}
+
+/// The client's filter AND the role's, as one tree.
+fn matching(
+    filter: &str,
+    request: &WriteRequest,
+    table: &TableSchema,
+    bounds: &WriteBounds,
+    role: Option<&Condition>,
+) -> Result<Condition, ConnectorError> {
+    let client = parse_filter(
+        filter,
+        table,
+        &request.params,
+        request.lookups.as_deref(),
+        &bounds.read,
+    )?;
+    // `target` only picks the filter form for a filter with content, so `client` is set.
+    Ok(both(client, role.cloned()).unwrap_or(Condition::And(Vec::new())))
+}

@@ -1,0 +1,148 @@
+//! Reading records: columns, order of checks, lookups, identifiers, hidden fields.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::*;
+
+#[test]
+fn records_are_read_case_insensitively_in_column_order_and_unknown_keys_ignored() {
+    let plan = plan(with_records(
+        WriteKind::Create,
+        json!([{"TITLE": "t", "owner_ID": "7", "nope": 1, "done": "yes"}]),
+    ))
+    .expect("planned");
+    assert_eq!(
+        inserts(&plan),
+        vec![Ok(vec![
+            "owner_id=Integer(7)".to_owned(),
+            "Title=Text(\"t\")".to_owned(),
+            "done=Integer(1)".to_owned(),
+        ])]
+    );
+}
+
+#[test]
+fn record_errors_stay_at_their_index_in_column_order() {
+    let plan = plan(with_records(
+        WriteKind::Create,
+        json!([
+            {"nope": 1},
+            {"title": null},
+            {"owner_id": "x", "title": "t"},
+            {"owner_id": 1, "title": {"expression": "NOW()"}},
+            {"owner_id": 1, "title": "t", "done": null}
+        ]),
+    ))
+    .expect("planned");
+    assert_eq!(
+        inserts(&plan),
+        vec![
+            Err("Required field 'owner_id' can not be NULL.".to_owned()),
+            Err("Required field 'owner_id' can not be NULL.".to_owned()),
+            Err("Field 'owner_id' must be a valid integer.".to_owned()),
+            Err("SQL expression is not permitted.".to_owned()),
+            Err("Field 'done' can not be NULL.".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn lookups_replace_only_whole_values_and_never_private_ones() {
+    let session = Session::default()
+        .with("user.id", json!("5"))
+        .with("user.name", json!(null))
+        .with_private("app.api_key", json!("k"));
+    let request = WriteRequest {
+        lookups: Some(Arc::new(session)),
+        ..with_records(
+            WriteKind::Create,
+            json!([
+                {"owner_id": "{user.id}", "title": "{app.api_key}", "secret": "{user.name}"},
+                {"owner_id": 1, "title": "{user.id} ", "secret": "{{user.id}}"}
+            ]),
+        )
+    };
+    let planned = plan(request).expect("planned");
+    assert_eq!(
+        inserts(&planned),
+        vec![
+            Ok(vec![
+                "owner_id=Integer(5)".to_owned(),
+                "Title=Text(\"{app.api_key}\")".to_owned(),
+                "secret=Null".to_owned(),
+            ]),
+            Ok(vec![
+                "owner_id=Integer(1)".to_owned(),
+                "Title=Text(\"{user.id} \")".to_owned(),
+                "secret=Text(\"{{user.id}}\")".to_owned(),
+            ]),
+        ]
+    );
+    let request = WriteRequest {
+        user_id: Some(9),
+        lookups: Some(Arc::new(Session::default().with("user.id", json!(5)))),
+        ..with_records(
+            WriteKind::Create,
+            json!([{"owner_id": "{user.id}", "title": "t"}]),
+        )
+    };
+    assert_eq!(
+        inserts(&plan(request).expect("planned"))[0]
+            .as_ref()
+            .map(|v| v[0].clone()),
+        Ok("owner_id=Integer(9)".to_owned())
+    );
+}
+
+#[test]
+fn updates_never_change_the_auto_increment_key_or_the_identifier_columns() {
+    let request = WriteRequest {
+        id_field: Some("title".into()),
+        ..with_records(
+            WriteKind::Update,
+            json!([{"id": 9, "title": "t", "done": true}]),
+        )
+    };
+    let planned = plan(request).expect("planned");
+    let WriteAction::Update { records, upsert } = &planned.action else {
+        panic!("not an update");
+    };
+    assert!(!upsert);
+    let update = records[0].as_ref().expect("valid");
+    assert_eq!(update.key.values, vec![BoundValue::Text("t".into())]);
+    assert_eq!(update.changes.len(), 1);
+    assert_eq!(planned.table.column(update.changes[0].column).name, "done");
+}
+
+#[test]
+fn hidden_fields_are_ignored_and_never_required() {
+    let mut secret = ColumnSchema::from_declared("secret", "text");
+    secret.allow_null = false;
+    let table = Arc::new(TableSchema::new(
+        "notes",
+        false,
+        vec![ColumnSchema::from_declared("body", "text"), secret],
+        vec![],
+    ));
+    let access = crate::access::RowAccess {
+        row_filter: None,
+        hidden_fields: vec!["SECRET".into()],
+    };
+    let request = WriteRequest {
+        access: Some(Arc::new(access)),
+        ..with_records(
+            WriteKind::Create,
+            json!([{"body": "b", "secret": "x"}, {"secret": "x"}]),
+        )
+    };
+    let planned = WritePlan::new(table, &request, &WriteBounds::default()).expect("planned");
+    assert_eq!(
+        inserts(&planned),
+        vec![
+            Ok(vec!["body=Text(\"b\")".to_owned()]),
+            Err("No valid fields were found in record.".to_owned()),
+        ]
+    );
+}

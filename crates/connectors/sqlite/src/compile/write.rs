@@ -1,0 +1,236 @@
+//! INSERT, UPDATE and DELETE for record writes, built like SELECTs: fixed fragments,
+//! identifiers from the schema, every value a bind.
+//!
+//! INSERT and UPDATE say `OR ABORT`, which overrides any `ON CONFLICT` clause of the table:
+//! a schema's `REPLACE` would otherwise delete the conflicting row, which may be outside the
+//! caller's row filter, and its `ROLLBACK` would end the request's transaction half-way.
+//!
+//! A role's row filter travels as a `check` condition: the statement returns, for every
+//! row it wrote, `CASE WHEN <check> THEN 1 ELSE 0 END` evaluated on the row as written
+//! (`RETURNING` sees the new values), so the executor knows in the same statement whether
+//! the write left a row outside the filter, and undoes it.
+
+use sluice_connector_core::{BoundValue, ColumnValue, Condition, ForeignKey, TableSchema};
+
+use super::{CompiledSql, SqlBuilder, push_identifier};
+
+/// `INSERT OR ABORT INTO "t" ("a", "b") VALUES (?, ?) [RETURNING CASE WHEN check ...]`.
+pub(crate) fn compile_insert(
+    table: &TableSchema,
+    values: &[ColumnValue],
+    check: Option<&Condition>,
+) -> CompiledSql {
+    let mut sql = SqlBuilder::new(table);
+    sql.push("INSERT OR ABORT INTO ");
+    sql.table_name();
+    if values.is_empty() {
+        sql.push(" DEFAULT VALUES");
+    } else {
+        sql.push(" (");
+        for (index, value) in values.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.column(value.column);
+        }
+        sql.push(") VALUES (");
+        for (index, value) in values.iter().enumerate() {
+            if index > 0 {
+                sql.push(", ");
+            }
+            sql.bind(value.value.clone());
+        }
+        sql.push(")");
+    }
+    returning_check(&mut sql, check);
+    sql.finish()
+}
+
+/// `UPDATE OR ABORT "t" SET "a" = ?, ... WHERE condition [RETURNING CASE WHEN check ...]`;
+/// `changes` must not be empty.
+pub(crate) fn compile_update(
+    table: &TableSchema,
+    changes: &[ColumnValue],
+    condition: &Condition,
+    check: Option<&Condition>,
+) -> CompiledSql {
+    let mut sql = SqlBuilder::new(table);
+    sql.push("UPDATE OR ABORT ");
+    sql.table_name();
+    for (index, change) in changes.iter().enumerate() {
+        sql.push(if index == 0 { " SET " } else { ", " });
+        sql.column(change.column);
+        sql.push(" = ");
+        sql.bind(change.value.clone());
+    }
+    sql.push(" WHERE ");
+    sql.condition(condition);
+    returning_check(&mut sql, check);
+    sql.finish()
+}
+
+/// `DELETE FROM "t" [WHERE condition]`.
+pub(crate) fn compile_delete(table: &TableSchema, condition: Option<&Condition>) -> CompiledSql {
+    let mut sql = SqlBuilder::new(table);
+    sql.push("DELETE FROM ");
+    sql.table_name();
+    if let Some(condition) = condition {
+        sql.push(" WHERE ");
+        sql.condition(condition);
+    }
+    sql.finish()
+}
+
+/// `SELECT 1 FROM "t" WHERE condition LIMIT 1`.
+pub(crate) fn compile_exists(table: &TableSchema, condition: &Condition) -> CompiledSql {
+    let mut sql = SqlBuilder::new(table);
+    sql.push("SELECT 1 FROM ");
+    sql.table_name();
+    sql.push(" WHERE ");
+    sql.condition(condition);
+    sql.push(" LIMIT 1");
+    sql.finish()
+}
+
+/// `SELECT 1 FROM "parent" WHERE "ref1" = ? AND ... LIMIT 1`: whether the row a foreign
+/// key points at exists, to name the column of a failed foreign key. The names come from
+/// the catalog (`PRAGMA foreign_key_list`), never from a request.
+pub(crate) fn compile_reference_exists(key: &ForeignKey, values: &[BoundValue]) -> CompiledSql {
+    let mut sql = String::from("SELECT 1 FROM ");
+    push_identifier(&mut sql, &key.ref_table);
+    for (index, column) in key.ref_columns.iter().enumerate() {
+        sql.push_str(if index == 0 { " WHERE " } else { " AND " });
+        push_identifier(&mut sql, column);
+        sql.push_str(" = ?");
+    }
+    sql.push_str(" LIMIT 1");
+    CompiledSql {
+        sql,
+        binds: values.to_vec(),
+    }
+}
+
+fn returning_check(sql: &mut SqlBuilder<'_>, check: Option<&Condition>) {
+    if let Some(check) = check {
+        sql.push(" RETURNING CASE WHEN ");
+        sql.condition(check);
+        sql.push(" THEN 1 ELSE 0 END");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sluice_connector_core::{ColumnSchema, ComparisonOp};
+
+    use super::*;
+
+    fn table() -> TableSchema {
+        let mut id = ColumnSchema::from_declared("id", "INTEGER");
+        id.is_primary_key = true;
+        TableSchema::new(
+            "to\"dos",
+            false,
+            vec![
+                id,
+                ColumnSchema::from_declared("owner", "integer"),
+                ColumnSchema::from_declared("title", "text"),
+            ],
+            vec![],
+        )
+    }
+
+    fn value(table: &TableSchema, name: &str, value: BoundValue) -> ColumnValue {
+        ColumnValue {
+            column: table.column_ref(name).expect("column"),
+            value,
+        }
+    }
+
+    fn owner_is(table: &TableSchema, owner: i64) -> Condition {
+        Condition::Compare {
+            column: table.column_ref("owner").expect("column"),
+            op: ComparisonOp::Eq,
+            value: BoundValue::Integer(owner),
+        }
+    }
+
+    #[test]
+    fn insert_binds_every_value_and_returns_the_role_check() {
+        let table = table();
+        let values = [
+            value(&table, "owner", BoundValue::Integer(1)),
+            value(&table, "title", BoundValue::Text("x' --".into())),
+        ];
+        let compiled = compile_insert(&table, &values, Some(&owner_is(&table, 1)));
+        assert_eq!(
+            compiled.sql,
+            r#"INSERT OR ABORT INTO "to""dos" ("owner", "title") VALUES (?, ?) RETURNING CASE WHEN "owner" = ? THEN 1 ELSE 0 END"#
+        );
+        assert_eq!(
+            compiled.binds,
+            vec![
+                BoundValue::Integer(1),
+                BoundValue::Text("x' --".into()),
+                BoundValue::Integer(1)
+            ]
+        );
+        assert_eq!(
+            compile_insert(&table, &[], None).sql,
+            r#"INSERT OR ABORT INTO "to""dos" DEFAULT VALUES"#
+        );
+    }
+
+    #[test]
+    fn update_binds_in_text_order() {
+        let table = table();
+        let changes = [value(&table, "title", BoundValue::Text("new".into()))];
+        let key = Condition::Compare {
+            column: table.column_ref("id").expect("column"),
+            op: ComparisonOp::Eq,
+            value: BoundValue::Integer(7),
+        };
+        let condition = Condition::And(vec![key, owner_is(&table, 2)]);
+        let compiled = compile_update(&table, &changes, &condition, Some(&owner_is(&table, 2)));
+        assert_eq!(
+            compiled.sql,
+            r#"UPDATE OR ABORT "to""dos" SET "title" = ? WHERE ("id" = ? AND "owner" = ?) RETURNING CASE WHEN "owner" = ? THEN 1 ELSE 0 END"#
+        );
+        assert_eq!(
+            compiled.binds,
+            vec![
+                BoundValue::Text("new".into()),
+                BoundValue::Integer(7),
+                BoundValue::Integer(2),
+                BoundValue::Integer(2)
+            ]
+        );
+    }
+
+    #[test]
+    fn delete_exists_and_reference_checks() {
+        let table = table();
+        assert_eq!(compile_delete(&table, None).sql, r#"DELETE FROM "to""dos""#);
+        assert_eq!(
+            compile_delete(&table, Some(&owner_is(&table, 3))).sql,
+            r#"DELETE FROM "to""dos" WHERE "owner" = ?"#
+        );
+        assert_eq!(
+            compile_exists(&table, &owner_is(&table, 3)).sql,
+            r#"SELECT 1 FROM "to""dos" WHERE "owner" = ? LIMIT 1"#
+        );
+        let key = ForeignKey {
+            columns: vec!["a".into(), "b".into()],
+            ref_table: "par\"ent".into(),
+            ref_columns: vec!["x".into(), "y".into()],
+            on_update: "NO ACTION".into(),
+            on_delete: "NO ACTION".into(),
+        };
+        let compiled =
+            compile_reference_exists(&key, &[BoundValue::Integer(1), BoundValue::Integer(2)]);
+        assert_eq!(
+            compiled.sql,
+            r#"SELECT 1 FROM "par""ent" WHERE "x" = ? AND "y" = ? LIMIT 1"#
+        );
+        assert_eq!(compiled.binds.len(), 2);
+    }
+}

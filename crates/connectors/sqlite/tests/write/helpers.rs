@@ -1,0 +1,233 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use serde_json::Value;
+use sluice_connector_core::{
+    Connector, ConnectorError, LookupSource, LookupValue, RowAccess, WriteBounds, WriteKind,
+    WriteRequest, unwrap_records,
+};
+use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
+use tempfile::TempDir;
+
+/// Departments and employees (unique e-mail, check on salary, foreign key, blob), a
+/// composite key, a text key, a table without key (with a trigger), the role-filtered
+/// `todos`, a view, a composite UNIQUE, a deferred foreign key, a trigger rolling back
+/// and a `REPLACE` conflict clause.
+pub const SCHEMA: &str = r#"
+CREATE TABLE departments (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE employees (
+    id INTEGER PRIMARY KEY,
+    first_name VARCHAR(40) NOT NULL,
+    last_name VARCHAR(40) NOT NULL,
+    email TEXT UNIQUE,
+    salary DECIMAL(10,2) CHECK (salary >= 0),
+    active BOOLEAN DEFAULT 1,
+    dept_id INTEGER REFERENCES departments(id),
+    photo BLOB,
+    notes TEXT
+);
+CREATE TABLE pairs (a INTEGER, b TEXT, v TEXT, PRIMARY KEY (a, b));
+CREATE TABLE tags (code TEXT PRIMARY KEY, label TEXT NOT NULL);
+CREATE TABLE log (msg TEXT);
+CREATE TABLE todos (
+    id INTEGER PRIMARY KEY,
+    owner_id INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    done BOOLEAN NOT NULL DEFAULT 0,
+    secret TEXT
+);
+CREATE TABLE counters (id INTEGER PRIMARY KEY AUTOINCREMENT, n INT);
+CREATE VIEW staff AS SELECT id, last_name FROM employees;
+CREATE TABLE seats (id INTEGER PRIMARY KEY, row_no INTEGER, seat_no INTEGER, UNIQUE (row_no, seat_no));
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    employee_id INTEGER REFERENCES employees(id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE TRIGGER log_guard BEFORE INSERT ON log WHEN NEW.msg = 'bad'
+BEGIN SELECT RAISE(ABORT, 'secret trigger text'); END;
+CREATE TRIGGER log_undo BEFORE INSERT ON log WHEN NEW.msg = 'undo'
+BEGIN SELECT RAISE(ROLLBACK, 'undo'); END;
+CREATE TABLE handles (
+    id INTEGER PRIMARY KEY,
+    owner_id INTEGER NOT NULL,
+    handle TEXT UNIQUE ON CONFLICT REPLACE
+);
+INSERT INTO handles VALUES (1, 2, 'bob');
+INSERT INTO departments VALUES (1, 'Engineering'), (2, 'Sales');
+INSERT INTO employees (id, first_name, last_name, email, salary, dept_id) VALUES
+    (1, 'John', 'Smith', 'john@x.io', 55000, 1),
+    (2, 'Jane', 'Doe', 'jane@x.io', 72000, 2),
+    (3, 'Liam', 'Brown', NULL, 48000, NULL);
+INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second');
+INSERT INTO tags VALUES ('red', 'Red');
+INSERT INTO todos VALUES
+    (1, 1, 'alice 1', 0, 's1'), (2, 2, 'bob 1', 0, 's2'), (3, 1, 'alice 2', 1, 's3');
+"#;
+
+pub struct Fixture {
+    _dir: TempDir,
+    pub path: PathBuf,
+    pub connector: SqliteConnector,
+}
+
+pub fn fixture() -> Fixture {
+    fixture_with(SqliteOptions::default())
+}
+
+pub fn fixture_with(options: SqliteOptions) -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("test.sqlite");
+    Connection::open(&path)
+        .and_then(|c| c.execute_batch(SCHEMA))
+        .expect("fixture created");
+    let connector = SqliteConnector::open(&path, options).expect("connector opens");
+    Fixture {
+        _dir: dir,
+        path,
+        connector,
+    }
+}
+
+/// A connection of its own, to look at the database behind the connector's back.
+pub fn direct(fixture: &Fixture) -> Connection {
+    Connection::open(&fixture.path).expect("opens")
+}
+
+/// One column of a query as JSON values, to compare table contents exactly.
+pub fn column(fixture: &Fixture, sql: &str) -> Vec<Value> {
+    let connection = direct(fixture);
+    let mut statement = connection.prepare(sql).expect("prepares");
+    statement
+        .query_map([], |row| {
+            Ok(match row.get_ref(0)? {
+                rusqlite::types::ValueRef::Null => Value::Null,
+                rusqlite::types::ValueRef::Integer(i) => Value::from(i),
+                rusqlite::types::ValueRef::Real(f) => Value::from(f),
+                rusqlite::types::ValueRef::Text(t) => {
+                    Value::from(String::from_utf8_lossy(t).into_owned())
+                }
+                rusqlite::types::ValueRef::Blob(b) => Value::from(b.to_vec()),
+            })
+        })
+        .expect("queries")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+pub fn blank(kind: WriteKind) -> WriteRequest {
+    WriteRequest::new(kind)
+}
+
+/// A request with the records of a collection body (`{"resource":[...]}`, `[...]`, ...).
+pub fn with_body(kind: WriteKind, body: Value) -> WriteRequest {
+    WriteRequest {
+        records: unwrap_records(body).expect("records"),
+        ..blank(kind)
+    }
+}
+
+/// A `/{id}` request whose body object is the record.
+pub fn by_id(kind: WriteKind, id: &str, body: Value) -> WriteRequest {
+    let records = match body {
+        Value::Object(record) => vec![record],
+        _ => Vec::new(),
+    };
+    WriteRequest {
+        id: Some(id.to_owned()),
+        records,
+        ..blank(kind)
+    }
+}
+
+/// Runs the write with default bounds; the body parsed as JSON.
+pub async fn write(
+    fixture: &Fixture,
+    table: &str,
+    request: WriteRequest,
+) -> Result<Value, ConnectorError> {
+    let output = fixture
+        .connector
+        .write(table, request, WriteBounds::default())
+        .await?;
+    Ok(serde_json::from_slice(&output.body).expect("valid JSON"))
+}
+
+pub fn bad_request(result: Result<Value, ConnectorError>) -> String {
+    match result {
+        Err(ConnectorError::BadRequest { message, .. }) => message,
+        other => panic!("expected a 400, got {other:?}"),
+    }
+}
+
+/// The message and context of a batch error.
+pub fn batch(result: Result<Value, ConnectorError>) -> (String, Value) {
+    match result {
+        Err(ConnectorError::Batch { message, context }) => (message, context),
+        other => panic!("expected a batch error, got {other:?}"),
+    }
+}
+
+/// The caller's session as the gateway would expose it.
+pub struct Session(pub HashMap<&'static str, LookupValue>);
+
+impl LookupSource for Session {
+    fn lookup(&self, name: &str) -> Option<LookupValue> {
+        self.0.get(name).cloned()
+    }
+}
+
+/// A user with `user.id` and a private `secret.key` lookup.
+pub fn session(user_id: i64) -> Arc<dyn LookupSource> {
+    Arc::new(Session(HashMap::from([
+        (
+            "user.id",
+            LookupValue {
+                value: Value::from(user_id),
+                private: false,
+            },
+        ),
+        (
+            "secret.key",
+            LookupValue {
+                value: Value::from("s3cr3t"),
+                private: true,
+            },
+        ),
+    ])))
+}
+
+/// `request` as user `user_id` whose role sees `owner_id = {user.id}` and may not read
+/// `hidden`.
+pub fn as_owner(user_id: i64, hidden: &[&str], request: WriteRequest) -> WriteRequest {
+    with_role("owner_id = {user.id}", user_id, hidden, request)
+}
+
+pub fn with_role(
+    row_filter: &str,
+    user_id: i64,
+    hidden: &[&str],
+    request: WriteRequest,
+) -> WriteRequest {
+    let row_filter = sluice_filter::parse(row_filter, &sluice_filter::Limits::default())
+        .expect("role filter parses");
+    WriteRequest {
+        access: Some(Arc::new(RowAccess {
+            row_filter: Some(row_filter),
+            hidden_fields: hidden.iter().map(|name| (*name).to_owned()).collect(),
+        })),
+        lookups: Some(session(user_id)),
+        ..request
+    }
+}
+
+/// The error object of one record inside a batch error.
+pub fn record_error(status: u16, message: &str) -> Value {
+    serde_json::json!({
+        "code": status,
+        "context": null,
+        "message": message,
+        "status_code": status,
+    })
+}
