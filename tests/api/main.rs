@@ -8,4 +8,5 @@ mod system_services;
 mod system_users;
 mod table_filters;
 mod table_read;
+mod table_write;
 mod user_service;

@@ -149,6 +149,7 @@ impl From<ConnectorError> for ApiError {
                 tracing::warn!(%reason, "unusable role row filter");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
             }
+            ConnectorError::Forbidden(message) => Self::forbidden(message),
             ConnectorError::Internal(cause) => Self::internal(cause),
         }
     }

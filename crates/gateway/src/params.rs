@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use sluice_connector_core::ReadRequest;
+use sluice_connector_core::{ReadRequest, WriteKind, WriteRequest};
 
 use crate::error::ApiError;
 
@@ -31,6 +31,7 @@ const BODY_OPTIONS: &[&str] = &[
     "rollback",
     "id_field",
     "as_list",
+    "force",
 ];
 
 #[derive(Debug, Default, Clone)]
@@ -113,6 +114,24 @@ impl Params {
 
     fn owned(&self, names: &[&str]) -> Option<String> {
         self.get(names).map(str::to_string)
+    }
+
+    /// The options of a write on `/_table/{table}` (wire reference 4.1, 4.3, 4.4); records,
+    /// the URL id and the caller's context are the route's to fill in.
+    pub fn write_request(&self, kind: WriteKind) -> WriteRequest {
+        WriteRequest {
+            ids: self.owned(&["ids"]),
+            filter: self
+                .owned(&["filter", "where"])
+                .filter(|f| !f.trim().is_empty()),
+            id_field: self.owned(&["id_field"]),
+            force: self.flag("force"),
+            fields: self.owned(&["fields", "select"]),
+            continue_on_error: self.flag("continue"),
+            rollback: self.flag("rollback"),
+            params: self.params_map.clone(),
+            ..WriteRequest::new(kind)
+        }
     }
 
     /// The read options of `GET /_table/{table}` with aliases folded in.

@@ -85,6 +85,7 @@ pub struct LimitSettings {
     pub filter_in_list_max: usize,
     pub ids_max: usize,
     pub order_terms_max: usize,
+    pub batch_records_max: usize,
     pub json_depth_max: usize,
 }
 
@@ -202,6 +203,7 @@ impl Settings {
             limits.filter_in_list_max,
             limits.ids_max,
             limits.order_terms_max,
+            limits.batch_records_max,
             limits.json_depth_max,
         ];
         if counts.contains(&0) {

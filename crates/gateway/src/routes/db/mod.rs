@@ -2,6 +2,7 @@
 
 mod table_get;
 mod table_list;
+mod table_write;
 
 use std::sync::Arc;
 
@@ -21,10 +22,21 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(service_root))
         .route("/_table", web::get().to(table_list::list_tables))
-        .route("/_table/{table}", web::get().to(table_get::read_records))
-        .route(
-            "/_table/{table}/{id}",
-            web::get().to(table_get::read_record),
+        .service(
+            web::resource("/_table/{table}")
+                .route(web::get().to(table_get::read_records))
+                .route(web::post().to(table_write::write_records))
+                .route(web::put().to(table_write::write_records))
+                .route(web::patch().to(table_write::write_records))
+                .route(web::delete().to(table_write::write_records)),
+        )
+        .service(
+            web::resource("/_table/{table}/{id}")
+                .route(web::get().to(table_get::read_record))
+                .route(web::post().to(table_write::write_record))
+                .route(web::put().to(table_write::write_record))
+                .route(web::patch().to(table_write::write_record))
+                .route(web::delete().to(table_write::write_record)),
         )
         .default_service(web::to(unsupported));
 }
