@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
-use sluice_connector_sqlite::{SqliteConnector, SqliteOptions, validate_database_path};
+use sluice_connector_sqlite::{SqliteConnector, validate_database_path};
 
 use crate::error::ApiError;
 use crate::registry::{Backend, ServiceEntry};
@@ -234,11 +234,11 @@ async fn open_backend(
     let (config, _) = parse_sqlite_config(&row.config).map_err(|e| e.message.to_string())?;
     let path = resolve_database(&config, false, settings, system_db_file)
         .map_err(|e| e.message.to_string())?;
-    let connector =
-        tokio::task::spawn_blocking(move || SqliteConnector::open(&path, SqliteOptions::default()))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+    let options = settings.sqlite_options();
+    let connector = tokio::task::spawn_blocking(move || SqliteConnector::open(&path, options))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     Ok(Backend::Sqlite {
         connector: Arc::new(connector),
         config,

@@ -3,10 +3,12 @@
 //! values fail at start with a message that says how to fix them.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use sluice_connector_sqlite::SqliteOptions;
 
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
@@ -26,6 +28,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub storage: StorageSettings,
     pub limits: LimitSettings,
+    pub sqlite: SqliteSettings,
     pub log: LogSettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
@@ -87,6 +90,18 @@ pub struct LimitSettings {
     pub order_terms_max: usize,
     pub batch_records_max: usize,
     pub json_depth_max: usize,
+}
+
+/// Timeouts of the SQLite services' connections (security rules R7, R11).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqliteSettings {
+    /// SQLite's `busy_timeout`: how long a write waits for another process's write lock.
+    pub busy_timeout_ms: u64,
+    /// The progress-handler deadline over one request's statements.
+    pub statement_timeout_ms: u64,
+    /// The wait for a pooled read connection or for this process's writer.
+    pub acquire_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -209,6 +224,11 @@ impl Settings {
         if counts.contains(&0) {
             return fail("every value in [limits] must be at least 1");
         }
+        if self.sqlite.statement_timeout_ms == 0 || self.sqlite.acquire_timeout_ms == 0 {
+            return fail(
+                "sqlite.statement_timeout_ms and sqlite.acquire_timeout_ms must be at least 1",
+            );
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return fail(
                 "log.level is not a valid filter; use e.g. \"info\" or \"sluice_gateway=debug,info\"",
@@ -223,6 +243,16 @@ impl Settings {
             vec![self.data_dir.clone()]
         } else {
             self.storage.sqlite_roots.clone()
+        }
+    }
+
+    /// The connection options of every SQLite service, from `[sqlite]`.
+    pub fn sqlite_options(&self) -> SqliteOptions {
+        SqliteOptions {
+            busy_timeout: Duration::from_millis(self.sqlite.busy_timeout_ms),
+            statement_timeout: Duration::from_millis(self.sqlite.statement_timeout_ms),
+            acquire_timeout: Duration::from_millis(self.sqlite.acquire_timeout_ms),
+            ..SqliteOptions::default()
         }
     }
 
@@ -258,6 +288,11 @@ mod tests {
         assert_eq!(settings.auth.password_min_length, 16);
         assert_eq!(settings.auth.login_failures_per_minute, 10);
         assert_eq!(settings.auth.login_failures_per_ip_per_minute, 50);
+        let sqlite = settings.sqlite_options();
+        let defaults = SqliteOptions::default();
+        assert_eq!(sqlite.busy_timeout, defaults.busy_timeout);
+        assert_eq!(sqlite.statement_timeout, defaults.statement_timeout);
+        assert_eq!(sqlite.acquire_timeout, defaults.acquire_timeout);
         assert_eq!(
             settings.sqlite_roots(),
             vec![PathBuf::from("/tmp/sluice-test")]
@@ -311,6 +346,28 @@ mod tests {
         );
         let error = load(&[("SLUICE__LIMITS__IDS_MAX", "0")], Overrides::default()).unwrap_err();
         assert!(error.to_string().contains("[limits]"), "{error}");
+        let error = load(
+            &[("SLUICE__SQLITE__STATEMENT_TIMEOUT_MS", "0")],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("statement_timeout_ms"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn sqlite_timeouts_come_from_the_sqlite_section() {
+        let env = [
+            ("SLUICE__SQLITE__BUSY_TIMEOUT_MS", "0"),
+            ("SLUICE__SQLITE__STATEMENT_TIMEOUT_MS", "250"),
+            ("SLUICE__SQLITE__ACQUIRE_TIMEOUT_MS", "75"),
+        ];
+        let options = load(&env, Overrides::default()).unwrap().sqlite_options();
+        assert_eq!(options.busy_timeout, Duration::ZERO);
+        assert_eq!(options.statement_timeout, Duration::from_millis(250));
+        assert_eq!(options.acquire_timeout, Duration::from_millis(75));
     }
 
     #[test]
