@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sluice_gateway::{Application, Overrides, Settings};
 use tempfile::TempDir;
 
+pub mod database;
 mod system_db;
 
 pub use sluice_system_db::NewUser;
@@ -180,6 +181,29 @@ INSERT INTO todo VALUES (4, 'Read', 1, NULL, 3.25, 1.5, NULL, '2024-03-10');
 CREATE VIEW done AS SELECT id, name FROM todo WHERE complete = 1;
 ";
 
+/// Tables for write tests, beside `TODO_FIXTURE`: a unique column (`team.name`), a foreign
+/// key without cascade (`player.team_id`), a NOT NULL column with a default
+/// (`player.level`), a composite primary key (`enrolment`), a table without required
+/// columns (`tag`), a deferred foreign key (`badge.team_id`), and triggers refusing the
+/// team names `Bad` (`RAISE(ABORT)`) and `Worse` (`RAISE(ROLLBACK)`).
+pub const WRITE_FIXTURE: &str = "
+CREATE TABLE team (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+INSERT INTO team VALUES (1, 'Red'), (2, 'Blue');
+CREATE TABLE player (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,
+                     team_id INTEGER REFERENCES team (id), level INTEGER NOT NULL DEFAULT 1);
+INSERT INTO player VALUES (1, 'ann@example.com', 1, 3), (2, 'bob@example.com', 2, 1);
+CREATE TABLE enrolment (student TEXT NOT NULL, course TEXT NOT NULL, grade INTEGER,
+                        PRIMARY KEY (student, course));
+INSERT INTO enrolment VALUES ('ann', 'math', 4), ('ann', 'art', 5), ('bob', 'math', 3);
+CREATE TABLE tag (id INTEGER PRIMARY KEY, label TEXT);
+CREATE TABLE badge (id INTEGER PRIMARY KEY,
+                    team_id INTEGER REFERENCES team (id) DEFERRABLE INITIALLY DEFERRED);
+CREATE TRIGGER team_bad BEFORE INSERT ON team WHEN NEW.name = 'Bad'
+    BEGIN SELECT RAISE(ABORT, 'trigger text the client must not see'); END;
+CREATE TRIGGER team_worse BEFORE INSERT ON team WHEN NEW.name = 'Worse'
+    BEGIN SELECT RAISE(ROLLBACK, 'trigger text the client must not see'); END;
+";
+
 impl TestApp {
     /// Runs SQL on this test's own copy of the demo database (before the service reads it).
     pub fn exec_on_demo(&self, sql: &str) {
@@ -191,8 +215,13 @@ impl TestApp {
     /// A server whose `db` service has the demo schema plus `TODO_FIXTURE`, with the given
     /// extra service config (e.g. a small `max_records`).
     pub async fn with_todo_service(config: Value) -> (Self, String) {
-        let app = Self::spawn().await;
-        app.exec_on_demo(TODO_FIXTURE);
+        Self::with_tables(Self::spawn().await, config, TODO_FIXTURE).await
+    }
+
+    /// The `db` service over this test's demo database after running `fixture` on it, with
+    /// the given extra service config; returns the app and an admin session token.
+    pub async fn with_tables(app: Self, config: Value, fixture: &str) -> (Self, String) {
+        app.exec_on_demo(fixture);
         let token = app.login().await;
         let mut config = config;
         config["database"] = json!("demo.sqlite");
@@ -206,6 +235,11 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         (app, token)
+    }
+
+    /// This test's demo database file (the `db` service's).
+    pub fn demo_path(&self) -> PathBuf {
+        self.data_dir.path().join("demo.sqlite")
     }
 }
 
