@@ -132,6 +132,22 @@ async fn values_of_the_wrong_type_get_dreamfactorys_messages() {
             "Field 'priority' must be a valid integer.",
         ),
         (
+            json!({"name": "x", "priority": 1.5}),
+            "Field 'priority' must be a valid integer.",
+        ),
+        (
+            json!({"name": "x", "priority": "1e3"}),
+            "Field 'priority' must be a valid integer.",
+        ),
+        (
+            json!({"name": ["x"]}),
+            "Field 'name' must be a single value, not an array or object.",
+        ),
+        (
+            json!({"name": "x", "note": {"text": "x"}}),
+            "Field 'note' must be a single value, not an array or object.",
+        ),
+        (
             json!({"name": "x", "complete": "maybe"}),
             "Field 'complete' must be a valid boolean.",
         ),

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::access::{LookupSource, LookupValue};
-use crate::df_type::DfType;
+use crate::df_type::{DfType, ValueClass};
 use crate::plan::RequestedId;
 use crate::resolve::{RawValue, type_value};
 use crate::schema::{ColumnRef, ColumnSchema, TableSchema};
@@ -123,11 +123,22 @@ impl RecordReader<'_> {
     /// Types one value by its column. `{"expression": ...}` is refused (raw SQL from a
     /// client is never run), and a string that is exactly `{name}` is the lookup's value,
     /// bound like any other value.
+    ///
+    /// Stricter than filter values, as DreamFactory's `typecastToNative` is: any other
+    /// array or object is refused (it would otherwise be stored as its JSON text in a text
+    /// column), and an integer column takes only integers (`1.5`, `"1.5"` and `"1e3"` are
+    /// not, although a filter may compare the column with them).
     fn typed(&self, column: &ColumnSchema, value: &Value) -> Result<BoundValue, RecordError> {
         if let Value::Object(object) = value
             && object.contains_key("expression")
         {
             return Err(RecordError::bad_request(EXPRESSION_REFUSED));
+        }
+        if value.is_array() || value.is_object() {
+            return Err(RecordError::bad_request(format!(
+                "Field '{}' must be a single value, not an array or object.",
+                column.name
+            )));
         }
         let looked_up = match value {
             Value::String(text) => lookup_name(text).and_then(|name| self.lookup(name)),
@@ -135,6 +146,14 @@ impl RecordReader<'_> {
         };
         let value = looked_up.as_ref().unwrap_or(value);
         let typed = type_value(column, RawValue::Json(value)).map_err(RecordError::from_check)?;
+        if column.df_type.value_class() == ValueClass::Integer
+            && matches!(typed, BoundValue::Real(_))
+        {
+            return Err(RecordError::bad_request(format!(
+                "Field '{}' must be a valid integer.",
+                column.name
+            )));
+        }
         if typed == BoundValue::Null && !column.allow_null {
             return Err(RecordError::bad_request(format!(
                 "Field '{}' can not be NULL.",

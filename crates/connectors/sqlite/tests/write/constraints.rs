@@ -110,11 +110,12 @@ async fn check_trigger_and_type_refusals_are_400s_without_their_sql() {
         record_message(write(&fixture, "log", with_body(Create, json!([{"msg": "bad"}]))).await),
         "Record was rejected by the database."
     );
-    // A fractional number is typed as a real, which a rowid key cannot hold.
+    // A fractional number for an integer column (here the rowid key, which SQLite would
+    // refuse with a datatype mismatch) is refused before any SQL runs.
     let record = json!([{"id": 1.5, "first_name": "A", "last_name": "B"}]);
     assert_eq!(
         record_message(write(&fixture, "employees", with_body(Create, record)).await),
-        "A value does not match the type of its column."
+        "Field 'id' must be a valid integer."
     );
 }
 

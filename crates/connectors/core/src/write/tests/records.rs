@@ -49,6 +49,39 @@ fn record_errors_stay_at_their_index_in_column_order() {
 }
 
 #[test]
+fn values_are_typed_strictly_arrays_objects_and_fractions_of_integers_refused() {
+    let plan = plan(with_records(
+        WriteKind::Create,
+        json!([
+            {"owner_id": 1, "title": ["a"]},
+            {"owner_id": 1, "title": {"text": "a"}},
+            {"owner_id": 1.5, "title": "t"},
+            {"owner_id": "1.5", "title": "t"},
+            {"owner_id": "1e3", "title": "t"},
+            {"owner_id": [1], "title": "t"},
+            {"owner_id": " 12 ", "title": "t"}
+        ]),
+    ))
+    .expect("planned");
+    let not_integer = || Err("Field 'owner_id' must be a valid integer.".to_owned());
+    assert_eq!(
+        inserts(&plan),
+        vec![
+            Err("Field 'Title' must be a single value, not an array or object.".to_owned()),
+            Err("Field 'Title' must be a single value, not an array or object.".to_owned()),
+            not_integer(),
+            not_integer(),
+            not_integer(),
+            Err("Field 'owner_id' must be a single value, not an array or object.".to_owned()),
+            Ok(vec![
+                "owner_id=Integer(12)".to_owned(),
+                "Title=Text(\"t\")".to_owned()
+            ]),
+        ]
+    );
+}
+
+#[test]
 fn lookups_replace_only_whole_values_and_never_private_ones() {
     let session = Session::default()
         .with("user.id", json!("5"))
