@@ -95,6 +95,41 @@ async fn a_write_lock_held_elsewhere_is_503_with_retry_after_then_the_write_succ
     assert_eq!(reply.body, json!({"id": 1}));
 }
 
+#[tokio::test]
+async fn concurrent_writes_of_this_process_queue_instead_of_failing() {
+    let (app, token) = tables_with_env(&[], json!({})).await;
+    let posts = (0..16).map(|i| {
+        let body = json!([{"name": format!("concurrent {i}")}]);
+        write(
+            &app,
+            &token,
+            Method::POST,
+            "_table/todo?rollback=true",
+            Some(body),
+        )
+    });
+    let patches = (0..16).map(|i| {
+        let body = json!({"priority": i});
+        write(&app, &token, Method::PATCH, "_table/todo/1", Some(body))
+    });
+    let (posts, patches) = tokio::join!(
+        futures::future::join_all(posts),
+        futures::future::join_all(patches)
+    );
+    let mut ids: Vec<i64> = posts
+        .iter()
+        .map(|reply| {
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            reply.body["resource"][0]["id"].as_i64().expect("id")
+        })
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (5..21).collect::<Vec<i64>>());
+    for reply in patches {
+        assert_eq!(reply.body, json!({"id": 1}));
+    }
+}
+
 /// A server whose `db` service is `todo.sqlite` (with `TODO_FIXTURE`) on a small tmpfs.
 async fn service_on_a_small_disk(disk: &Tmpfs) -> (TestApp, String) {
     let database = disk.join("todo.sqlite");
@@ -126,31 +161,32 @@ async fn a_full_disk_is_507_and_leaves_nothing_half_written() {
     let table = "SELECT * FROM todo ORDER BY id";
     let before = rows(&database, table);
 
-    // About 1 MiB of records, twice what the disk holds.
-    let big: Vec<Value> = (0..1024)
-        .map(|i| json!({"name": format!("{i:04} {}", "x".repeat(1024))}))
-        .collect();
-    for path in [
-        "_table/todo",
-        "_table/todo?continue=true",
-        "_table/todo?rollback=true",
-    ] {
-        let reply = write(
-            &app,
-            &token,
-            Method::POST,
-            path,
-            Some(Value::Array(big.clone())),
-        )
-        .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::INSUFFICIENT_STORAGE,
-            "{path}: {}",
-            reply.body
-        );
-        assert_eq!(reply.body, df_error(507, FULL), "{path}");
-        assert_eq!(rows(&database, table), before, "{path} wrote nothing");
+    // 1 MiB of records fails at the commit; 4 MiB fails half-way, when SQLite spills its
+    // page cache (2 MiB by default) into the WAL.
+    for kib in [1024, 4096] {
+        let big: Vec<Value> = (0..kib)
+            .map(|i| json!({"name": format!("{i:04} {}", "x".repeat(1024))}))
+            .collect();
+        for path in [
+            "_table/todo",
+            "_table/todo?continue=true",
+            "_table/todo?rollback=true",
+        ] {
+            let body = Some(Value::Array(big.clone()));
+            let reply = write(&app, &token, Method::POST, path, body).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::INSUFFICIENT_STORAGE,
+                "{kib} KiB {path}: {}",
+                reply.body
+            );
+            assert_eq!(reply.body, df_error(507, FULL), "{kib} KiB {path}");
+            assert_eq!(
+                rows(&database, table),
+                before,
+                "{kib} KiB {path} wrote nothing"
+            );
+        }
     }
     let huge_note = json!([{"note": "y".repeat(300 * 1024)}]);
     for path in ["_table/todo?filter=id%3E0", "_table/todo?ids=1,2,3,4"] {

@@ -251,3 +251,42 @@ async fn options_in_the_json_body_apply_unless_the_query_string_has_them() {
     }
     assert_eq!(todos(&app, &token).await, expected);
 }
+
+#[tokio::test]
+async fn filter_writes_change_every_match_but_list_at_most_max_records() {
+    let (app, token) = tables(json!({"max_records": 2})).await;
+    let reply = write(
+        &app,
+        &token,
+        Method::PATCH,
+        "_table/todo?filter=id%3E0&fields=id,note",
+        Some(json!([{"note": "all"}])),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"resource": [{"id": 1, "note": "all"}, {"id": 2, "note": "all"}]})
+    );
+    let notes: Vec<_> = (1..=4)
+        .map(|id| format!("/api/v2/db/_table/todo/{id}?fields=note"))
+        .collect();
+    for path in &notes {
+        assert_eq!(
+            app.get(path, &token).await.body,
+            json!({"note": "all"}),
+            "{path}"
+        );
+    }
+    let reply = write(
+        &app,
+        &token,
+        Method::DELETE,
+        "_table/todo?filter=id%3E1",
+        None,
+    )
+    .await;
+    assert_eq!(reply.body, json!({"resource": [{"id": 2}, {"id": 3}]}));
+    let left = app.get("/api/v2/db/_table/todo?fields=id", &token).await;
+    assert_eq!(left.body, json!({"resource": [{"id": 1}]}));
+}

@@ -183,3 +183,54 @@ async fn an_upsert_never_inserts_beside_a_row_outside_the_role_filter() {
         .await;
     assert_eq!(row.body, json!({"name": "closed", "complete": true}));
 }
+
+#[tokio::test]
+async fn turning_allow_upsert_on_takes_effect_without_a_restart() {
+    let (app, token) = tables(json!({})).await;
+    let db = service_id(&app, &token, "db").await;
+    let refused = write(
+        &app,
+        &token,
+        Method::PUT,
+        "_table/todo/9",
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    let config = json!({"config": {"database": "demo.sqlite", "allow_upsert": true}});
+    let reply = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v2/system/service/{db}"),
+            Some(&token),
+            Some(config),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let inserted = write(
+        &app,
+        &token,
+        Method::PUT,
+        "_table/todo/9",
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(inserted.body, json!({"id": 9}));
+
+    let bad = json!({"config": {"database": "demo.sqlite", "allow_upsert": "yes"}});
+    let reply = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v2/system/service/{db}"),
+            Some(&token),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(
+        reply.body,
+        df_error(
+            400,
+            "Invalid data supplied. The config field 'allow_upsert' must be true or false."
+        )
+    );
+}
