@@ -24,7 +24,7 @@ const EMAIL: &str = "crash@example.com";
 const PASSWORD: &str = "a long enough password";
 /// Records in the killed batch: enough that the insert loop runs far longer than it takes
 /// the test to see the log line and stop the process.
-const RECORDS: usize = 100_000;
+const RECORDS: usize = 200_000;
 /// Uncommitted bytes in the WAL file when the server is killed.
 const SPILLED: u64 = 1 << 20;
 
@@ -168,7 +168,7 @@ fn kill_9_during_a_rollback_batch_leaves_the_table_as_it_was() {
     let mut server = serve(data_dir.path());
     let token = login_and_open_service(&server, true);
     let records: Vec<Value> = (0..RECORDS)
-        .map(|i| json!({"name": format!("item {i}"), "body": "x".repeat(64)}))
+        .map(|i| json!({"name": format!("item {i}"), "body": "x".repeat(16)}))
         .collect();
     let batch = json!({ "resource": records });
     let url = server.url.clone();
