@@ -240,7 +240,7 @@ async fn options_in_the_json_body_apply_unless_the_query_string_has_them() {
         &token,
         Method::DELETE,
         "_table/todo",
-        Some(json!({"filter": "name = 'kept?'", "fields": "name"})),
+        Some(json!({"filter": "name = :n", "params": {":n": "kept?"}, "fields": "name"})),
     )
     .await;
     assert_eq!(reply.body, json!({"resource": [{"name": "kept?"}]}));
