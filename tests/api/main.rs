@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 mod errors;
+mod related_read;
 mod row_security;
 mod system_services;
 mod system_users;

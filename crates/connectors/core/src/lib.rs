@@ -8,6 +8,8 @@ mod error;
 pub mod json;
 mod plan;
 mod read;
+mod related;
+mod relation;
 mod resolve;
 mod schema;
 mod value;
@@ -23,6 +25,11 @@ pub use plan::{
     ReadPlan, RequestedId, SelectQuery,
 };
 pub use read::{ReadBounds, ReadRequest};
+pub use related::{
+    JunctionLink, JunctionQuery, RelatedAccess, RelatedFetcher, RelatedLink, RelatedNode,
+    RelatedPlan, RelatedQuery, RelatedRow, TableVerb, Unrestricted, append_members,
+};
+pub use relation::{Junction, Relation, RelationKind};
 pub use resolve::{MAX_FILTER_VALUES, parse_filter, resolve_filter};
 pub use schema::{ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
 pub use value::{BoundValue, CellValue};
