@@ -169,6 +169,9 @@ impl Params {
             continue_on_error: self.flag("continue"),
             rollback: self.flag("rollback"),
             params: self.params_map.clone(),
+            related: self.related(),
+            related_options: self.related_options(),
+            allow_related_delete: self.flag("allow_related_delete"),
             ..WriteRequest::new(kind)
         }
     }

@@ -22,7 +22,7 @@ pub use df_type::{DeclaredType, DfType, ValueClass};
 pub use error::ConnectorError;
 pub use plan::{
     AggregateFunction, FetchedRow, IdLookup, NullsOrder, OrderTerm, Paging, Projection, ReadKind,
-    ReadPlan, RequestedId, SelectQuery,
+    ReadPlan, RequestedId, SelectQuery, attach_related,
 };
 pub use read::{ReadBounds, ReadRequest};
 pub use related::{
@@ -34,7 +34,7 @@ pub use resolve::{MAX_FILTER_VALUES, parse_filter, resolve_filter};
 pub use schema::{ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
 pub use value::{BoundValue, CellValue};
 pub use write::{
-    BatchMode, ColumnValue, InsertRecord, RecordError, RecordKey, RecordResult, Reselect,
-    UpdateRecord, WriteAction, WriteBounds, WriteKind, WriteOutput, WritePlan, WriteRequest,
-    unwrap_records,
+    BatchMode, ColumnValue, InsertRecord, NestedWriter, ParentRow, RecordError, RecordKey,
+    RecordRelations, RecordResult, RecordStore, Reselect, UpdateRecord, WriteAction, WriteBounds,
+    WriteKind, WriteOutput, WritePlan, WriteRequest, unwrap_records,
 };

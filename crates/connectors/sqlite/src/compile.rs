@@ -268,7 +268,8 @@ mod write;
 
 pub(crate) use related::compile_related;
 pub(crate) use write::{
-    compile_delete, compile_exists, compile_insert, compile_reference_exists, compile_update,
+    compile_delete, compile_exists, compile_insert, compile_lookup, compile_reference_exists,
+    compile_update,
 };
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ impl Connector for SqliteConnector {
     ) -> Result<WriteOutput, ConnectorError> {
         let schema = self.schema(false).await?;
         let table = found(&schema, table)?;
-        let plan = WritePlan::new(table, &request, &bounds)?;
+        let plan = WritePlan::new(&schema, table, &request, &bounds)?;
         self.writer
             .run(move |connection| write::execute(connection, &plan))
             .await

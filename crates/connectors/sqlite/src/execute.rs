@@ -6,7 +6,7 @@ use rusqlite::{Connection, params_from_iter};
 use sluice_connector_core::json::{Meta, ResourceWriter, RowWriter};
 use sluice_connector_core::{
     BoundValue, CellValue, ConnectorError, FetchedRow, IdLookup, Paging, ReadKind, ReadOutput,
-    ReadPlan, RelatedFetcher, RelatedQuery, RelatedRow, SelectQuery,
+    ReadPlan, RelatedFetcher, RelatedQuery, RelatedRow, Reselect, SelectQuery, attach_related,
 };
 
 use crate::compile::{CompiledSql, compile_count, compile_related, compile_select};
@@ -197,27 +197,25 @@ impl RelatedFetcher for Fetcher<'_> {
     }
 }
 
-/// Runs `query` and returns each row written by `rows` as its own JSON object, in the
-/// order the query returns them: the read-back of writes (`fields`) and the listing of
-/// filter updates and deletes.
-pub(crate) fn fetch_json_rows(
+/// Runs `query` (a read-back of written rows, or the listing of a filter write) and returns
+/// each row as its own JSON object, with its related data, in the order the query returns
+/// them.
+pub(crate) fn fetch_reselected(
     connection: &Connection,
     query: &SelectQuery,
-    rows: &RowWriter,
+    reselect: &Reselect,
 ) -> Result<Vec<Vec<u8>>, ConnectorError> {
     let compiled = compile_select(query);
-    let mut statement = connection
-        .prepare_cached(&compiled.sql)
-        .map_err(map_error)?;
-    let mut cursor = statement.query(binds(&compiled)).map_err(map_error)?;
-    let mut fetched = Vec::new();
-    while let Some(row) = cursor.next().map_err(map_error)? {
-        let mut json = Vec::with_capacity(64);
-        rows.write_row(&mut json, |index| row.get_ref(index).map(cell))
-            .map_err(map_error)?;
-        fetched.push(json);
-    }
-    Ok(fetched)
+    let layout = Layout {
+        keys: 0,
+        links: reselect.related.links.len(),
+    };
+    let (buf, mut rows, _) = fetch_rows(connection, &compiled, &reselect.rows, layout, None)?;
+    let buf = attach_related(&reselect.related, &mut Fetcher(connection), buf, &mut rows)?;
+    Ok(rows
+        .iter()
+        .map(|row| buf[row.json.clone()].to_vec())
+        .collect())
 }
 
 fn count(connection: &Connection, query: &SelectQuery) -> Result<u64, ConnectorError> {
@@ -231,7 +229,7 @@ fn count(connection: &Connection, query: &SelectQuery) -> Result<u64, ConnectorE
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
-fn cell(value: ValueRef<'_>) -> CellValue<'_> {
+pub(crate) fn cell(value: ValueRef<'_>) -> CellValue<'_> {
     match value {
         ValueRef::Null => CellValue::Null,
         ValueRef::Integer(i) => CellValue::Integer(i),

@@ -14,20 +14,22 @@ pub(crate) mod tests;
 
 use std::sync::Arc;
 
-pub(crate) use fields::parse_fields;
 pub use fields::{AggregateFunction, Projection};
+pub(crate) use fields::{object_writer, parse_fields};
 pub use ids::{FetchedRow, IdLookup, RequestedId};
 pub(crate) use order::parse_order;
 pub use order::{NullsOrder, OrderTerm};
 pub use paging::Paging;
 pub(crate) use paging::parse_integer;
+pub use related::attach_related;
+use related::related;
 
 use crate::access::{LookupSource, RowAccess};
 use crate::condition::Condition;
 use crate::error::ConnectorError;
 use crate::json::RowWriter;
 use crate::read::{ReadBounds, ReadRequest};
-use crate::related::{RelatedPlan, RelatedRequest, plan_related};
+use crate::related::RelatedPlan;
 use crate::resolve::{parse_filter, resolve_role_filter};
 use crate::schema::{ColumnRef, SchemaSnapshot, TableSchema};
 
@@ -255,29 +257,6 @@ impl ReadPlan {
     }
 }
 
-/// `related` for a read of `table`, or nothing when the answer has no records to hold it.
-fn related(
-    schema: &SchemaSnapshot,
-    table: &TableSchema,
-    request: &ReadRequest,
-    bounds: &ReadBounds,
-) -> Result<RelatedPlan, ConnectorError> {
-    if request.as_list || request.count_only {
-        return Ok(RelatedPlan::default());
-    }
-    plan_related(
-        schema,
-        table,
-        &RelatedRequest {
-            related: request.related.as_deref(),
-            options: &request.related_options,
-            access: request.related_access.as_deref(),
-            lookups: request.lookups.as_deref(),
-            bounds,
-        },
-    )
-}
-
 /// The table as this request may see it, and the role's row condition.
 fn restrict(
     table: Arc<TableSchema>,
@@ -348,16 +327,6 @@ fn projection(
     }
     let rows = object_writer(table, &projection);
     Ok((projection, rows))
-}
-
-/// Writes rows of `projection` as objects keyed by their output names.
-pub(crate) fn object_writer(table: &TableSchema, projection: &[Projection]) -> RowWriter {
-    let keys: Vec<String> = projection.iter().map(|p| p.key(table)).collect();
-    RowWriter::object(
-        keys.iter()
-            .map(String::as_str)
-            .zip(projection.iter().map(|p| p.value_class(table))),
-    )
 }
 
 /// `id_field` (a comma list) or else the primary key.

@@ -2,7 +2,9 @@
 
 use super::{FetchedRow, ReadPlan};
 use crate::error::ConnectorError;
-use crate::related::{RelatedFetcher, RelatedPlan, append_members};
+use crate::read::{ReadBounds, ReadRequest};
+use crate::related::{RelatedFetcher, RelatedPlan, RelatedRequest, append_members, plan_related};
+use crate::schema::{SchemaSnapshot, TableSchema};
 use crate::value::BoundValue;
 
 impl ReadPlan {
@@ -48,4 +50,27 @@ pub fn attach_related(
         row.json = start..out.len();
     }
     Ok(out)
+}
+
+/// `related` for a read of `table`, or nothing when the answer has no records to hold it.
+pub(super) fn related(
+    schema: &SchemaSnapshot,
+    table: &TableSchema,
+    request: &ReadRequest,
+    bounds: &ReadBounds,
+) -> Result<RelatedPlan, ConnectorError> {
+    if request.as_list || request.count_only {
+        return Ok(RelatedPlan::default());
+    }
+    plan_related(
+        schema,
+        table,
+        &RelatedRequest {
+            related: request.related.as_deref(),
+            options: &request.related_options,
+            access: request.related_access.as_deref(),
+            lookups: request.lookups.as_deref(),
+            bounds,
+        },
+    )
 }
