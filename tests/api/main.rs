@@ -3,6 +3,8 @@
 mod access;
 mod auth;
 mod errors;
+mod related_read;
+mod related_write;
 mod row_security;
 mod system_services;
 mod system_users;

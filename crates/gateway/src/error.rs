@@ -150,6 +150,7 @@ impl From<ConnectorError> for ApiError {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
             }
             ConnectorError::Forbidden(message) => Self::forbidden(message),
+            ConnectorError::NotImplemented(message) => Self::not_implemented(message),
             ConnectorError::Internal(cause) => Self::internal(cause),
         }
     }
@@ -198,6 +199,8 @@ mod tests {
                 },
                 400,
             ),
+            (ConnectorError::Forbidden("f".into()), 403),
+            (ConnectorError::NotImplemented("n".into()), 501),
             (ConnectorError::Busy, 503),
             (ConnectorError::Full, 507),
             (ConnectorError::Unavailable("gone".into()), 503),

@@ -32,7 +32,23 @@ const BODY_OPTIONS: &[&str] = &[
     "id_field",
     "as_list",
     "force",
+    "related",
+    "allow_related_delete",
 ];
+
+/// Suffixes of the per-relationship options `{rel}_fields`, `{rel}_limit`, `{rel}_order`
+/// (DreamFactory also accepts `{rel}.fields`, which PHP turns into `{rel}_fields`).
+const RELATED_OPTION_SUFFIXES: &[&str] =
+    &["_fields", "_limit", "_order", ".fields", ".limit", ".order"];
+
+/// Whether `key` may be a per-relationship option. Which ones are used is decided by the
+/// connector, from the relationships actually requested.
+fn is_related_option(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    RELATED_OPTION_SUFFIXES
+        .iter()
+        .any(|suffix| key.len() > suffix.len() && key.ends_with(suffix))
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct Params {
@@ -67,11 +83,17 @@ impl Params {
 
     /// Adds the read options found in a JSON body; options already in the query win.
     pub fn merge_body(&mut self, body: &Map<String, Value>) {
-        for name in BODY_OPTIONS {
+        let related_options = body.keys().filter(|key| is_related_option(key));
+        let names: Vec<&str> = BODY_OPTIONS
+            .iter()
+            .copied()
+            .chain(related_options.map(String::as_str))
+            .collect();
+        for name in names {
             if self.has(name) {
                 continue;
             }
-            if let Some(value) = body.get(*name) {
+            if let Some(value) = body.get(name) {
                 let text = match value {
                     Value::String(s) => s.clone(),
                     Value::Array(items) => items
@@ -82,7 +104,7 @@ impl Params {
                     Value::Null => continue,
                     other => other.to_string(),
                 };
-                self.pairs.push(((*name).to_string(), text));
+                self.pairs.push((name.to_string(), text));
             }
         }
         if let Some(Value::Object(map)) = body.get("params") {
@@ -116,6 +138,23 @@ impl Params {
         self.get(names).map(str::to_string)
     }
 
+    /// `related`, when not blank.
+    fn related(&self) -> Option<String> {
+        self.owned(&["related"]).filter(|r| !r.trim().is_empty())
+    }
+
+    /// Every parameter that may be a `{rel}_fields` / `_limit` / `_order` option; the first
+    /// value of a name wins.
+    fn related_options(&self) -> HashMap<String, String> {
+        let mut options = HashMap::new();
+        for (key, value) in &self.pairs {
+            if is_related_option(key) {
+                options.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        options
+    }
+
     /// The options of a write on `/_table/{table}` (wire reference 4.1, 4.3, 4.4); records,
     /// the URL id and the caller's context are the route's to fill in.
     pub fn write_request(&self, kind: WriteKind) -> WriteRequest {
@@ -130,6 +169,9 @@ impl Params {
             continue_on_error: self.flag("continue"),
             rollback: self.flag("rollback"),
             params: self.params_map.clone(),
+            related: self.related(),
+            related_options: self.related_options(),
+            allow_related_delete: self.flag("allow_related_delete"),
             ..WriteRequest::new(kind)
         }
     }
@@ -156,6 +198,8 @@ impl Params {
             continue_on_error: self.flag("continue"),
             refresh: self.flag("refresh"),
             params: self.params_map.clone(),
+            related: self.related(),
+            related_options: self.related_options(),
             ..ReadRequest::default()
         }
     }
@@ -187,6 +231,29 @@ mod tests {
         assert_eq!(read.filter.as_deref(), Some("a=1"));
         assert_eq!(read.ids.as_deref(), Some("1,2"));
         assert_eq!(read.params.get(":n"), Some(&Value::from("Bob")));
+    }
+
+    #[test]
+    fn related_and_its_options_come_from_the_query_or_the_body() {
+        let mut params = Params::from_query("related=a,b&a_fields=x&B.LIMIT=2&fields_x=1").unwrap();
+        let body = serde_json::json!({"a_fields": "ignored", "b_order": "y desc", "order": "z"});
+        params.merge_body(body.as_object().unwrap());
+        let read = params.read_request();
+        assert_eq!(read.related.as_deref(), Some("a,b"));
+        let mut options: Vec<(String, String)> = read.related_options.into_iter().collect();
+        options.sort();
+        assert_eq!(
+            options,
+            [("B.LIMIT", "2"), ("a_fields", "x"), ("b_order", "y desc")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert_eq!(
+            Params::from_query("related=%20")
+                .unwrap()
+                .read_request()
+                .related,
+            None
+        );
     }
 
     #[test]

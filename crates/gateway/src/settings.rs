@@ -90,6 +90,10 @@ pub struct LimitSettings {
     pub order_terms_max: usize,
     pub batch_records_max: usize,
     pub json_depth_max: usize,
+    /// Levels of a `related` path and of nested records in a write.
+    pub related_depth_max: usize,
+    /// Relationships followed by one read.
+    pub related_max: usize,
 }
 
 /// Timeouts of the SQLite services' connections (security rules R7, R11).
@@ -220,6 +224,8 @@ impl Settings {
             limits.order_terms_max,
             limits.batch_records_max,
             limits.json_depth_max,
+            limits.related_depth_max,
+            limits.related_max,
         ];
         if counts.contains(&0) {
             return fail("every value in [limits] must be at least 1");

@@ -25,6 +25,10 @@ pub enum ConnectorError {
         message: String,
         context: serde_json::Value,
     },
+    /// 501 with DreamFactory's message, e.g. `Relating records with multi-column foreign keys
+    /// is not currently supported.`
+    #[error("{0}")]
+    NotImplemented(String),
     /// 500 `Invalid server-side filter configuration detected.` (DreamFactory's wording): the
     /// role's row filter names a column the table does not have, holds a value that cannot
     /// have its column's type, or uses a `:param`. `reason` is for the server log only and

@@ -8,6 +8,8 @@ mod error;
 pub mod json;
 mod plan;
 mod read;
+mod related;
+mod relation;
 mod resolve;
 mod schema;
 mod value;
@@ -20,14 +22,19 @@ pub use df_type::{DeclaredType, DfType, ValueClass};
 pub use error::ConnectorError;
 pub use plan::{
     AggregateFunction, FetchedRow, IdLookup, NullsOrder, OrderTerm, Paging, Projection, ReadKind,
-    ReadPlan, RequestedId, SelectQuery,
+    ReadPlan, RequestedId, SelectQuery, attach_related,
 };
 pub use read::{ReadBounds, ReadRequest};
+pub use related::{
+    JunctionLink, JunctionQuery, RelatedAccess, RelatedFetcher, RelatedLink, RelatedNode,
+    RelatedPlan, RelatedQuery, RelatedRow, TableVerb, Unrestricted, append_members,
+};
+pub use relation::{Junction, Relation, RelationKind};
 pub use resolve::{MAX_FILTER_VALUES, parse_filter, resolve_filter};
 pub use schema::{ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
 pub use value::{BoundValue, CellValue};
 pub use write::{
-    BatchMode, ColumnValue, InsertRecord, RecordError, RecordKey, RecordResult, Reselect,
-    UpdateRecord, WriteAction, WriteBounds, WriteKind, WriteOutput, WritePlan, WriteRequest,
-    unwrap_records,
+    BatchMode, ColumnValue, InsertRecord, NestedWriter, ParentRow, RecordError, RecordKey,
+    RecordRelations, RecordResult, RecordStore, Reselect, UpdateRecord, WriteAction, WriteBounds,
+    WriteKind, WriteOutput, WritePlan, WriteRequest, unwrap_records,
 };

@@ -3,6 +3,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::access::{LookupSource, RowAccess};
+use crate::related::RelatedAccess;
 
 /// DreamFactory's read options for `GET /_table/{table}` exactly as the client sent them
 /// (query string, or the JSON body of `POST` + `X-HTTP-Method: GET`; the query wins).
@@ -36,6 +37,17 @@ pub struct ReadRequest {
     pub lookups: Option<Arc<dyn LookupSource>>,
     /// The role's row filter and hidden fields for this table; `None`: unrestricted.
     pub access: Option<Arc<RowAccess>>,
+    /// `related`: `*` (every relationship the caller may read) or a comma list of
+    /// relationship names, each optionally a dotted path into the related table's own
+    /// relationships (`contact_info_by_contact_id.contact_by_contact_id`). Blank: none.
+    pub related: Option<String>,
+    /// `{rel}_fields`, `{rel}_limit` and `{rel}_order` as sent, keyed by parameter name
+    /// (`{rel}.fields` is accepted too; case does not matter). For a dotted path the key
+    /// starts with the path: `a.b_fields`.
+    pub related_options: HashMap<String, String>,
+    /// How the caller may read the related tables (their role permissions, row filters and
+    /// hidden fields). `None`: no related table may be read, every relationship is refused.
+    pub related_access: Option<Arc<dyn RelatedAccess>>,
 }
 
 impl fmt::Debug for ReadRequest {
@@ -60,6 +72,12 @@ impl fmt::Debug for ReadRequest {
             .field("params", &self.params)
             .field("lookups", &self.lookups.as_ref().map(|_| "..."))
             .field("access", &self.access)
+            .field("related", &self.related)
+            .field("related_options", &self.related_options)
+            .field(
+                "related_access",
+                &self.related_access.as_ref().map(|_| "..."),
+            )
             .finish()
     }
 }
@@ -75,6 +93,10 @@ pub struct ReadBounds {
     pub filter_max_in_list: usize,
     pub max_ids: usize,
     pub max_order_terms: usize,
+    /// Levels of a `related` path (`a.b.c` is 3).
+    pub max_related_depth: usize,
+    /// Relationships followed by one request, at every level together.
+    pub max_relations: usize,
 }
 
 impl Default for ReadBounds {
@@ -87,6 +109,8 @@ impl Default for ReadBounds {
             filter_max_in_list: 1000,
             max_ids: 1000,
             max_order_terms: 16,
+            max_related_depth: 3,
+            max_relations: 16,
         }
     }
 }

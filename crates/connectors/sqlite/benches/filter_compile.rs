@@ -53,8 +53,13 @@ fn filter_pipeline(c: &mut Criterion) {
     });
     c.bench_function("filter/parse+resolve+compile", |b| {
         b.iter(|| {
-            let plan = ReadPlan::list(Arc::clone(&table), black_box(&request), &bounds)
-                .expect("valid request");
+            let plan = ReadPlan::list(
+                &sluice_connector_core::SchemaSnapshot::default(),
+                Arc::clone(&table),
+                black_box(&request),
+                &bounds,
+            )
+            .expect("valid request");
             compile_select(&plan.query)
         })
     });

@@ -30,23 +30,7 @@ pub fn compile_select(query: &SelectQuery) -> CompiledSql {
     sql.push(" FROM ");
     sql.table_name();
     sql.where_and_group(query);
-    for (index, term) in query.order_by.iter().enumerate() {
-        sql.push(if index == 0 { " ORDER BY " } else { ", " });
-        sql.column(term.column);
-        sql.push(if term.descending { " DESC" } else { " ASC" });
-        match term.nulls {
-            Some(NullsOrder::First) => sql.push(" NULLS FIRST"),
-            Some(NullsOrder::Last) => sql.push(" NULLS LAST"),
-            None => {}
-        }
-    }
-    if query.limit.is_some() || query.offset > 0 {
-        // SQLite's "no limit" is a negative LIMIT.
-        sql.push(" LIMIT ");
-        sql.bind(BoundValue::Integer(query.limit.map_or(-1, saturating_i64)));
-        sql.push(" OFFSET ");
-        sql.bind(BoundValue::Integer(saturating_i64(query.offset)));
-    }
+    sql.order_and_limit(query);
     sql.finish()
 }
 
@@ -75,6 +59,8 @@ fn saturating_i64(value: u64) -> i64 {
 /// Appends SQL; see the module documentation for what it accepts.
 struct SqlBuilder<'t> {
     table: &'t TableSchema,
+    /// Qualifies every column (`"r"."name"`) when set, for queries over two tables.
+    alias: Option<&'static str>,
     sql: String,
     binds: Vec<BoundValue>,
 }
@@ -83,9 +69,16 @@ impl<'t> SqlBuilder<'t> {
     fn new(table: &'t TableSchema) -> Self {
         Self {
             table,
+            alias: None,
             sql: String::with_capacity(128),
             binds: Vec::new(),
         }
+    }
+
+    /// Makes `table`, known as `alias` in this query, the one columns are taken from.
+    fn scope(&mut self, table: &'t TableSchema, alias: &'static str) {
+        self.table = table;
+        self.alias = Some(alias);
     }
 
     /// Only fragments written in this module: the `'static` bound keeps request text out.
@@ -103,7 +96,31 @@ impl<'t> SqlBuilder<'t> {
     }
 
     fn column(&mut self, column: ColumnRef) {
+        if let Some(alias) = self.alias {
+            push_identifier(&mut self.sql, alias);
+            self.sql.push('.');
+        }
         push_identifier(&mut self.sql, &self.table.column(column).name);
+    }
+
+    fn order_and_limit(&mut self, query: &SelectQuery) {
+        for (index, term) in query.order_by.iter().enumerate() {
+            self.push(if index == 0 { " ORDER BY " } else { ", " });
+            self.column(term.column);
+            self.push(if term.descending { " DESC" } else { " ASC" });
+            match term.nulls {
+                Some(NullsOrder::First) => self.push(" NULLS FIRST"),
+                Some(NullsOrder::Last) => self.push(" NULLS LAST"),
+                None => {}
+            }
+        }
+        if query.limit.is_some() || query.offset > 0 {
+            // SQLite's "no limit" is a negative LIMIT.
+            self.push(" LIMIT ");
+            self.bind(BoundValue::Integer(query.limit.map_or(-1, saturating_i64)));
+            self.push(" OFFSET ");
+            self.bind(BoundValue::Integer(saturating_i64(query.offset)));
+        }
     }
 
     fn projection(&mut self, projection: Projection) {
@@ -246,10 +263,13 @@ fn push_identifier(sql: &mut String, name: &str) {
     sql.push('"');
 }
 
+mod related;
 mod write;
 
+pub(crate) use related::compile_related;
 pub(crate) use write::{
-    compile_delete, compile_exists, compile_insert, compile_reference_exists, compile_update,
+    compile_delete, compile_exists, compile_insert, compile_lookup, compile_reference_exists,
+    compile_update,
 };
 
 #[cfg(test)]

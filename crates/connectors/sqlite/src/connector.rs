@@ -73,14 +73,14 @@ impl SqliteConnector {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+}
 
-    async fn table(&self, name: &str, refresh: bool) -> Result<Arc<TableSchema>, ConnectorError> {
-        self.schema(refresh)
-            .await?
-            .table(name)
-            .cloned()
-            .ok_or_else(|| ConnectorError::TableNotFound(name.to_owned()))
-    }
+/// `name` in `schema` (case-insensitively), or DreamFactory's 404.
+fn found(schema: &SchemaSnapshot, name: &str) -> Result<Arc<TableSchema>, ConnectorError> {
+    schema
+        .table(name)
+        .cloned()
+        .ok_or_else(|| ConnectorError::TableNotFound(name.to_owned()))
 }
 
 #[async_trait]
@@ -96,8 +96,9 @@ impl Connector for SqliteConnector {
         request: ReadRequest,
         bounds: ReadBounds,
     ) -> Result<ReadOutput, ConnectorError> {
-        let table = self.table(table, request.refresh).await?;
-        let plan = ReadPlan::list(table, &request, &bounds)?;
+        let schema = self.schema(request.refresh).await?;
+        let table = found(&schema, table)?;
+        let plan = ReadPlan::list(&schema, table, &request, &bounds)?;
         self.pool
             .run(move |connection| execute::read_records(connection, &plan))
             .await
@@ -109,11 +110,11 @@ impl Connector for SqliteConnector {
         table: &str,
         id: &str,
         request: ReadRequest,
-        // Nothing to bound for one record until related records arrive.
-        _bounds: ReadBounds,
+        bounds: ReadBounds,
     ) -> Result<Vec<u8>, ConnectorError> {
-        let table = self.table(table, request.refresh).await?;
-        let plan = ReadPlan::by_id(table, id, &request)?;
+        let schema = self.schema(request.refresh).await?;
+        let table = found(&schema, table)?;
+        let plan = ReadPlan::by_id(&schema, table, id, &request, &bounds)?;
         self.pool
             .run(move |connection| execute::read_record(connection, &plan))
             .await
@@ -129,8 +130,9 @@ impl Connector for SqliteConnector {
         request: WriteRequest,
         bounds: WriteBounds,
     ) -> Result<WriteOutput, ConnectorError> {
-        let table = self.table(table, false).await?;
-        let plan = WritePlan::new(table, &request, &bounds)?;
+        let schema = self.schema(false).await?;
+        let table = found(&schema, table)?;
+        let plan = WritePlan::new(&schema, table, &request, &bounds)?;
         self.writer
             .run(move |connection| write::execute(connection, &plan))
             .await

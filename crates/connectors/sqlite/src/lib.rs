@@ -11,6 +11,8 @@ mod introspect;
 mod options;
 mod path;
 mod pool;
+#[cfg(test)]
+mod related_statements;
 mod write;
 mod writer;
 

@@ -7,11 +7,15 @@ use std::sync::Arc;
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use sluice_connector_core::RowAccess;
-use sluice_rbac::{Action, Decision, DenyReason, Requestor, Verb, decide, has_any_access};
+use sluice_connector_core::{RelatedAccess, RowAccess};
+use sluice_rbac::{
+    Action, Decision, DenyReason, FilterConfigError, Requestor, RowFilterSet, Verb, decide,
+    has_any_access,
+};
 
 use super::caller::{MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session};
 use super::principal::{Authority, Principal};
+use super::related::RoleTableAccess;
 use crate::error::{ApiError, MSG_BAD_SERVER_FILTER};
 use crate::registry::ServiceEntry;
 
@@ -110,6 +114,16 @@ impl ServiceAccess {
         self.row_access.as_ref()
     }
 
+    /// The caller's access to the other tables of this service, for relationships (`related`
+    /// reads and nested writes): the same role, decided per table and verb.
+    pub fn related_access(&self) -> Arc<dyn RelatedAccess> {
+        Arc::new(RoleTableAccess::new(
+            self.principal.clone(),
+            self.service.row.id,
+            self.service.name.clone(),
+        ))
+    }
+
     /// Whether the caller may use `component` of this service with any verb: what decides
     /// which tables a listing shows (wire reference 9.3, 9.6).
     pub fn may_see(&self, component: &str) -> bool {
@@ -161,19 +175,10 @@ pub fn authorize_service(
             row_filter,
             hidden_fields,
         } => {
-            let row_filter = row_filter
-                .map(|set| set.to_expr())
-                .transpose()
-                .map_err(|error| {
-                    tracing::warn!(role.id = role.row.id, %error, "unusable role row filter");
-                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
-                })?;
-            let row_access = (row_filter.is_some() || !hidden_fields.is_empty()).then(|| {
-                Arc::new(RowAccess {
-                    row_filter,
-                    hidden_fields,
-                })
-            });
+            let row_access = row_access(row_filter, hidden_fields).map_err(|error| {
+                tracing::warn!(role.id = role.row.id, %error, "unusable role row filter");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
+            })?;
             Ok(ServiceAccess {
                 service,
                 principal,
@@ -182,4 +187,24 @@ pub fn authorize_service(
         }
         Decision::Deny(_) => Err(deny(&principal, method, component, &service.name)),
     }
+}
+
+/// The record rules of an allowed decision, or `None` when it restricts nothing.
+///
+/// # Errors
+///
+/// The role's stored filters cannot be turned into a filter expression.
+pub fn row_access(
+    row_filter: Option<RowFilterSet>,
+    hidden_fields: Vec<String>,
+) -> Result<Option<Arc<RowAccess>>, FilterConfigError> {
+    let row_filter = row_filter.map(|set| set.to_expr()).transpose()?;
+    Ok(
+        (row_filter.is_some() || !hidden_fields.is_empty()).then(|| {
+            Arc::new(RowAccess {
+                row_filter,
+                hidden_fields,
+            })
+        }),
+    )
 }

@@ -8,6 +8,7 @@ pub mod login;
 pub mod lookups;
 pub mod password;
 pub mod principal;
+pub mod related;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

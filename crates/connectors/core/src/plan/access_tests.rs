@@ -32,7 +32,12 @@ fn restricted(request: ReadRequest) -> ReadRequest {
 }
 
 fn list(request: ReadRequest) -> Result<ReadPlan, ConnectorError> {
-    ReadPlan::list(Arc::new(employees()), &request, &ReadBounds::default())
+    ReadPlan::list(
+        &crate::schema::SchemaSnapshot::default(),
+        Arc::new(employees()),
+        &request,
+        &ReadBounds::default(),
+    )
 }
 
 fn column(name: &str) -> ColumnRef {
@@ -114,9 +119,11 @@ fn ids_and_by_id_reads_carry_the_role_filter() {
         Some(Condition::And(vec![id_in(vec![1, 2]), role_condition()]))
     );
     let plan = ReadPlan::by_id(
+        &crate::schema::SchemaSnapshot::default(),
         Arc::new(employees()),
         "3",
         &restricted(ReadRequest::default()),
+        &ReadBounds::default(),
     )
     .expect("valid");
     assert_eq!(
@@ -152,7 +159,13 @@ fn a_role_filter_naming_an_unknown_column_is_a_server_filter_error() {
     };
     for result in [
         list(request.clone()),
-        ReadPlan::by_id(Arc::new(employees()), "1", &request),
+        ReadPlan::by_id(
+            &crate::schema::SchemaSnapshot::default(),
+            Arc::new(employees()),
+            "1",
+            &request,
+            &ReadBounds::default(),
+        ),
     ] {
         assert!(
             matches!(result, Err(ConnectorError::ServerFilter { .. })),
@@ -260,7 +273,13 @@ fn hidden_fields_get_the_unknown_field_400_in_every_option() {
         ..restricted(ReadRequest::default())
     };
     assert_eq!(
-        message(ReadPlan::by_id(Arc::new(employees()), "1", &by_id)),
+        message(ReadPlan::by_id(
+            &crate::schema::SchemaSnapshot::default(),
+            Arc::new(employees()),
+            "1",
+            &by_id,
+            &ReadBounds::default()
+        )),
         "Invalid identifier field 'salary' requested."
     );
 }
@@ -306,6 +325,7 @@ fn as_list_falls_back_to_the_primary_key_when_name_is_hidden() {
         ..ReadRequest::default()
     };
     let plan = ReadPlan::list(
+        &crate::schema::SchemaSnapshot::default(),
         Arc::new(table_with_name_column()),
         &request,
         &ReadBounds::default(),
@@ -322,8 +342,13 @@ fn unrestricted_reads_use_the_shared_table_as_it_is() {
             access,
             ..ReadRequest::default()
         };
-        let plan =
-            ReadPlan::list(Arc::clone(&table), &request, &ReadBounds::default()).expect("valid");
+        let plan = ReadPlan::list(
+            &crate::schema::SchemaSnapshot::default(),
+            Arc::clone(&table),
+            &request,
+            &ReadBounds::default(),
+        )
+        .expect("valid");
         assert!(Arc::ptr_eq(&plan.query.table, &table));
         assert_eq!(plan.query.condition, None);
     }

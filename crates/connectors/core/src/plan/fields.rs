@@ -2,6 +2,7 @@
 
 use crate::df_type::ValueClass;
 use crate::error::ConnectorError;
+use crate::json::RowWriter;
 use crate::schema::{ColumnRef, TableSchema};
 
 /// One selected output value.
@@ -76,6 +77,16 @@ impl Projection {
             Self::Aggregate { .. } => ValueClass::Untyped,
         }
     }
+}
+
+/// Writes rows of `projection` as objects keyed by their output names.
+pub(crate) fn object_writer(table: &TableSchema, projection: &[Projection]) -> RowWriter {
+    let keys: Vec<String> = projection.iter().map(|p| p.key(table)).collect();
+    RowWriter::object(
+        keys.iter()
+            .map(String::as_str)
+            .zip(projection.iter().map(|p| p.value_class(table))),
+    )
 }
 
 /// Parses `fields`: absent or `*` = every column; empty = the primary key (every column

@@ -28,10 +28,13 @@ pub struct RequestedId {
     pub values: Vec<BoundValue>,
 }
 
-/// A fetched row: its identifier values and the byte range of its JSON in a shared buffer.
+/// A fetched row: its identifier values, the values its related rows link on (see
+/// [`ReadPlan::related`](crate::ReadPlan::related)) and the byte range of its JSON in a
+/// shared buffer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchedRow {
     pub key: Vec<BoundValue>,
+    pub links: Vec<BoundValue>,
     pub json: std::ops::Range<usize>,
 }
 

@@ -8,31 +8,38 @@ mod fields;
 mod ids;
 mod order;
 mod paging;
+mod related;
 #[cfg(test)]
 pub(crate) mod tests;
 
 use std::sync::Arc;
 
-pub(crate) use fields::parse_fields;
 pub use fields::{AggregateFunction, Projection};
+pub(crate) use fields::{object_writer, parse_fields};
 pub use ids::{FetchedRow, IdLookup, RequestedId};
+pub(crate) use order::parse_order;
 pub use order::{NullsOrder, OrderTerm};
 pub use paging::Paging;
+pub(crate) use paging::parse_integer;
+pub use related::attach_related;
+use related::related;
 
 use crate::access::{LookupSource, RowAccess};
 use crate::condition::Condition;
 use crate::error::ConnectorError;
 use crate::json::RowWriter;
 use crate::read::{ReadBounds, ReadRequest};
+use crate::related::RelatedPlan;
 use crate::resolve::{parse_filter, resolve_role_filter};
-use crate::schema::{ColumnRef, TableSchema};
+use crate::schema::{ColumnRef, SchemaSnapshot, TableSchema};
 
 /// One SELECT, with every identifier a schema reference and every value a bind.
 #[derive(Debug, Clone)]
 pub struct SelectQuery {
     pub table: Arc<TableSchema>,
     /// The values to select, in output order. For reads by id, the identifier columns are
-    /// appended after the ones [`ReadPlan::rows`] writes, to match rows to ids.
+    /// appended after the ones [`ReadPlan::rows`] writes, to match rows to ids; with related
+    /// data, the link columns of [`ReadPlan::related`] come last.
     pub projection: Vec<Projection>,
     pub condition: Option<Condition>,
     pub group_by: Vec<ColumnRef>,
@@ -62,6 +69,9 @@ pub struct ReadPlan {
     pub rows: RowWriter,
     /// `include_schema=true`: add the table descriptor as `meta.schema`.
     pub include_schema: bool,
+    /// `related`: the relationships to follow once the rows are read. The rows' values of
+    /// `related.links` are the last `related.links.len()` values of `query.projection`.
+    pub related: RelatedPlan,
 }
 
 impl ReadPlan {
@@ -75,16 +85,23 @@ impl ReadPlan {
     /// client's condition (or with the ids' condition), and its hidden fields are unknown
     /// names for every option (see [`RowAccess`](crate::RowAccess)).
     ///
+    /// `related` is planned against `schema` (see [`RelatedPlan`]); it is ignored with
+    /// `as_list` and `count_only`, whose answers have no records to put related data in.
+    ///
     /// # Errors
     ///
     /// `ConnectorError::BadRequest` with DreamFactory's message for every invalid option;
-    /// `ConnectorError::ServerFilter` when the role's row filter does not fit the table.
+    /// `ConnectorError::ServerFilter` when the role's row filter does not fit the table; the
+    /// errors of related planning (403 for a named related table the role may not read,
+    /// 501 for multi-column keys).
     pub fn list(
+        schema: &SchemaSnapshot,
         table: Arc<TableSchema>,
         request: &ReadRequest,
         bounds: &ReadBounds,
     ) -> Result<Self, ConnectorError> {
         let (table, role) = restrict(table, request)?;
+        let related = related(schema, &table, request, bounds)?;
         let order_by =
             order::parse_order(&table, request.order.as_deref(), bounds.max_order_terms)?;
         if let Some(ids) = request.ids.as_deref() {
@@ -108,12 +125,17 @@ impl ReadPlan {
                 request,
                 lookup,
                 role,
-                order_by,
-                Some(limit),
+                (order_by, Some(limit)),
+                related,
                 ReadKind::Ids,
             );
         }
         let group_by = fields::parse_group(&table, request.group.as_deref())?;
+        if !group_by.is_empty() && !related.is_empty() {
+            return Err(ConnectorError::bad_request(
+                "Related records can not be requested together with group.",
+            ));
+        }
         // DreamFactory adds no ORDER BY, so SQLite may walk any covering index and `offset`
         // paging becomes unstable. The primary key order costs nothing on rowid tables.
         let order_by = if order_by.is_empty() && group_by.is_empty() {
@@ -129,7 +151,9 @@ impl ReadPlan {
         } else {
             order_by
         };
-        let (projection, rows) = projection(&table, request, !group_by.is_empty())?;
+        let (mut projection, rows) =
+            projection(&table, request, !group_by.is_empty(), &related.links)?;
+        projection.extend(related.links.iter().copied().map(Projection::Column));
         let paging = paging::Paging::parse(request, bounds)?;
         let client = match request.filter.as_deref() {
             Some(filter) => parse_filter(
@@ -155,6 +179,7 @@ impl ReadPlan {
             kind: ReadKind::Page(paging),
             rows,
             include_schema: request.include_schema,
+            related,
         })
     }
 
@@ -162,16 +187,26 @@ impl ReadPlan {
     /// `request.access` (a record outside the role's row filter is not found, exactly like a
     /// missing one).
     ///
+    /// `related` applies as for [`ReadPlan::list`].
+    ///
     /// # Errors
     ///
     /// 400 for invalid `fields` / `id_field` or an id that does not fit its column;
-    /// `ConnectorError::ServerFilter` when the role's row filter does not fit the table.
+    /// `ConnectorError::ServerFilter` when the role's row filter does not fit the table; the
+    /// errors of related planning.
     pub fn by_id(
+        schema: &SchemaSnapshot,
         table: Arc<TableSchema>,
         id: &str,
         request: &ReadRequest,
+        bounds: &ReadBounds,
     ) -> Result<Self, ConnectorError> {
         let (table, role) = restrict(table, request)?;
+        let request = ReadRequest {
+            as_list: false,
+            ..request.clone()
+        };
+        let related = related(schema, &table, &request, bounds)?;
         let key_columns = identifier_columns(&table, request.id_field.as_deref())?;
         let id = RequestedId::typed(&table, &key_columns, id)?;
         let lookup = IdLookup {
@@ -179,18 +214,14 @@ impl ReadPlan {
             ids: vec![id],
             continue_on_error: false,
         };
-        let request = ReadRequest {
-            as_list: false,
-            ..request.clone()
-        };
         // A non-unique `id_field` may match several rows; like DreamFactory, the first wins.
         Self::by_identifier(
             table,
             &request,
             lookup,
             role,
-            Vec::new(),
-            Some(1),
+            (Vec::new(), Some(1)),
+            related,
             ReadKind::Single,
         )
     }
@@ -200,12 +231,13 @@ impl ReadPlan {
         request: &ReadRequest,
         lookup: IdLookup,
         role: Option<Condition>,
-        order_by: Vec<OrderTerm>,
-        limit: Option<u64>,
+        (order_by, limit): (Vec<OrderTerm>, Option<u64>),
+        related: RelatedPlan,
         kind: fn(IdLookup) -> ReadKind,
     ) -> Result<Self, ConnectorError> {
-        let (mut projection, rows) = projection(&table, request, false)?;
+        let (mut projection, rows) = projection(&table, request, false, &related.links)?;
         projection.extend(lookup.key_columns.iter().copied().map(Projection::Column));
+        projection.extend(related.links.iter().copied().map(Projection::Column));
         let condition = both(Some(lookup.condition()), role);
         Ok(Self {
             query: SelectQuery {
@@ -220,6 +252,7 @@ impl ReadPlan {
             kind: kind(lookup),
             rows,
             include_schema: false,
+            related,
         })
     }
 }
@@ -268,12 +301,14 @@ pub(crate) fn both(client: Option<Condition>, role: Option<Condition>) -> Option
     }
 }
 
-/// The selected values and the writer for them: the `fields` projection as objects, or the
-/// identifier columns for `as_list`.
+/// The selected values and the writer for them: the `fields` projection as objects (with
+/// the `links` of related data added when missing, as DreamFactory does), or the identifier
+/// columns for `as_list`.
 fn projection(
     table: &TableSchema,
     request: &ReadRequest,
     grouped: bool,
+    links: &[ColumnRef],
 ) -> Result<(Vec<Projection>, RowWriter), ConnectorError> {
     if request.as_list {
         let columns = as_list_columns(table, request.id_field.as_deref())?;
@@ -284,13 +319,13 @@ fn projection(
         );
         return Ok((columns.into_iter().map(Projection::Column).collect(), rows));
     }
-    let projection = fields::parse_fields(table, request.fields.as_deref(), grouped)?;
-    let keys: Vec<String> = projection.iter().map(|p| p.key(table)).collect();
-    let rows = RowWriter::object(
-        keys.iter()
-            .map(String::as_str)
-            .zip(projection.iter().map(|p| p.value_class(table))),
-    );
+    let mut projection = fields::parse_fields(table, request.fields.as_deref(), grouped)?;
+    for &column in links {
+        if !projection.contains(&Projection::Column(column)) {
+            projection.push(Projection::Column(column));
+        }
+    }
+    let rows = object_writer(table, &projection);
     Ok((projection, rows))
 }
 

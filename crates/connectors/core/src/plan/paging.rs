@@ -88,7 +88,10 @@ impl Paging {
 /// A client integer: absent or blank is `None` (DreamFactory's `intval('')` is 0, which is
 /// "no limit given"); digits too large for i64 still count as integers (and are clamped by
 /// the caller); anything else is a 400.
-fn parse_integer(text: Option<&str>, name: &str) -> Result<Option<i128>, ConnectorError> {
+pub(crate) fn parse_integer(
+    text: Option<&str>,
+    name: &str,
+) -> Result<Option<i128>, ConnectorError> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };

@@ -36,8 +36,13 @@ pub(crate) fn table_with_name_column() -> TableSchema {
 }
 
 fn list(request: ReadRequest) -> Result<ReadPlan, String> {
-    ReadPlan::list(Arc::new(employees()), &request, &ReadBounds::default())
-        .map_err(|e| e.to_string())
+    ReadPlan::list(
+        &crate::schema::SchemaSnapshot::default(),
+        Arc::new(employees()),
+        &request,
+        &ReadBounds::default(),
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn ids_request(ids: &str, continue_on_error: bool) -> ReadRequest {
@@ -152,10 +157,12 @@ fn fetched() -> (Vec<u8>, Vec<FetchedRow>) {
     let buf = br#"{"id":3}{"id":1}"#.to_vec();
     let rows = vec![
         FetchedRow {
+            links: Vec::new(),
             key: vec![BoundValue::Integer(3)],
             json: 0..8,
         },
         FetchedRow {
+            links: Vec::new(),
             key: vec![BoundValue::Integer(1)],
             json: 8..16,
         },
@@ -229,7 +236,14 @@ fn every_missing_id_is_reported_with_continue() {
 
 #[test]
 fn by_id_returns_the_bare_record_or_not_found() {
-    let plan = ReadPlan::by_id(Arc::new(employees()), "3", &ReadRequest::default()).expect("valid");
+    let plan = ReadPlan::by_id(
+        &crate::schema::SchemaSnapshot::default(),
+        Arc::new(employees()),
+        "3",
+        &ReadRequest::default(),
+        &ReadBounds::default(),
+    )
+    .expect("valid");
     let ReadKind::Single(lookup) = plan.kind else {
         panic!("single plan");
     };
@@ -251,8 +265,13 @@ fn as_list_uses_id_field_then_name_then_primary_key() {
             id_field: id_field.map(str::to_owned),
             ..ReadRequest::default()
         };
-        let plan =
-            ReadPlan::list(Arc::clone(&table), &request, &ReadBounds::default()).expect("valid");
+        let plan = ReadPlan::list(
+            &crate::schema::SchemaSnapshot::default(),
+            Arc::clone(&table),
+            &request,
+            &ReadBounds::default(),
+        )
+        .expect("valid");
         plan.query
             .projection
             .iter()
@@ -276,8 +295,13 @@ fn tables_without_identifier_refuse_ids() {
         vec![ColumnSchema::from_declared("x", "int")],
         vec![],
     ));
-    let error = ReadPlan::list(table, &ids_request("1", false), &ReadBounds::default())
-        .expect_err("no key");
+    let error = ReadPlan::list(
+        &crate::schema::SchemaSnapshot::default(),
+        table,
+        &ids_request("1", false),
+        &ReadBounds::default(),
+    )
+    .expect_err("no key");
     assert_eq!(
         error.to_string(),
         "Table 'v' has no primary key; name the identifier field(s) with id_field."

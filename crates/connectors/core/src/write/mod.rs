@@ -3,9 +3,11 @@
 //! and batch errors.
 
 mod body;
+mod nested;
 mod outcome;
 mod plan;
 mod record;
+mod reselect;
 mod target;
 #[cfg(test)]
 mod tests;
@@ -15,6 +17,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use body::unwrap_records;
+pub use nested::{NestedWriter, ParentRow, RecordRelations, RecordStore};
 pub use outcome::{RecordError, RecordResult};
 pub use plan::{
     BatchMode, ColumnValue, InsertRecord, RecordKey, Reselect, UpdateRecord, WriteAction, WritePlan,
@@ -22,6 +25,7 @@ pub use plan::{
 
 use crate::access::{LookupSource, RowAccess};
 use crate::read::ReadBounds;
+use crate::related::RelatedAccess;
 
 /// Which verb the write is. PUT and PATCH are the same for tables: both are partial
 /// updates (PUT does not null the columns it leaves out), so both are `Update`.
@@ -97,6 +101,19 @@ pub struct WriteRequest {
     /// The session's user id: the value of `{user.id}` in record values (before
     /// `lookups` is asked), and later of `user_id_on_create` / `user_id_on_update` fields.
     pub user_id: Option<i64>,
+    /// `related`: read the written records back with related data (as `fields` does;
+    /// without `fields` the primary key is read).
+    pub related: Option<String>,
+    /// `{rel}_fields`, `{rel}_limit`, `{rel}_order` for `related` (see
+    /// [`ReadRequest::related_options`](crate::ReadRequest::related_options)).
+    pub related_options: HashMap<String, String>,
+    /// How the caller may use the related tables: `GET` for `related`, the verb of each
+    /// nested write. `None`: no related table may be used (nested writes fail, `related`
+    /// is refused).
+    pub related_access: Option<Arc<dyn RelatedAccess>>,
+    /// `allow_related_delete=true`: a has_many record disowned (foreign key `null`) whose
+    /// foreign key column is NOT NULL is deleted instead.
+    pub allow_related_delete: bool,
 }
 
 impl WriteRequest {
@@ -118,6 +135,10 @@ impl WriteRequest {
             lookups: None,
             access: None,
             user_id: None,
+            related: None,
+            related_options: HashMap::new(),
+            related_access: None,
+            allow_related_delete: false,
         }
     }
 }
@@ -142,6 +163,13 @@ impl fmt::Debug for WriteRequest {
             .field("lookups", &self.lookups.as_ref().map(|_| "..."))
             .field("access", &self.access)
             .field("user_id", &self.user_id)
+            .field("related", &self.related)
+            .field("related_options", &self.related_options)
+            .field(
+                "related_access",
+                &self.related_access.as_ref().map(|_| "..."),
+            )
+            .field("allow_related_delete", &self.allow_related_delete)
             .finish()
     }
 }

@@ -23,6 +23,10 @@ pub enum RecordError {
     /// 403 `Denied access to some of the requested fields.`: the row the write would leave
     /// behind is outside the role's row filter. Nothing of the record was written.
     Forbidden,
+    /// 400: a nested write of the record failed, with DreamFactory's wrapped message
+    /// (`Failed to update many to one assignment.\nBatch Error: ...`) and, in `context`,
+    /// the relationship, the index of the related record and its own error.
+    Related { message: String, context: Value },
 }
 
 /// One record's result: its response object as JSON bytes (`{"id":7}`, or the row read
@@ -36,7 +40,7 @@ impl RecordError {
 
     pub fn status(&self) -> u16 {
         match self {
-            Self::BadRequest(_) => 400,
+            Self::BadRequest(_) | Self::Related { .. } => 400,
             Self::NotFound(_) => 404,
             Self::Forbidden => 403,
         }
@@ -47,14 +51,19 @@ impl RecordError {
             Self::BadRequest(message) => message.clone(),
             Self::NotFound(id) => format!("Record with identifier '{id}' not found."),
             Self::Forbidden => DENIED_MESSAGE.to_owned(),
+            Self::Related { message, .. } => message.clone(),
         }
     }
 
     /// The error object DreamFactory puts in a batch error's `context.resource`.
     pub fn to_json(&self) -> Value {
+        let context = match self {
+            Self::Related { context, .. } => context.clone(),
+            _ => Value::Null,
+        };
         json!({
             "code": self.status(),
-            "context": null,
+            "context": context,
             "message": self.message(),
             "status_code": self.status(),
         })
@@ -66,6 +75,10 @@ impl RecordError {
             Self::BadRequest(message) => ConnectorError::bad_request(message),
             Self::NotFound(id) => ConnectorError::RecordNotFound(id),
             Self::Forbidden => ConnectorError::Forbidden(DENIED_MESSAGE.to_owned()),
+            Self::Related { message, context } => ConnectorError::BadRequest {
+                message,
+                context: Some(context),
+            },
         }
     }
 

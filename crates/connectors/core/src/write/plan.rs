@@ -7,9 +7,11 @@ use std::sync::Arc;
 use crate::condition::{ComparisonOp, Condition};
 use crate::json::RowWriter;
 use crate::plan::{OrderTerm, Projection, SelectQuery};
+use crate::related::RelatedPlan;
 use crate::schema::{ColumnRef, TableSchema};
 use crate::value::BoundValue;
 use crate::write::WriteKind;
+use crate::write::nested::{NestedContext, RecordRelations};
 use crate::write::outcome::RecordError;
 
 /// How a batch treats a failed record (wire reference 4.4).
@@ -30,10 +32,14 @@ pub struct ColumnValue {
     pub value: BoundValue,
 }
 
-/// A row to insert: its values in table order (never empty).
+/// A row to insert: its values in table order (empty only when a belongs_to relationship
+/// fills in the rest), and the related records it carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsertRecord {
     pub values: Vec<ColumnValue>,
+    /// Nested writes: run them with [`WritePlan::nested_writer`], belongs_to before the
+    /// INSERT, has_many / many_many after it.
+    pub relations: Option<RecordRelations>,
 }
 
 /// The identifier of one targeted record: one value per identifier column.
@@ -46,11 +52,14 @@ pub struct RecordKey {
 }
 
 /// An update of one identified record. `changes` never contains an identifier column or
-/// an auto-increment key, and is never empty.
+/// an auto-increment key, and is empty only when the record carries related records (the
+/// record must then exist for the caller, but no UPDATE runs).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateRecord {
     pub key: RecordKey,
     pub changes: Vec<ColumnValue>,
+    /// Nested writes, as for [`InsertRecord::relations`].
+    pub relations: Option<RecordRelations>,
 }
 
 /// What the write does. Per-record variants keep request order; a record that failed
@@ -84,11 +93,16 @@ pub enum WriteAction {
     DeleteAll,
 }
 
-/// The fields to read written rows back with (`fields` on writes, wire reference 4.3).
+/// The fields to read written rows back with (`fields` and `related` on writes, wire
+/// reference 4.3).
 #[derive(Debug, Clone)]
 pub struct Reselect {
+    /// The fields, then the link columns of `related`.
     pub projection: Vec<Projection>,
+    /// Writes the fields (`rows.width()` of them).
     pub rows: RowWriter,
+    /// `related`: followed for the rows read back, as on reads.
+    pub related: RelatedPlan,
 }
 
 /// A [`WriteRequest`](crate::WriteRequest) checked against one table.
@@ -115,6 +129,7 @@ pub struct WritePlan {
     pub listing_limit: u64,
     pub action: WriteAction,
     pub(crate) identifier_writer: RowWriter,
+    pub(crate) nested: NestedContext,
 }
 
 impl WritePlan {
@@ -145,12 +160,11 @@ impl WritePlan {
     /// auto-increment key it left out (or set to `null`), the row id the database
     /// assigned. A key column the record did not set and the database did not fill is
     /// `null`, as in DreamFactory.
-    pub fn inserted_key(&self, record: &InsertRecord, assigned_rowid: i64) -> Vec<BoundValue> {
+    pub fn inserted_key(&self, values: &[ColumnValue], assigned_rowid: i64) -> Vec<BoundValue> {
         self.key_columns
             .iter()
             .map(|&column| {
-                let given = record
-                    .values
+                let given = values
                     .iter()
                     .find(|value| value.column == column && value.value != BoundValue::Null);
                 match given {
@@ -165,19 +179,32 @@ impl WritePlan {
     }
 
     /// The row an upsert inserts: the identifier values plus the changes, in table order.
-    pub fn upsert_values(&self, record: &UpdateRecord) -> Vec<ColumnValue> {
+    pub fn upsert_values(&self, key: &RecordKey, changes: &[ColumnValue]) -> Vec<ColumnValue> {
         let mut values: Vec<ColumnValue> = self
             .key_columns
             .iter()
-            .zip(&record.key.values)
+            .zip(&key.values)
             .map(|(&column, value)| ColumnValue {
                 column,
                 value: value.clone(),
             })
             .collect();
-        values.extend(record.changes.iter().cloned());
+        values.extend(changes.iter().cloned());
         values.sort_by_key(|value| value.column.index());
         values
+    }
+
+    /// Whether any record carries related records to write.
+    pub fn has_relations(&self) -> bool {
+        match &self.action {
+            WriteAction::Insert(records) => records
+                .iter()
+                .any(|r| r.as_ref().is_ok_and(|r| r.relations.is_some())),
+            WriteAction::Update { records, .. } => records
+                .iter()
+                .any(|r| r.as_ref().is_ok_and(|r| r.relations.is_some())),
+            _ => false,
+        }
     }
 
     /// `{"id":7}`: the identifier object DreamFactory answers each record with.

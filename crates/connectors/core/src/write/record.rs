@@ -8,8 +8,9 @@ use crate::plan::RequestedId;
 use crate::resolve::{RawValue, type_value};
 use crate::schema::{ColumnRef, ColumnSchema, TableSchema};
 use crate::value::BoundValue;
+use crate::write::nested::{RecordRelations, split_relations};
 use crate::write::outcome::RecordError;
-use crate::write::plan::{ColumnValue, RecordKey};
+use crate::write::plan::{ColumnValue, InsertRecord, RecordKey};
 
 pub(crate) const NO_VALID_FIELDS: &str = "No valid fields were found in record.";
 const EXPRESSION_REFUSED: &str = "SQL expression is not permitted.";
@@ -40,11 +41,15 @@ impl RecordReader<'_> {
     ///
     /// Errors are checked in column order, as DreamFactory does, and `No valid fields were
     /// found in record.` comes last, when nothing usable is left.
+    ///
+    /// `filled` are columns a relationship fills in later (the foreign key of a belongs_to
+    /// written first): they count as given.
     pub(crate) fn values(
         &self,
         record: &Map<String, Value>,
         purpose: Purpose,
         excluded: &[ColumnRef],
+        filled: &[ColumnRef],
     ) -> Result<Vec<ColumnValue>, RecordError> {
         let given = self.by_column(record);
         let mut values = Vec::with_capacity(record.len());
@@ -60,7 +65,10 @@ impl RecordReader<'_> {
                     column,
                     value: self.typed(schema, value)?,
                 }),
-                None if purpose == Purpose::Insert && is_required(schema) => {
+                None if purpose == Purpose::Insert
+                    && is_required(schema)
+                    && !filled.contains(&column) =>
+                {
                     return Err(RecordError::bad_request(format!(
                         "Required field '{}' can not be NULL.",
                         schema.name
@@ -69,10 +77,32 @@ impl RecordReader<'_> {
                 None => {}
             }
         }
-        if values.is_empty() {
+        if values.is_empty() && filled.is_empty() {
             return Err(RecordError::bad_request(NO_VALID_FIELDS));
         }
         Ok(values)
+    }
+
+    /// The value `record` gives for the single-column identifier `column` (typed like an id
+    /// in the URL), or `None` when it is missing or `null`.
+    pub(crate) fn id(
+        &self,
+        record: &Map<String, Value>,
+        column: ColumnRef,
+    ) -> Result<Option<BoundValue>, RecordError> {
+        let text = match self.by_column(record)[column.index()] {
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Null) | None => return Ok(None),
+            Some(other) => other.to_string(),
+        };
+        let typed =
+            RequestedId::typed(self.table, &[column], &text).map_err(RecordError::from_check)?;
+        Ok(typed.values.into_iter().next())
+    }
+
+    /// Whether `record` has a key naming `column` (case-insensitively) whose value is `null`.
+    pub(crate) fn is_null(&self, record: &Map<String, Value>, column: ColumnRef) -> bool {
+        matches!(self.by_column(record)[column.index()], Some(Value::Null))
     }
 
     /// The identifier values the record carries for `key_columns` (typed like ids in the
@@ -191,4 +221,41 @@ fn lookup_name(text: &str) -> Option<&str> {
 /// DreamFactory's `required`: NOT NULL, no default, not filled in by the database.
 fn is_required(column: &ColumnSchema) -> bool {
     !column.allow_null && column.default.is_none() && !column.auto_increment
+}
+
+/// A record to insert: its values and the related records it carries.
+pub(crate) fn insert_record(
+    reader: &RecordReader<'_>,
+    record: &Map<String, Value>,
+) -> Result<InsertRecord, RecordError> {
+    let relations = split_relations(reader.table, record)?;
+    let filled = relations
+        .as_ref()
+        .map(|r| r.filled(reader.table))
+        .unwrap_or_default();
+    let values = reader.values(record, Purpose::Insert, &[], &filled)?;
+    Ok(InsertRecord { values, relations })
+}
+
+/// The changes of an update and the related records it carries; with related records the
+/// changes may be empty.
+pub(crate) fn changes(
+    reader: &RecordReader<'_>,
+    record: &Map<String, Value>,
+    key_columns: &[ColumnRef],
+) -> Result<(Vec<ColumnValue>, Option<RecordRelations>), RecordError> {
+    let relations = split_relations(reader.table, record)?;
+    let filled = relations
+        .as_ref()
+        .map(|r| r.filled(reader.table))
+        .unwrap_or_default();
+    match reader.values(record, Purpose::Update, key_columns, &filled) {
+        Ok(changes) => Ok((changes, relations)),
+        Err(RecordError::BadRequest(message))
+            if message == NO_VALID_FIELDS && relations.is_some() =>
+        {
+            Ok((Vec::new(), relations))
+        }
+        Err(error) => Err(error),
+    }
 }

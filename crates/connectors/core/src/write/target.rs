@@ -9,16 +9,16 @@ use crate::condition::Condition;
 use crate::error::ConnectorError;
 use crate::json::RowWriter;
 use crate::plan::{
-    IdLookup, RequestedId, both, identifier_columns, no_identifier, parse_fields,
-    requested_id_fields, restrict_table,
+    IdLookup, RequestedId, both, identifier_columns, no_identifier, requested_id_fields,
+    restrict_table,
 };
 use crate::resolve::parse_filter;
-use crate::schema::{ColumnRef, TableSchema};
+use crate::schema::{ColumnRef, SchemaSnapshot, TableSchema};
+use crate::write::nested::{NestedContext, split_relations};
 use crate::write::outcome::RecordError;
-use crate::write::plan::{
-    BatchMode, InsertRecord, RecordKey, Reselect, UpdateRecord, WriteAction, WritePlan,
-};
-use crate::write::record::{Purpose, RecordReader};
+use crate::write::plan::{BatchMode, RecordKey, UpdateRecord, WriteAction, WritePlan};
+use crate::write::record::{Purpose, RecordReader, changes, insert_record};
+use crate::write::reselect::reselect;
 use crate::write::{WriteBounds, WriteKind, WriteRequest};
 
 const NO_RECORDS: &str = "No record(s) detected in request. Please make sure record(s) are \
@@ -50,9 +50,15 @@ impl WritePlan {
     /// for delete request.`, `Rollback and continue operations can not be requested at the
     /// same time.`, too many records or ids, an invalid `fields` / `id_field` / `filter`
     /// / identifier, no identifier columns where records must be identified, and, for the
-    /// `filter` form, an invalid change set. `ConnectorError::ServerFilter` when the role's
-    /// row filter does not fit the table.
+    /// `filter` form, an invalid change set or one carrying related records.
+    /// `ConnectorError::ServerFilter` when the role's row filter does not fit the table; the
+    /// errors of related planning for `related`.
+    ///
+    /// Related records in a record (keys naming a relationship of the table, see
+    /// [`RecordRelations`]) are checked for their shape here and written at run time
+    /// through [`WritePlan::nested_writer`]; the other tables are looked up in `schema`.
     pub fn new(
+        schema: &Arc<SchemaSnapshot>,
         table: Arc<TableSchema>,
         request: &WriteRequest,
         bounds: &WriteBounds,
@@ -86,7 +92,7 @@ impl WritePlan {
             _ => identifier_columns(&table, request.id_field.as_deref())?,
         };
         let matching = matches!(target, Target::Filter(_));
-        let reselect = reselect(&table, request.fields.as_deref(), matching)?;
+        let reselect = reselect(schema, &table, request, bounds, matching)?;
         if reselect.is_some() && !matching && key_columns.is_empty() {
             return Err(no_identifier(&table));
         }
@@ -122,6 +128,14 @@ impl WritePlan {
             reselect,
             action,
             identifier_writer,
+            nested: NestedContext {
+                schema: Arc::clone(schema),
+                access: request.related_access.clone(),
+                lookups: request.lookups.clone(),
+                user_id: request.user_id,
+                allow_related_delete: request.allow_related_delete,
+                max_depth: bounds.read.max_related_depth,
+            },
         })
     }
 }
@@ -165,27 +179,6 @@ fn target(request: &WriteRequest) -> Result<Target<'_>, ConnectorError> {
     })
 }
 
-/// `fields` on a write: absent or blank means identifiers only, except for the `filter`
-/// forms, which always list the matching rows (by default their primary key).
-fn reselect(
-    table: &TableSchema,
-    fields: Option<&str>,
-    matching: bool,
-) -> Result<Option<Reselect>, ConnectorError> {
-    let fields = fields.filter(|fields| !fields.trim().is_empty());
-    if fields.is_none() && !matching {
-        return Ok(None);
-    }
-    let projection = parse_fields(table, Some(fields.unwrap_or_default()), false)?;
-    let keys: Vec<String> = projection.iter().map(|p| p.key(table)).collect();
-    let rows = RowWriter::object(
-        keys.iter()
-            .map(String::as_str)
-            .zip(projection.iter().map(|p| p.value_class(table))),
-    );
-    Ok(Some(Reselect { projection, rows }))
-}
-
 fn action(
     reader: &RecordReader<'_>,
     target: &Target<'_>,
@@ -214,45 +207,64 @@ fn action(
         (WriteKind::Create, _) => WriteAction::Insert(
             records
                 .iter()
-                .map(|record| {
-                    let values = reader.values(record, Purpose::Insert, &[])?;
-                    Ok(InsertRecord { values })
-                })
+                .map(|record| insert_record(reader, record))
                 .collect(),
         ),
         (WriteKind::Update, Target::Id(id)) => {
-            let changes = reader.values(change_set(), Purpose::Update, key_columns);
+            let changes = changes(reader, change_set(), key_columns);
             let key = keys_of_one(table, key_columns, id)?;
             WriteAction::Update {
-                records: vec![changes.map(|changes| UpdateRecord { key, changes })],
+                records: vec![changes.map(|(changes, relations)| UpdateRecord {
+                    key,
+                    changes,
+                    relations,
+                })],
                 upsert,
             }
         }
         (WriteKind::Update, Target::Ids(ids)) => {
-            let changes = reader.values(change_set(), Purpose::Update, key_columns);
+            let changes = changes(reader, change_set(), key_columns);
             let records = keys(ids)?
                 .into_iter()
                 .map(|key| {
-                    let changes = changes.clone()?;
-                    Ok(UpdateRecord { key, changes })
+                    let (changes, relations) = changes.clone()?;
+                    Ok(UpdateRecord {
+                        key,
+                        changes,
+                        relations,
+                    })
                 })
                 .collect();
             WriteAction::Update { records, upsert }
         }
-        (WriteKind::Update, Target::Filter(filter)) => WriteAction::UpdateMatching {
-            changes: reader
-                .values(change_set(), Purpose::Update, &[])
-                .map_err(RecordError::into_connector_error)?,
-            condition: matching(filter, request, table, bounds, role)?,
-        },
+        (WriteKind::Update, Target::Filter(filter)) => {
+            if split_relations(table, change_set())
+                .map_err(RecordError::into_connector_error)?
+                .is_some()
+            {
+                return Err(ConnectorError::bad_request(
+                    "Related records can not be written by an update with a filter.",
+                ));
+            }
+            WriteAction::UpdateMatching {
+                changes: reader
+                    .values(change_set(), Purpose::Update, &[], &[])
+                    .map_err(RecordError::into_connector_error)?,
+                condition: matching(filter, request, table, bounds, role)?,
+            }
+        }
         (WriteKind::Update, _) => WriteAction::Update {
             records: records
                 .iter()
                 .enumerate()
                 .map(|(index, record)| {
                     let key = reader.key(record, key_columns, index)?;
-                    let changes = reader.values(record, Purpose::Update, key_columns)?;
-                    Ok(UpdateRecord { key, changes })
+                    let (changes, relations) = changes(reader, record, key_columns)?;
+                    Ok(UpdateRecord {
+                        key,
+                        changes,
+                        relations,
+                    })
                 })
                 .collect(),
             upsert,

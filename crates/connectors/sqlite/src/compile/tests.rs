@@ -27,9 +27,14 @@ fn employees() -> Arc<TableSchema> {
 }
 
 fn plan(table: Arc<TableSchema>, request: ReadRequest) -> SelectQuery {
-    ReadPlan::list(table, &request, &ReadBounds::default())
-        .expect("valid request")
-        .query
+    ReadPlan::list(
+        &sluice_connector_core::SchemaSnapshot::default(),
+        table,
+        &request,
+        &ReadBounds::default(),
+    )
+    .expect("valid request")
+    .query
 }
 
 fn filtered(filter: &str) -> CompiledSql {

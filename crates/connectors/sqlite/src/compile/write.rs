@@ -10,7 +10,9 @@
 //! (`RETURNING` sees the new values), so the executor knows in the same statement whether
 //! the write left a row outside the filter, and undoes it.
 
-use sluice_connector_core::{BoundValue, ColumnValue, Condition, ForeignKey, TableSchema};
+use sluice_connector_core::{
+    BoundValue, ColumnRef, ColumnValue, Condition, ForeignKey, TableSchema,
+};
 
 use super::{CompiledSql, SqlBuilder, push_identifier};
 
@@ -78,6 +80,32 @@ pub(crate) fn compile_delete(table: &TableSchema, condition: Option<&Condition>)
         sql.push(" WHERE ");
         sql.condition(condition);
     }
+    sql.finish()
+}
+
+/// `SELECT "a", "b" FROM "t" WHERE condition LIMIT ?`: the values nested writes look up.
+pub(crate) fn compile_lookup(
+    table: &TableSchema,
+    columns: &[ColumnRef],
+    condition: &Condition,
+    limit: u64,
+) -> CompiledSql {
+    let mut sql = SqlBuilder::new(table);
+    sql.push("SELECT ");
+    for (index, &column) in columns.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.column(column);
+    }
+    sql.push(" FROM ");
+    sql.table_name();
+    sql.push(" WHERE ");
+    sql.condition(condition);
+    sql.push(" LIMIT ");
+    sql.bind(BoundValue::Integer(
+        i64::try_from(limit).unwrap_or(i64::MAX),
+    ));
     sql.finish()
 }
 

@@ -132,3 +132,68 @@ fn refuses_to_overwrite_an_existing_file() {
     assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
     assert!(!partial_path(&path).exists());
 }
+
+#[test]
+fn the_demo_schema_has_dreamfactorys_relationship_names() {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(SCHEMA).unwrap();
+    let snapshot = crate::introspect::introspect(&conn).unwrap();
+    let relations = |table: &str| -> Vec<String> {
+        snapshot
+            .table(table)
+            .unwrap()
+            .relations()
+            .iter()
+            .map(|r| format!("{} {}", r.kind.as_str(), r.name))
+            .collect()
+    };
+    assert_eq!(
+        relations("contact"),
+        [
+            "many_many contact_group_by_contact_group_relationship",
+            "has_many contact_group_relationship_by_contact_id",
+            "has_many contact_info_by_contact_id",
+        ]
+    );
+    assert_eq!(
+        relations("contact_info"),
+        ["belongs_to contact_by_contact_id"]
+    );
+    assert_eq!(
+        relations("contact_group"),
+        [
+            "many_many contact_by_contact_group_relationship",
+            "has_many contact_group_relationship_by_contact_group_id",
+        ]
+    );
+    assert_eq!(
+        relations("contact_group_relationship"),
+        [
+            "belongs_to contact_group_by_contact_group_id",
+            "belongs_to contact_by_contact_id",
+        ]
+    );
+    assert_eq!(
+        relations("departments"),
+        [
+            "many_many employees_by_dept_manager",
+            "has_many dept_manager_by_dept_no",
+            "has_many employees_by_dept_no",
+        ]
+    );
+    assert_eq!(
+        relations("employees"),
+        [
+            "belongs_to departments_by_dept_no",
+            "many_many departments_by_dept_manager",
+            "has_many dept_manager_by_employee_id",
+        ]
+    );
+    assert_eq!(
+        relations("dept_manager"),
+        [
+            "belongs_to departments_by_dept_no",
+            "belongs_to employees_by_employee_id",
+        ]
+    );
+}

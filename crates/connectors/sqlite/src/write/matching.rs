@@ -10,7 +10,7 @@ use super::constraint::{Statement, commit_failure, record_failure};
 use super::transaction::Transaction;
 use crate::compile::{compile_delete, compile_update};
 use crate::error::map_error;
-use crate::execute::{binds, fetch_json_rows};
+use crate::execute::{binds, fetch_reselected};
 
 pub(super) fn run(
     connection: &Connection,
@@ -104,6 +104,6 @@ fn listing(
             "a filter write without a listing".to_owned(),
         ));
     };
-    let rows = fetch_json_rows(connection, &query, &reselect.rows)?;
+    let rows = fetch_reselected(connection, &query, reselect)?;
     plan.finish(rows.into_iter().map(Ok).collect(), None)
 }

@@ -3,6 +3,7 @@
 mod constraint;
 mod matching;
 mod records;
+mod store;
 mod transaction;
 
 use rusqlite::Connection;

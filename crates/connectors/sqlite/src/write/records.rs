@@ -8,15 +8,17 @@
 
 use rusqlite::Connection;
 use sluice_connector_core::{
-    BatchMode, BoundValue, ConnectorError, InsertRecord, RecordError, RecordKey, RecordResult,
-    UpdateRecord, WriteAction, WriteKind, WriteOutput, WritePlan,
+    BatchMode, BoundValue, ColumnValue, ConnectorError, InsertRecord, NestedWriter, ParentRow,
+    RecordError, RecordKey, RecordRelations, RecordResult, RecordStore, UpdateRecord, WriteAction,
+    WriteKind, WriteOutput, WritePlan,
 };
 
 use super::constraint::{Statement, commit_failure, record_failure};
-use super::transaction::{Transaction, within_record};
-use crate::compile::{compile_delete, compile_exists, compile_insert, compile_update};
+use super::store::SqliteStore;
+use super::transaction::Transaction;
+use crate::compile::{compile_delete, compile_exists};
 use crate::error::map_error;
-use crate::execute::{binds, fetch_json_rows};
+use crate::execute::{binds, fetch_reselected};
 
 /// Keys per read-back query: one `IN` list for single-column keys (10,000 records bind
 /// well below SQLite's 32,766 parameters); composite keys become `OR`ed groups, which
@@ -44,15 +46,21 @@ pub(super) fn run(
         WriteAction::Delete(keys) => keys.len(),
         _ => 0,
     };
-    // In rollback mode a failure undoes everything anyway; elsewhere a record that must be
-    // undone after its statement succeeded needs its own savepoint.
-    let savepoints = plan.role.is_some() && plan.mode != BatchMode::Rollback;
     let transaction = Transaction::begin(connection)?;
+    // Every statement is atomic, and one whose row fails the role's check is undone by its
+    // own savepoint (not needed in rollback mode, where a failure undoes everything), so a
+    // failed record leaves nothing of that statement behind. Nested writes before the
+    // failure stay, as in DreamFactory, unless the batch rolls back.
+    let mut store = SqliteStore {
+        connection,
+        savepoints: plan.mode != BatchMode::Rollback,
+    };
+    let mut nested = plan.nested_writer();
     let mut results: Vec<RecordResult> = Vec::with_capacity(count);
     let mut keys = Vec::with_capacity(count);
     let mut failed = false;
     for index in 0..count {
-        match within_record(connection, savepoints, || attempt(connection, plan, index))? {
+        match attempt(&mut store, &mut nested, plan, index)? {
             Ok(written) => {
                 keys.push(written.key);
                 results.push(Ok(written.json));
@@ -84,18 +92,23 @@ pub(super) fn run(
     plan.finish(results, reselected)
 }
 
-fn attempt(connection: &Connection, plan: &WritePlan, index: usize) -> Attempt {
+fn attempt(
+    store: &mut SqliteStore<'_>,
+    nested: &mut NestedWriter<'_>,
+    plan: &WritePlan,
+    index: usize,
+) -> Attempt {
     match &plan.action {
         WriteAction::Insert(records) => match &records[index] {
-            Ok(record) => insert(connection, plan, record),
+            Ok(record) => insert(store, nested, plan, record),
             Err(error) => Ok(Err(error.clone())),
         },
         WriteAction::Update { records, upsert } => match &records[index] {
-            Ok(record) => update(connection, plan, record, *upsert),
+            Ok(record) => update(store, nested, plan, record, *upsert),
             Err(error) => Ok(Err(error.clone())),
         },
         WriteAction::Delete(keys) => match &keys[index] {
-            Ok(key) => delete(connection, plan, key),
+            Ok(key) => delete(store.connection, plan, key),
             Err(error) => Ok(Err(error.clone())),
         },
         _ => Err(ConnectorError::Internal(
@@ -104,71 +117,118 @@ fn attempt(connection: &Connection, plan: &WritePlan, index: usize) -> Attempt {
     }
 }
 
-fn insert(connection: &Connection, plan: &WritePlan, record: &InsertRecord) -> Attempt {
-    let compiled = compile_insert(&plan.table, &record.values, plan.role.as_ref());
-    let mut statement = connection
-        .prepare_cached(&compiled.sql)
-        .map_err(map_error)?;
-    let stepped = if plan.role.is_some() {
-        statement.query_row(binds(&compiled), |row| row.get::<_, i64>(0))
-    } else {
-        statement.execute(binds(&compiled)).map(|_| 1)
-    };
-    match stepped {
-        Ok(0) => Ok(Err(RecordError::Forbidden)),
-        Ok(_) => {
-            let key = plan.inserted_key(record, connection.last_insert_rowid());
-            let json = plan.identifier_json(&key);
-            Ok(Ok(Written { key, json }))
-        }
-        Err(error) => failure(connection, plan, error, Statement::Writing(&record.values)),
+/// The record's values with those its belongs_to relationships set (written first).
+fn with_parents(
+    store: &mut SqliteStore<'_>,
+    nested: &mut NestedWriter<'_>,
+    values: &[ColumnValue],
+    relations: Option<&RecordRelations>,
+) -> Result<Result<Vec<ColumnValue>, RecordError>, ConnectorError> {
+    let mut values = values.to_vec();
+    if let Some(relations) = relations {
+        let set = match nested.before(store, relations)? {
+            Ok(set) => set,
+            Err(error) => return Ok(Err(error)),
+        };
+        values.retain(|v| !set.iter().any(|s| s.column == v.column));
+        values.extend(set);
+        values.sort_by_key(|v| v.column.index());
     }
+    Ok(Ok(values))
+}
+
+/// Writes the has_many / many_many records of a written record, then answers it.
+fn with_children(
+    store: &mut SqliteStore<'_>,
+    nested: &mut NestedWriter<'_>,
+    plan: &WritePlan,
+    relations: Option<&RecordRelations>,
+    parent: ParentRow<'_>,
+) -> Attempt {
+    if let Some(relations) = relations.filter(|r| r.has_children())
+        && let Err(error) = nested.after(store, relations, parent)?
+    {
+        return Ok(Err(error));
+    }
+    Ok(Ok(Written {
+        key: parent.key.to_vec(),
+        json: plan.identifier_json(parent.key),
+    }))
+}
+
+fn insert(
+    store: &mut SqliteStore<'_>,
+    nested: &mut NestedWriter<'_>,
+    plan: &WritePlan,
+    record: &InsertRecord,
+) -> Attempt {
+    let relations = record.relations.as_ref();
+    let values = match with_parents(store, nested, &record.values, relations)? {
+        Ok(values) => values,
+        Err(error) => return Ok(Err(error)),
+    };
+    let rowid = match store.insert(&plan.table, &values, plan.role.as_ref())? {
+        Ok(rowid) => rowid,
+        Err(error) => return Ok(Err(error)),
+    };
+    let key = plan.inserted_key(&values, rowid);
+    let parent = ParentRow {
+        values: &values,
+        key: &key,
+        rowid: Some(rowid),
+    };
+    with_children(store, nested, plan, relations, parent)
 }
 
 /// `UPDATE ... WHERE key AND role`. No row: the record does not exist for this caller,
-/// unless upsert is on and no row has the key at all, which inserts it.
+/// unless upsert is on and no row has the key at all, which inserts it. A record with only
+/// related records runs no UPDATE but must exist for the caller.
 fn update(
-    connection: &Connection,
+    store: &mut SqliteStore<'_>,
+    nested: &mut NestedWriter<'_>,
     plan: &WritePlan,
     record: &UpdateRecord,
     upsert: bool,
 ) -> Attempt {
+    let relations = record.relations.as_ref();
+    let changes = match with_parents(store, nested, &record.changes, relations)? {
+        Ok(changes) => changes,
+        Err(error) => return Ok(Err(error)),
+    };
     let key = plan.key_condition(&record.key.values);
     let condition = plan.guarded(key.clone());
-    let compiled = compile_update(&plan.table, &record.changes, &condition, plan.role.as_ref());
-    let mut statement = connection
-        .prepare_cached(&compiled.sql)
-        .map_err(map_error)?;
-    let stepped = if plan.role.is_some() {
-        statement
-            .query_map(binds(&compiled), |row| row.get::<_, i64>(0))
-            .and_then(|checks| checks.collect::<Result<Vec<i64>, _>>())
+    let changed = if changes.is_empty() {
+        store
+            .select(&plan.table, &plan.key_columns, &condition, 1)?
+            .len() as u64
     } else {
-        statement
-            .execute(binds(&compiled))
-            .map(|changed| vec![1; changed])
-    };
-    let checks = match stepped {
-        Ok(checks) => checks,
-        Err(error) => {
-            return failure(connection, plan, error, Statement::Writing(&record.changes));
+        match store.update(&plan.table, &changes, &condition, plan.role.as_ref())? {
+            Ok(changed) => changed,
+            Err(error) => return Ok(Err(error)),
         }
     };
-    if checks.is_empty() {
-        if upsert && !exists(connection, plan, &key)? {
-            let values = plan.upsert_values(record);
-            return insert(connection, plan, &InsertRecord { values });
-        }
+    if changed > 0 {
+        let parent = ParentRow {
+            values: &changes,
+            key: &record.key.values,
+            rowid: None,
+        };
+        return with_children(store, nested, plan, relations, parent);
+    }
+    if !upsert || changes.is_empty() || exists(store.connection, plan, &key)? {
         return Ok(Err(RecordError::NotFound(record.key.raw.clone())));
     }
-    if checks.contains(&0) {
-        return Ok(Err(RecordError::Forbidden));
-    }
-    let json = plan.identifier_json(&record.key.values);
-    Ok(Ok(Written {
-        key: record.key.values.clone(),
-        json,
-    }))
+    let values = plan.upsert_values(&record.key, &changes);
+    let rowid = match store.insert(&plan.table, &values, plan.role.as_ref())? {
+        Ok(rowid) => rowid,
+        Err(error) => return Ok(Err(error)),
+    };
+    let parent = ParentRow {
+        values: &values,
+        key: &record.key.values,
+        rowid: Some(rowid),
+    };
+    with_children(store, nested, plan, relations, parent)
 }
 
 /// `DELETE ... WHERE key AND role`; with `fields`, the row is read first and is the
@@ -176,11 +236,10 @@ fn update(
 fn delete(connection: &Connection, plan: &WritePlan, key: &RecordKey) -> Attempt {
     let before = match plan.select_keys(std::slice::from_ref(&key.values)) {
         Some(query) => {
-            let rows = plan.reselect.as_ref().map(|reselect| &reselect.rows);
-            let Some(rows) = rows else {
+            let Some(reselect) = plan.reselect.as_ref() else {
                 return Err(ConnectorError::Internal("read-back without fields".into()));
             };
-            match fetch_json_rows(connection, &query, rows)?
+            match fetch_reselected(connection, &query, reselect)?
                 .into_iter()
                 .next()
             {
@@ -201,7 +260,7 @@ fn delete(connection: &Connection, plan: &WritePlan, key: &RecordKey) -> Attempt
             key: key.values.clone(),
             json: before.unwrap_or_else(|| plan.identifier_json(&key.values)),
         })),
-        Err(error) => failure(connection, plan, error, Statement::Deleting),
+        Err(error) => record_failure(connection, &plan.table, error, Statement::Deleting).map(Err),
     }
 }
 
@@ -217,15 +276,6 @@ fn exists(
         .prepare_cached(&compiled.sql)
         .and_then(|mut statement| statement.exists(binds(&compiled)))
         .map_err(map_error)
-}
-
-fn failure(
-    connection: &Connection,
-    plan: &WritePlan,
-    error: rusqlite::Error,
-    statement: Statement<'_>,
-) -> Attempt {
-    record_failure(connection, &plan.table, error, statement).map(Err)
 }
 
 /// The written rows read back with `fields`, in database order.
@@ -245,7 +295,7 @@ fn read_back(
     let mut rows = Vec::with_capacity(keys.len());
     for keys in keys.chunks(chunk) {
         if let Some(query) = plan.select_keys(keys) {
-            rows.extend(fetch_json_rows(connection, &query, &reselect.rows)?);
+            rows.extend(fetch_reselected(connection, &query, reselect)?);
         }
     }
     Ok(Some(rows))

@@ -77,10 +77,15 @@ pub fn fixture() -> Fixture {
 }
 
 pub fn fixture_with(options: SqliteOptions) -> Fixture {
+    fixture_of(SCHEMA, options)
+}
+
+/// A database created with `schema`.
+pub fn fixture_of(schema: &str, options: SqliteOptions) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("test.sqlite");
     Connection::open(&path)
-        .and_then(|c| c.execute_batch(SCHEMA))
+        .and_then(|c| c.execute_batch(schema))
         .expect("fixture created");
     let connector = SqliteConnector::open(&path, options).expect("connector opens");
     Fixture {

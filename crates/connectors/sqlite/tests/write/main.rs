@@ -7,4 +7,6 @@ mod create;
 mod delete;
 mod helpers;
 mod locking;
+mod nested;
+mod nested_access;
 mod update;

@@ -92,6 +92,8 @@ pub fn connector(
                 filter_max_in_list: limits.filter_in_list_max,
                 max_ids: limits.ids_max,
                 max_order_terms: limits.order_terms_max,
+                max_related_depth: limits.related_depth_max,
+                max_relations: limits.related_max,
             };
             Ok((connector.clone(), bounds))
         }

@@ -34,9 +34,11 @@ async fn read_request(
 ) -> Result<ReadRequest, ApiError> {
     let mut read = params.read_request();
     read.access = access.row_access().cloned();
+    read.related_access = Some(access.related_access());
     let role_filter = read.access.as_ref().is_some_and(|a| a.row_filter.is_some());
     let client_lookups = read.filter.as_ref().is_some_and(|f| f.contains('{'));
-    if role_filter || client_lookups {
+    // A related table's row filter may use lookups too.
+    if role_filter || client_lookups || read.related.is_some() {
         let table = state.access.lookups(&state.db).await?;
         read.lookups = Some(Arc::new(SessionLookups::new(
             access.principal().clone(),

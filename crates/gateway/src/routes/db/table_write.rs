@@ -1,7 +1,8 @@
 //! `POST`, `PUT`, `PATCH` and `DELETE` on `/api/v2/{service}/_table/{table}[/{id}]`: record
-//! writes with DreamFactory's body shapes, targets, batches and `fields` (wire reference 4).
-//! The role's record rules and the session travel with the request into the connector, which
-//! applies them to every statement (rules R3, R4).
+//! writes with DreamFactory's body shapes, targets, batches, `fields` and `related` (wire
+//! reference 4), and nested writes through relationships (5.3). The role's record rules, its
+//! access to the related tables and the session travel with the request into the connector,
+//! which applies them to every statement (rules R3, R4).
 
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ async fn write(
         write.allow_upsert = config.allow_upsert;
     }
     write.access = access.row_access().cloned();
+    write.related_access = Some(access.related_access());
     write.user_id = access.principal().user_id();
     let lookups = state.access.lookups(&state.db).await?;
     write.lookups = Some(Arc::new(SessionLookups::new(

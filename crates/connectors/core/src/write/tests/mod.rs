@@ -54,7 +54,12 @@ pub(super) fn with_records(kind: WriteKind, records: Value) -> WriteRequest {
 }
 
 pub(super) fn plan(request: WriteRequest) -> Result<WritePlan, ConnectorError> {
-    WritePlan::new(todos(), &request, &WriteBounds::default())
+    WritePlan::new(
+        &Default::default(),
+        todos(),
+        &request,
+        &WriteBounds::default(),
+    )
 }
 
 pub(super) fn message(result: Result<WritePlan, ConnectorError>) -> String {

@@ -170,7 +170,13 @@ fn hidden_fields_are_ignored_and_never_required() {
             json!([{"body": "b", "secret": "x"}, {"secret": "x"}]),
         )
     };
-    let planned = WritePlan::new(table, &request, &WriteBounds::default()).expect("planned");
+    let planned = WritePlan::new(
+        &Default::default(),
+        table,
+        &request,
+        &WriteBounds::default(),
+    )
+    .expect("planned");
     assert_eq!(
         inserts(&planned),
         vec![

@@ -113,6 +113,7 @@ fn request_level_bounds_and_flags() {
     };
     assert_eq!(
         message(WritePlan::new(
+            &Default::default(),
             todos(),
             &with_records(WriteKind::Create, many),
             &bounds
@@ -126,7 +127,12 @@ fn request_level_bounds_and_flags() {
     let mut bounds = WriteBounds::default();
     bounds.read.max_ids = 2;
     assert_eq!(
-        message(WritePlan::new(todos(), &request, &bounds)),
+        message(WritePlan::new(
+            &Default::default(),
+            todos(),
+            &request,
+            &bounds
+        )),
         "Too many identifiers in one request: the limit is 2."
     );
     let modes = [

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::df_type::{DeclaredType, DfType};
+use crate::relation::{Relation, discover};
 
 /// Every table and view of one database at one point in time. Shared behind an `Arc` and
 /// replaced whole when the schema is re-read.
@@ -19,7 +20,13 @@ pub struct SchemaSnapshot {
 }
 
 impl SchemaSnapshot {
-    pub fn new(tables: Vec<TableSchema>) -> Self {
+    /// Assembles the snapshot and discovers every table's relationships from the foreign
+    /// keys (see [`Relation`]).
+    pub fn new(mut tables: Vec<TableSchema>) -> Self {
+        let discovered = discover(&tables);
+        for (table, relations) in tables.iter_mut().zip(discovered) {
+            table.relations = relations;
+        }
         let tables: Vec<Arc<TableSchema>> = tables.into_iter().map(Arc::new).collect();
         let by_lower_name = tables
             .iter()
@@ -59,11 +66,13 @@ impl SchemaSnapshot {
 /// (see [`RowAccess`](crate::RowAccess)) that keeps every column, so references into the
 /// full table stay valid and compilers can still emit the role filter's columns, but where
 /// hidden columns cannot be looked up by name and are left out of [`column_refs`],
-/// [`primary_key`] and [`foreign_keys`].
+/// [`primary_key`], [`foreign_keys`] and [`relations`] (a relation through a hidden
+/// column cannot be followed, rule R5).
 ///
 /// [`column_refs`]: TableSchema::column_refs
 /// [`primary_key`]: TableSchema::primary_key
 /// [`foreign_keys`]: TableSchema::foreign_keys
+/// [`relations`]: TableSchema::relations
 #[derive(Debug)]
 pub struct TableSchema {
     name: String,
@@ -71,6 +80,8 @@ pub struct TableSchema {
     columns: Vec<ColumnSchema>,
     primary_key: Vec<ColumnRef>,
     foreign_keys: Vec<ForeignKey>,
+    /// Filled in by [`SchemaSnapshot::new`], which sees every table.
+    relations: Vec<Relation>,
     by_lower_name: HashMap<String, usize>,
     /// `hidden[i]`: column `i` is hidden from this view. Empty when nothing is hidden.
     hidden: Vec<bool>,
@@ -112,6 +123,7 @@ impl TableSchema {
             columns,
             primary_key,
             foreign_keys,
+            relations: Vec::new(),
             by_lower_name,
             hidden: Vec::new(),
         }
@@ -152,6 +164,12 @@ impl TableSchema {
             .filter(|key| key.columns.iter().all(|c| visible(c)))
             .cloned()
             .collect();
+        let relations = self
+            .relations
+            .iter()
+            .filter(|relation| relation.field.iter().all(|c| visible(c)))
+            .cloned()
+            .collect();
         let by_lower_name = self
             .by_lower_name
             .iter()
@@ -164,6 +182,7 @@ impl TableSchema {
             columns: self.columns.clone(),
             primary_key,
             foreign_keys,
+            relations,
             by_lower_name,
             hidden,
         })
@@ -186,6 +205,19 @@ impl TableSchema {
 
     pub fn foreign_keys(&self) -> &[ForeignKey] {
         &self.foreign_keys
+    }
+
+    /// The relationships discovered from foreign keys, in DreamFactory's order (empty for a
+    /// table built outside a [`SchemaSnapshot`]).
+    pub fn relations(&self) -> &[Relation] {
+        &self.relations
+    }
+
+    /// Case-insensitive lookup of a relationship by name.
+    pub fn relation(&self, name: &str) -> Option<&Relation> {
+        self.relations
+            .iter()
+            .find(|relation| relation.name.eq_ignore_ascii_case(name))
     }
 
     /// The primary key columns; empty for views and tables without one (and in a restricted
@@ -304,87 +336,4 @@ pub struct ForeignKey {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table() -> TableSchema {
-        let mut id = ColumnSchema::from_declared("Id", "INTEGER");
-        id.is_primary_key = true;
-        let dept = ColumnSchema::from_declared("dept_id", "integer");
-        TableSchema::new(
-            "Employees",
-            false,
-            vec![id, ColumnSchema::from_declared("Last_Name", "text"), dept],
-            vec![ForeignKey {
-                columns: vec!["dept_id".into()],
-                ref_table: "departments".into(),
-                ref_columns: vec!["id".into()],
-                on_update: "NO ACTION".into(),
-                on_delete: "CASCADE".into(),
-            }],
-        )
-    }
-
-    #[test]
-    fn column_lookup_is_case_insensitive_and_returns_db_spelling() {
-        let table = table();
-        let column = table.column_ref("last_NAME").expect("found");
-        assert_eq!(table.column(column).name, "Last_Name");
-        assert!(table.column_ref("nope").is_none());
-    }
-
-    #[test]
-    fn primary_key_and_reference_type_come_from_the_columns_and_keys() {
-        let table = table();
-        assert_eq!(table.primary_key(), &[ColumnRef(0)]);
-        let dept = table.column_ref("DEPT_ID").expect("found");
-        assert_eq!(table.column(dept).df_type, DfType::Reference);
-        assert_eq!(
-            table.foreign_key_of(dept).map(|(k, p)| (&*k.ref_table, p)),
-            Some(("departments", 0))
-        );
-    }
-
-    #[test]
-    fn a_restricted_copy_hides_columns_but_keeps_their_positions() {
-        let table = table();
-        assert!(table.restricted(&["nope"]).is_none(), "nothing to hide");
-        let restricted = table.restricted(&["LAST_name", "dept_ID"]).expect("hides");
-        assert!(restricted.column_ref("last_name").is_none());
-        assert!(restricted.column_ref("Dept_Id").is_none());
-        assert_eq!(restricted.column_ref("id"), table.column_ref("ID"));
-        assert_eq!(
-            restricted.column_refs().collect::<Vec<_>>(),
-            vec![ColumnRef(0)]
-        );
-        // References from the full table still resolve, for the role's filter.
-        let last_name = table.column_ref("last_name").expect("full table");
-        assert_eq!(restricted.column(last_name).name, "Last_Name");
-        assert_eq!(restricted.primary_key(), &[ColumnRef(0)]);
-        assert!(restricted.foreign_keys().is_empty());
-    }
-
-    #[test]
-    fn hiding_a_key_column_leaves_no_primary_key() {
-        let restricted = table().restricted(&["id"]).expect("hides");
-        assert!(restricted.primary_key().is_empty());
-        assert_eq!(restricted.foreign_keys().len(), 1);
-    }
-
-    #[test]
-    fn snapshot_lookup_is_case_insensitive_and_names_sorted() {
-        let snapshot = SchemaSnapshot::new(vec![
-            TableSchema::new("b_table", false, vec![], vec![]),
-            table(),
-            TableSchema::new("apple", true, vec![], vec![]),
-        ]);
-        assert_eq!(
-            snapshot.table("EMPLOYEES").map(|t| t.name()),
-            Some("Employees")
-        );
-        assert_eq!(
-            *snapshot.table_names(),
-            vec!["apple", "b_table", "Employees"]
-        );
-    }
-}
+mod tests;
