@@ -1,0 +1,68 @@
+//! `GET /api/v2/api_docs`: the documents of several services in one, paths prefixed with
+//! `/{service}` and component names with `{service}.` so that services do not collide.
+
+use serde_json::{Map, Value, json};
+
+use crate::OPENAPI_VERSION;
+use crate::common::{
+    security, security_schemes, shared_responses, shared_schemas, table_parameters,
+};
+
+/// Merges single-service documents (from [`crate::service_document`]) given as
+/// `(service name, document)`.
+pub fn combined_document(documents: &[(String, Value)]) -> Value {
+    let mut paths = Map::new();
+    let mut schemas = shared_schemas();
+    let mut tags = Vec::new();
+    for (service, document) in documents {
+        let prefix = format!("{service}.");
+        let text = document["paths"]
+            .to_string()
+            .replace(
+                "#/components/schemas/",
+                &format!("#/components/schemas/{prefix}"),
+            )
+            .replace(
+                &format!("#/components/schemas/{prefix}Error"),
+                "#/components/schemas/Error",
+            )
+            .replace(
+                &format!("#/components/schemas/{prefix}Meta"),
+                "#/components/schemas/Meta",
+            )
+            .replace(
+                "\"operationId\":\"",
+                &format!("\"operationId\":\"{service}_"),
+            );
+        let Ok(Value::Object(service_paths)) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        for (path, item) in service_paths {
+            paths.insert(format!("/{service}{path}"), item);
+        }
+        if let Some(own) = document["components"]["schemas"].as_object() {
+            for (name, schema) in own {
+                if !matches!(name.as_str(), "Error" | "Meta") {
+                    schemas.insert(format!("{prefix}{name}"), schema.clone());
+                }
+            }
+        }
+        if let Some(own) = document["tags"].as_array() {
+            tags.extend(own.iter().cloned());
+        }
+    }
+    json!({
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": "Sluice Live API Documentation", "version": "2.0"},
+        "servers": [{"url": "/api/v2"}],
+        "security": security(),
+        "tags": tags,
+        "paths": paths,
+        "components": {
+            "securitySchemes": security_schemes(),
+            "schemas": schemas,
+            "responses": shared_responses(),
+            "parameters": table_parameters(),
+        }
+    })
+}

@@ -1,0 +1,78 @@
+//! The OpenAPI document of one database service, built from its schema snapshot and the
+//! caller's permissions (wire reference 13).
+
+use serde_json::{Map, Value, json};
+use sluice_connector_core::SchemaSnapshot;
+
+use crate::common::{
+    security, security_schemes, shared_responses, shared_schemas, table_parameters,
+};
+use crate::table::{operation, record_schema, record_schema_name, table_paths};
+use crate::{OPENAPI_VERSION, Verbs};
+
+/// What a document says about its service.
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    pub name: String,
+    pub label: String,
+    pub description: Option<String>,
+}
+
+/// The document of one service: `/_table` and, for every table the caller may use,
+/// `/_table/{table}` and `/_table/{table}/{id}` with only the verbs `verbs_of` allows.
+/// `verbs_of` is asked with role components: `_table` and `_table/{lower-case name}`.
+/// Paths are relative to `servers[0].url`, `/api/v2/{service}`.
+pub fn service_document(
+    service: &ServiceInfo,
+    schema: &SchemaSnapshot,
+    verbs_of: &dyn Fn(&str) -> Verbs,
+) -> Value {
+    let tag = service.name.as_str();
+    let mut paths = Map::new();
+    let mut schemas = shared_schemas();
+    let mut visible = Vec::new();
+    for table in schema.tables() {
+        let verbs = verbs_of(&format!("_table/{}", table.name().to_ascii_lowercase()));
+        let table_paths = table_paths(table, tag, verbs);
+        if table_paths.is_empty() {
+            continue;
+        }
+        visible.push(table.name().to_string());
+        schemas.insert(record_schema_name(table.name()), record_schema(table));
+        paths.extend(table_paths);
+    }
+    if verbs_of("_table").get || !visible.is_empty() {
+        let list = json!({"type": "object", "properties": {"resource": {"type": "array",
+            "items": {"type": "object", "properties": {"name": {"type": "string", "enum": visible}}}}}});
+        let op = operation(
+            tag,
+            "get_tables",
+            "List the tables the caller may use.",
+            crate::common::param_refs(&["fields", "ids", "as_list", "refresh"]),
+            list,
+        );
+        // `/_table` sorts before `/_table/...` in the document.
+        let mut sorted = Map::new();
+        sorted.insert("/_table".into(), json!({"get": op}));
+        sorted.extend(paths);
+        paths = sorted;
+    }
+    let mut info = json!({"title": service.label, "version": "2.0"});
+    if let Some(description) = &service.description {
+        info["description"] = json!(description);
+    }
+    json!({
+        "openapi": OPENAPI_VERSION,
+        "info": info,
+        "servers": [{"url": format!("/api/v2/{}", service.name)}],
+        "security": security(),
+        "tags": [{"name": tag, "description": service.label}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": security_schemes(),
+            "schemas": schemas,
+            "responses": shared_responses(),
+            "parameters": table_parameters(),
+        }
+    })
+}
