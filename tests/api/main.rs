@@ -1,6 +1,7 @@
 //! Black-box HTTP tests: each test spawns its own Sluice on port 0 over a temp data dir.
 
 mod access;
+mod api_docs;
 mod auth;
 mod errors;
 mod related_read;

@@ -3,6 +3,7 @@
 //! database services in `db`. `/api/{service}` (no version)
 //! serves the same routes, as DreamFactory.
 
+mod api_docs;
 mod db;
 mod index;
 pub mod system;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 fn api(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(index::list_services))
         .service(web::scope("/system").configure(system::configure))
+        .service(web::scope("/api_docs").configure(api_docs::configure))
         // Before `/{service}`: the user service is not a database service.
         .service(web::scope("/user").configure(user::configure))
         .service(web::scope("/{service}").configure(db::configure));

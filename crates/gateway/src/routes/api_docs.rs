@@ -1,0 +1,140 @@
+//! `GET /api/v2/api_docs[/{service}]`: OpenAPI documents generated from the cached schema,
+//! showing only the services, tables and verbs the caller's role allows (wire reference 13,
+//! 9.6). Built on every request from the cached schema; `?refresh=true` re-reads the schema.
+
+use std::sync::Arc;
+
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use sluice_docs::{ServiceInfo, Verbs, combined_document, service_document};
+use sluice_rbac::{Requestor, Verb, has_service_access, permitted_verbs};
+
+use crate::auth::Principal;
+use crate::auth::access::deny;
+use crate::auth::principal::Authority;
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::registry::{Backend, ServiceEntry};
+use crate::routes::ok;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(all_services))
+        .route("/{service}", web::get().to(one_service));
+}
+
+/// Whether the caller may reach the service at all (any verb on any component).
+fn reachable(principal: &Principal, service: &ServiceEntry) -> bool {
+    service.row.is_active
+        && match &principal.authority {
+            Authority::Unrestricted => true,
+            Authority::Role(role) => {
+                has_service_access(&role.grants, service.row.id, Requestor::Api)
+            }
+            Authority::NoRole => false,
+        }
+}
+
+/// The verbs the caller's role allows on one component of the service.
+fn verbs_of(principal: &Principal, service_id: i64, component: &str) -> Verbs {
+    let mask = match &principal.authority {
+        Authority::Unrestricted => return Verbs::ALL,
+        Authority::NoRole => return Verbs::NONE,
+        Authority::Role(role) => {
+            permitted_verbs(&role.grants, service_id, component, Requestor::Api)
+        }
+    };
+    Verbs {
+        get: mask.contains(Verb::Get),
+        post: mask.contains(Verb::Post),
+        put: mask.contains(Verb::Put),
+        patch: mask.contains(Verb::Patch),
+        delete: mask.contains(Verb::Delete),
+    }
+}
+
+/// The document of one database service for this caller; `None` when it has none (the
+/// built-in user service).
+async fn document(
+    principal: &Principal,
+    service: &Arc<ServiceEntry>,
+    refresh: bool,
+) -> Result<Option<Value>, ApiError> {
+    let connector = match &service.backend {
+        Backend::Sqlite { connector, .. } => connector,
+        Backend::User { .. } => return Ok(None),
+        Backend::Unavailable { .. } => {
+            return Err(ApiError::unavailable(format!(
+                "Service {} is unavailable: its database cannot be opened.",
+                service.name
+            )));
+        }
+    };
+    let schema = connector.schema_snapshot(refresh).await?;
+    let info = ServiceInfo {
+        name: service.name.clone(),
+        label: service.row.label.clone(),
+        description: service.row.description.clone(),
+    };
+    let id = service.row.id;
+    Ok(Some(service_document(&info, &schema, &|component| {
+        verbs_of(principal, id, component)
+    })))
+}
+
+/// `GET /api/v2/api_docs`: one document for every database service the caller may reach;
+/// `?as_list=true` lists their names instead.
+async fn all_services(
+    principal: Principal,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::from_query(request.query_string())?;
+    let services: Vec<_> = state
+        .services
+        .all()
+        .into_iter()
+        .filter(|s| reachable(&principal, s) && matches!(s.backend, Backend::Sqlite { .. }))
+        .collect();
+    if params.flag("as_list") {
+        let names: Vec<_> = services.iter().map(|s| json!(s.name)).collect();
+        return Ok(ok(json!({ "resource": names })));
+    }
+    let mut documents = Vec::new();
+    for service in &services {
+        if let Some(doc) = document(&principal, service, params.flag("refresh")).await? {
+            documents.push((service.name.clone(), doc));
+        }
+    }
+    Ok(ok(combined_document(&documents)))
+}
+
+/// `GET /api/v2/api_docs/{service}`: that service's document, 403 when the caller may not
+/// reach it, 503 when it has no document.
+async fn one_service(
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::from_query(request.query_string())?;
+    let name = path.into_inner().to_ascii_lowercase();
+    let Some(service) = state.services.get(&name) else {
+        if principal.is_unrestricted() {
+            return Err(ApiError::not_found(format!(
+                "Could not find a service for {name}"
+            )));
+        }
+        return Err(deny(&principal, &Method::GET, &name, "api_docs"));
+    };
+    if !reachable(&principal, &service) {
+        return Err(deny(&principal, &Method::GET, &name, "api_docs"));
+    }
+    match document(&principal, &service, params.flag("refresh")).await? {
+        Some(doc) => Ok(ok(doc)),
+        None => Err(ApiError::unavailable(format!(
+            "Service {name} has no API documentation."
+        ))),
+    }
+}

@@ -1,0 +1,101 @@
+//! `GET /api/v2/api_docs[/{service}]`: generated OpenAPI documents filtered by role.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use sluice_docs::check::structural_errors;
+use sluice_tests::{Auth, TestApp};
+
+use crate::access::service_id;
+
+/// `"{verb} {path}"` for every operation of a document.
+fn operations(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for verb in item.as_object().expect("path item").keys() {
+            out.push(format!("{verb} {path}"));
+        }
+    }
+    out
+}
+
+/// An app whose role reads `_table` and `contact` only.
+async fn contact_reader(app: &TestApp, admin: &str) -> String {
+    let db = service_id(app, admin, "db").await;
+    let role = json!({"name": "contacts", "is_active": true, "role_service_access_by_role_id": [
+        {"service_id": db, "component": "_table", "verb_mask": 1, "requestor_mask": 1},
+        {"service_id": db, "component": "_table/contact/*", "verb_mask": 1, "requestor_mask": 1}
+    ]});
+    let role_id = app.create_role(admin, role).await;
+    app.create_app(admin, "contacts", Some(role_id)).await.1
+}
+
+#[tokio::test]
+async fn a_read_only_role_sees_only_get_operations_on_its_tables() {
+    let (app, admin) = TestApp::with_demo_service().await;
+    let key = contact_reader(&app, &admin).await;
+    let reply = app
+        .call(Method::GET, "/api/v2/api_docs/db", Auth::key(&key), None)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(structural_errors(&reply.body), Vec::<String>::new());
+    assert_eq!(
+        operations(&reply.body),
+        [
+            "get /_table",
+            "get /_table/contact",
+            "get /_table/contact/{id}"
+        ]
+    );
+    let contact = &reply.body["components"]["schemas"]["contact.Record"]["properties"];
+    assert_eq!(contact["id"]["type"], "integer", "{contact}");
+
+    let combined = app
+        .call(Method::GET, "/api/v2/api_docs", Auth::key(&key), None)
+        .await;
+    assert_eq!(combined.status, 200, "{}", combined.body);
+    assert_eq!(structural_errors(&combined.body), Vec::<String>::new());
+    assert_eq!(
+        operations(&combined.body),
+        [
+            "get /db/_table",
+            "get /db/_table/contact",
+            "get /db/_table/contact/{id}"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_admin_sees_every_verb_on_every_table() {
+    let (app, admin) = TestApp::with_demo_service().await;
+    let reply = app.get("/api/v2/api_docs/db?refresh=true", &admin).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(structural_errors(&reply.body), Vec::<String>::new());
+    let ops = operations(&reply.body);
+    let tables = app.get("/api/v2/db/_table?as_list=true", &admin).await;
+    for table in tables.body["resource"].as_array().expect("tables") {
+        let table = table.as_str().expect("name");
+        for verb in ["get", "post", "put", "patch", "delete"] {
+            let op = format!("{verb} /_table/{table}");
+            assert!(ops.contains(&op), "{op} missing");
+        }
+    }
+    let list = app.get("/api/v2/api_docs?as_list=true", &admin).await;
+    assert_eq!(list.body, json!({"resource": ["db"]}));
+}
+
+#[tokio::test]
+async fn a_role_without_access_is_refused_its_document() {
+    let (app, admin) = TestApp::with_demo_service().await;
+    let role = json!({"name": "nothing", "is_active": true, "role_service_access_by_role_id": []});
+    let role_id = app.create_role(&admin, role).await;
+    let (_, key) = app.create_app(&admin, "elsewhere", Some(role_id)).await;
+    let reply = app
+        .call(Method::GET, "/api/v2/api_docs/db", Auth::key(&key), None)
+        .await;
+    // DreamFactory's denial order (wire reference 8.7): an API key alone, not logged in.
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    let combined = app
+        .call(Method::GET, "/api/v2/api_docs", Auth::key(&key), None)
+        .await;
+    assert_eq!(combined.body["paths"], json!({}));
+}
