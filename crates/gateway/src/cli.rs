@@ -34,6 +34,12 @@ pub enum Command {
     Demo(ServeArgs),
     /// Apply system-database migrations and exit.
     Migrate,
+    /// Write the system API and demo `db` service OpenAPI documents into a directory.
+    Openapi {
+        /// Where to write `system.json` and `db.json`.
+        #[arg(long, value_name = "DIR", default_value = "openapi")]
+        out: PathBuf,
+    },
     /// Manage administrators.
     Admin {
         #[command(subcommand)]

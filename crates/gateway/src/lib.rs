@@ -8,6 +8,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod middleware;
+pub mod openapi;
 pub mod params;
 pub mod registry;
 pub mod routes;

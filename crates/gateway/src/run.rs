@@ -45,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             announce(&demo::banner(&app.url(), &access));
             app.run_until_stopped().await?;
         }
+        Command::Openapi { out } => crate::openapi::write(out).await?,
         Command::Migrate => {
             let settings = load(None)?;
             telemetry::init(&settings.log);
