@@ -6,6 +6,7 @@ mod errors;
 mod related_read;
 mod related_write;
 mod row_security;
+mod schema_read;
 mod system_services;
 mod system_users;
 mod table_filters;

@@ -2,7 +2,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::{ConnectorError, ReadBounds, ReadRequest, WriteBounds, WriteOutput, WriteRequest};
+use crate::{
+    ConnectorError, ReadBounds, ReadRequest, SchemaSnapshot, WriteBounds, WriteOutput, WriteRequest,
+};
 
 /// The body of a successful read, already serialised as DreamFactory JSON.
 ///
@@ -21,6 +23,10 @@ pub enum ReadOutput {
 pub trait Connector: Send + Sync + 'static {
     /// Table and view names (DB spelling), sorted case-insensitively; `sqlite_*` never appears.
     async fn table_names(&self, refresh: bool) -> Result<Arc<Vec<String>>, ConnectorError>;
+
+    /// The schema snapshot (tables, columns, keys, relations) for `_schema` reads,
+    /// introspected again when `refresh` is set.
+    async fn schema(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError>;
 
     /// `GET /_table/{table}`: every option of `ReadRequest`. Table lookup is case-insensitive;
     /// an unknown table is `ConnectorError::TableNotFound`. `request.access` (the role's row

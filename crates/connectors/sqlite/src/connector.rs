@@ -89,6 +89,10 @@ impl Connector for SqliteConnector {
         Ok(self.schema(refresh).await?.table_names())
     }
 
+    async fn schema(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError> {
+        SqliteConnector::schema(self, refresh).await
+    }
+
     #[tracing::instrument(skip_all, fields(table.name = table))]
     async fn read_records(
         &self,

@@ -1,5 +1,6 @@
 //! `/api/v2/{service}/...` for database services: the service root and `_table` reads.
 
+mod schema_get;
 mod table_get;
 mod table_list;
 mod table_write;
@@ -22,6 +23,15 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(service_root))
         .route("/_table", web::get().to(table_list::list_tables))
+        .route("/_schema", web::get().to(schema_get::list_schema))
+        .route(
+            "/_schema/{table}",
+            web::get().to(schema_get::describe_table),
+        )
+        .route(
+            "/_schema/{table}/{rest:.+}",
+            web::get().to(schema_get::describe_member),
+        )
         .service(
             web::resource("/_table/{table}")
                 .route(web::get().to(table_get::read_records))
