@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::{
-    ConnectorError, ReadBounds, ReadRequest, SchemaSnapshot, WriteBounds, WriteOutput, WriteRequest,
+    ConnectorError, ReadBounds, ReadRequest, SchemaChange, SchemaSnapshot, WriteBounds,
+    WriteOutput, WriteRequest,
 };
 
 /// The body of a successful read, already serialised as DreamFactory JSON.
@@ -71,6 +72,11 @@ pub trait Connector: Send + Sync + 'static {
         request: WriteRequest,
         bounds: WriteBounds,
     ) -> Result<WriteOutput, ConnectorError>;
+
+    /// `_schema` writes: applies `change` in one transaction (nothing changes when it
+    /// fails) and refreshes the cached schema. Invalid definitions are `BadRequest`; an
+    /// unknown or internal (`sqlite_*`) table is `TableNotFound`.
+    async fn change_schema(&self, change: SchemaChange) -> Result<(), ConnectorError>;
 
     /// Drop cached schema and statements so the next call re-introspects.
     fn invalidate(&self);
