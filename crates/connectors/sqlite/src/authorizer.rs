@@ -58,8 +58,8 @@ pub(crate) fn authorize_dml(context: AuthContext<'_>) -> Authorization {
 
 /// The policy of `_schema` writes, installed on the writer only while one runs: the DML
 /// allowlist plus CREATE / DROP / ALTER of tables and indexes on user tables. SQLite
-/// records DDL by writing its own `sqlite_master` (and `sqlite_sequence` for
-/// AUTOINCREMENT), so those writes are allowed here; the SQL is generated from validated
+/// records DDL by writing its own `sqlite_master` (and creating `sqlite_sequence` for
+/// AUTOINCREMENT, deleting its row on DROP), so those writes are allowed here; the SQL is generated from validated
 /// names, and `SQLITE_DBCONFIG_DEFENSIVE` still refuses direct writes to the schema. No
 /// ATTACH, PRAGMA, triggers, views or virtual tables.
 pub(crate) fn authorize_ddl(context: AuthContext<'_>) -> Authorization {
@@ -72,6 +72,10 @@ pub(crate) fn authorize_ddl(context: AuthContext<'_>) -> Authorization {
         | AuthAction::CreateIndex { table_name, .. }
         | AuthAction::DropIndex { table_name, .. }
         | AuthAction::AlterTable { table_name, .. } => !is_sqlite_internal(table_name),
+        // Dropping an AUTOINCREMENT table deletes its `sqlite_sequence` row.
+        AuthAction::Delete { table_name } if table_name.eq_ignore_ascii_case("sqlite_sequence") => {
+            true
+        }
         AuthAction::Insert { table_name }
         | AuthAction::Delete { table_name }
         | AuthAction::Update { table_name, .. } => {
@@ -88,7 +92,6 @@ fn is_schema_bookkeeping(name: &str) -> bool {
         "sqlite_schema",
         "sqlite_temp_master",
         "sqlite_temp_schema",
-        "sqlite_sequence",
     ]
     .iter()
     .any(|table| table.eq_ignore_ascii_case(name))
