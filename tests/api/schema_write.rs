@@ -322,3 +322,37 @@ async fn schema_writes_need_the_role_verb() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn several_tables_are_dropped_by_ids() {
+    let (app, token) = TestApp::with_demo_service().await;
+    let reply = call(
+        &app,
+        &token,
+        Method::DELETE,
+        "_schema?ids=dept_manager,contact_info",
+        json!(null),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"resource": [{"name": "dept_manager"}, {"name": "contact_info"}]})
+    );
+    let reply = app.get("/api/v2/db/_schema?as_list=true", &token).await;
+    assert!(
+        !reply.body["resource"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("contact_info"))
+    );
+    let reply = call(
+        &app,
+        &token,
+        Method::DELETE,
+        "_schema",
+        json!(["sqlite_master"]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+}

@@ -27,7 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/_schema")
                 .route(web::get().to(schema_get::list_schema))
-                .route(web::post().to(schema_write::create_tables)),
+                .route(web::post().to(schema_write::create_tables))
+                .route(web::delete().to(schema_write::drop_tables)),
         )
         .service(
             web::resource("/_schema/{table}")

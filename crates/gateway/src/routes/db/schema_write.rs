@@ -83,6 +83,52 @@ pub async fn create_tables(
     Ok(ok(json!({ "resource": names })))
 }
 
+/// `DELETE /_schema?ids=a,b` (or a body list of names / `{"name"}` objects): drops each
+/// table in its own transaction, in order, stopping at the first failure. Answers the
+/// wrapped names.
+pub async fn drop_tables(
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::from_query(request.query_string())?;
+    let names: Vec<String> = match params.get(&["ids"]) {
+        Some(ids) => ids.split(',').map(|s| s.trim().to_owned()).collect(),
+        None => records(body.0)
+            .iter()
+            .map(|record| match record {
+                Value::String(name) => Ok(name.clone()),
+                other => name_of(other),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if names.is_empty() {
+        return Err(ApiError::bad_request(
+            "No table names in schema delete request.",
+        ));
+    }
+    let mut dropped = Vec::new();
+    for name in names {
+        let component = table_component(&name);
+        let access = open_service(
+            &state,
+            principal.clone(),
+            &path,
+            request.method(),
+            &component,
+        )
+        .await?;
+        let (connector, _) = connector(&state, &access)?;
+        connector
+            .change_schema(SchemaChange::DropTable(name.clone()))
+            .await?;
+        dropped.push(json!({ "name": name }));
+    }
+    Ok(ok(json!({ "resource": dropped })))
+}
+
 /// `DELETE /_schema/{table}`.
 pub async fn drop_table(
     principal: Principal,
