@@ -7,6 +7,8 @@ mod errors;
 mod related_read;
 mod related_write;
 mod row_security;
+mod schema_read;
+mod schema_write;
 mod system_services;
 mod system_users;
 mod table_filters;

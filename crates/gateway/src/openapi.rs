@@ -38,7 +38,7 @@ async fn demo_document(scratch: &Path) -> anyhow::Result<Value> {
     })
     .await??;
     let connector = SqliteConnector::open(&path, SqliteOptions::default())?;
-    let schema = connector.schema_snapshot(false).await?;
+    let schema = connector.schema(false).await?;
     let info = ServiceInfo {
         name: DEMO_SERVICE.to_string(),
         label: "Demo database".to_string(),

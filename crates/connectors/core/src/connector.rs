@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::{
-    ConnectorError, ReadBounds, ReadRequest, SchemaSnapshot, WriteBounds, WriteOutput, WriteRequest,
+    ConnectorError, ReadBounds, ReadRequest, SchemaChange, SchemaSnapshot, WriteBounds,
+    WriteOutput, WriteRequest,
 };
 
 /// The body of a successful read, already serialised as DreamFactory JSON.
@@ -24,9 +25,9 @@ pub trait Connector: Send + Sync + 'static {
     /// Table and view names (DB spelling), sorted case-insensitively; `sqlite_*` never appears.
     async fn table_names(&self, refresh: bool) -> Result<Arc<Vec<String>>, ConnectorError>;
 
-    /// The cached schema snapshot (re-read when `refresh` is set): what generated API
-    /// documents are built from.
-    async fn schema_snapshot(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError>;
+    /// The schema snapshot (tables, columns, keys, relations) for `_schema` reads and
+    /// generated API documents, introspected again when `refresh` is set.
+    async fn schema(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError>;
 
     /// `GET /_table/{table}`: every option of `ReadRequest`. Table lookup is case-insensitive;
     /// an unknown table is `ConnectorError::TableNotFound`. `request.access` (the role's row
@@ -71,6 +72,11 @@ pub trait Connector: Send + Sync + 'static {
         request: WriteRequest,
         bounds: WriteBounds,
     ) -> Result<WriteOutput, ConnectorError>;
+
+    /// `_schema` writes: applies `change` in one transaction (nothing changes when it
+    /// fails) and refreshes the cached schema. Invalid definitions are `BadRequest`; an
+    /// unknown or internal (`sqlite_*`) table is `TableNotFound`.
+    async fn change_schema(&self, change: SchemaChange) -> Result<(), ConnectorError>;
 
     /// Drop cached schema and statements so the next call re-introspects.
     fn invalidate(&self);

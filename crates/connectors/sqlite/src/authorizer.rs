@@ -5,8 +5,8 @@
 //! There is one policy per kind of connection. Read connections are opened read-only, so
 //! the engine refuses every write whatever the policy says. The writer is read-write and
 //! gets an allowlist of what record writes need: DML on user tables, transactions and
-//! savepoints. Schema changes (`_schema`, a later feature) will get their own connection
-//! and policy rather than widening this one.
+//! savepoints. `_schema` writes swap in `authorize_ddl` on the writer for their job only
+//! (and restore this policy after), rather than widening this one.
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 
@@ -54,6 +54,47 @@ pub(crate) fn authorize_dml(context: AuthContext<'_>) -> Authorization {
         _ => false,
     };
     verdict(allowed)
+}
+
+/// The policy of `_schema` writes, installed on the writer only while one runs: the DML
+/// allowlist plus CREATE / DROP / ALTER of tables and indexes on user tables. SQLite
+/// records DDL by writing its own `sqlite_master` (and creating `sqlite_sequence` for
+/// AUTOINCREMENT, deleting its row on DROP), so those writes are allowed here; the SQL is generated from validated
+/// names, and `SQLITE_DBCONFIG_DEFENSIVE` still refuses direct writes to the schema. No
+/// ATTACH, PRAGMA, triggers, views or virtual tables.
+pub(crate) fn authorize_ddl(context: AuthContext<'_>) -> Authorization {
+    let allowed = match context.action {
+        // The first AUTOINCREMENT column creates `sqlite_sequence`.
+        AuthAction::CreateTable { table_name } => {
+            !is_sqlite_internal(table_name) || table_name.eq_ignore_ascii_case("sqlite_sequence")
+        }
+        AuthAction::DropTable { table_name }
+        | AuthAction::CreateIndex { table_name, .. }
+        | AuthAction::DropIndex { table_name, .. }
+        | AuthAction::AlterTable { table_name, .. } => !is_sqlite_internal(table_name),
+        // Dropping an AUTOINCREMENT table deletes its `sqlite_sequence` row.
+        AuthAction::Delete { table_name } if table_name.eq_ignore_ascii_case("sqlite_sequence") => {
+            true
+        }
+        AuthAction::Insert { table_name }
+        | AuthAction::Delete { table_name }
+        | AuthAction::Update { table_name, .. } => {
+            !is_sqlite_internal(table_name) || is_schema_bookkeeping(table_name)
+        }
+        _ => return authorize_dml(context),
+    };
+    verdict(allowed)
+}
+
+fn is_schema_bookkeeping(name: &str) -> bool {
+    [
+        "sqlite_master",
+        "sqlite_schema",
+        "sqlite_temp_master",
+        "sqlite_temp_schema",
+    ]
+    .iter()
+    .any(|table| table.eq_ignore_ascii_case(name))
 }
 
 fn allowed_function(name: &str) -> bool {

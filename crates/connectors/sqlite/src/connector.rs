@@ -5,8 +5,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use sluice_connector_core::{
-    Connector, ConnectorError, ReadBounds, ReadOutput, ReadPlan, ReadRequest, SchemaSnapshot,
-    TableSchema, WriteBounds, WriteOutput, WritePlan, WriteRequest,
+    Connector, ConnectorError, ReadBounds, ReadOutput, ReadPlan, ReadRequest, SchemaChange,
+    SchemaSnapshot, TableSchema, WriteBounds, WriteOutput, WritePlan, WriteRequest,
 };
 
 use crate::connection::enable_wal;
@@ -14,6 +14,7 @@ use crate::execute;
 use crate::introspect::introspect;
 use crate::options::SqliteOptions;
 use crate::pool::ReadPool;
+use crate::schema_write;
 use crate::write;
 use crate::writer::Writer;
 
@@ -89,8 +90,8 @@ impl Connector for SqliteConnector {
         Ok(self.schema(refresh).await?.table_names())
     }
 
-    async fn schema_snapshot(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError> {
-        self.schema(refresh).await
+    async fn schema(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError> {
+        SqliteConnector::schema(self, refresh).await
     }
 
     #[tracing::instrument(skip_all, fields(table.name = table))]
@@ -140,6 +141,19 @@ impl Connector for SqliteConnector {
         self.writer
             .run(move |connection| write::execute(connection, &plan))
             .await
+    }
+
+    /// Runs the change on the writer (one transaction, DDL allowed for this job only), then
+    /// drops every cached schema and statement, whether it succeeded or not.
+    #[tracing::instrument(skip_all)]
+    async fn change_schema(&self, change: SchemaChange) -> Result<(), ConnectorError> {
+        let schema = self.schema(true).await?;
+        let result = self
+            .writer
+            .run(move |connection| schema_write::apply(connection, &schema, &change))
+            .await;
+        self.invalidate();
+        result
     }
 
     /// Drops the schema snapshot and retires the pooled connections and the writer (with

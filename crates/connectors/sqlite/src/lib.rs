@@ -4,6 +4,7 @@ mod authorizer;
 mod compile;
 mod connection;
 mod connector;
+mod ddl;
 pub mod demo;
 mod error;
 mod execute;
@@ -13,6 +14,7 @@ mod path;
 mod pool;
 #[cfg(test)]
 mod related_statements;
+mod schema_write;
 mod write;
 mod writer;
 

@@ -9,8 +9,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use sluice_connector_core::{RelatedAccess, RowAccess};
 use sluice_rbac::{
-    Action, Decision, DenyReason, FilterConfigError, Requestor, RowFilterSet, Verb, decide,
-    has_any_access,
+    Action, Decision, DenyReason, FilterConfigError, Requestor, RowFilterSet, Verb, VerbMask,
+    decide, has_any_access, permitted_verbs,
 };
 
 use super::caller::{MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session};
@@ -134,6 +134,42 @@ impl ServiceAccess {
             }
             Authority::NoRole => false,
         }
+    }
+
+    /// The verbs the caller may use on `component` of this service (all for an
+    /// administrator): the `access` of `_schema` descriptors.
+    pub fn permitted(&self, component: &str) -> VerbMask {
+        match &self.principal.authority {
+            Authority::Unrestricted => VerbMask::ALL_CRUD,
+            Authority::Role(role) => {
+                permitted_verbs(&role.grants, self.service.row.id, component, Requestor::Api)
+            }
+            Authority::NoRole => VerbMask::NONE,
+        }
+    }
+
+    /// The fields the role hides when reading `table`: those of this request's grant and
+    /// those of `GET _table/{table}`, so `_schema` never shows what `_table` would not.
+    pub fn hidden_fields(&self, table: &str) -> Vec<String> {
+        let mut hidden: Vec<String> = self
+            .row_access
+            .as_ref()
+            .map(|access| access.hidden_fields.clone())
+            .unwrap_or_default();
+        if let Authority::Role(role) = &self.principal.authority {
+            let component = format!("_table/{}", table.to_ascii_lowercase());
+            let action = Action {
+                service_id: self.service.row.id,
+                service_name: &self.service.name,
+                component: &component,
+                verb: Verb::Get,
+                requestor: Requestor::Api,
+            };
+            if let Decision::Allow { hidden_fields, .. } = decide(&role.grants, &action) {
+                hidden.extend(hidden_fields);
+            }
+        }
+        hidden
     }
 }
 

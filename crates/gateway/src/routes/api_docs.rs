@@ -71,7 +71,7 @@ async fn document(
             )));
         }
     };
-    let schema = connector.schema_snapshot(refresh).await?;
+    let schema = connector.schema(refresh).await?;
     let info = ServiceInfo {
         name: service.name.clone(),
         label: service.row.label.clone(),

@@ -1,6 +1,7 @@
 //! The table descriptor of wire reference 6.2 in its alias form (the form `include_schema`
 //! puts in `meta.schema`): the same keys in the same order as DreamFactory, without `alias`.
 
+use super::object::Object;
 use super::{label, plural, write_bool, write_f64, write_i64, write_str};
 use crate::df_type::ValueClass;
 use crate::resolve::{parse_bool, parse_number};
@@ -36,7 +37,7 @@ pub fn write_table_descriptor(buf: &mut Vec<u8>, table: &TableSchema) {
         if index > 0 {
             buf.push(b',');
         }
-        write_field_descriptor(buf, table, column);
+        write_field_descriptor(buf, table, column, false);
     }
     buf.push(b']');
     object.raw("related", b"[]");
@@ -44,11 +45,21 @@ pub fn write_table_descriptor(buf: &mut Vec<u8>, table: &TableSchema) {
     object.close();
 }
 
-fn write_field_descriptor(buf: &mut Vec<u8>, table: &TableSchema, column_ref: ColumnRef) {
+/// One field descriptor (ColumnSchema::toArray); `with_alias` writes the non-alias form of
+/// `_schema`, which starts with `"alias":null`.
+pub fn write_field_descriptor(
+    buf: &mut Vec<u8>,
+    table: &TableSchema,
+    column_ref: ColumnRef,
+    with_alias: bool,
+) {
     let column = table.column(column_ref);
     let foreign_key = table.foreign_key_of(column_ref);
     let default = default_value(&column.default, column.df_type.value_class());
     let mut object = Object::open(buf);
+    if with_alias {
+        object.null("alias");
+    }
     object.string("name", &column.name);
     object.string("label", &label(&column.name));
     object.null("description");
@@ -95,7 +106,7 @@ fn write_field_descriptor(buf: &mut Vec<u8>, table: &TableSchema, column_ref: Co
     object.close();
 }
 
-fn write_constraints(buf: &mut Vec<u8>, table: &TableSchema) {
+pub(super) fn write_constraints(buf: &mut Vec<u8>, table: &TableSchema) {
     let mut object = Object::open(buf);
     for key in table.foreign_keys() {
         for (position, column) in key.columns.iter().enumerate() {
@@ -162,64 +173,6 @@ fn write_default(buf: &mut Vec<u8>, value: Option<&DefaultValue>) {
         Some(DefaultValue::Value(BoundValue::Blob(bytes))) => {
             write_str(buf, &String::from_utf8_lossy(bytes));
         }
-    }
-}
-
-/// Writes a JSON object key by key, placing the commas.
-struct Object<'b> {
-    buf: &'b mut Vec<u8>,
-    empty: bool,
-}
-
-impl<'b> Object<'b> {
-    fn open(buf: &'b mut Vec<u8>) -> Self {
-        buf.push(b'{');
-        Self { buf, empty: true }
-    }
-
-    /// Writes `"name":` and returns the buffer for the value.
-    fn key(&mut self, name: &str) -> &mut Vec<u8> {
-        if !self.empty {
-            self.buf.push(b',');
-        }
-        self.empty = false;
-        write_str(self.buf, name);
-        self.buf.push(b':');
-        self.buf
-    }
-
-    fn string(&mut self, name: &str, value: &str) {
-        write_str(self.key(name), value);
-    }
-
-    fn optional_string(&mut self, name: &str, value: Option<&str>) {
-        match value {
-            Some(value) => self.string(name, value),
-            None => self.null(name),
-        }
-    }
-
-    fn boolean(&mut self, name: &str, value: bool) {
-        write_bool(self.key(name), value);
-    }
-
-    fn number(&mut self, name: &str, value: Option<u32>) {
-        match value {
-            Some(value) => write_i64(self.key(name), i64::from(value)),
-            None => self.null(name),
-        }
-    }
-
-    fn null(&mut self, name: &str) {
-        self.raw(name, b"null");
-    }
-
-    fn raw(&mut self, name: &str, json: &[u8]) {
-        self.key(name).extend_from_slice(json);
-    }
-
-    fn close(self) {
-        self.buf.push(b'}');
     }
 }
 

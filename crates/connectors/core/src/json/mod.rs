@@ -8,16 +8,21 @@ mod cell;
 mod descriptor;
 mod envelope;
 mod inflect;
+mod object;
 mod row;
+mod schema_doc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 pub use cell::write_cell;
-pub use descriptor::write_table_descriptor;
+pub use descriptor::{write_field_descriptor, write_table_descriptor};
 pub use envelope::{Meta, ResourceWriter};
 pub use inflect::{label, plural};
 pub use row::RowWriter;
+pub use schema_doc::{
+    SchemaView, visible_relations, write_fields, write_relation_descriptor, write_schema_table,
+};
 
 /// `"text"` with JSON escaping.
 pub fn write_str(buf: &mut Vec<u8>, text: &str) {

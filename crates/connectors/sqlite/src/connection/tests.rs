@@ -249,3 +249,33 @@ fn the_writer_never_creates_a_missing_file() {
     ));
     assert!(!path.exists());
 }
+
+#[test]
+fn the_schema_policy_allows_table_ddl_only() {
+    let (dir, path) = database();
+    let connection = write_connection(&path);
+    let db = &connection.connection;
+    db.authorizer(Some(crate::authorizer::authorize_ddl))
+        .expect("installed");
+    db.execute_batch(
+        "CREATE TABLE n (id integer PRIMARY KEY AUTOINCREMENT, a); \
+         ALTER TABLE n ADD COLUMN b; ALTER TABLE n RENAME COLUMN b TO c; \
+         ALTER TABLE n DROP COLUMN c; DROP TABLE n;",
+    )
+    .expect("table DDL runs");
+    let other = dir.path().join("other.sqlite");
+    for statement in [
+        "CREATE VIEW evil AS SELECT 1".to_owned(),
+        "CREATE TRIGGER evil AFTER INSERT ON t BEGIN DELETE FROM t; END".to_owned(),
+        "DROP TABLE sqlite_sequence".to_owned(),
+        "PRAGMA foreign_keys = OFF".to_owned(),
+        "PRAGMA writable_schema = ON".to_owned(),
+        format!("ATTACH DATABASE '{}' AS other", other.display()),
+        "INSERT INTO sqlite_sequence VALUES ('t', 99)".to_owned(),
+    ] {
+        assert!(refused(db, &statement), "{statement}");
+    }
+    assert!(!other.exists());
+    // Direct writes to the schema table stay blocked by SQLITE_DBCONFIG_DEFENSIVE.
+    assert!(error_code(db, "UPDATE sqlite_master SET sql = ''").is_some());
+}

@@ -1,5 +1,7 @@
 //! `/api/v2/{service}/...` for database services: the service root and `_table` reads.
 
+mod schema_get;
+mod schema_write;
 mod table_get;
 mod table_list;
 mod table_write;
@@ -22,6 +24,25 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(service_root))
         .route("/_table", web::get().to(table_list::list_tables))
+        .service(
+            web::resource("/_schema")
+                .route(web::get().to(schema_get::list_schema))
+                .route(web::post().to(schema_write::create_tables))
+                .route(web::delete().to(schema_write::drop_tables)),
+        )
+        .service(
+            web::resource("/_schema/{table}")
+                .route(web::get().to(schema_get::describe_table))
+                .route(web::delete().to(schema_write::drop_table)),
+        )
+        .service(
+            web::resource("/_schema/{table}/{rest:.+}")
+                .route(web::get().to(schema_get::describe_member))
+                .route(web::post().to(schema_write::change_fields))
+                .route(web::put().to(schema_write::change_fields))
+                .route(web::patch().to(schema_write::change_fields))
+                .route(web::delete().to(schema_write::change_fields)),
+        )
         .service(
             web::resource("/_table/{table}")
                 .route(web::get().to(table_get::read_records))

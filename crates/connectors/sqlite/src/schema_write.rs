@@ -1,0 +1,160 @@
+//! `_schema` writes on the writer connection: the DDL authorizer is installed for the job
+//! only, and every change runs in one transaction, so a failed change leaves nothing behind.
+
+use rusqlite::Connection;
+use serde_json::Value;
+use sluice_connector_core::{ConnectorError, SchemaChange, SchemaSnapshot};
+
+use crate::authorizer::{authorize_ddl, authorize_dml, is_sqlite_internal};
+use crate::ddl::{column_definition, field_name, quoted};
+use crate::error::map_error;
+
+/// Applies `change` against `schema` (the snapshot before it) in one transaction.
+pub(crate) fn apply(
+    connection: &Connection,
+    schema: &SchemaSnapshot,
+    change: &SchemaChange,
+) -> Result<(), ConnectorError> {
+    let statements = statements(schema, change)?;
+    connection
+        .authorizer(Some(authorize_ddl))
+        .map_err(map_error)?;
+    let result = run(connection, &statements);
+    let restored = connection
+        .authorizer(Some(authorize_dml))
+        .map_err(map_error);
+    result.and(restored)
+}
+
+fn run(connection: &Connection, statements: &[String]) -> Result<(), ConnectorError> {
+    connection
+        .execute_batch("BEGIN IMMEDIATE")
+        .map_err(map_error)?;
+    for sql in statements {
+        if let Err(error) = connection.execute_batch(sql) {
+            let _ = connection.execute_batch("ROLLBACK");
+            return Err(ddl_error(error));
+        }
+    }
+    connection.execute_batch("COMMIT").map_err(map_error)
+}
+
+/// Constraint failures of DDL (e.g. a NOT NULL column added without a default to a table
+/// with rows, a column still used by an index) are the client's, as 400s without SQL text.
+fn ddl_error(error: rusqlite::Error) -> ConnectorError {
+    match error {
+        rusqlite::Error::SqliteFailure(code, _)
+            if code.code == rusqlite::ErrorCode::Unknown
+                || code.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            ConnectorError::bad_request(
+                "The schema change is not valid for this table (a NOT NULL field without a \
+                 default on a table with records, or a field still used by an index, key or \
+                 view); nothing was changed.",
+            )
+        }
+        other => map_error(other),
+    }
+}
+
+/// The DB spelling of an existing user table, or DreamFactory's 404.
+fn existing(schema: &SchemaSnapshot, name: &str) -> Result<String, ConnectorError> {
+    schema
+        .table(name)
+        .filter(|t| !is_sqlite_internal(t.name()))
+        .map(|t| t.name().to_owned())
+        .ok_or_else(|| ConnectorError::TableNotFound(name.to_owned()))
+}
+
+fn statements(
+    schema: &SchemaSnapshot,
+    change: &SchemaChange,
+) -> Result<Vec<String>, ConnectorError> {
+    Ok(match change {
+        SchemaChange::CreateTable {
+            name,
+            fields,
+            merge,
+        } => {
+            let table = quoted(name)?;
+            if schema.table(name).is_some() {
+                if !merge {
+                    return Err(ConnectorError::bad_request(format!(
+                        "A table with name '{name}' already exist in the database."
+                    )));
+                }
+                let known = schema
+                    .table(name)
+                    .map(|t| t.columns().to_vec())
+                    .unwrap_or_default();
+                let new: Vec<Value> = fields
+                    .iter()
+                    .filter(|f| {
+                        field_name(f)
+                            .is_ok_and(|n| !known.iter().any(|c| c.name.eq_ignore_ascii_case(n)))
+                    })
+                    .cloned()
+                    .collect();
+                return add_columns(&table, &new);
+            }
+            if fields.is_empty() {
+                return Err(ConnectorError::bad_request(
+                    "No valid fields exist in the received table schema.",
+                ));
+            }
+            let columns = fields
+                .iter()
+                .map(column_definition)
+                .collect::<Result<Vec<_>, _>>()?;
+            vec![format!("CREATE TABLE {table} ({})", columns.join(", "))]
+        }
+        SchemaChange::DropTable(name) => {
+            vec![format!("DROP TABLE {}", quoted(&existing(schema, name)?)?)]
+        }
+        SchemaChange::AddFields { table, fields } => {
+            add_columns(&quoted(&existing(schema, table)?)?, fields)?
+        }
+        SchemaChange::DropField { table, field } => {
+            let (table, column) = column_of(schema, table, field)?;
+            vec![format!("ALTER TABLE {table} DROP COLUMN {column}")]
+        }
+        SchemaChange::RenameField {
+            table,
+            field,
+            new_name,
+        } => {
+            let (table, column) = column_of(schema, table, field)?;
+            vec![format!(
+                "ALTER TABLE {table} RENAME COLUMN {column} TO {}",
+                quoted(new_name)?
+            )]
+        }
+    })
+}
+
+fn add_columns(table: &str, fields: &[Value]) -> Result<Vec<String>, ConnectorError> {
+    fields
+        .iter()
+        .map(|field| {
+            Ok(format!(
+                "ALTER TABLE {table} ADD COLUMN {}",
+                column_definition(field)?
+            ))
+        })
+        .collect()
+}
+
+fn column_of(
+    schema: &SchemaSnapshot,
+    table: &str,
+    field: &str,
+) -> Result<(String, String), ConnectorError> {
+    let name = existing(schema, table)?;
+    let found = schema
+        .table(&name)
+        .and_then(|t| t.column_ref(field).map(|c| t.column(c).name.clone()));
+    let column = found.ok_or_else(|| {
+        ConnectorError::bad_request(format!("Field '{field}' not found in table '{name}'."))
+    })?;
+    Ok((quoted(&name)?, quoted(&column)?))
+}
