@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use serde_json::Value;
-use sluice_connector_core::Connector;
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
 use sluice_docs::{ServiceInfo, Verbs, service_document, system_document};
 
