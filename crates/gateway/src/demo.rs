@@ -123,9 +123,8 @@ async fn ensure_role_and_app(state: &AppState) -> anyhow::Result<String> {
         .roles()
         .insert(
             &NewRole {
-                name: DEMO_ROLE.to_string(),
                 description: Some("Full access to the demo database's tables".to_string()),
-                is_active: true,
+                ..NewRole::new(DEMO_ROLE)
             },
             None,
         )
@@ -149,19 +148,9 @@ async fn ensure_role_and_app(state: &AppState) -> anyhow::Result<String> {
         .apps()
         .insert(
             &NewApp {
-                name: DEMO_APP.to_string(),
-                api_key: crate::routes::system::generate_api_key(),
                 description: Some("The demo app: its key carries the demo role".to_string()),
-                is_active: true,
-                app_type: 0,
-                path: None,
-                url: None,
-                storage_service_id: None,
-                storage_container: None,
-                requires_fullscreen: false,
-                allow_fullscreen_toggle: true,
-                toggle_location: "top".to_string(),
                 role_id: Some(role.id),
+                ..NewApp::new(DEMO_APP, crate::routes::system::generate_api_key())
             },
             None,
         )

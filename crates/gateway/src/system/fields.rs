@@ -105,6 +105,17 @@ pub fn nullable_integer(map: &Body, key: &str) -> Result<Option<Option<i64>>, Ap
     }
 }
 
+/// A role's or app's `name`: 1 to 64 characters, as DreamFactory's models allow.
+pub fn validate_display_name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.chars().count() > 64 {
+        return Err(invalid_field(
+            "name",
+            "The name must be 1 to 64 characters.",
+        ));
+    }
+    Ok(())
+}
+
 pub fn not_found(id: impl std::fmt::Display) -> ApiError {
     ApiError::not_found(format!("Record with identifier '{id}' not found."))
 }

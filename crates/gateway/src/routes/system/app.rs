@@ -15,7 +15,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::system::fields::{
     Body, flag, integer, invalid_field, not_found, nullable_integer, nullable_text, required, text,
-    to_record,
+    to_record, validate_display_name,
 };
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
@@ -98,7 +98,7 @@ impl SystemResource for Apps {
         _: &Params,
     ) -> Result<i64, ApiError> {
         let name = text(body, "name")?.ok_or_else(|| required("name"))?;
-        validate_name(&name)?;
+        validate_display_name(&name)?;
         let role_id = nullable_integer(body, "role_id")?.flatten();
         check_role(state, role_id).await?;
         let api_key = match text(body, "api_key")? {
@@ -140,7 +140,7 @@ impl SystemResource for Apps {
     ) -> Result<(), ApiError> {
         let name = text(body, "name")?;
         if let Some(name) = &name {
-            validate_name(name)?;
+            validate_display_name(name)?;
         }
         let role_id = nullable_integer(body, "role_id")?;
         check_role(state, role_id.flatten()).await?;
@@ -206,16 +206,6 @@ fn validate_key(key: String) -> Result<String, ApiError> {
             "The api key must be at least 64 letters and digits.",
         ))
     }
-}
-
-fn validate_name(name: &str) -> Result<(), ApiError> {
-    if name.trim().is_empty() || name.chars().count() > 64 {
-        return Err(invalid_field(
-            "name",
-            "The name must be 1 to 64 characters.",
-        ));
-    }
-    Ok(())
 }
 
 /// `type`: 0 none, 1 storage service, 2 URL, 3 path, 4 git.

@@ -18,7 +18,7 @@ use crate::params::Params;
 use crate::state::AppState;
 use crate::system::fields::{
     Body, flag, integer, invalid_field, not_found, nullable_integer, nullable_text, required, text,
-    to_record,
+    to_record, validate_display_name,
 };
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
@@ -95,7 +95,7 @@ impl SystemResource for Roles {
         _: &Params,
     ) -> Result<i64, ApiError> {
         let name = text(body, "name")?.ok_or_else(|| required("name"))?;
-        validate_name(&name)?;
+        validate_display_name(&name)?;
         let new = NewRole {
             name,
             description: text(body, "description")?.map(truncate_description),
@@ -121,7 +121,7 @@ impl SystemResource for Roles {
     ) -> Result<(), ApiError> {
         let name = text(body, "name")?;
         if let Some(name) = &name {
-            validate_name(name)?;
+            validate_display_name(name)?;
         }
         let patch = RolePatch {
             name,
@@ -159,16 +159,6 @@ impl SystemResource for Roles {
 /// DreamFactory truncates descriptions to 255 characters.
 fn truncate_description(description: String) -> String {
     description.chars().take(255).collect()
-}
-
-fn validate_name(name: &str) -> Result<(), ApiError> {
-    if name.trim().is_empty() || name.chars().count() > 64 {
-        return Err(invalid_field(
-            "name",
-            "The name must be 1 to 64 characters.",
-        ));
-    }
-    Ok(())
 }
 
 fn conflict(error: DbError) -> ApiError {
