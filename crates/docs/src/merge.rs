@@ -16,34 +16,37 @@ pub fn combined_document(documents: &[(String, Value)]) -> Value {
     let mut tags = Vec::new();
     for (service, document) in documents {
         let prefix = format!("{service}.");
-        let text = document["paths"]
-            .to_string()
-            .replace(
-                "#/components/schemas/",
-                &format!("#/components/schemas/{prefix}"),
-            )
-            .replace(
-                &format!("#/components/schemas/{prefix}Error"),
-                "#/components/schemas/Error",
-            )
-            .replace(
-                &format!("#/components/schemas/{prefix}Meta"),
-                "#/components/schemas/Meta",
-            )
-            .replace(
-                "\"operationId\":\"",
-                &format!("\"operationId\":\"{service}_"),
-            );
+        // Component schemas refer to each other too (`SchemaTable` to `SchemaField`).
+        let prefixed = |part: &Value| {
+            part.to_string()
+                .replace(
+                    "#/components/schemas/",
+                    &format!("#/components/schemas/{prefix}"),
+                )
+                .replace(
+                    &format!("#/components/schemas/{prefix}Error"),
+                    "#/components/schemas/Error",
+                )
+                .replace(
+                    &format!("#/components/schemas/{prefix}Meta"),
+                    "#/components/schemas/Meta",
+                )
+        };
+        let text = prefixed(&document["paths"]).replace(
+            "\"operationId\":\"",
+            &format!("\"operationId\":\"{service}_"),
+        );
         let Ok(Value::Object(service_paths)) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
         for (path, item) in service_paths {
             paths.insert(format!("/{service}{path}"), item);
         }
-        if let Some(own) = document["components"]["schemas"].as_object() {
+        let own = serde_json::from_str::<Value>(&prefixed(&document["components"]["schemas"]));
+        if let Ok(Value::Object(own)) = own {
             for (name, schema) in own {
                 if !matches!(name.as_str(), "Error" | "Meta") {
-                    schemas.insert(format!("{prefix}{name}"), schema.clone());
+                    schemas.insert(format!("{prefix}{name}"), schema);
                 }
             }
         }

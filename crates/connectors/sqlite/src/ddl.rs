@@ -72,9 +72,9 @@ pub(crate) fn column_definition(field: &Value) -> Result<String, ConnectorError>
         "id" | "pk" | "bigid" | "smallid" | "mediumid" => {
             return Ok(format!("{name} integer NOT NULL PRIMARY KEY AUTOINCREMENT"));
         }
-        "reference" | "fk" | "integer" | "user_id" | "user_id_on_create" | "user_id_on_update" => {
-            "integer".to_owned()
-        }
+        "reference" | "fk" | "integer" => "integer".to_owned(),
+        // Declared by their own names: see `DfType::UserId`.
+        "user_id" | "user_id_on_create" | "user_id_on_update" => df_type.clone(),
         "bigint" | "smallint" | "tinyint" | "mediumint" | "float" | "double" | "date" | "time"
         | "datetime" | "timestamp" | "text" | "longtext" | "mediumtext" => df_type.clone(),
         "boolean" => "tinyint(1)".to_owned(),
@@ -94,12 +94,15 @@ pub(crate) fn column_definition(field: &Value) -> Result<String, ConnectorError>
         "json" => "text".to_owned(),
         "timestamp_on_create" | "timestamp_on_update" => {
             return Ok(format!(
-                "{name} timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP"
+                "{name} {df_type} NOT NULL DEFAULT CURRENT_TIMESTAMP"
             ));
         }
         other => return Err(bad(format!("Invalid or unsupported field type '{other}'."))),
     };
     let mut sql = format!("{name} {sql_type}");
+    if field.get("is_primary_key").and_then(Value::as_bool) == Some(true) {
+        sql.push_str(" PRIMARY KEY");
+    }
     if field.get("allow_null").and_then(Value::as_bool) != Some(true) {
         sql.push_str(" NOT NULL");
     }
@@ -183,7 +186,11 @@ mod tests {
             ),
             (
                 json!({"name":"at","type":"timestamp_on_create"}),
-                "\"at\" timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP",
+                "\"at\" timestamp_on_create NOT NULL DEFAULT CURRENT_TIMESTAMP",
+            ),
+            (
+                json!({"name":"by","type":"user_id_on_update","allow_null":true}),
+                "\"by\" user_id_on_update",
             ),
         ];
         for (field, sql) in cases {

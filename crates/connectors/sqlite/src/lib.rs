@@ -12,8 +12,10 @@ mod introspect;
 mod options;
 mod path;
 mod pool;
+mod rebuild;
 #[cfg(test)]
 mod related_statements;
+mod schema_alter;
 mod schema_write;
 mod write;
 mod writer;
