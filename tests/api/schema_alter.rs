@@ -398,3 +398,95 @@ async fn server_filled_fields_take_the_user_and_the_time() {
     );
     assert!(reply.body["updated_at"].as_str().unwrap() >= stamp.as_str());
 }
+
+#[tokio::test]
+async fn picklists_are_enforced_described_and_documented() {
+    let (app, token) = TestApp::with_demo_service().await;
+    call(
+        &app,
+        &token,
+        Method::POST,
+        "_schema",
+        json!([{"name": "ticket", "field": [
+            {"name": "id", "type": "id"},
+            {"name": "state", "type": "string", "length": 10, "picklist": ["open", "closed"]},
+            {"name": "size", "type": "string", "allow_null": true, "picklist": "S, M"}
+        ]}]),
+    )
+    .await;
+    let ticket = app.get("/api/v2/db/_schema/ticket", &token).await.body;
+    assert_eq!(
+        field(&ticket, "state")["picklist"],
+        json!(["open", "closed"])
+    );
+    assert_eq!(field(&ticket, "size")["picklist"], json!(["S", "M"]));
+    assert_eq!(field(&ticket, "id")["picklist"], Value::Null);
+
+    call(
+        &app,
+        &token,
+        Method::POST,
+        "_table/ticket",
+        json!({"resource": [{"state": "open", "size": "M"}]}),
+    )
+    .await;
+    let body = refused(
+        &app,
+        &token,
+        Method::POST,
+        "_table/ticket",
+        json!({"resource": [{"state": "lost"}]}),
+    )
+    .await;
+    assert_eq!(
+        body["error"]["context"]["resource"][0],
+        df_error(400, "Record violates a check constraint of table 'ticket'.")["error"]
+    );
+
+    let doc = app.get("/api/v2/api_docs/db", &token).await.body;
+    let properties = &doc["components"]["schemas"]["ticket.Record"]["properties"];
+    assert_eq!(properties["state"]["enum"], json!(["open", "closed"]));
+    assert_eq!(properties["size"]["enum"], json!(["S", "M", null]));
+
+    // A rebuild carries the picklists over; a new picklist replaces the old.
+    call(
+        &app,
+        &token,
+        Method::PATCH,
+        "_schema/ticket/_field/size",
+        json!({"length": 4, "picklist": ["S", "M", "L"]}),
+    )
+    .await;
+    let ticket = app.get("/api/v2/db/_schema/ticket", &token).await.body;
+    assert_eq!(
+        field(&ticket, "state")["picklist"],
+        json!(["open", "closed"])
+    );
+    assert_eq!(field(&ticket, "size")["picklist"], json!(["S", "M", "L"]));
+    refused(
+        &app,
+        &token,
+        Method::POST,
+        "_table/ticket",
+        json!({"resource": [{"state": "lost"}]}),
+    )
+    .await;
+    call(
+        &app,
+        &token,
+        Method::POST,
+        "_table/ticket",
+        json!({"resource": [{"state": "closed", "size": "L"}]}),
+    )
+    .await;
+    for bad in [json!([]), json!([1, 2]), json!({"a": 1})] {
+        refused(
+            &app,
+            &token,
+            Method::POST,
+            "_schema",
+            json!([{"name": "bad", "field": [{"name": "x", "type": "string", "picklist": bad}]}]),
+        )
+        .await;
+    }
+}

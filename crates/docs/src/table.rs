@@ -65,6 +65,14 @@ pub fn column_schema(column: &ColumnSchema) -> Value {
     if column.allow_null {
         schema.insert("nullable".into(), json!(true));
     }
+    if let Some(values) = &column.picklist {
+        // OpenAPI 3.0 checks `enum` before `nullable`: a nullable field lists null too.
+        let mut choices: Vec<Value> = values.iter().map(|v| json!(v)).collect();
+        if column.allow_null {
+            choices.push(Value::Null);
+        }
+        schema.insert("enum".into(), Value::Array(choices));
+    }
     if column.auto_increment || column.df_type.is_server_filled() {
         schema.insert("readOnly".into(), json!(true));
     }

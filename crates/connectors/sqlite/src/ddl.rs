@@ -6,6 +6,7 @@ use serde_json::Value;
 use sluice_connector_core::ConnectorError;
 
 use crate::authorizer::is_sqlite_internal;
+use crate::picklist::{MAX_VALUE_LEN, MAX_VALUES, check_clause};
 
 const MAX_NAME: usize = 64;
 
@@ -113,10 +114,36 @@ pub(crate) fn column_definition(field: &Value) -> Result<String, ConnectorError>
     if field.get("is_unique").and_then(Value::as_bool) == Some(true) {
         sql.push_str(" UNIQUE");
     }
+    if let Some(values) = picklist(field)? {
+        sql.push_str(&check_clause(&name, &values));
+    }
     if matches!(df_type.as_str(), "reference" | "fk") || field.get("ref_table").is_some() {
         sql.push_str(&references(field)?);
     }
     Ok(sql)
+}
+
+/// `picklist`: a list of strings (DreamFactory also takes them comma-separated).
+fn picklist(field: &Value) -> Result<Option<Vec<String>>, ConnectorError> {
+    let values: Vec<String> = match field.get("picklist") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) => text.split(',').map(|v| v.trim().to_owned()).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("Invalid 'picklist': expected a list of strings."))?,
+        Some(_) => return Err(bad("Invalid 'picklist': expected a list of strings.")),
+    };
+    if values.is_empty()
+        || values.len() > MAX_VALUES
+        || values.iter().any(|v| v.len() > MAX_VALUE_LEN)
+    {
+        return Err(bad(format!(
+            "Invalid 'picklist': 1 to {MAX_VALUES} values of at most {MAX_VALUE_LEN} bytes."
+        )));
+    }
+    Ok(Some(values))
 }
 
 fn default_literal(value: &Value, boolean: bool) -> Result<String, ConnectorError> {

@@ -11,6 +11,7 @@ mod execute;
 mod introspect;
 mod options;
 mod path;
+mod picklist;
 mod pool;
 mod rebuild;
 #[cfg(test)]

@@ -17,6 +17,7 @@ use sluice_connector_core::{ColumnSchema, ConnectorError, DfType, ForeignKey, Ta
 use crate::authorizer::authorize_ddl;
 use crate::ddl::column_definition;
 use crate::error::map_error;
+use crate::picklist::{check_clause, picklists};
 
 /// One field of the table after the change: where its rows come from and its DDL.
 pub(crate) struct PlannedColumn {
@@ -64,6 +65,9 @@ pub(crate) fn catalog_definition(
     if let Some(key) = single_key_of(table, &column.name) {
         definition.push_str(&references(key));
     }
+    if let Some(values) = &column.picklist {
+        definition.push_str(&check_clause(&quote_existing(name), values));
+    }
     definition
 }
 
@@ -88,6 +92,9 @@ pub(crate) fn as_field(table: &TableSchema, column: &ColumnSchema) -> Map<String
         }
     }
     field.insert("fixed_length".into(), json!(column.fixed_length));
+    if let Some(values) = &column.picklist {
+        field.insert("picklist".into(), json!(values));
+    }
     field.insert("allow_null".into(), json!(column.allow_null));
     field.insert("is_unique".into(), json!(column.is_unique));
     field.insert(
@@ -183,22 +190,20 @@ fn table_constraints(
     Ok(constraints)
 }
 
-/// Whether the catalog describes everything the table's definition holds.
+/// Whether the catalog describes everything the table's definition holds: every CHECK
+/// is a picklist, and nothing else the catalog does not report is there.
 pub(crate) fn check_rebuildable(sql: &str) -> Result<(), ConnectorError> {
     let compact: String = sql
         .to_ascii_uppercase()
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let lossy = [
-        "CHECK (",
-        "CHECK(",
-        " COLLATE ",
-        " GENERATED ",
-        " AS (",
-        "WITHOUT ROWID",
-    ];
-    if lossy.iter().any(|word| compact.contains(word)) || compact.ends_with("STRICT") {
+    let lossy = [" COLLATE ", " GENERATED ", " AS (", "WITHOUT ROWID"];
+    let (found, checks) = picklists(sql);
+    if checks != found.len()
+        || lossy.iter().any(|word| compact.contains(word))
+        || compact.ends_with("STRICT")
+    {
         return Err(ConnectorError::bad_request(
             "This change needs the table to be rebuilt, and its definition (CHECK, COLLATE, \
              generated columns, WITHOUT ROWID or STRICT) can not be carried over; nothing \
