@@ -490,3 +490,120 @@ async fn picklists_are_enforced_described_and_documented() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn every_dreamfactory_type_round_trips_through_describe() {
+    let (app, token) = TestApp::with_demo_service().await;
+    // (type written, type described, db_type described)
+    let types = [
+        ("id", "id", "integer"),
+        ("string", "string", "varchar(255)"),
+        ("text", "text", "text"),
+        ("integer", "integer", "integer"),
+        ("bigint", "bigint", "bigint"),
+        ("smallint", "integer", "smallint"),
+        ("boolean", "boolean", "tinyint(1)"),
+        ("money", "decimal", "decimal(19,4)"),
+        ("decimal", "decimal", "decimal(10,0)"),
+        ("float", "float", "float"),
+        ("double", "double", "double"),
+        ("date", "date", "date"),
+        ("time", "time", "time"),
+        ("datetime", "datetime", "datetime"),
+        ("timestamp", "timestamp", "timestamp"),
+        ("binary", "binary", "blob"),
+        ("uuid", "string", "varchar(36)"),
+        ("json", "text", "text"),
+        ("reference", "reference", "integer"),
+        ("user_id", "user_id", "user_id"),
+        (
+            "user_id_on_create",
+            "user_id_on_create",
+            "user_id_on_create",
+        ),
+        (
+            "user_id_on_update",
+            "user_id_on_update",
+            "user_id_on_update",
+        ),
+        (
+            "timestamp_on_create",
+            "timestamp_on_create",
+            "timestamp_on_create",
+        ),
+        (
+            "timestamp_on_update",
+            "timestamp_on_update",
+            "timestamp_on_update",
+        ),
+    ];
+    let fields: Vec<Value> = types
+        .iter()
+        .map(|(df_type, _, _)| {
+            json!({"name": format!("f_{df_type}"), "type": df_type, "allow_null": true,
+                   "ref_table": if *df_type == "reference" { json!("contact") } else { json!(null) }})
+        })
+        .map(|mut f| {
+            if f["ref_table"].is_null() {
+                f.as_object_mut().unwrap().remove("ref_table");
+            }
+            f
+        })
+        .collect();
+    call(
+        &app,
+        &token,
+        Method::POST,
+        "_schema",
+        json!([{"name": "every_type", "field": fields}]),
+    )
+    .await;
+    let table = app.get("/api/v2/db/_schema/every_type", &token).await.body;
+    let expected: Vec<(String, Value, Value)> = types
+        .iter()
+        .map(|(df_type, described, db_type)| {
+            ((*df_type).to_owned(), json!(described), json!(db_type))
+        })
+        .collect();
+    let actual: Vec<(String, Value, Value)> = types
+        .iter()
+        .map(|(df_type, _, _)| {
+            let described = field(&table, &format!("f_{df_type}"));
+            (
+                (*df_type).to_owned(),
+                described["type"].clone(),
+                described["db_type"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(actual, expected);
+    // Each type can be changed into another by a rebuild, rows kept.
+    call(
+        &app,
+        &token,
+        Method::POST,
+        "_table/every_type",
+        json!({"resource": [{"f_string": "12", "f_integer": 7}]}),
+    )
+    .await;
+    call(
+        &app,
+        &token,
+        Method::PATCH,
+        "_schema/every_type/_field",
+        json!([{"name": "f_string", "type": "integer"}, {"name": "f_integer", "type": "string",
+                "length": 5}]),
+    )
+    .await;
+    let rows = app
+        .get(
+            "/api/v2/db/_table/every_type?fields=f_string,f_integer",
+            &token,
+        )
+        .await
+        .body;
+    assert_eq!(
+        rows["resource"],
+        json!([{"f_string": 12, "f_integer": "7"}])
+    );
+}
