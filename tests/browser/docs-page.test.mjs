@@ -54,9 +54,11 @@ function startDemo(dataDir) {
       output += chunk;
       const url = output.match(/Sluice demo is running at (http:\/\/\S+)/);
       const key = output.match(/API key:\s+([0-9a-f]{64})/);
-      if (url && key) {
+      // Printed when the demo is created, which it is here: the data dir is new.
+      const password = output.match(/Password:\s+([A-Za-z0-9]{24})\n/);
+      if (url && key && password) {
         clearTimeout(timer);
-        resolveReady({ url: url[1], apiKey: key[1] });
+        resolveReady({ url: url[1], apiKey: key[1], adminPassword: password[1] });
       }
     });
   });
@@ -76,8 +78,8 @@ async function firstContact(url, apiKey) {
   return response.json();
 }
 
-async function drivePage(page, url, apiKey, contact) {
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+/** Fails the test on anything the page should never do; returns the list to check at the end. */
+function watchForProblems(page, url) {
   const problems = [];
   const origin = new URL(url).origin;
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
@@ -93,7 +95,11 @@ async function drivePage(page, url, apiKey, contact) {
       problems.push(`request outside the gateway: ${target}`);
     }
   });
+  return problems;
+}
 
+/** With the demo app's API key: GET /_table/contact through "Try it out"; returns the rows. */
+async function tryContactsWithApiKey(page, url, apiKey, contact) {
   await page.goto(`${url}/`);
   await page.getByRole("link", { name: "API docs page" }).click();
   await page.waitForURL(`${url}/docs`);
@@ -128,8 +134,42 @@ async function drivePage(page, url, apiKey, contact) {
   await page.screenshot({ path: topShot });
   await operation.locator(".responses-wrapper").evaluate((panel) => panel.scrollIntoView());
   await page.screenshot({ path: screenshot });
-  check(problems.length === 0, `the page had problems:\n${problems.join("\n")}`);
   return rows.length;
+}
+
+/** Signed in as the administrator: the `system` definition is offered, and its operations
+ * run with the session token; signing out ends the session. */
+async function trySystemAsAdmin(page, adminPassword) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.locator("#email").fill("admin@example.com");
+  await page.locator("#password").fill(adminPassword);
+  await page.getByLabel("Administrator").check();
+  await page.getByRole("button", { name: "Open the docs" }).click();
+
+  const definitions = page.locator(".topbar select");
+  await definitions.locator("option", { hasText: "system" }).waitFor({ state: "attached" });
+  const names = await definitions.locator("option").allInnerTexts();
+  check(names.join(",") === "db,system", `an admin's definitions are ${names.join(",")}`);
+  await definitions.selectOption({ label: "system" });
+  await page.locator(".info .title", { hasText: "System Management" }).waitFor();
+
+  const operation = page.locator(".opblock-get", {
+    has: page.locator('.opblock-summary-path[data-path="/service_type"]'),
+  });
+  await operation.locator(".opblock-summary").click();
+  await operation.getByRole("button", { name: "Try it out" }).click();
+  await operation.getByRole("button", { name: "Execute" }).click();
+  const live = operation.locator(".live-responses-table");
+  await live.locator(".response-col_status", { hasText: "200" }).waitFor();
+  const body = await live.locator(".response-col_description pre.microlight").first().innerText();
+  check(body.includes('"name": "sqlite"'), `GET /service_type did not list sqlite: ${body.slice(0, 200)}`);
+
+  const signedOut = page.waitForResponse(
+    (response) => response.request().method() === "DELETE" && response.url().endsWith("/api/v2/system/admin/session"),
+  );
+  await page.getByRole("button", { name: "Sign out" }).click();
+  check((await signedOut).status() === 200, "signing out did not end the admin session");
+  await page.locator("#credentials").waitFor();
 }
 
 async function main() {
@@ -137,16 +177,23 @@ async function main() {
   const { server, ready } = startDemo(dataDir);
   let browser;
   try {
-    const { url, apiKey } = await ready;
+    const { url, apiKey, adminPassword } = await ready;
     const contact = await firstContact(url, apiKey);
     // Playwright gives every launch a new, empty profile (its own --user-data-dir).
     browser = await chromium.launch({ executablePath: browserPath, headless: true, args: CHROMIUM_FLAGS });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-    const rows = await drivePage(page, url, apiKey, contact).catch(async (error) => {
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const problems = watchForProblems(page, url);
+    const rows = await (async () => {
+      const shown = await tryContactsWithApiKey(page, url, apiKey, contact);
+      await trySystemAsAdmin(page, adminPassword);
+      return shown;
+    })().catch(async (error) => {
       await page.screenshot({ path: failureShot, fullPage: true }).catch(() => {});
       throw new Error(`${error.message}\n(the page as it was: ${failureShot})`);
     });
-    console.log(`docs page: GET /_table/contact showed ${rows} rows; screenshots ${screenshot}, ${topShot}`);
+    check(problems.length === 0, `the page had problems:\n${problems.join("\n")}`);
+    console.log(`docs page: GET /_table/contact showed ${rows} rows, the admin ran GET /system/service_type; screenshots ${screenshot}, ${topShot}`);
   } finally {
     if (browser) await browser.close();
     server.kill("SIGTERM");
