@@ -143,7 +143,12 @@
       form.password.value = "";
       const urls = await definitions(isAdmin);
       if (urls.length === 0) {
-        showProblem("Your role reaches no service with API docs.");
+        // An unknown key is not an error for `as_list`: it just reaches nothing.
+        showProblem(
+          caller.sessionToken
+            ? "Your role reaches no service with API docs."
+            : "This API key reaches no service with API docs: check the key, and that its app is active and has a role.",
+        );
         return;
       }
       showSignedIn();

@@ -18,7 +18,8 @@ const SCRIPT: &str = include_str!("../../assets/docs-page/sluice-docs.js");
 const STYLE: &str = include_str!("../../assets/docs-page/sluice-docs.css");
 
 /// Swagger UI's files the page loads. Its `index.html` and `swagger-initializer.js` are left
-/// out on purpose: ours replace them, and the initializer would load Swagger's petstore.
+/// out on purpose: ours replace them, because that initializer takes only a JSON
+/// configuration and the page needs a JavaScript request interceptor.
 const SWAGGER_FILES: [&str; 5] = [
     "swagger-ui.css",
     "swagger-ui-bundle.js",
@@ -29,7 +30,7 @@ const SWAGGER_FILES: [&str; 5] = [
 
 /// Everything the page needs comes from this origin. Swagger UI's stylesheet uses `data:`
 /// images, and React sets inline styles, hence those two exceptions.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
