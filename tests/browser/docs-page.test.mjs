@@ -98,6 +98,24 @@ function watchForProblems(page, url) {
   return problems;
 }
 
+/** Expands the GET operation on `path`, fills `parameters` in with "Try it out", executes it
+ * and waits for a 200 in the response panel; returns the operation and the response body. */
+async function tryGet(page, path, parameters) {
+  const operation = page.locator(".opblock-get", {
+    has: page.locator(`.opblock-summary-path[data-path="${path}"]`),
+  });
+  await operation.locator(".opblock-summary").click();
+  await operation.getByRole("button", { name: "Try it out" }).click();
+  for (const [name, value] of Object.entries(parameters)) {
+    await operation.locator(`tr[data-param-name="${name}"] input`).fill(value);
+  }
+  await operation.getByRole("button", { name: "Execute" }).click();
+  const live = operation.locator(".live-responses-table");
+  await live.locator(".response-col_status", { hasText: "200" }).waitFor();
+  const body = await live.locator(".response-col_description pre.microlight").first().innerText();
+  return { operation, body };
+}
+
 /** With the demo app's API key: GET /_table/contact through "Try it out"; returns the rows. */
 async function tryContactsWithApiKey(page, url, apiKey, contact) {
   await page.goto(`${url}/`);
@@ -111,17 +129,7 @@ async function tryContactsWithApiKey(page, url, apiKey, contact) {
   await definitions.selectOption({ label: "db" });
   await page.locator(".info .title", { hasText: "Demo database" }).waitFor();
 
-  const operation = page.locator(".opblock-get", {
-    has: page.locator('.opblock-summary-path[data-path="/_table/contact"]'),
-  });
-  await operation.locator(".opblock-summary").click();
-  await operation.getByRole("button", { name: "Try it out" }).click();
-  await operation.locator('tr[data-param-name="limit"] input').fill("3");
-  await operation.getByRole("button", { name: "Execute" }).click();
-
-  const live = operation.locator(".live-responses-table");
-  await live.locator(".response-col_status", { hasText: "200" }).waitFor();
-  const body = await live.locator(".response-col_description pre.microlight").first().innerText();
+  const { operation, body } = await tryGet(page, "/_table/contact", { limit: "3" });
   const rows = JSON.parse(body).resource;
   check(Array.isArray(rows) && rows.length === 3, `expected 3 rows in the response panel, got: ${body.slice(0, 200)}`);
   check(
@@ -153,15 +161,7 @@ async function trySystemAsAdmin(page, adminPassword) {
   await definitions.selectOption({ label: "system" });
   await page.locator(".info .title", { hasText: "System Management" }).waitFor();
 
-  const operation = page.locator(".opblock-get", {
-    has: page.locator('.opblock-summary-path[data-path="/service_type"]'),
-  });
-  await operation.locator(".opblock-summary").click();
-  await operation.getByRole("button", { name: "Try it out" }).click();
-  await operation.getByRole("button", { name: "Execute" }).click();
-  const live = operation.locator(".live-responses-table");
-  await live.locator(".response-col_status", { hasText: "200" }).waitFor();
-  const body = await live.locator(".response-col_description pre.microlight").first().innerText();
+  const { body } = await tryGet(page, "/service_type", {});
   check(body.includes('"name": "sqlite"'), `GET /service_type did not list sqlite: ${body.slice(0, 200)}`);
 
   const signedOut = page.waitForResponse(
