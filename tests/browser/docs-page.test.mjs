@@ -172,6 +172,45 @@ async function trySystemAsAdmin(page, adminPassword) {
   await page.locator("#credentials").waitFor();
 }
 
+const USER_EMAIL = "reader@example.com";
+const USER_PASSWORD = "a long enough user password";
+
+/** A non-admin user, made through the system API with the administrator's session. */
+async function createUser(url, adminPassword) {
+  const post = (path, body, token) =>
+    fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...(token ? { "X-DreamFactory-Session-Token": token } : {}) },
+      body: JSON.stringify(body),
+    });
+  const login = await post("/api/v2/system/admin/session", { email: "admin@example.com", password: adminPassword });
+  check(login.status === 200, `admin login answered ${login.status}`);
+  const { session_token: token } = await login.json();
+  const user = { email: USER_EMAIL, password: USER_PASSWORD, name: "Reader", is_active: true };
+  const created = await post("/api/v2/system/user", { resource: [user] }, token);
+  check(created.status === 201, `creating the user answered ${created.status}`);
+}
+
+/** A user signing in through the demo app (API key and password): the app's role applies. */
+async function tryContactsAsUser(page, apiKey) {
+  await page.locator("#api-key").fill(apiKey);
+  await page.locator("#email").fill(USER_EMAIL);
+  await page.locator("#password").fill(USER_PASSWORD);
+  await page.getByLabel("User", { exact: true }).check();
+  await page.getByRole("button", { name: "Open the docs" }).click();
+  await page.locator("#signed-in").waitFor();
+  const who = await page.locator("#signed-in").innerText();
+  check(who === `Signed in as ${USER_EMAIL} with an API key`, `the header says: ${who}`);
+  const { body } = await tryGet(page, "/_table/contact", { limit: "1" });
+  check(JSON.parse(body).resource.length === 1, `a user's GET /_table/contact: ${body.slice(0, 200)}`);
+
+  const signedOut = page.waitForResponse(
+    (response) => response.request().method() === "DELETE" && response.url().endsWith("/api/v2/user/session"),
+  );
+  await page.getByRole("button", { name: "Sign out" }).click();
+  check((await signedOut).status() === 200, "signing out did not end the user's session");
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "sluice-docs-page-"));
   const { server, ready } = startDemo(dataDir);
@@ -179,6 +218,7 @@ async function main() {
   try {
     const { url, apiKey, adminPassword } = await ready;
     const contact = await firstContact(url, apiKey);
+    await createUser(url, adminPassword);
     // Playwright gives every launch a new, empty profile (its own --user-data-dir).
     browser = await chromium.launch({ executablePath: browserPath, headless: true, args: CHROMIUM_FLAGS });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
@@ -187,13 +227,14 @@ async function main() {
     const rows = await (async () => {
       const shown = await tryContactsWithApiKey(page, url, apiKey, contact);
       await trySystemAsAdmin(page, adminPassword);
+      await tryContactsAsUser(page, apiKey);
       return shown;
     })().catch(async (error) => {
       await page.screenshot({ path: failureShot, fullPage: true }).catch(() => {});
       throw new Error(`${error.message}\n(the page as it was: ${failureShot})`);
     });
     check(problems.length === 0, `the page had problems:\n${problems.join("\n")}`);
-    console.log(`docs page: GET /_table/contact showed ${rows} rows, the admin ran GET /system/service_type; screenshots ${screenshot}, ${topShot}`);
+    console.log(`docs page: GET /_table/contact showed ${rows} rows, the admin ran GET /system/service_type, a user signed in through the demo app; screenshots ${screenshot}, ${topShot}`);
   } finally {
     if (browser) await browser.close();
     server.kill("SIGTERM");
