@@ -56,6 +56,18 @@ async fn the_page_is_served_with_a_strict_policy_and_links_nothing_outside() {
             "an inline script, which the policy refuses"
         );
     }
+    let head = app
+        .client
+        .head(format!("{}/docs", app.url))
+        .send()
+        .await
+        .expect("HEAD");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(
+        header(head.headers(), CONTENT_TYPE),
+        "text/html; charset=utf-8"
+    );
+    assert!(head.bytes().await.expect("body").is_empty());
     for ours in ["/docs/sluice-docs.js", "/docs/sluice-docs.css"] {
         let (status, _, body) = fetch(&app, ours).await;
         assert_eq!(status, StatusCode::OK, "{ours}");

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpResponse, HttpResponseBuilder, guard, web};
 use bytes::Bytes;
 use utoipa_swagger_ui::Config;
 
@@ -39,9 +39,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
 static UNUSED_SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> =
     LazyLock::new(|| Arc::new(Config::default()));
 
+/// GET, and HEAD for link checkers and caches (actix sends no body for HEAD).
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(page))
-        .route("/{file}", web::get().to(asset));
+    cfg.route("", get_or_head().to(page))
+        .route("/{file}", get_or_head().to(asset));
 }
 
 async fn page() -> HttpResponse {
