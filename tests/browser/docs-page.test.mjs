@@ -212,6 +212,7 @@ async function tryContactsAsUser(page, apiKey) {
 }
 
 async function main() {
+  rmSync(failureShot, { force: true });
   const dataDir = mkdtempSync(join(tmpdir(), "sluice-docs-page-"));
   const { server, ready } = startDemo(dataDir);
   let browser;
