@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use sluice_docs::{ServiceInfo, Verbs, combined_document, service_document};
+use sluice_docs::{ServiceInfo, Verbs, combined_document, service_document, system_document};
 use sluice_rbac::{Requestor, Verb, has_service_access, permitted_verbs};
 
 use crate::auth::Principal;
@@ -18,6 +18,9 @@ use crate::params::Params;
 use crate::registry::{Backend, ServiceEntry};
 use crate::routes::ok;
 use crate::state::AppState;
+
+/// The system API's name in URLs; no registry entry has it.
+const SYSTEM: &str = "system";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(all_services))
@@ -111,7 +114,8 @@ async fn all_services(
 }
 
 /// `GET /api/v2/api_docs/{service}`: that service's document, 403 when the caller may not
-/// reach it, 503 when it has no document.
+/// reach it, 503 when it has no document. `system` is the system API's document, for
+/// administrators only (roles cannot be granted the system API).
 async fn one_service(
     principal: Principal,
     state: web::Data<AppState>,
@@ -120,6 +124,9 @@ async fn one_service(
 ) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
     let name = path.into_inner().to_ascii_lowercase();
+    if name == SYSTEM && principal.is_unrestricted() {
+        return Ok(ok(system_document()));
+    }
     let Some(service) = state.services.get(&name) else {
         if principal.is_unrestricted() {
             return Err(ApiError::not_found(format!(
