@@ -67,7 +67,26 @@ pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<Value, ApiError> {
     })
 }
 
-impl FromRequest for JsonBody {
+/// A request body read (within the size limit) but not parsed yet, for handlers that must
+/// wait for their turn before holding the parsed form (record writes, see `write_gate`).
+#[derive(Debug)]
+pub struct JsonBytes {
+    bytes: web::Bytes,
+    max_depth: usize,
+}
+
+impl JsonBytes {
+    /// Parses as [`parse_json`] does.
+    ///
+    /// # Errors
+    ///
+    /// 400 for a body nested too deeply or not JSON.
+    pub fn parse(self) -> Result<JsonBody, ApiError> {
+        parse_json(&self.bytes, self.max_depth).map(JsonBody)
+    }
+}
+
+impl FromRequest for JsonBytes {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
@@ -88,8 +107,18 @@ impl FromRequest for JsonBody {
                     ApiError::bad_request("The request body could not be read.")
                 }
             })?;
-            parse_json(&bytes, max_depth).map(JsonBody)
+            Ok(JsonBytes { bytes, max_depth })
         })
+    }
+}
+
+impl FromRequest for JsonBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = JsonBytes::from_request(request, payload);
+        Box::pin(async move { bytes.await?.parse() })
     }
 }
 
