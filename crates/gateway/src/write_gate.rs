@@ -1,8 +1,8 @@
-//! Bounds how many record writes hold their parsed bodies at once. Each database has one
-//! writer, so requests beyond a few only wait; parsed JSON is several times the size of its
-//! text (a 1,000-record batch is about 1 MiB as `serde_json::Value`), so 64 batches parsed
-//! up front while they queue took Sluice's resident memory past 130 MiB in the benchmark.
-//! Waiting requests now hold only their raw bytes.
+//! Bounds how many record writes read, parse and run their bodies at once. Each database
+//! has one writer, so requests beyond a few only wait; parsed JSON is several times the size
+//! of its text (a 1,000-record batch is about 1 MiB as `serde_json::Value`), so 64 batches
+//! read and parsed up front while they queued took Sluice's resident memory past 130 MiB in
+//! the benchmark. Waiting requests now leave their bodies unread in the connection.
 
 use std::time::Duration;
 
