@@ -27,6 +27,9 @@ pub enum Command {
         /// Worker threads; 0 = one per core, as Sluice's default.
         #[arg(long, default_value_t = 0)]
         workers: usize,
+        /// SQLite connections (Sluice's read pool keeps 4).
+        #[arg(long, default_value_t = 4)]
+        pool: usize,
     },
 }
 

@@ -1,18 +1,17 @@
 //! The floor: the least a hand-written service does for the same reads, to measure Sluice
 //! against on the same machine at the same moment. actix-web + rusqlite, written the way the
-//! actix examples do it (queries on the blocking pool, prepared statements cached per
-//! connection, rows serialised with serde), with no authentication, no RBAC, no filter
-//! language and no schema lookups:
+//! actix examples do it (queries on the blocking pool over a small connection pool, prepared
+//! statements cached per connection, rows serialised with serde), with no authentication, no
+//! RBAC, no filter language and no schema lookups:
 //!
 //! - `GET /employees?limit=N`
 //! - `GET /employees?last_name=X&limit=N`
 //! - `GET /employees/{id}`
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use rusqlite::{Connection, OpenFlags, Row};
@@ -58,27 +57,49 @@ struct ListQuery {
     last_name: Option<String>,
 }
 
-thread_local! {
-    // One connection per blocking-pool thread: no pool lock, and its statement cache stays warm.
-    static CONNECTION: RefCell<Option<Connection>> = const { RefCell::new(None) };
+/// A fixed set of connections, as many as Sluice's read pool keeps, so both keep their page
+/// and statement caches equally warm (one connection per blocking thread, tried first, left
+/// most connections cold and made the floor slower than Sluice on filters).
+struct Pool {
+    idle: Mutex<Vec<Connection>>,
+    returned: Condvar,
 }
 
-fn with_connection<T>(
-    database: &Path,
-    work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    CONNECTION.with(|slot| {
-        let connection = match slot.borrow_mut().take() {
-            Some(connection) => connection,
-            None => {
-                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                Connection::open_with_flags(database, flags)?
+impl Pool {
+    fn open(database: &Path, size: usize) -> rusqlite::Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connections = (0..size.max(1))
+            .map(|_| Connection::open_with_flags(database, flags))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            idle: Mutex::new(connections),
+            returned: Condvar::new(),
+        })
+    }
+
+    /// Runs `work` on a free connection, waiting on this blocking thread for one.
+    fn with_connection<T>(&self, work: impl FnOnce(&Connection) -> T) -> T {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let connection = loop {
+            match idle.pop() {
+                Some(connection) => break connection,
+                None => {
+                    idle = self
+                        .returned
+                        .wait(idle)
+                        .unwrap_or_else(PoisonError::into_inner)
+                }
             }
         };
+        drop(idle);
         let result = work(&connection);
-        *slot.borrow_mut() = Some(connection);
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(connection);
+        self.returned.notify_one();
         result
-    })
+    }
 }
 
 fn list(connection: &Connection, query: &ListQuery) -> rusqlite::Result<Vec<u8>> {
@@ -107,14 +128,12 @@ fn by_id(connection: &Connection, id: i64) -> rusqlite::Result<Option<Vec<u8>>> 
         .map(|employee| employee.map(|e| serde_json::to_vec(&e).unwrap_or_default()))
 }
 
-type Database = Arc<PathBuf>;
-
 async fn list_handler(
-    database: web::Data<Database>,
+    pool: web::Data<Pool>,
     query: web::Query<ListQuery>,
 ) -> actix_web::Result<HttpResponse> {
-    let database = Arc::clone(&database);
-    let body = web::block(move || with_connection(&database, |c| list(c, &query)))
+    let pool = pool.into_inner();
+    let body = web::block(move || pool.with_connection(|c| list(c, &query)))
         .await?
         .map_err(actix_web::error::ErrorInternalServerError)?;
     Ok(HttpResponse::Ok()
@@ -123,12 +142,12 @@ async fn list_handler(
 }
 
 async fn by_id_handler(
-    database: web::Data<Database>,
+    pool: web::Data<Pool>,
     id: web::Path<i64>,
 ) -> actix_web::Result<HttpResponse> {
-    let database = Arc::clone(&database);
+    let pool = pool.into_inner();
     let id = id.into_inner();
-    let body = web::block(move || with_connection(&database, |c| by_id(c, id)))
+    let body = web::block(move || pool.with_connection(|c| by_id(c, id)))
         .await?
         .map_err(actix_web::error::ErrorInternalServerError)?;
     Ok(match body {
@@ -140,18 +159,18 @@ async fn by_id_handler(
 }
 
 /// Serves the floor on a free loopback port and prints `listening on URL`, as Sluice does.
-pub fn serve(database: PathBuf, workers: usize) -> anyhow::Result<()> {
+pub fn serve(database: PathBuf, workers: usize, pool_size: usize) -> anyhow::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let address = listener.local_addr()?;
     let workers = match workers {
         0 => std::thread::available_parallelism().map_or(2, usize::from),
         n => n,
     };
-    let database: Database = Arc::new(database);
+    let pool = web::Data::new(Pool::open(&database, pool_size)?);
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(web::Data::new(Arc::clone(&database)))
+                .app_data(pool.clone())
                 .route("/employees", web::get().to(list_handler))
                 .route("/employees/{id}", web::get().to(by_id_handler))
         })

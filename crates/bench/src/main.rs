@@ -19,8 +19,8 @@ use crate::cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Some(Command::Floor { db, workers }) => {
-            floor::serve(db, workers).map(|()| ExitCode::SUCCESS)
+        Some(Command::Floor { db, workers, pool }) => {
+            floor::serve(db, workers, pool).map(|()| ExitCode::SUCCESS)
         }
         None => run::run(cli.run),
     };
