@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Row};
 use serde::{Deserialize, Serialize};
 
@@ -68,9 +69,16 @@ struct Pool {
 impl Pool {
     fn open(database: &Path, size: usize) -> rusqlite::Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let open = || {
+            let connection = Connection::open_with_flags(database, flags)?;
+            // As Sluice's connections: without it SQLite re-prepares a cached statement with a
+            // bound LIMIT every time rusqlite returns it to its cache (docs/PERFORMANCE.md).
+            connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+            Ok(connection)
+        };
         let connections = (0..size.max(1))
-            .map(|_| Connection::open_with_flags(database, flags))
-            .collect::<Result<_, _>>()?;
+            .map(|_| open())
+            .collect::<rusqlite::Result<_>>()?;
         Ok(Self {
             idle: Mutex::new(connections),
             returned: Condvar::new(),
