@@ -67,29 +67,62 @@ pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<Value, ApiError> {
     })
 }
 
+/// Reads the body within `server.max_body_bytes` (413 beyond) and parses it.
+fn read_body(
+    request: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<JsonBody, ApiError>> + 'static {
+    let max_depth = request
+        .app_data::<web::Data<AppState>>()
+        .map_or(64, |s| s.settings.limits.json_depth_max);
+    let bytes = web::Bytes::from_request(request, payload);
+    async move {
+        let bytes = bytes.await.map_err(|e| {
+            let status = e.as_response_error().status_code();
+            if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    status,
+                    "The request body is larger than the server accepts.",
+                )
+            } else {
+                ApiError::bad_request("The request body could not be read.")
+            }
+        })?;
+        parse_json(&bytes, max_depth).map(JsonBody)
+    }
+}
+
 impl FromRequest for JsonBody {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let max_depth = request
-            .app_data::<web::Data<AppState>>()
-            .map_or(64, |s| s.settings.limits.json_depth_max);
-        let bytes = web::Bytes::from_request(request, payload);
-        Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| {
-                let status = e.as_response_error().status_code();
-                if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        status,
-                        "The request body is larger than the server accepts.",
-                    )
-                } else {
-                    ApiError::bad_request("The request body could not be read.")
-                }
-            })?;
-            parse_json(&bytes, max_depth).map(JsonBody)
-        })
+        Box::pin(read_body(request, payload))
+    }
+}
+
+/// A JSON body not read yet, for handlers that must wait for their turn first (record
+/// writes, see `write_gate`): until then it stays in the connection, not in memory.
+pub struct UnreadBody(Payload);
+
+impl UnreadBody {
+    /// Reads and parses the body as [`JsonBody`] does.
+    ///
+    /// # Errors
+    ///
+    /// 413 past `server.max_body_bytes`; 400 for a body that cannot be read, is nested too
+    /// deeply or is not JSON.
+    pub async fn read(mut self, request: &HttpRequest) -> Result<JsonBody, ApiError> {
+        read_body(request, &mut self.0).await
+    }
+}
+
+impl FromRequest for UnreadBody {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(_: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(UnreadBody(payload.take())))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Everything requests share, built once at start and registered as `web::Data`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use rand::Rng;
@@ -16,6 +17,7 @@ use crate::registry::ServiceRegistry;
 use crate::service_types::build_entry;
 use crate::service_types::user::ensure_user_service;
 use crate::settings::Settings;
+use crate::write_gate::WriteGate;
 
 pub struct AppState {
     pub settings: Settings,
@@ -31,6 +33,8 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// This machine's host name, reported in session objects as DreamFactory does.
     pub host_name: String,
+    /// Turns for record writes, taken before their bodies are parsed.
+    pub write_gate: WriteGate,
 }
 
 impl AppState {
@@ -66,6 +70,7 @@ impl AppState {
             settings.auth.login_failures_per_minute,
             settings.auth.login_failures_per_ip_per_minute,
         );
+        let write_gate = WriteGate::new(Duration::from_millis(settings.sqlite.acquire_timeout_ms));
         Ok(Self {
             settings,
             db,
@@ -76,6 +81,7 @@ impl AppState {
             services,
             login_throttle,
             host_name: host_name(),
+            write_gate,
         })
     }
 }

@@ -111,6 +111,12 @@ fn harden(connection: &Connection, options: &SqliteOptions) -> Result<(), Connec
         (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
         // `"col"` naming a missing column must be an error, never a string literal.
         (DbConfig::SQLITE_DBCONFIG_DQS_DML, false),
+        // Plans must not depend on bound values. Without this, SQLite marks a statement whose
+        // plan looked at a parameter (a bound `LIMIT`, a `LIKE` pattern) to be re-prepared
+        // whenever its bindings are cleared, which rusqlite's statement cache does on every
+        // return: each read parsed and planned its SQL again (seen in the benchmark profile,
+        // docs/PERFORMANCE.md).
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true),
     ] {
         connection.set_db_config(config, on).map_err(map_error)?;
     }

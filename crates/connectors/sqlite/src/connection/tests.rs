@@ -279,3 +279,23 @@ fn the_schema_policy_allows_table_ddl_only() {
     // Direct writes to the schema table stay blocked by SQLITE_DBCONFIG_DEFENSIVE.
     assert!(error_code(db, "UPDATE sqlite_master SET sql = ''").is_some());
 }
+
+#[test]
+fn cached_statements_with_a_bound_limit_are_not_prepared_again() {
+    let (_dir, path) = database();
+    let hardened = read_connection(&path);
+    let sql = "SELECT x FROM t LIMIT ?1 OFFSET ?2";
+    for limit in 1..=3_i64 {
+        let mut statement = hardened.connection.prepare_cached(sql).expect("prepares");
+        let rows: Vec<i64> = statement
+            .query_map([limit, 0], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .expect("runs");
+        assert_eq!(rows, vec![1]);
+        assert_eq!(
+            statement.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "a new LIMIT must not re-prepare the statement"
+        );
+    }
+}

@@ -15,7 +15,7 @@ use super::{connector, open_service};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
 use crate::auth::lookups::SessionLookups;
-use crate::body::JsonBody;
+use crate::body::UnreadBody;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::registry::Backend;
@@ -72,11 +72,13 @@ pub async fn write_records(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     request: HttpRequest,
-    body: JsonBody,
+    body: UnreadBody,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table) = path.into_inner();
     let component = format!("_table/{}", table.to_ascii_lowercase());
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
+    let _turn = state.write_gate.enter().await?;
+    let body = body.read(&request).await?;
     let params = write_params(&request, &body.0)?;
     let mut request_body = params.write_request(kind_of(request.method()));
     request_body.records = unwrap_records(body.0)?;
@@ -89,11 +91,13 @@ pub async fn write_record(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
     request: HttpRequest,
-    body: JsonBody,
+    body: UnreadBody,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table, id) = path.into_inner();
     let component = format!("_table/{}/{}", table.to_ascii_lowercase(), id);
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
+    let _turn = state.write_gate.enter().await?;
+    let body = body.read(&request).await?;
     let params = Params::from_query(request.query_string())?;
     let mut write_request = params.write_request(kind_of(request.method()));
     write_request.id = Some(id);

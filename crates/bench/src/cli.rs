@@ -1,0 +1,80 @@
+//! `sluice-bench [run options]` or `sluice-bench floor --db FILE`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sluice-bench",
+    about = "Measures Sluice against a minimal actix-web + rusqlite floor and writes a report"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the floor: list, by-id and filter reads of `employees` with no auth (used by the
+    /// harness, in its own process).
+    Floor {
+        /// The SQLite file holding `employees`.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Worker threads; 0 = one per core, as Sluice's default.
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
+        /// SQLite connections (Sluice's read pool keeps 4).
+        #[arg(long, default_value_t = 4)]
+        pool: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Where the report (bench.json, bench.md), server logs and the working data go.
+    #[arg(long, value_name = "DIR", default_value = "target/bench")]
+    pub out: PathBuf,
+    /// A sluice binary to measure; by default the harness builds one with cargo (release, or
+    /// debug with --smoke).
+    #[arg(long, value_name = "FILE")]
+    pub sluice: Option<PathBuf>,
+    /// CI smoke run: a debug build, short runs, one connection count; fails only on errors
+    /// or a broken harness.
+    #[arg(long)]
+    pub smoke: bool,
+    /// Seconds of load per scenario and connection count (default 10, 2 with --smoke).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Connection counts (default 16,64; 4 with --smoke).
+    #[arg(long, value_delimiter = ',', value_name = "N,N")]
+    pub connections: Option<Vec<usize>>,
+    /// Only the scenarios whose names contain one of these (comma-separated); all by default.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,NAME")]
+    pub only: Option<Vec<String>>,
+    /// Load-generator threads (the servers get the remaining cores' time, as in production
+    /// on a shared box).
+    #[arg(long, default_value_t = 2)]
+    pub client_threads: usize,
+}
+
+impl RunArgs {
+    pub fn duration_secs(&self) -> f64 {
+        self.duration.unwrap_or(if self.smoke { 2.0 } else { 10.0 })
+    }
+
+    pub fn connection_counts(&self) -> Vec<usize> {
+        self.connections
+            .clone()
+            .unwrap_or_else(|| if self.smoke { vec![4] } else { vec![16, 64] })
+    }
+
+    pub fn selects(&self, scenario: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| scenario.contains(n.as_str())))
+    }
+}

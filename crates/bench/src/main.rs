@@ -1,0 +1,31 @@
+#![doc = include_str!("../README.md")]
+
+mod cli;
+mod floor;
+mod load;
+mod machine;
+mod process;
+mod report;
+mod run;
+mod scenarios;
+mod setup;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::Floor { db, workers, pool }) => {
+            floor::serve(db, workers, pool).map(|()| ExitCode::SUCCESS)
+        }
+        None => run::run(cli.run),
+    };
+    outcome.unwrap_or_else(|error| {
+        eprintln!("sluice-bench: {error:#}");
+        ExitCode::FAILURE
+    })
+}

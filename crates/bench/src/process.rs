@@ -1,0 +1,142 @@
+//! Server processes under test: spawned, their address read from the `listening on URL` line
+//! they print, their peak memory read from /proc, killed when dropped.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// Long enough for a cold debug build's first start, which also migrates the system database.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub struct ServerProcess {
+    name: String,
+    child: Child,
+    pub url: String,
+    pub addr: SocketAddr,
+    /// Taken just before the process was spawned.
+    pub spawned_at: Instant,
+}
+
+impl ServerProcess {
+    /// Spawns `command`, sending its stderr (logs) to `log_file`, and waits for the line
+    /// `listening on http://HOST:PORT` on its stdout.
+    pub fn spawn(name: &str, mut command: Command, log_file: &Path) -> anyhow::Result<Self> {
+        let log = File::create(log_file)
+            .with_context(|| format!("cannot create {}", log_file.display()))?;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        let spawned_at = Instant::now();
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("cannot start the {name} server"))?;
+        let stdout = child.stdout.take().context("no stdout pipe")?;
+        let (sender, receiver) = mpsc::channel();
+        // The reader keeps draining stdout after the address so the server never blocks on a
+        // full pipe.
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent && let Some(url) = line.trim().strip_prefix("listening on ") {
+                    let _ = sender.send(url.to_string());
+                    sent = true;
+                }
+            }
+        });
+        let mut server = Self {
+            name: name.to_string(),
+            child,
+            url: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            spawned_at,
+        };
+        let url = match receiver.recv_timeout(START_TIMEOUT) {
+            Ok(url) => url,
+            Err(_) => {
+                let status = server.child.try_wait().ok().flatten();
+                bail!(
+                    "the {name} server did not report its address (exit status {status:?}); \
+                     see {}",
+                    log_file.display()
+                );
+            }
+        };
+        server.addr = url
+            .trim_start_matches("http://")
+            .parse()
+            .with_context(|| format!("unexpected address from the {name} server: {url}"))?;
+        server.url = url;
+        Ok(server)
+    }
+
+    /// The process's peak resident set (VmHWM), in KiB.
+    pub fn peak_rss_kib(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .with_context(|| format!("cannot read the {} server's /proc status", self.name))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmHWM line in /proc status")
+    }
+
+    /// Fails when the process has exited (a crash under load is a broken run, not a number).
+    pub fn ensure_running(&mut self) -> anyhow::Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            bail!("the {} server exited during the run: {status}", self.name);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The directory holding this workspace (the bench crate lives in `crates/bench`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Builds the `sluice` binary with cargo (release unless `debug`) and returns its path, as
+/// cargo reports it (so `CARGO_TARGET_DIR` and profiles need no guessing). Cargo reads
+/// `CARGO_BUILD_JOBS` for the number of parallel jobs.
+pub fn build_sluice(debug: bool) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(workspace_root())
+        .args(["build", "--bin", "sluice", "-p", "sluice-gateway"])
+        .args(["--message-format", "json-render-diagnostics"])
+        .stderr(Stdio::inherit());
+    if !debug {
+        command.arg("--release");
+    }
+    eprintln!(
+        "building sluice ({})",
+        if debug { "debug" } else { "release" }
+    );
+    let output = command.output().context("cannot run cargo")?;
+    if !output.status.success() {
+        bail!("cargo build of sluice failed");
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == "sluice")
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .context("cargo did not report the sluice executable")
+}

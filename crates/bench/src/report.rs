@@ -1,0 +1,260 @@
+//! The run's results: `bench.json` for tools, `bench.md` for people, and the issue's targets
+//! checked against them (reported, never failing the run: timings on a shared machine vary).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::load::LoadResult;
+use crate::machine::Machine;
+use crate::scenarios::Scenario;
+
+pub const SLUICE: &str = "sluice";
+pub const FLOOR: &str = "floor";
+
+#[derive(Debug, Serialize)]
+pub struct Measurement {
+    pub scenario: &'static str,
+    pub server: &'static str,
+    pub connections: usize,
+    pub requests: u64,
+    pub errors: u64,
+    pub seconds: f64,
+    pub requests_per_s: f64,
+    pub rows_per_s: Option<f64>,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub first_error: Option<String>,
+}
+
+impl Measurement {
+    pub fn new(
+        scenario: Scenario,
+        server: &'static str,
+        connections: usize,
+        result: &LoadResult,
+    ) -> Self {
+        let requests_per_s = result.requests_per_second();
+        Self {
+            scenario: scenario.name(),
+            server,
+            connections,
+            requests: result.requests,
+            errors: result.errors,
+            seconds: round(result.elapsed.as_secs_f64(), 2),
+            requests_per_s: round(requests_per_s, 1),
+            rows_per_s: scenario
+                .rows_per_request()
+                .map(|rows| round(requests_per_s * rows as f64, 0)),
+            p50_ms: round(result.latency_ms(50.0), 3),
+            p99_ms: round(result.latency_ms(99.0), 3),
+            max_ms: round(result.latency_ms(100.0), 3),
+            first_error: result.first_error.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Ratio {
+    pub scenario: &'static str,
+    pub connections: usize,
+    pub sluice_rps: f64,
+    pub floor_rps: f64,
+    pub ratio: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Target {
+    pub target: String,
+    pub measured: f64,
+    pub goal: String,
+    pub met: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub generated_at: String,
+    pub mode: &'static str,
+    pub git_commit: String,
+    pub machine: Machine,
+    pub seconds_per_run: f64,
+    pub client_threads: usize,
+    pub employees: i64,
+    pub rows_per_last_name: f64,
+    pub sluice_first_200_ms: f64,
+    pub sluice_peak_rss_mib: f64,
+    pub floor_peak_rss_mib: f64,
+    pub measurements: Vec<Measurement>,
+    pub ratios: Vec<Ratio>,
+    pub targets: Vec<Target>,
+}
+
+pub fn round(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+impl Report {
+    pub fn total_errors(&self) -> u64 {
+        self.measurements.iter().map(|m| m.errors).sum()
+    }
+
+    /// Sluice / floor requests per second for every read both served.
+    pub fn compute_ratios(&mut self) {
+        let find = |server: &str, scenario: &str, connections: usize| {
+            self.measurements.iter().find(|m| {
+                m.server == server && m.scenario == scenario && m.connections == connections
+            })
+        };
+        let mut ratios = Vec::new();
+        for sluice in self.measurements.iter().filter(|m| m.server == SLUICE) {
+            if let Some(floor) = find(FLOOR, sluice.scenario, sluice.connections) {
+                ratios.push(Ratio {
+                    scenario: sluice.scenario,
+                    connections: sluice.connections,
+                    sluice_rps: sluice.requests_per_s,
+                    floor_rps: floor.requests_per_s,
+                    ratio: round(sluice.requests_per_s / floor.requests_per_s.max(1e-9), 3),
+                });
+            }
+        }
+        self.ratios = ratios;
+    }
+
+    /// The targets of issue 6, for whatever this run measured.
+    pub fn evaluate_targets(&mut self) {
+        let mut targets = Vec::new();
+        let mut add = |target: String, measured: f64, goal: &str, met: bool| {
+            targets.push(Target {
+                target,
+                measured,
+                goal: goal.to_string(),
+                met,
+            });
+        };
+        for ratio in &self.ratios {
+            let name = format!(
+                "{} @{}: Sluice / floor req/s",
+                ratio.scenario, ratio.connections
+            );
+            add(name, ratio.ratio, ">= 0.80", ratio.ratio >= 0.80);
+        }
+        let key_reads = [Scenario::List100, Scenario::ByPk, Scenario::Filter].map(Scenario::name);
+        for m in &self.measurements {
+            if m.server == SLUICE && m.connections == 16 && key_reads.contains(&m.scenario) {
+                let name = format!("{} @16: p99 latency (ms)", m.scenario);
+                add(name, m.p99_ms, "< 10", m.p99_ms < 10.0);
+            }
+            if m.server == SLUICE
+                && let Some(rows) = m.rows_per_s
+            {
+                let name = format!("{} @{}: rows/s", m.scenario, m.connections);
+                add(name, rows, ">= 50000", rows >= 50_000.0);
+            }
+        }
+        let rss = self.sluice_peak_rss_mib;
+        add("Sluice peak RSS (MiB)".into(), rss, "< 64", rss < 64.0);
+        let first = self.sluice_first_200_ms;
+        add(
+            "Sluice start to first 200 (ms)".into(),
+            first,
+            "< 200",
+            first < 200.0,
+        );
+        let errors = self.total_errors() as f64;
+        add("errors, all scenarios".into(), errors, "0", errors == 0.0);
+        self.targets = targets;
+    }
+
+    pub fn write(&self, out: &Path) -> anyhow::Result<()> {
+        std::fs::write(out.join("bench.json"), serde_json::to_vec_pretty(self)?)?;
+        std::fs::write(out.join("bench.md"), self.markdown())?;
+        Ok(())
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        let m = &self.machine;
+        let _ = writeln!(md, "# Sluice benchmark ({})\n", self.mode);
+        let _ = writeln!(
+            md,
+            "{} · commit {} · {} cores, {}, {} GiB, Linux {} · load average before {} / after {} \
+             · {} s per run, {} client threads, {} employees ({:.0} per last name)\n",
+            self.generated_at,
+            self.git_commit,
+            m.cores,
+            m.cpu_model,
+            m.memory_gib,
+            m.kernel,
+            m.load_average_before,
+            m.load_average_after,
+            self.seconds_per_run,
+            self.client_threads,
+            self.employees,
+            self.rows_per_last_name,
+        );
+        md.push_str("| scenario | request |\n|---|---|\n");
+        for scenario in Scenario::ALL {
+            if self
+                .measurements
+                .iter()
+                .any(|m| m.scenario == scenario.name())
+            {
+                let _ = writeln!(md, "| {} | `{}` |", scenario.name(), scenario.description());
+            }
+        }
+        md.push('\n');
+        md.push_str(
+            "| scenario | server | conns | req/s | rows/s | p50 ms | p99 ms | max ms | errors |\n",
+        );
+        md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for r in &self.measurements {
+            let rows = r.rows_per_s.map_or_else(String::new, |v| format!("{v:.0}"));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {:.0} | {rows} | {:.2} | {:.2} | {:.2} | {} |",
+                r.scenario,
+                r.server,
+                r.connections,
+                r.requests_per_s,
+                r.p50_ms,
+                r.p99_ms,
+                r.max_ms,
+                r.errors
+            );
+        }
+        md.push_str("\n| Sluice / floor | conns | Sluice req/s | floor req/s | ratio |\n");
+        md.push_str("|---|---:|---:|---:|---:|\n");
+        for r in &self.ratios {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.0} | {:.0} | {:.2} |",
+                r.scenario, r.connections, r.sluice_rps, r.floor_rps, r.ratio
+            );
+        }
+        let _ = writeln!(
+            md,
+            "\nSluice: first 200 {:.1} ms after start, peak RSS {:.1} MiB (floor {:.1} MiB).\n",
+            self.sluice_first_200_ms, self.sluice_peak_rss_mib, self.floor_peak_rss_mib
+        );
+        md.push_str("| target | measured | goal | met |\n|---|---:|---|---|\n");
+        for t in &self.targets {
+            let met = if t.met { "yes" } else { "**no**" };
+            let _ = writeln!(md, "| {} | {} | {} | {met} |", t.target, t.measured, t.goal);
+        }
+        for r in self.measurements.iter().filter(|r| r.errors > 0) {
+            let _ = writeln!(
+                md,
+                "\n{} on {} @{}: {} errors, first: {}",
+                r.scenario,
+                r.server,
+                r.connections,
+                r.errors,
+                r.first_error.as_deref().unwrap_or("?")
+            );
+        }
+        md
+    }
+}

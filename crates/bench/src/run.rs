@@ -1,0 +1,220 @@
+//! One benchmark run: build or locate sluice, generate the data, configure Sluice through its
+//! system API, restart it to time the first answer, start the floor, then measure every
+//! scenario at every connection count and write the report.
+
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use hyper::StatusCode;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::cli::RunArgs;
+use crate::load::{self, Call, Endpoint, Plan, describe_failure, probe};
+use crate::machine::{Machine, load_average};
+use crate::process::{ServerProcess, build_sluice, workspace_root};
+use crate::report::{FLOOR, Measurement, Report, SLUICE, round};
+use crate::scenarios::{Scenario, Workload};
+use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, READ_DATABASE};
+
+/// Attempts at the first request after start (each one a connection attempt, no sleeping).
+const FIRST_REQUEST_ATTEMPTS: u32 = 10_000;
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads.max(1))
+        .enable_all()
+        .build()?;
+    runtime.block_on(run_benchmark(args))
+}
+
+async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out.clone();
+    let work = out.join("work");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("cannot clear {}", work.display()))?;
+    }
+    std::fs::create_dir_all(&work)?;
+    let mut machine = Machine::read();
+    let sluice_bin = match &args.sluice {
+        Some(path) => path.clone(),
+        None => build_sluice(args.smoke)?,
+    };
+
+    eprintln!("generating the demo data");
+    let data_dir = work.join("data");
+    let dataset = {
+        let data_dir = data_dir.clone();
+        tokio::task::spawn_blocking(move || setup::generate(&data_dir)).await??
+    };
+    let workload = Arc::new(Workload::new(&dataset)?);
+
+    eprintln!("configuring sluice through the system API");
+    let api_key = {
+        let server = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice-setup.log"))?;
+        setup::configure(&server.url).await?
+    };
+    let mut sluice = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice.log"))?;
+    let sluice_endpoint = Endpoint {
+        addr: sluice.addr,
+        api_key: Some(api_key),
+    };
+    let first_200 = first_200_ms(&sluice, &sluice_endpoint).await?;
+    let mut floor = ServerProcess::spawn(
+        FLOOR,
+        floor_command(&data_dir.join(READ_DATABASE))?,
+        &out.join("floor.log"),
+    )?;
+    let floor_endpoint = Endpoint {
+        addr: floor.addr,
+        api_key: None,
+    };
+
+    let scenarios: Vec<Scenario> = Scenario::ALL
+        .into_iter()
+        .filter(|s| args.selects(s.name()))
+        .collect();
+    let duration = Duration::from_secs_f64(args.duration_secs());
+    let warm_up = duration.mul_f64(0.2).min(Duration::from_secs(2));
+    let mut measurements = Vec::new();
+    for (index, scenario) in scenarios.iter().copied().enumerate() {
+        let mut runs: Vec<(&'static str, &Endpoint, Plan)> = Vec::new();
+        if let Some(plan) = scenario.floor_plan(&workload) {
+            runs.push((FLOOR, &floor_endpoint, plan));
+        }
+        runs.push((SLUICE, &sluice_endpoint, scenario.sluice_plan(&workload)));
+        for (server, endpoint, plan) in &runs {
+            check(scenario, server, endpoint, plan)
+                .await
+                .with_context(|| format!("{} on {server}", scenario.name()))?;
+            load::run(endpoint, Arc::clone(plan), 4, warm_up, 0).await;
+        }
+        // The floor and Sluice back to back at each count, so both see the same machine.
+        for connections in args.connection_counts() {
+            for (server, endpoint, plan) in &runs {
+                eprintln!(
+                    "{} on {server} with {connections} connections",
+                    scenario.name()
+                );
+                let seed = (index * 1000 + connections) as u64;
+                let result =
+                    load::run(endpoint, Arc::clone(plan), connections, duration, seed).await;
+                let measurement = Measurement::new(scenario, server, connections, &result);
+                eprintln!(
+                    "  {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                    measurement.requests_per_s,
+                    measurement.p50_ms,
+                    measurement.p99_ms,
+                    measurement.errors
+                );
+                measurements.push(measurement);
+                sluice.ensure_running()?;
+                floor.ensure_running()?;
+            }
+        }
+    }
+    machine.load_average_after = load_average();
+    let mut report = Report {
+        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        mode: if args.smoke { "smoke" } else { "full" },
+        git_commit: git_commit(),
+        machine,
+        seconds_per_run: args.duration_secs(),
+        client_threads: args.client_threads,
+        employees: dataset.employees,
+        rows_per_last_name: round(dataset.rows_per_last_name, 1),
+        sluice_first_200_ms: round(first_200, 1),
+        sluice_peak_rss_mib: round(sluice.peak_rss_kib()? as f64 / 1024.0, 1),
+        floor_peak_rss_mib: round(floor.peak_rss_kib()? as f64 / 1024.0, 1),
+        measurements,
+        ratios: Vec::new(),
+        targets: Vec::new(),
+    };
+    report.compute_ratios();
+    report.evaluate_targets();
+    report.write(&out)?;
+    println!("{}", report.markdown());
+    println!("report: {}", out.join("bench.md").display());
+    let errors = report.total_errors();
+    if errors > 0 {
+        eprintln!("sluice-bench: {errors} failed requests (see the report)");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn spawn_sluice(binary: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<ServerProcess> {
+    let mut command = Command::new(binary);
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--host", "127.0.0.1", "--port", "0"])
+        .env("SLUICE_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("SLUICE_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    ServerProcess::spawn(SLUICE, command, log)
+}
+
+fn floor_command(database: &Path) -> anyhow::Result<Command> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.arg("floor").arg("--db").arg(database);
+    Ok(command)
+}
+
+/// Milliseconds from spawning Sluice to its first 200 on an API-key read (the app, role and
+/// schema caches are filled by that request, as for a real first client).
+async fn first_200_ms(server: &ServerProcess, endpoint: &Endpoint) -> anyhow::Result<f64> {
+    let call = Call::get("/api/v2/db/_table/employees?limit=1".to_string());
+    let mut last_error = None;
+    for _ in 0..FIRST_REQUEST_ATTEMPTS {
+        match probe(endpoint, call.clone()).await {
+            Ok((StatusCode::OK, _)) => {
+                return Ok(server.spawned_at.elapsed().as_secs_f64() * 1000.0);
+            }
+            Ok((status, body)) => bail!("first request: {}", describe_failure(status, &body)),
+            Err(error) => last_error = Some(error),
+        }
+        tokio::task::yield_now().await;
+    }
+    bail!("sluice never answered: {last_error:?}")
+}
+
+/// One request of the scenario must succeed and look right before it is timed.
+async fn check(
+    scenario: Scenario,
+    server: &str,
+    endpoint: &Endpoint,
+    plan: &Plan,
+) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let (status, body) = probe(endpoint, plan(&mut rng)).await?;
+    if !status.is_success() {
+        bail!("{}", describe_failure(status, &body));
+    }
+    let body: serde_json::Value =
+        serde_json::from_slice(&body).with_context(|| format!("{server} answered non-JSON"))?;
+    scenario.check(&body)
+}
+
+fn git_commit() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(workspace_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
+        .is_some_and(|status| !status.is_empty());
+    if dirty {
+        format!("{commit}-dirty")
+    } else {
+        commit
+    }
+}

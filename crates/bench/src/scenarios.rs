@@ -1,0 +1,242 @@
+//! The scenarios: what each sends to Sluice (with the API key, so authentication and RBAC
+//! are in the path) and, for the plain reads, to the floor; and the check one answer of each
+//! must pass before it is timed (a harness that measures error pages is broken).
+
+use std::sync::Arc;
+
+use anyhow::{Context, ensure};
+use bytes::Bytes;
+use hyper::Method;
+use rand::Rng;
+use serde_json::{Value, json};
+
+use crate::load::{Call, Plan};
+use crate::setup::{Dataset, READ_SERVICE, WRITE_SERVICE};
+
+pub const BATCH_ROWS: u64 = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    List100,
+    ByPk,
+    Filter,
+    FilterOrderOffset,
+    Related,
+    PostBatch,
+    PatchByFilter,
+    Mixed,
+}
+
+impl Scenario {
+    pub const ALL: [Self; 8] = [
+        Self::List100,
+        Self::ByPk,
+        Self::Filter,
+        Self::FilterOrderOffset,
+        Self::Related,
+        Self::PostBatch,
+        Self::PatchByFilter,
+        Self::Mixed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::List100 => "list_100",
+            Self::ByPk => "by_pk",
+            Self::Filter => "filter",
+            Self::FilterOrderOffset => "filter_order_offset",
+            Self::Related => "related",
+            Self::PostBatch => "post_batch_1000",
+            Self::PatchByFilter => "patch_by_filter",
+            Self::Mixed => "mixed_90_10",
+        }
+    }
+
+    /// The request, as the report shows it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::List100 => "GET db/_table/employees?limit=100",
+            Self::ByPk => "GET db/_table/employees/{random id}",
+            Self::Filter => "GET db/_table/employees?filter=last_name='X'&limit=100",
+            Self::FilterOrderOffset => {
+                "GET db/_table/employees?filter=last_name='X'&order=hire_date desc&offset=20&limit=50"
+            }
+            Self::Related => "GET db/_table/contact?related=contact_info_by_contact_id&limit=25",
+            Self::PostBatch => "POST dbw/_table/employees with 1,000 records",
+            Self::PatchByFilter => "PATCH dbw/_table/employees?filter=last_name='X' {salary}",
+            Self::Mixed => {
+                "dbw: 90% reads (list_100, by_pk, filter), 10% writes (POST 1 record, PATCH by id)"
+            }
+        }
+    }
+
+    /// Rows written per request, for a rows-per-second figure.
+    pub fn rows_per_request(self) -> Option<u64> {
+        (self == Self::PostBatch).then_some(BATCH_ROWS)
+    }
+
+    pub fn sluice_plan(self, data: &Arc<Workload>) -> Plan {
+        let data = Arc::clone(data);
+        match self {
+            Self::List100 => fixed(format!("{}?limit=100", table(READ_SERVICE))),
+            Self::ByPk => Arc::new(move |rng| Call::get(data.by_pk(READ_SERVICE, rng))),
+            Self::Filter => Arc::new(move |rng| Call::get(data.filter(READ_SERVICE, rng))),
+            Self::FilterOrderOffset => Arc::new(move |rng| {
+                Call::get(format!(
+                    "{}&order=hire_date%20desc&offset=20&limit=50",
+                    data.filter_only(READ_SERVICE, rng)
+                ))
+            }),
+            Self::Related => fixed(
+                "/api/v2/db/_table/contact?related=contact_info_by_contact_id&limit=25".to_string(),
+            ),
+            Self::PostBatch => Arc::new(move |_| {
+                Call::with_body(Method::POST, table(WRITE_SERVICE), data.batch.clone())
+            }),
+            Self::PatchByFilter => Arc::new(move |rng| {
+                let body = json!({"resource": [{"salary": rng.gen_range(40_000..120_000)}]});
+                Call::with_body(
+                    Method::PATCH,
+                    data.filter_only(WRITE_SERVICE, rng),
+                    Bytes::from(body.to_string()),
+                )
+            }),
+            Self::Mixed => Arc::new(move |rng| data.mixed(rng)),
+        }
+    }
+
+    pub fn floor_plan(self, data: &Arc<Workload>) -> Option<Plan> {
+        let data = Arc::clone(data);
+        let plan: Plan = match self {
+            Self::List100 => fixed("/employees?limit=100".to_string()),
+            Self::ByPk => Arc::new(move |rng| {
+                Call::get(format!("/employees/{}", rng.gen_range(1..=data.employees)))
+            }),
+            Self::Filter => Arc::new(move |rng| {
+                let name = &data.floor_names[rng.gen_range(0..data.floor_names.len())];
+                Call::get(format!("/employees?{name}&limit=100"))
+            }),
+            _ => return None,
+        };
+        Some(plan)
+    }
+
+    /// What one successful answer must look like.
+    pub fn check(self, body: &Value) -> anyhow::Result<()> {
+        let records = || {
+            body["resource"]
+                .as_array()
+                .with_context(|| format!("no resource array in {}", snippet(body)))
+        };
+        match self {
+            Self::List100 => ensure!(records()?.len() == 100, "list_100 did not get 100 rows"),
+            Self::ByPk => ensure!(body["id"].is_i64(), "by_pk got no id: {}", snippet(body)),
+            Self::Filter | Self::FilterOrderOffset => {
+                ensure!(!records()?.is_empty(), "the filter matched nothing")
+            }
+            Self::Related => ensure!(
+                records()?
+                    .first()
+                    .is_some_and(|r| r["contact_info_by_contact_id"].is_array()),
+                "related rows missing: {}",
+                snippet(body)
+            ),
+            Self::PostBatch => ensure!(
+                records()?.len() as u64 == BATCH_ROWS,
+                "the batch did not create {BATCH_ROWS} rows"
+            ),
+            Self::PatchByFilter => ensure!(!records()?.is_empty(), "PATCH updated no rows"),
+            Self::Mixed => {}
+        }
+        Ok(())
+    }
+}
+
+fn snippet(body: &Value) -> String {
+    body.to_string().chars().take(300).collect()
+}
+
+fn table(service: &str) -> String {
+    format!("/api/v2/{service}/_table/employees")
+}
+
+fn fixed(path: String) -> Plan {
+    Arc::new(move |_| Call::get(path.clone()))
+}
+
+/// Request parameters prepared once, so the load generator only picks among them.
+pub struct Workload {
+    employees: i64,
+    /// `filter=last_name%3D'X'` for every last name, URL-encoded.
+    filters: Vec<String>,
+    /// `last_name=X` for the floor.
+    floor_names: Vec<String>,
+    batch: Bytes,
+    one_record: Bytes,
+}
+
+impl Workload {
+    pub fn new(data: &Dataset) -> anyhow::Result<Self> {
+        let encode = |key: &str, value: String| serde_urlencoded::to_string([(key, value)]);
+        let filters = data
+            .last_names
+            .iter()
+            .map(|name| {
+                encode(
+                    "filter",
+                    format!("last_name='{}'", name.replace('\'', "''")),
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        let floor_names = data
+            .last_names
+            .iter()
+            .map(|name| encode("last_name", name.clone()))
+            .collect::<Result<_, _>>()?;
+        let record = |index: u64| {
+            json!({"first_name": format!("Bench{index}"), "last_name": "Benchmark",
+                   "gender": if index.is_multiple_of(2) { "F" } else { "M" },
+                   "birth_date": "1980-01-01", "hire_date": "2020-01-01",
+                   "salary": 50_000 + index, "dept_no": data.dept_no})
+        };
+        let batch: Vec<Value> = (0..BATCH_ROWS).map(record).collect();
+        Ok(Self {
+            employees: data.employees,
+            filters,
+            floor_names,
+            batch: Bytes::from(json!({ "resource": batch }).to_string()),
+            one_record: Bytes::from(json!({ "resource": [record(0)] }).to_string()),
+        })
+    }
+
+    fn by_pk(&self, service: &str, rng: &mut impl Rng) -> String {
+        format!("{}/{}", table(service), rng.gen_range(1..=self.employees))
+    }
+
+    fn filter_only(&self, service: &str, rng: &mut impl Rng) -> String {
+        let filter = &self.filters[rng.gen_range(0..self.filters.len())];
+        format!("{}?{filter}", table(service))
+    }
+
+    fn filter(&self, service: &str, rng: &mut impl Rng) -> String {
+        format!("{}&limit=100", self.filter_only(service, rng))
+    }
+
+    /// 90% reads spread over list, by-id and filter; 10% writes, half creates, half updates.
+    fn mixed(&self, rng: &mut impl Rng) -> Call {
+        match rng.gen_range(0..20) {
+            0 => Call::with_body(Method::POST, table(WRITE_SERVICE), self.one_record.clone()),
+            1 => {
+                let body = json!({"salary": rng.gen_range(40_000..120_000)});
+                Call::with_body(
+                    Method::PATCH,
+                    self.by_pk(WRITE_SERVICE, rng),
+                    Bytes::from(body.to_string()),
+                )
+            }
+            2..=7 => Call::get(format!("{}?limit=100", table(WRITE_SERVICE))),
+            8..=13 => Call::get(self.by_pk(WRITE_SERVICE, rng)),
+            _ => Call::get(self.filter(WRITE_SERVICE, rng)),
+        }
+    }
+}
