@@ -16,24 +16,20 @@ pub fn combined_document(documents: &[(String, Value)]) -> Value {
     let mut tags = Vec::new();
     for (service, document) in documents {
         let prefix = format!("{service}.");
-        let text = document["paths"]
-            .to_string()
-            .replace(
-                "#/components/schemas/",
-                &format!("#/components/schemas/{prefix}"),
-            )
-            .replace(
-                &format!("#/components/schemas/{prefix}Error"),
-                "#/components/schemas/Error",
-            )
-            .replace(
-                &format!("#/components/schemas/{prefix}Meta"),
-                "#/components/schemas/Meta",
-            )
-            .replace(
-                "\"operationId\":\"",
-                &format!("\"operationId\":\"{service}_"),
+        let mut text = document["paths"].to_string().replace(
+            "#/components/schemas/",
+            &format!("#/components/schemas/{prefix}"),
+        );
+        for shared in shared_schemas().keys() {
+            text = text.replace(
+                &format!("#/components/schemas/{prefix}{shared}\""),
+                &format!("#/components/schemas/{shared}\""),
             );
+        }
+        let text = text.replace(
+            "\"operationId\":\"",
+            &format!("\"operationId\":\"{service}_"),
+        );
         let Ok(Value::Object(service_paths)) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
@@ -42,7 +38,7 @@ pub fn combined_document(documents: &[(String, Value)]) -> Value {
         }
         if let Some(own) = document["components"]["schemas"].as_object() {
             for (name, schema) in own {
-                if !matches!(name.as_str(), "Error" | "Meta") {
+                if !schemas.contains_key(name) {
                     schemas.insert(format!("{prefix}{name}"), schema.clone());
                 }
             }

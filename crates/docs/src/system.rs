@@ -18,7 +18,8 @@ pub fn system_document() -> Value {
     let tag = "system";
     let object = json!({"type": "object", "additionalProperties": true});
     let list = json!({"type": "object", "properties": {
-        "resource": {"type": "array", "items": object},
+        "resource": {"type": "array", "items": {"anyOf": [
+            object, {"$ref": "#/components/schemas/Identifier"}]}},
         "meta": {"$ref": "#/components/schemas/Meta"}}});
     let body = json!({"required": true, "content": {"application/json": {"schema": {"oneOf": [
         {"type": "object", "properties": {"resource": {"type": "array", "items": object}}},
@@ -63,6 +64,11 @@ pub fn system_document() -> Value {
                 &list,
             );
             o["requestBody"] = body.clone();
+            if verb == "post" {
+                let ok = o["responses"]["200"].take();
+                o["responses"]["201"] = ok;
+                o["responses"].as_object_mut().map(|r| r.remove("200"));
+            }
             item.insert(verb.into(), o);
         }
         item.insert(
