@@ -7,6 +7,7 @@ mod errors;
 mod related_read;
 mod related_write;
 mod row_security;
+mod schema_alter;
 mod schema_read;
 mod schema_write;
 mod system_services;

@@ -212,7 +212,7 @@ async fn a_failed_change_changes_nothing() {
         (
             Method::PATCH,
             "_schema/contact/_field/notes",
-            json!({"name": "n", "type": "integer"}),
+            json!({"name": "n", "type": "bogus"}),
         ),
     ] {
         let reply = call(&app, &token, method, path, body).await;

@@ -4,6 +4,7 @@ pub mod check;
 mod common;
 mod downgrade;
 mod merge;
+mod schema;
 mod service;
 mod system;
 mod table;
@@ -51,6 +52,17 @@ impl Verbs {
         patch: false,
         delete: false,
     };
+
+    /// The verbs either allows.
+    pub fn union(self, other: Self) -> Self {
+        Self {
+            get: self.get || other.get,
+            post: self.post || other.post,
+            put: self.put || other.put,
+            patch: self.patch || other.patch,
+            delete: self.delete || other.delete,
+        }
+    }
 
     pub fn is_empty(self) -> bool {
         self == Self::NONE

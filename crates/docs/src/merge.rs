@@ -16,17 +16,22 @@ pub fn combined_document(documents: &[(String, Value)]) -> Value {
     let mut tags = Vec::new();
     for (service, document) in documents {
         let prefix = format!("{service}.");
-        let mut text = document["paths"].to_string().replace(
-            "#/components/schemas/",
-            &format!("#/components/schemas/{prefix}"),
-        );
-        for shared in shared_schemas().keys() {
-            text = text.replace(
-                &format!("#/components/schemas/{prefix}{shared}\""),
-                &format!("#/components/schemas/{shared}\""),
+        // Component schemas refer to each other too (`SchemaTable` to `SchemaField`); the
+        // shared schemas stay unprefixed, once for all services.
+        let prefixed = |part: &Value| {
+            let mut text = part.to_string().replace(
+                "#/components/schemas/",
+                &format!("#/components/schemas/{prefix}"),
             );
-        }
-        let text = text.replace(
+            for shared in shared_schemas().keys() {
+                text = text.replace(
+                    &format!("#/components/schemas/{prefix}{shared}\""),
+                    &format!("#/components/schemas/{shared}\""),
+                );
+            }
+            text
+        };
+        let text = prefixed(&document["paths"]).replace(
             "\"operationId\":\"",
             &format!("\"operationId\":\"{service}_"),
         );
@@ -36,10 +41,11 @@ pub fn combined_document(documents: &[(String, Value)]) -> Value {
         for (path, item) in service_paths {
             paths.insert(format!("/{service}{path}"), item);
         }
-        if let Some(own) = document["components"]["schemas"].as_object() {
+        let own = serde_json::from_str::<Value>(&prefixed(&document["components"]["schemas"]));
+        if let Ok(Value::Object(own)) = own {
             for (name, schema) in own {
-                if !schemas.contains_key(name) {
-                    schemas.insert(format!("{prefix}{name}"), schema.clone());
+                if !shared_schemas().contains_key(&name) {
+                    schemas.insert(format!("{prefix}{name}"), schema);
                 }
             }
         }

@@ -7,6 +7,7 @@ use sluice_connector_core::SchemaSnapshot;
 use crate::common::{
     security, security_schemes, shared_responses, shared_schemas, table_parameters,
 };
+use crate::schema::{schema_components, schema_paths};
 use crate::table::{operation, record_schema, record_schema_name, table_paths};
 use crate::{OPENAPI_VERSION, Verbs};
 
@@ -19,8 +20,9 @@ pub struct ServiceInfo {
 }
 
 /// The document of one service: `/_table` and, for every table the caller may use,
-/// `/_table/{table}` and `/_table/{table}/{id}` with only the verbs `verbs_of` allows.
-/// `verbs_of` is asked with role components: `_table` and `_table/{lower-case name}`.
+/// `/_table/{table}` and `/_table/{table}/{id}` with only the verbs `verbs_of` allows; then
+/// the `_schema` paths the caller may use. `verbs_of` is asked with role components:
+/// `_table`, `_table/{lower-case name}`, `_schema` and `_schema/{lower-case name}`.
 /// Paths are relative to `servers[0].url`, `/api/v2/{service}`.
 pub fn service_document(
     service: &ServiceInfo,
@@ -59,6 +61,20 @@ pub fn service_document(
         sorted.insert("/_table".into(), json!({"get": op}));
         sorted.extend(paths);
         paths = sorted;
+    }
+    let mut schema_tables = Vec::new();
+    let mut schema_verbs = Verbs::NONE;
+    for table in schema.tables() {
+        let verbs = verbs_of(&format!("_schema/{}", table.name().to_ascii_lowercase()));
+        if !verbs.is_empty() {
+            schema_tables.push(table.name().to_string());
+            schema_verbs = schema_verbs.union(verbs);
+        }
+    }
+    let schema_part = schema_paths(tag, verbs_of("_schema"), &schema_tables, schema_verbs);
+    if !schema_part.is_empty() {
+        schemas.extend(schema_components());
+        paths.extend(schema_part);
     }
     let mut info = json!({"title": service.label, "version": "2.0"});
     if let Some(description) = &service.description {

@@ -32,13 +32,22 @@ pub fn record_schema_name(table: &str) -> String {
 pub fn column_schema(column: &ColumnSchema) -> Value {
     let mut schema = Map::new();
     let (ty, format) = match column.df_type {
-        DfType::Id | DfType::Reference | DfType::Integer => (Some("integer"), None),
+        DfType::Id
+        | DfType::Reference
+        | DfType::Integer
+        | DfType::UserId
+        | DfType::UserIdOnCreate
+        | DfType::UserIdOnUpdate => (Some("integer"), None),
         DfType::BigInt => (Some("integer"), Some("int64")),
         DfType::Boolean => (Some("boolean"), None),
         DfType::Decimal | DfType::Money => (Some("number"), None),
         DfType::Float => (Some("number"), Some("float")),
         DfType::Double => (Some("number"), Some("double")),
-        DfType::String | DfType::Text | DfType::Time => (Some("string"), None),
+        DfType::String
+        | DfType::Text
+        | DfType::Time
+        | DfType::TimestampOnCreate
+        | DfType::TimestampOnUpdate => (Some("string"), None),
         DfType::Date => (Some("string"), Some("date")),
         DfType::DateTime | DfType::Timestamp => (Some("string"), Some("date-time")),
         DfType::Binary => (Some("string"), Some("byte")),
@@ -56,7 +65,15 @@ pub fn column_schema(column: &ColumnSchema) -> Value {
     if column.allow_null {
         schema.insert("nullable".into(), json!(true));
     }
-    if column.auto_increment {
+    if let Some(values) = &column.picklist {
+        // OpenAPI 3.0 checks `enum` before `nullable`: a nullable field lists null too.
+        let mut choices: Vec<Value> = values.iter().map(|v| json!(v)).collect();
+        if column.allow_null {
+            choices.push(Value::Null);
+        }
+        schema.insert("enum".into(), Value::Array(choices));
+    }
+    if column.auto_increment || column.df_type.is_server_filled() {
         schema.insert("readOnly".into(), json!(true));
     }
     let mut description = format!("DreamFactory type `{}`", column.df_type.as_str());

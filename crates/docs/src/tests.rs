@@ -104,6 +104,44 @@ fn a_read_only_role_sees_only_get_on_its_tables() {
 }
 
 #[test]
+fn schema_paths_follow_the_schema_components() {
+    let verbs = |component: &str| match component {
+        "_schema" | "_schema/note" => Verbs::READ_ONLY,
+        _ => Verbs::NONE,
+    };
+    let doc = service_document(&info(), &snapshot(), &verbs);
+    assert_eq!(structural_errors(&doc), Vec::<String>::new());
+    assert_eq!(
+        operations(&doc),
+        [
+            "get /_schema",
+            "get /_schema/{table_name}",
+            "get /_schema/{table_name}/_field",
+            "get /_schema/{table_name}/_field/{field_name}",
+            "get /_schema/{table_name}/_related",
+        ]
+    );
+    let table_name = &doc["paths"]["/_schema/{table_name}"]["get"]["parameters"][0];
+    assert_eq!(table_name["schema"]["enum"], serde_json::json!(["note"]));
+
+    let admin = operations(&service_document(&info(), &snapshot(), &|_| Verbs::ALL));
+    for expected in [
+        "post /_schema",
+        "patch /_schema",
+        "delete /_schema",
+        "put /_schema/{table_name}",
+        "post /_schema/{table_name}/_field",
+        "patch /_schema/{table_name}/_field/{field_name}",
+        "delete /_schema/{table_name}/_field/{field_name}",
+    ] {
+        assert!(
+            admin.contains(&expected.to_string()),
+            "{expected}: {admin:?}"
+        );
+    }
+}
+
+#[test]
 fn column_schemas_carry_types_nullability_and_lengths() {
     let doc = service_document(&info(), &snapshot(), &|_| Verbs::ALL);
     let contact = &doc["components"]["schemas"]["contact.Record"]["properties"];

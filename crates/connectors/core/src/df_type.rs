@@ -24,6 +24,17 @@ pub enum DfType {
     DateTime,
     Timestamp,
     Binary,
+    /// DreamFactory's server-filled types (wire reference 6.3). Sluice declares the column
+    /// with the type's own name, so the database file itself says which columns the
+    /// gateway fills in on writes (DreamFactory keeps this in its system database).
+    /// `user_id` and `user_id_on_create`: the session user's id on create;
+    /// `user_id_on_update`: on create and update.
+    UserId,
+    UserIdOnCreate,
+    UserIdOnUpdate,
+    /// The current UTC time on create (and, for `on_update`, on every update).
+    TimestampOnCreate,
+    TimestampOnUpdate,
     /// No declared type at all (`CREATE TABLE t(x)`). DreamFactory types such columns
     /// `boolean` by accident; we write each value by what is stored (integer, real, text, or
     /// a blob as base64) and type filter values by how they were written.
@@ -65,13 +76,24 @@ impl DfType {
             Self::DateTime => "datetime",
             Self::Timestamp => "timestamp",
             Self::Binary => "binary",
+            Self::UserId => "user_id",
+            Self::UserIdOnCreate => "user_id_on_create",
+            Self::UserIdOnUpdate => "user_id_on_update",
+            Self::TimestampOnCreate => "timestamp_on_create",
+            Self::TimestampOnUpdate => "timestamp_on_update",
             Self::Untyped => "untyped",
         }
     }
 
     pub fn value_class(self) -> ValueClass {
         match self {
-            Self::Id | Self::Reference | Self::Integer | Self::BigInt => ValueClass::Integer,
+            Self::Id
+            | Self::Reference
+            | Self::Integer
+            | Self::BigInt
+            | Self::UserId
+            | Self::UserIdOnCreate
+            | Self::UserIdOnUpdate => ValueClass::Integer,
             Self::Boolean => ValueClass::Boolean,
             Self::Decimal | Self::Float | Self::Double | Self::Money => ValueClass::Number,
             Self::String
@@ -79,10 +101,24 @@ impl DfType {
             | Self::Date
             | Self::Time
             | Self::DateTime
-            | Self::Timestamp => ValueClass::Text,
+            | Self::Timestamp
+            | Self::TimestampOnCreate
+            | Self::TimestampOnUpdate => ValueClass::Text,
             Self::Binary => ValueClass::Binary,
             Self::Untyped => ValueClass::Untyped,
         }
+    }
+
+    /// Whether the gateway fills the column in itself on writes (client values are ignored).
+    pub fn is_server_filled(self) -> bool {
+        matches!(
+            self,
+            Self::UserId
+                | Self::UserIdOnCreate
+                | Self::UserIdOnUpdate
+                | Self::TimestampOnCreate
+                | Self::TimestampOnUpdate
+        )
     }
 
     pub fn is_integer(self) -> bool {
@@ -151,6 +187,11 @@ fn simple_type(base: &str, size: Option<u32>) -> DfType {
     let has = |needle: &str| base.contains(needle);
     match base {
         "" => DfType::Untyped,
+        "user_id" => DfType::UserId,
+        "user_id_on_create" => DfType::UserIdOnCreate,
+        "user_id_on_update" => DfType::UserIdOnUpdate,
+        "timestamp_on_create" => DfType::TimestampOnCreate,
+        "timestamp_on_update" => DfType::TimestampOnUpdate,
         "bit" => DfType::Boolean,
         _ if has("bool") => DfType::Boolean,
         "decimal" | "numeric" | "percent" => DfType::Decimal,

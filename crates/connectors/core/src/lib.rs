@@ -33,7 +33,7 @@ pub use related::{
 pub use relation::{Junction, Relation, RelationKind};
 pub use resolve::{MAX_FILTER_VALUES, parse_filter, resolve_filter};
 pub use schema::{ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
-pub use schema_change::SchemaChange;
+pub use schema_change::{FieldChange, SchemaChange};
 pub use value::{BoundValue, CellValue};
 pub use write::{
     BatchMode, ColumnValue, InsertRecord, NestedWriter, ParentRow, RecordError, RecordKey,

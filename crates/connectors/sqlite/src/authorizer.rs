@@ -76,6 +76,11 @@ pub(crate) fn authorize_ddl(context: AuthContext<'_>) -> Authorization {
         AuthAction::Delete { table_name } if table_name.eq_ignore_ascii_case("sqlite_sequence") => {
             true
         }
+        // Renaming an AUTOINCREMENT table (the last step of a rebuild) renames its row.
+        AuthAction::Update {
+            table_name,
+            column_name,
+        } if table_name.eq_ignore_ascii_case("sqlite_sequence") && column_name == "name" => true,
         AuthAction::Insert { table_name }
         | AuthAction::Delete { table_name }
         | AuthAction::Update { table_name, .. } => {

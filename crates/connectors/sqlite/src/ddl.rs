@@ -6,6 +6,7 @@ use serde_json::Value;
 use sluice_connector_core::ConnectorError;
 
 use crate::authorizer::is_sqlite_internal;
+use crate::picklist::{MAX_VALUE_LEN, MAX_VALUES, check_clause};
 
 const MAX_NAME: usize = 64;
 
@@ -72,9 +73,9 @@ pub(crate) fn column_definition(field: &Value) -> Result<String, ConnectorError>
         "id" | "pk" | "bigid" | "smallid" | "mediumid" => {
             return Ok(format!("{name} integer NOT NULL PRIMARY KEY AUTOINCREMENT"));
         }
-        "reference" | "fk" | "integer" | "user_id" | "user_id_on_create" | "user_id_on_update" => {
-            "integer".to_owned()
-        }
+        "reference" | "fk" | "integer" => "integer".to_owned(),
+        // Declared by their own names: see `DfType::UserId`.
+        "user_id" | "user_id_on_create" | "user_id_on_update" => df_type.clone(),
         "bigint" | "smallint" | "tinyint" | "mediumint" | "float" | "double" | "date" | "time"
         | "datetime" | "timestamp" | "text" | "longtext" | "mediumtext" => df_type.clone(),
         "boolean" => "tinyint(1)".to_owned(),
@@ -94,12 +95,15 @@ pub(crate) fn column_definition(field: &Value) -> Result<String, ConnectorError>
         "json" => "text".to_owned(),
         "timestamp_on_create" | "timestamp_on_update" => {
             return Ok(format!(
-                "{name} timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP"
+                "{name} {df_type} NOT NULL DEFAULT CURRENT_TIMESTAMP"
             ));
         }
         other => return Err(bad(format!("Invalid or unsupported field type '{other}'."))),
     };
     let mut sql = format!("{name} {sql_type}");
+    if field.get("is_primary_key").and_then(Value::as_bool) == Some(true) {
+        sql.push_str(" PRIMARY KEY");
+    }
     if field.get("allow_null").and_then(Value::as_bool) != Some(true) {
         sql.push_str(" NOT NULL");
     }
@@ -110,10 +114,36 @@ pub(crate) fn column_definition(field: &Value) -> Result<String, ConnectorError>
     if field.get("is_unique").and_then(Value::as_bool) == Some(true) {
         sql.push_str(" UNIQUE");
     }
+    if let Some(values) = picklist(field)? {
+        sql.push_str(&check_clause(&name, &values));
+    }
     if matches!(df_type.as_str(), "reference" | "fk") || field.get("ref_table").is_some() {
         sql.push_str(&references(field)?);
     }
     Ok(sql)
+}
+
+/// `picklist`: a list of strings (DreamFactory also takes them comma-separated).
+fn picklist(field: &Value) -> Result<Option<Vec<String>>, ConnectorError> {
+    let values: Vec<String> = match field.get("picklist") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) => text.split(',').map(|v| v.trim().to_owned()).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("Invalid 'picklist': expected a list of strings."))?,
+        Some(_) => return Err(bad("Invalid 'picklist': expected a list of strings.")),
+    };
+    if values.is_empty()
+        || values.len() > MAX_VALUES
+        || values.iter().any(|v| v.len() > MAX_VALUE_LEN)
+    {
+        return Err(bad(format!(
+            "Invalid 'picklist': 1 to {MAX_VALUES} values of at most {MAX_VALUE_LEN} bytes."
+        )));
+    }
+    Ok(Some(values))
 }
 
 fn default_literal(value: &Value, boolean: bool) -> Result<String, ConnectorError> {
@@ -183,7 +213,11 @@ mod tests {
             ),
             (
                 json!({"name":"at","type":"timestamp_on_create"}),
-                "\"at\" timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP",
+                "\"at\" timestamp_on_create NOT NULL DEFAULT CURRENT_TIMESTAMP",
+            ),
+            (
+                json!({"name":"by","type":"user_id_on_update","allow_null":true}),
+                "\"by\" user_id_on_update",
             ),
         ];
         for (field, sql) in cases {

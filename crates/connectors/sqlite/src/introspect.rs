@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use sluice_connector_core::{
     ColumnSchema, ConnectorError, DfType, ForeignKey, SchemaSnapshot, TableSchema,
 };
 
 use crate::authorizer::is_sqlite_internal;
 use crate::error::map_error;
+use crate::picklist::picklists;
 
 /// Tables (including virtual tables) and views of the main database. `sqlite_*` tables and
 /// the shadow tables behind virtual tables are internal and never listed.
@@ -76,12 +77,39 @@ fn read_table(
     mark_key_types(&mut columns, without_rowid);
     mark_unique_columns(connection, &name, &mut columns)?;
     let foreign_keys = read_foreign_keys(connection, &name)?;
+    if !is_view {
+        mark_picklists(connection, &name, &mut columns)?;
+    }
     Ok(RawTable {
         name,
         is_view,
         columns,
         foreign_keys,
     })
+}
+
+fn mark_picklists(
+    connection: &Connection,
+    table: &str,
+    columns: &mut [ColumnSchema],
+) -> Result<(), ConnectorError> {
+    let mut statement = connection
+        .prepare_cached("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1")
+        .map_err(map_error)?;
+    let sql: Option<String> = statement
+        .query_row([table], |row| row.get(0))
+        .optional()
+        .map_err(map_error)?
+        .flatten();
+    for (name, values) in sql.map(|sql| picklists(&sql).0).unwrap_or_default() {
+        if let Some(column) = columns
+            .iter_mut()
+            .find(|c| c.name.eq_ignore_ascii_case(&name))
+        {
+            column.picklist = Some(values);
+        }
+    }
+    Ok(())
 }
 
 fn read_columns(connection: &Connection, table: &str) -> Result<Vec<ColumnSchema>, ConnectorError> {

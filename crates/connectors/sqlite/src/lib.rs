@@ -11,9 +11,12 @@ mod execute;
 mod introspect;
 mod options;
 mod path;
+mod picklist;
 mod pool;
+mod rebuild;
 #[cfg(test)]
 mod related_statements;
+mod schema_alter;
 mod schema_write;
 mod write;
 mod writer;

@@ -2,12 +2,14 @@
 //! only, and every change runs in one transaction, so a failed change leaves nothing behind.
 
 use rusqlite::Connection;
+use rusqlite::hooks::{AuthContext, Authorization};
 use serde_json::Value;
 use sluice_connector_core::{ConnectorError, SchemaChange, SchemaSnapshot};
 
 use crate::authorizer::{authorize_ddl, authorize_dml, is_sqlite_internal};
 use crate::ddl::{column_definition, field_name, quoted};
 use crate::error::map_error;
+use crate::schema_alter::AlterPlan;
 
 /// Applies `change` against `schema` (the snapshot before it) in one transaction.
 pub(crate) fn apply(
@@ -15,33 +17,95 @@ pub(crate) fn apply(
     schema: &SchemaSnapshot,
     change: &SchemaChange,
 ) -> Result<(), ConnectorError> {
+    if let SchemaChange::AlterFields {
+        table,
+        fields,
+        drop_missing,
+    } = change
+    {
+        let table = schema
+            .table(&existing(schema, table)?)
+            .cloned()
+            .ok_or_else(|| ConnectorError::TableNotFound(table.clone()))?;
+        let plan = AlterPlan::new(&table, fields, *drop_missing)?;
+        // A rebuild drops the table, which with foreign keys on would delete (or cascade
+        // into) the rows referring to it; they are checked after the copy instead. The
+        // setting can only change outside a transaction.
+        let keys_off = plan.needs_rebuild();
+        if keys_off {
+            set_foreign_keys(connection, false)?;
+        }
+        let result = with_ddl_policy(connection, |connection| {
+            transaction(connection, |connection| plan.execute(connection, &table))
+        });
+        if keys_off {
+            set_foreign_keys(connection, true)?;
+        }
+        return result;
+    }
     let statements = statements(schema, change)?;
+    with_ddl_policy(connection, |connection| {
+        transaction(connection, |connection| {
+            for sql in &statements {
+                connection.execute_batch(sql).map_err(ddl_error)?;
+            }
+            Ok(())
+        })
+    })
+}
+
+/// Turns foreign key enforcement off or on; the writer's policy refuses PRAGMAs, so it is
+/// lifted for this fixed statement only.
+fn set_foreign_keys(connection: &Connection, on: bool) -> Result<(), ConnectorError> {
+    connection
+        .authorizer(None::<fn(AuthContext<'_>) -> Authorization>)
+        .map_err(map_error)?;
+    let sql = if on {
+        "PRAGMA foreign_keys = ON"
+    } else {
+        "PRAGMA foreign_keys = OFF"
+    };
+    let result = connection.execute_batch(sql).map_err(map_error);
+    connection
+        .authorizer(Some(authorize_dml))
+        .map_err(map_error)?;
+    result
+}
+
+/// Runs `job` under the DDL policy and puts the writer's policy back.
+fn with_ddl_policy(
+    connection: &Connection,
+    job: impl FnOnce(&Connection) -> Result<(), ConnectorError>,
+) -> Result<(), ConnectorError> {
     connection
         .authorizer(Some(authorize_ddl))
         .map_err(map_error)?;
-    let result = run(connection, &statements);
+    let result = job(connection);
     let restored = connection
         .authorizer(Some(authorize_dml))
         .map_err(map_error);
     result.and(restored)
 }
 
-fn run(connection: &Connection, statements: &[String]) -> Result<(), ConnectorError> {
+fn transaction(
+    connection: &Connection,
+    job: impl FnOnce(&Connection) -> Result<(), ConnectorError>,
+) -> Result<(), ConnectorError> {
     connection
         .execute_batch("BEGIN IMMEDIATE")
         .map_err(map_error)?;
-    for sql in statements {
-        if let Err(error) = connection.execute_batch(sql) {
+    match job(connection) {
+        Ok(()) => connection.execute_batch("COMMIT").map_err(map_error),
+        Err(error) => {
             let _ = connection.execute_batch("ROLLBACK");
-            return Err(ddl_error(error));
+            Err(error)
         }
     }
-    connection.execute_batch("COMMIT").map_err(map_error)
 }
 
 /// Constraint failures of DDL (e.g. a NOT NULL column added without a default to a table
 /// with rows, a column still used by an index) are the client's, as 400s without SQL text.
-fn ddl_error(error: rusqlite::Error) -> ConnectorError {
+pub(crate) fn ddl_error(error: rusqlite::Error) -> ConnectorError {
     match error {
         rusqlite::Error::SqliteFailure(code, _)
             if code.code == rusqlite::ErrorCode::Unknown
@@ -118,16 +182,10 @@ fn statements(
             let (table, column) = column_of(schema, table, field)?;
             vec![format!("ALTER TABLE {table} DROP COLUMN {column}")]
         }
-        SchemaChange::RenameField {
-            table,
-            field,
-            new_name,
-        } => {
-            let (table, column) = column_of(schema, table, field)?;
-            vec![format!(
-                "ALTER TABLE {table} RENAME COLUMN {column} TO {}",
-                quoted(new_name)?
-            )]
+        SchemaChange::AlterFields { .. } => {
+            return Err(ConnectorError::Internal(
+                "field changes are applied by AlterPlan".to_owned(),
+            ));
         }
     })
 }

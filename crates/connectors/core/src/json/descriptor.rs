@@ -98,7 +98,13 @@ pub fn write_field_descriptor(
         "ref_on_delete",
         foreign_key.map(|(key, _)| key.on_delete.as_str()),
     );
-    object.null("picklist");
+    match &column.picklist {
+        Some(values) => {
+            let json = serde_json::to_vec(values).unwrap_or_else(|_| b"null".to_vec());
+            object.raw("picklist", &json);
+        }
+        None => object.null("picklist"),
+    }
     object.null("validation");
     object.null("db_function");
     object.boolean("is_virtual", false);

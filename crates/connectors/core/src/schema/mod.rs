@@ -296,6 +296,9 @@ pub struct ColumnSchema {
     pub scale: Option<u32>,
     pub fixed_length: bool,
     pub supports_multibyte: bool,
+    /// The values a `CHECK (column IN (...))` constraint allows (DreamFactory's `picklist`,
+    /// an `enum` in API documents).
+    pub picklist: Option<Vec<String>>,
 }
 
 impl ColumnSchema {
@@ -317,6 +320,7 @@ impl ColumnSchema {
             scale: declared.scale,
             fixed_length: declared.fixed_length,
             supports_multibyte: declared.supports_multibyte,
+            picklist: None,
         }
     }
 }

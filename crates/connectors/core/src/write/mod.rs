@@ -3,6 +3,7 @@
 //! and batch errors.
 
 mod body;
+mod clock;
 mod nested;
 mod outcome;
 mod plan;

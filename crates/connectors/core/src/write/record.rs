@@ -8,6 +8,7 @@ use crate::plan::RequestedId;
 use crate::resolve::{RawValue, type_value};
 use crate::schema::{ColumnRef, ColumnSchema, TableSchema};
 use crate::value::BoundValue;
+use crate::write::clock::current_timestamp;
 use crate::write::nested::{RecordRelations, split_relations};
 use crate::write::outcome::RecordError;
 use crate::write::plan::{ColumnValue, InsertRecord, RecordKey};
@@ -53,11 +54,19 @@ impl RecordReader<'_> {
     ) -> Result<Vec<ColumnValue>, RecordError> {
         let given = self.by_column(record);
         let mut values = Vec::with_capacity(record.len());
+        let mut server_filled = 0;
         for column in self.table.column_refs() {
             let schema = self.table.column(column);
             if purpose == Purpose::Update
                 && (schema.df_type == DfType::Id || excluded.contains(&column))
             {
+                continue;
+            }
+            if schema.df_type.is_server_filled() {
+                if let Some(value) = self.server_value(schema.df_type, purpose) {
+                    values.push(ColumnValue { column, value });
+                    server_filled += 1;
+                }
                 continue;
             }
             match given[column.index()] {
@@ -77,10 +86,26 @@ impl RecordReader<'_> {
                 None => {}
             }
         }
-        if values.is_empty() && filled.is_empty() {
+        if values.len() == server_filled && filled.is_empty() {
             return Err(RecordError::bad_request(NO_VALID_FIELDS));
         }
         Ok(values)
+    }
+
+    /// What the gateway writes into a server-filled column (wire reference 6.3), whatever
+    /// the client sent: the session user's id, or the current time. `None` leaves the
+    /// column alone (an update of an `on_create` column, or no user behind the request).
+    fn server_value(&self, df_type: DfType, purpose: Purpose) -> Option<BoundValue> {
+        let on_update = matches!(df_type, DfType::UserIdOnUpdate | DfType::TimestampOnUpdate);
+        if purpose == Purpose::Update && !on_update {
+            return None;
+        }
+        match df_type {
+            DfType::TimestampOnCreate | DfType::TimestampOnUpdate => {
+                Some(BoundValue::Text(current_timestamp()))
+            }
+            _ => self.user_id.map(BoundValue::Integer),
+        }
     }
 
     /// The value `record` gives for the single-column identifier `column` (typed like an id

@@ -28,11 +28,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/_schema")
                 .route(web::get().to(schema_get::list_schema))
                 .route(web::post().to(schema_write::create_tables))
+                .route(web::put().to(schema_write::update_tables))
+                .route(web::patch().to(schema_write::update_tables))
                 .route(web::delete().to(schema_write::drop_tables)),
         )
         .service(
             web::resource("/_schema/{table}")
                 .route(web::get().to(schema_get::describe_table))
+                .route(web::post().to(schema_write::update_table))
+                .route(web::put().to(schema_write::update_table))
+                .route(web::patch().to(schema_write::update_table))
                 .route(web::delete().to(schema_write::drop_table)),
         )
         .service(

@@ -4,9 +4,12 @@
 //! `name`) and drops (`DELETE`) columns. Each change is one transaction; the cached schema
 //! is refreshed at once. Permissions: the verb on `_schema/{table}[/...]` (9.3).
 
+use std::sync::Arc;
+
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use sluice_connector_core::SchemaChange;
+use sluice_connector_core::{Connector, FieldChange, SchemaChange};
 
 use super::schema_get::table_component;
 use super::{connector, open_service};
@@ -28,6 +31,35 @@ fn records(body: Value) -> Vec<Value> {
         Value::Array(items) => items,
         Value::Null => Vec::new(),
         other => vec![other],
+    }
+}
+
+/// One field of a change: `field` names an existing field (`_field/{f}`), else the body's
+/// `name` does.
+fn field_change(field: Option<&str>, body: Value) -> Result<FieldChange, ApiError> {
+    let Value::Object(definition) = body else {
+        return Err(ApiError::bad_request(
+            "Invalid schema detected - a field must be an object.",
+        ));
+    };
+    let field = match field {
+        Some(field) => field.to_owned(),
+        None => name_of(&Value::Object(definition.clone()))?,
+    };
+    Ok(FieldChange { field, definition })
+}
+
+/// The fields of a table descriptor as changes: each by its `name`.
+fn table_fields(table: &Value) -> Result<Vec<FieldChange>, ApiError> {
+    match table.get("field") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(fields)) => fields
+            .iter()
+            .map(|field| field_change(None, field.clone()))
+            .collect(),
+        Some(_) => Err(ApiError::bad_request(
+            "Invalid schema detected - 'field' must be an array.",
+        )),
     }
 }
 
@@ -57,16 +89,8 @@ pub async fn create_tables(
     let mut names = Vec::new();
     for table in tables {
         let name = name_of(&table)?;
-        let component = table_component(&name);
-        let access = open_service(
-            &state,
-            principal.clone(),
-            &path,
-            request.method(),
-            &component,
-        )
-        .await?;
-        let (connector, _) = connector(&state, &access)?;
+        let connector =
+            table_connector(&state, principal.clone(), &path, request.method(), &name).await?;
         let fields = match table.get("field") {
             Some(Value::Array(fields)) => fields.clone(),
             _ => Vec::new(),
@@ -111,16 +135,8 @@ pub async fn drop_tables(
     }
     let mut dropped = Vec::new();
     for name in names {
-        let component = table_component(&name);
-        let access = open_service(
-            &state,
-            principal.clone(),
-            &path,
-            request.method(),
-            &component,
-        )
-        .await?;
-        let (connector, _) = connector(&state, &access)?;
+        let connector =
+            table_connector(&state, principal.clone(), &path, request.method(), &name).await?;
         connector
             .change_schema(SchemaChange::DropTable(name.clone()))
             .await?;
@@ -137,9 +153,7 @@ pub async fn drop_table(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table) = path.into_inner();
-    let component = table_component(&table);
-    let access = open_service(&state, principal, &service, request.method(), &component).await?;
-    let (connector, _) = connector(&state, &access)?;
+    let connector = table_connector(&state, principal, &service, request.method(), &table).await?;
     connector
         .change_schema(SchemaChange::DropTable(table))
         .await?;
@@ -174,20 +188,19 @@ pub async fn change_fields(
             table,
             field: (*field).to_owned(),
         },
-        ("PUT" | "PATCH", ["_field", field]) => {
-            let new_name = name_of(&body.0)?;
-            if body.0.as_object().is_some_and(|m| m.len() > 1) {
-                return Err(ApiError::bad_request(
-                    "Only renaming a field (a new 'name') is supported; changing its type or \
-                     constraints is not supported yet.",
-                ));
-            }
-            SchemaChange::RenameField {
-                table,
-                field: (*field).to_owned(),
-                new_name,
-            }
-        }
+        ("PUT" | "PATCH", ["_field"]) => SchemaChange::AlterFields {
+            table,
+            fields: records(body.0)
+                .into_iter()
+                .map(|field| field_change(None, field))
+                .collect::<Result<_, _>>()?,
+            drop_missing: false,
+        },
+        ("PUT" | "PATCH", ["_field", field]) => SchemaChange::AlterFields {
+            table,
+            fields: vec![field_change(Some(field), body.0)?],
+            drop_missing: false,
+        },
         _ => {
             return Err(ApiError::bad_request(format!(
                 "{method} requests for resource '_schema/{table}/{rest}' are not currently \
@@ -197,4 +210,101 @@ pub async fn change_fields(
     };
     connector.change_schema(change).await?;
     Ok(ok(json!({ "success": true })))
+}
+
+/// `PUT|PATCH /_schema`: each table is changed by its descriptor's fields (PUT drops the
+/// fields it does not list), or created when it does not exist (which needs POST on it,
+/// as DreamFactory). Answers the wrapped names.
+pub async fn update_tables(
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let tables = records(body.0);
+    if tables.is_empty() {
+        return Err(ApiError::bad_request("No data in schema update request."));
+    }
+    let drop_missing = request.method() == Method::PUT;
+    let mut names = Vec::new();
+    for table in tables {
+        let name = name_of(&table)?;
+        let fields = table_fields(&table)?;
+        let mut connector =
+            table_connector(&state, principal.clone(), &path, request.method(), &name).await?;
+        let exists = connector.schema(false).await?.table(&name).is_some();
+        if !exists {
+            connector =
+                table_connector(&state, principal.clone(), &path, &Method::POST, &name).await?;
+        }
+        let change = if exists {
+            SchemaChange::AlterFields {
+                table: name.clone(),
+                fields,
+                drop_missing,
+            }
+        } else {
+            SchemaChange::CreateTable {
+                name: name.clone(),
+                fields: fields
+                    .into_iter()
+                    .map(|f| Value::Object(f.definition))
+                    .collect(),
+                merge: false,
+            }
+        };
+        connector.change_schema(change).await?;
+        names.push(json!({ "name": name }));
+    }
+    Ok(ok(json!({ "resource": names })))
+}
+
+/// `POST|PUT|PATCH /_schema/{table}`: the table must exist. POST adds the fields it does not
+/// have; PUT and PATCH change the listed fields (PUT also drops the others).
+pub async fn update_table(
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let (service, table) = path.into_inner();
+    let connector = table_connector(&state, principal, &service, request.method(), &table).await?;
+    let schema = connector.schema(false).await?;
+    let Some(existing) = schema.table(&table) else {
+        return Err(sluice_connector_core::ConnectorError::TableNotFound(table).into());
+    };
+    let table = existing.name().to_owned();
+    let fields = table_fields(&body.0)?;
+    let change = match request.method().as_str() {
+        "POST" => SchemaChange::CreateTable {
+            name: table,
+            fields: fields
+                .into_iter()
+                .map(|f| Value::Object(f.definition))
+                .collect(),
+            merge: true,
+        },
+        method => SchemaChange::AlterFields {
+            table,
+            fields,
+            drop_missing: method == "PUT",
+        },
+    };
+    connector.change_schema(change).await?;
+    Ok(ok(json!({ "success": true })))
+}
+
+/// The service's connector for a change of `table`, once the role allows `method` on
+/// `_schema/{table}`.
+async fn table_connector(
+    state: &AppState,
+    principal: Principal,
+    service: &str,
+    method: &Method,
+    table: &str,
+) -> Result<Arc<dyn Connector>, ApiError> {
+    let access = open_service(state, principal, service, method, &table_component(table)).await?;
+    Ok(connector(state, &access)?.0)
 }
