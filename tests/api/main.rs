@@ -3,6 +3,7 @@
 mod access;
 mod api_docs;
 mod auth;
+mod docs_page;
 mod errors;
 mod related_read;
 mod related_write;

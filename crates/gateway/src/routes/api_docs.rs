@@ -19,6 +19,9 @@ use crate::registry::{Backend, ServiceEntry};
 use crate::routes::ok;
 use crate::state::AppState;
 
+/// The system API's name in URLs; no registry entry has it.
+const SYSTEM: &str = "system";
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(all_services))
         .route("/{service}", web::get().to(one_service));
@@ -111,7 +114,8 @@ async fn all_services(
 }
 
 /// `GET /api/v2/api_docs/{service}`: that service's document, 403 when the caller may not
-/// reach it, 503 when it has no document.
+/// reach it, 503 when it has no document. `system` is the system API's (and user service's) document, for
+/// administrators only (roles cannot be granted the system API).
 async fn one_service(
     principal: Principal,
     state: web::Data<AppState>,
@@ -120,6 +124,10 @@ async fn one_service(
 ) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
     let name = path.into_inner().to_ascii_lowercase();
+    if name == SYSTEM && principal.is_unrestricted() {
+        let document = crate::openapi::system_document().map_err(ApiError::internal)?;
+        return Ok(ok(document));
+    }
     let Some(service) = state.services.get(&name) else {
         if principal.is_unrestricted() {
             return Err(ApiError::not_found(format!(

@@ -15,12 +15,15 @@ pub async fn home() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(concat!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sluice</title></head>",
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sluice</title>",
+            // Without an icon, browsers ask for /favicon.ico, which is a 404.
+            "<link rel=\"icon\" type=\"image/png\" href=\"/docs/favicon-32x32.png\"></head>",
             "<body><h1>Sluice ",
             env!("CARGO_PKG_VERSION"),
             "</h1>",
             "<p>A DreamFactory-compatible REST API gateway. The API lives under ",
-            "<a href=\"/api/v2\">/api/v2</a>.</p></body></html>"
+            "<a href=\"/api/v2\">/api/v2</a>; browse and try it on the ",
+            "<a href=\"/docs\">API docs page</a>.</p></body></html>"
         ))
 }
 

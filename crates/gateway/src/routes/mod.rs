@@ -1,11 +1,12 @@
 //! The route tree mirrors the URL tree: `/api/v2/system/...` in `system`,
 //! `/api/v2/user/...` (the built-in user service) in `user`, and `/api/v2/{service}/...` for
 //! database services in `db`. `/api/{service}` (no version)
-//! serves the same routes, as DreamFactory.
+//! serves the same routes, as DreamFactory. `/docs` is the page people browse the API with.
 
 mod api_docs;
 mod db;
 mod doc_schemas;
+mod docs_page;
 mod index;
 pub mod system;
 mod user;
@@ -16,6 +17,7 @@ use serde_json::Value;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v2").configure(api))
         .service(web::scope("/api").configure(api))
+        .service(web::scope("/docs").configure(docs_page::configure))
         .route("/", web::get().to(index::home));
 }
 
