@@ -187,29 +187,23 @@ def main():
                 check_document(f"GET {path} as {who}", document)
                 documents[(who, path)] = document
 
-        db_file = data_dir / "db.json"
-        db_file.write_text(json.dumps(documents[("demo app", "/api/v2/api_docs/db")]))
-        if args.only in (None, "db"):
-            ok &= run_schemathesis(
-                args, "db", db_file, demo.url + "/api/v2/db",
-                f"X-DreamFactory-API-Key: {demo.api_key}",
-            )
-        # `_schema` needs more than the demo role grants: an administrator's document, fuzzed
-        # after the table API since it may drop tables.
-        schema_file = data_dir / "db-admin.json"
-        schema_file.write_text(json.dumps(documents[("admin", "/api/v2/api_docs/db")]))
-        if args.only in (None, "db"):
-            ok &= run_schemathesis(
-                args, "db-schema", schema_file, demo.url + "/api/v2/db",
-                f"X-DreamFactory-Session-Token: {login['session_token']}",
-                included=r"^/_schema",
-            )
-        if args.only in (None, "system"):
-            ok &= run_schemathesis(
-                args, "system", REPO / "openapi" / "system.json", demo.url + "/api/v2",
-                f"X-DreamFactory-Session-Token: {login['session_token']}",
-                excluded=SYSTEM_EXCLUDED,
-            )
+        for who, name in [("demo app", "db.json"), ("admin", "db-admin.json")]:
+            (data_dir / name).write_text(json.dumps(documents[(who, "/api/v2/api_docs/db")]))
+        api_key = f"X-DreamFactory-API-Key: {demo.api_key}"
+        session = f"X-DreamFactory-Session-Token: {login['session_token']}"
+        # (group, run name, document, base URL, credentials, operation filters), in this order:
+        # `_schema` needs more than the demo role grants, an administrator's document, and runs
+        # after the table API since it may drop tables; the system API runs last.
+        runs = [
+            ("db", "db", data_dir / "db.json", "/api/v2/db", api_key, {}),
+            ("db", "db-schema", data_dir / "db-admin.json", "/api/v2/db", session,
+             {"included": r"^/_schema"}),
+            ("system", "system", REPO / "openapi" / "system.json", "/api/v2", session,
+             {"excluded": SYSTEM_EXCLUDED}),
+        ]
+        for group, name, document, base, header, filters in runs:
+            if args.only in (None, group):
+                ok &= run_schemathesis(args, name, document, demo.url + base, header, **filters)
     finally:
         demo.stop()
         if demo.process.returncode not in (0, -15):
