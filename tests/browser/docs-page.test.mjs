@@ -161,8 +161,8 @@ async function trySystemAsAdmin(page, adminPassword) {
   await definitions.selectOption({ label: "system" });
   await page.locator(".info .title", { hasText: "System Management" }).waitFor();
 
-  const { body } = await tryGet(page, "/service_type", {});
-  check(body.includes('"name": "sqlite"'), `GET /service_type did not list sqlite: ${body.slice(0, 200)}`);
+  const { body } = await tryGet(page, "/system/service_type", {});
+  check(body.includes('"name": "sqlite"'), `GET /system/service_type did not list sqlite: ${body.slice(0, 200)}`);
 
   const signedOut = page.waitForResponse(
     (response) => response.request().method() === "DELETE" && response.url().endsWith("/api/v2/system/admin/session"),

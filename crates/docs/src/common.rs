@@ -24,7 +24,8 @@ pub fn security() -> Value {
     ])
 }
 
-/// The schemas every document uses: the error envelope and the count metadata.
+/// The schemas every document uses: the error envelope, the count metadata and the
+/// identifiers `as_list=true` answers with instead of records.
 pub fn shared_schemas() -> Map<String, Value> {
     let mut schemas = Map::new();
     schemas.insert(
@@ -46,6 +47,13 @@ pub fn shared_schemas() -> Map<String, Value> {
                     "status_code": {"type": "integer"}
                 }
             }}
+        }),
+    );
+    schemas.insert(
+        "Identifier".into(),
+        json!({
+            "description": "A record's identifier, as `as_list=true` lists them.",
+            "anyOf": [{"type": "integer"}, {"type": "number"}, {"type": "string", "nullable": true}]
         }),
     );
     schemas.insert(

@@ -2,6 +2,7 @@
 
 pub mod check;
 mod common;
+mod downgrade;
 mod merge;
 mod schema;
 mod service;

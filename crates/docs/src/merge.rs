@@ -16,21 +16,20 @@ pub fn combined_document(documents: &[(String, Value)]) -> Value {
     let mut tags = Vec::new();
     for (service, document) in documents {
         let prefix = format!("{service}.");
-        // Component schemas refer to each other too (`SchemaTable` to `SchemaField`).
+        // Component schemas refer to each other too (`SchemaTable` to `SchemaField`); the
+        // shared schemas stay unprefixed, once for all services.
         let prefixed = |part: &Value| {
-            part.to_string()
-                .replace(
-                    "#/components/schemas/",
-                    &format!("#/components/schemas/{prefix}"),
-                )
-                .replace(
-                    &format!("#/components/schemas/{prefix}Error"),
-                    "#/components/schemas/Error",
-                )
-                .replace(
-                    &format!("#/components/schemas/{prefix}Meta"),
-                    "#/components/schemas/Meta",
-                )
+            let mut text = part.to_string().replace(
+                "#/components/schemas/",
+                &format!("#/components/schemas/{prefix}"),
+            );
+            for shared in shared_schemas().keys() {
+                text = text.replace(
+                    &format!("#/components/schemas/{prefix}{shared}\""),
+                    &format!("#/components/schemas/{shared}\""),
+                );
+            }
+            text
         };
         let text = prefixed(&document["paths"]).replace(
             "\"operationId\":\"",
@@ -45,7 +44,7 @@ pub fn combined_document(documents: &[(String, Value)]) -> Value {
         let own = serde_json::from_str::<Value>(&prefixed(&document["components"]["schemas"]));
         if let Ok(Value::Object(own)) = own {
             for (name, schema) in own {
-                if !matches!(name.as_str(), "Error" | "Meta") {
+                if !shared_schemas().contains_key(&name) {
                     schemas.insert(format!("{prefix}{name}"), schema);
                 }
             }

@@ -45,7 +45,10 @@ pub fn service_document(
     }
     if verbs_of("_table").get || !visible.is_empty() {
         let list = json!({"type": "object", "properties": {"resource": {"type": "array",
-            "items": {"type": "object", "properties": {"name": {"type": "string", "enum": visible}}}}}});
+        "items": {"anyOf": [
+            {"type": "object", "properties": {"name": {"type": "string", "enum": visible}}},
+            {"type": "string", "enum": visible, "description": "With `as_list=true`."}
+        ]}}}});
         let op = operation(
             tag,
             "get_tables",

@@ -1,167 +1,97 @@
-//! The system API document (`/api/v2/system/...`), assembled by hand from the routes the
-//! gateway serves. Records are described loosely (`object`): their fields are those of wire
-//! reference 10.
+//! The document of the system API and the user service, assembled from what utoipa collects
+//! from the gateway's handler annotations (paths relative to `/api/v2`, 3.1 schemas): this
+//! crate adds what every Sluice document shares (3.0.3, security schemes, DreamFactory's
+//! error envelope on every non-2xx response, the table-API parameters the paths refer to).
+
+use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
 use crate::OPENAPI_VERSION;
 use crate::common::{
-    param_refs, security, security_schemes, shared_responses, shared_schemas, table_parameters,
+    error_responses, security, security_schemes, shared_responses, shared_schemas, table_parameters,
 };
-use crate::table::operation;
+use crate::downgrade::nullable_to_3_0;
 
-/// The record resources of the system service, each with `/{name}` and `/{name}/{id}`.
-const RECORD_RESOURCES: &[&str] = &["admin", "app", "lookup", "role", "service", "user"];
+const ERROR_CONTENT: &str = "#/components/schemas/Error";
 
-/// The system API document; paths relative to `/api/v2/system`.
-pub fn system_document() -> Value {
-    let tag = "system";
-    let object = json!({"type": "object", "additionalProperties": true});
-    let list = json!({"type": "object", "properties": {
-        "resource": {"type": "array", "items": object},
-        "meta": {"$ref": "#/components/schemas/Meta"}}});
-    let body = json!({"required": true, "content": {"application/json": {"schema": {"oneOf": [
-        {"type": "object", "properties": {"resource": {"type": "array", "items": object}}},
-        object]}}}});
-    let id_param = |name: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}});
-    let mut paths = Map::new();
-    let op = |id: &str, summary: &str, params: Vec<Value>, ok: &Value| {
-        operation(tag, id, summary, params, ok.clone())
-    };
-    paths.insert(
-        "/".into(),
-        json!({"get": op("get_system_resources", "List the system resources.",
-                         param_refs(&["as_list"]), &list)}),
-    );
-    for name in RECORD_RESOURCES {
-        let mut item = Map::new();
-        let read = param_refs(&[
-            "fields",
-            "filter",
-            "limit",
-            "offset",
-            "order",
-            "ids",
-            "include_count",
-            "as_list",
-            "related",
-        ]);
-        item.insert(
-            "get".into(),
-            op(
-                &format!("get_{name}_records"),
-                &format!("List {name} records."),
-                read,
-                &list,
-            ),
-        );
-        for (verb, what) in [("post", "Create"), ("put", "Replace"), ("patch", "Update")] {
-            let mut o = op(
-                &format!("{verb}_{name}_records"),
-                &format!("{what} {name} records."),
-                param_refs(&["fields", "related", "continue", "rollback"]),
-                &list,
-            );
-            o["requestBody"] = body.clone();
-            item.insert(verb.into(), o);
+/// The system and user API document from utoipa's `OpenApi` serialised as JSON.
+pub fn system_document(collected: &Value) -> Value {
+    let mut paths = collected["paths"].clone();
+    nullable_to_3_0(&mut paths);
+    let mut schemas = shared_schemas();
+    if let Some(own) = collected["components"]["schemas"].as_object() {
+        for (name, schema) in own {
+            let mut schema = schema.clone();
+            nullable_to_3_0(&mut schema);
+            schemas.insert(name.clone(), schema);
         }
-        item.insert(
-            "delete".into(),
-            op(
-                &format!("delete_{name}_records"),
-                &format!("Delete {name} records."),
-                param_refs(&["ids", "filter", "fields"]),
-                &list,
-            ),
-        );
-        paths.insert(format!("/{name}"), Value::Object(item));
-        let mut item = Map::new();
-        for (verb, what) in [
-            ("get", "Retrieve"),
-            ("put", "Replace"),
-            ("patch", "Update"),
-            ("delete", "Delete"),
-        ] {
-            let mut params = vec![id_param("id")];
-            params.extend(param_refs(&["fields", "related"]));
-            let mut o = op(
-                &format!("{verb}_{name}_record"),
-                &format!("{what} one {name} record."),
-                params,
-                &object,
-            );
-            if matches!(verb, "put" | "patch") {
-                o["requestBody"] =
-                    json!({"required": true, "content": {"application/json": {"schema": object}}});
-            }
-            item.insert(verb.into(), o);
-        }
-        paths.insert(format!("/{name}/{{id}}"), Value::Object(item));
     }
-    let session = json!({"type": "object", "properties": {
-        "session_token": {"type": "string"}, "id": {"type": "integer"},
-        "email": {"type": "string"}, "is_sys_admin": {"type": "boolean"}}});
-    let login = json!({"required": true, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["email", "password"], "properties": {
-            "email": {"type": "string"}, "password": {"type": "string"},
-            "remember_me": {"type": "boolean"}}}}}});
-    let mut post = op(
-        "post_admin_session",
-        "Log an administrator in.",
-        vec![],
-        &session,
-    );
-    post["requestBody"] = login;
-    paths.insert(
-        "/admin/session".into(),
-        json!({
-            "get": op("get_admin_session", "The current session.", vec![], &session),
-            "post": post,
-            "put": op("put_admin_session", "Refresh the session token.", vec![], &session),
-            "patch": op("patch_admin_session", "Refresh the session token.", vec![], &session),
-            "delete": op("delete_admin_session", "Log out.", vec![], &json!({"type": "object",
-                "properties": {"success": {"type": "boolean"}}})),
-        }),
-    );
-    let success = json!({"type": "object", "properties": {"success": {"type": "boolean"}}});
-    paths.insert(
-        "/cache".into(),
-        json!({
-            "get": op("get_cache", "Services with a cache.", vec![], &list),
-            "delete": op("delete_cache", "Flush every cache.", vec![], &success),
-        }),
-    );
-    paths.insert("/cache/{service}".into(), json!({
-        "delete": op("delete_service_cache", "Flush one service's cache.", vec![id_param("service")], &success),
-    }));
-    paths.insert(
-        "/environment".into(),
-        json!({
-            "get": op("get_environment", "Platform and authentication details.", vec![], &object),
-        }),
-    );
-    paths.insert("/service_type".into(), json!({
-        "get": op("get_service_types", "The service types.", param_refs(&["fields", "as_list"]), &list),
-    }));
-    paths.insert(
-        "/service_type/{name}".into(),
-        json!({
-            "get": op("get_service_type", "One service type.", vec![id_param("name")], &object),
-        }),
-    );
+    if let Some(paths) = paths.as_object_mut() {
+        unique_operation_ids(paths);
+        for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in operation.values_mut() {
+                complete_responses(op);
+            }
+        }
+    }
     json!({
         "openapi": OPENAPI_VERSION,
-        "info": {"title": "System Management", "version": "2.0",
-                 "description": "Services, roles, apps, users, administrators, lookups, cache."},
-        "servers": [{"url": "/api/v2/system"}],
+        "info": {"title": "System Management and User Service", "version": "2.0",
+                 "description": "The system API (services, roles, apps, users, administrators, \
+                     lookups, cache, environment) and the built-in `user` service (session, \
+                     register, profile, password, custom)."},
+        "servers": [{"url": "/api/v2"}],
         "security": security(),
-        "tags": [{"name": tag, "description": "System Management"}],
+        "tags": [{"name": "system", "description": "System Management"},
+                 {"name": "user", "description": "The built-in user service"}],
         "paths": paths,
         "components": {
             "securitySchemes": security_schemes(),
-            "schemas": shared_schemas(),
+            "schemas": schemas,
             "responses": shared_responses(),
             "parameters": table_parameters(),
         }
     })
+}
+
+/// utoipa gives a handler serving several verbs one `operationId` on each; OpenAPI wants
+/// them unique, so a repeated id gets its verb appended.
+fn unique_operation_ids(paths: &mut Map<String, Value>) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let ids = paths
+        .values()
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values())
+        .filter_map(|op| op["operationId"].as_str());
+    for id in ids {
+        *seen.entry(id.to_string()).or_default() += 1;
+    }
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for (verb, op) in item.iter_mut() {
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            if seen.get(id).is_some_and(|n| *n > 1) {
+                op["operationId"] = json!(format!("{id}_{verb}"));
+            }
+        }
+    }
+}
+
+/// Every declared non-2xx response gets the error envelope, and the common ones are added.
+fn complete_responses(op: &mut Value) {
+    let Some(responses) = op["responses"].as_object_mut() else {
+        return;
+    };
+    for (status, response) in responses.iter_mut() {
+        if !status.starts_with('2') && response.get("content").is_none() {
+            response["content"] = json!({"application/json": {"schema": {"$ref": ERROR_CONTENT}}});
+        }
+    }
+    let mut common = Map::new();
+    error_responses(&mut common);
+    for (status, response) in common {
+        responses.entry(status).or_insert(response);
+    }
 }

@@ -110,7 +110,9 @@ pub fn table_paths(table: &TableSchema, tag: &str, verbs: Verbs) -> Vec<(String,
     let key = key_of(name);
     let record = json!({"$ref": format!("#/components/schemas/{}", record_schema_name(name))});
     let list = json!({"type": "object", "properties": {
-        "resource": {"type": "array", "items": record},
+        "resource": {"type": "array", "items": {"anyOf": [
+            record, {"$ref": "#/components/schemas/Identifier"}
+        ]}},
         "meta": {"$ref": "#/components/schemas/Meta"}
     }});
     let body = |summary: &str| {

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use serde_json::Value;
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
-use sluice_docs::{ServiceInfo, Verbs, service_document, system_document};
+use sluice_docs::{ServiceInfo, Verbs, service_document};
 
 use crate::demo::DEMO_SERVICE;
 
 /// The command that regenerates the checked-in documents.
-pub const REGENERATE: &str = "cargo run -p sluice-gateway -- openapi --out openapi/";
+pub const REGENERATE: &str = "cargo run -j 2 -p sluice-gateway -- openapi --out openapi/";
 
 /// `(file name, pretty JSON with a trailing newline)` for each document.
 pub async fn documents() -> anyhow::Result<Vec<(String, String)>> {
@@ -24,9 +24,15 @@ pub async fn documents() -> anyhow::Result<Vec<(String, String)>> {
     let result = demo_document(&scratch).await;
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(vec![
-        ("system.json".to_string(), pretty(&system_document())?),
+        ("system.json".to_string(), pretty(&system_document()?)?),
         (format!("{DEMO_SERVICE}.json"), pretty(&result?)?),
     ])
+}
+
+/// The system and user API document: utoipa's paths from the handlers, completed by
+/// `sluice_docs` with what every document shares.
+pub fn system_document() -> anyhow::Result<Value> {
+    Ok(sluice_docs::system_document(&crate::routes::openapi()?))
 }
 
 async fn demo_document(scratch: &Path) -> anyhow::Result<Value> {

@@ -136,7 +136,7 @@ pub async fn record_login(state: &AppState, user_id: i64) -> Result<Arc<UserRow>
 }
 
 /// The body of `POST .../session`: `{"email", "password"}` (other keys are ignored).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub email: Option<String>,
     pub password: Option<String>,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use sluice_docs::{ServiceInfo, Verbs, combined_document, service_document, system_document};
+use sluice_docs::{ServiceInfo, Verbs, combined_document, service_document};
 use sluice_rbac::{Requestor, Verb, has_service_access, permitted_verbs};
 
 use crate::auth::Principal;
@@ -114,7 +114,7 @@ async fn all_services(
 }
 
 /// `GET /api/v2/api_docs/{service}`: that service's document, 403 when the caller may not
-/// reach it, 503 when it has no document. `system` is the system API's document, for
+/// reach it, 503 when it has no document. `system` is the system API's (and user service's) document, for
 /// administrators only (roles cannot be granted the system API).
 async fn one_service(
     principal: Principal,
@@ -125,7 +125,8 @@ async fn one_service(
     let params = Params::from_query(request.query_string())?;
     let name = path.into_inner().to_ascii_lowercase();
     if name == SYSTEM && principal.is_unrestricted() {
-        return Ok(ok(system_document()));
+        let document = crate::openapi::system_document().map_err(ApiError::internal)?;
+        return Ok(ok(document));
     }
     let Some(service) = state.services.get(&name) else {
         if principal.is_unrestricted() {

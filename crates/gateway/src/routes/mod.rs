@@ -5,6 +5,7 @@
 
 mod api_docs;
 mod db;
+mod doc_schemas;
 mod docs_page;
 mod index;
 pub mod system;
@@ -27,6 +28,20 @@ fn api(cfg: &mut web::ServiceConfig) {
         // Before `/{service}`: the user service is not a database service.
         .service(web::scope("/user").configure(user::configure))
         .service(web::scope("/{service}").configure(db::configure));
+}
+
+/// The OpenAPI paths of the system API and the user service, relative to `/api/v2`, as
+/// utoipa collects them from the handlers' annotations (plus the generic record resources),
+/// serialised; `sluice_docs::system_document` completes them.
+pub fn openapi() -> serde_json::Result<Value> {
+    use utoipa::OpenApi;
+    let mut api = system::SystemHandlers::openapi();
+    api.merge(user::UserHandlers::openapi());
+    let mut collected = serde_json::to_value(api)?;
+    if let Some(paths) = collected["paths"].as_object_mut() {
+        paths.extend(system::record_resource_paths());
+    }
+    Ok(collected)
 }
 
 /// 200 with a JSON body.

@@ -5,3 +5,4 @@ pub mod fields;
 pub mod listing;
 pub mod matcher;
 pub mod resource;
+pub mod resource_doc;

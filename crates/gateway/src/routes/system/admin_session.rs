@@ -13,6 +13,7 @@ use crate::auth::sessions::{self, session_body};
 use crate::body::JsonBody;
 use crate::clock;
 use crate::error::ApiError;
+use crate::routes::doc_schemas::{Session, Success};
 use crate::routes::ok;
 use crate::state::AppState;
 
@@ -27,6 +28,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+#[utoipa::path(post, path = "/system/admin/session", tag = "system", operation_id = "post_admin_session",
+    summary = "Log an administrator in.", security(()),
+    request_body = LoginRequest,
+    responses((status = 200, description = "The new session.", body = Session),
+        (status = 401, description = "Wrong email or password."),
+        (status = 429, description = "Too many failed logins; see `Retry-After`.")))]
 async fn login(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -43,6 +50,9 @@ async fn login(
     Ok(ok(session_body(&state, &user, &token, &claims, None)))
 }
 
+#[utoipa::path(get, path = "/system/admin/session", tag = "system", operation_id = "get_admin_session",
+    summary = "The current administrator session.",
+    responses((status = 200, description = "The session.", body = Session)))]
 async fn current(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -67,6 +77,9 @@ async fn current(
 
 /// Issues a new token for a valid (or expired but still refreshable) one; the old one is
 /// revoked so it cannot be used again.
+#[utoipa::path(method(put, patch), path = "/system/admin/session", tag = "system", operation_id = "refresh_admin_session",
+    summary = "Refresh the session token; the old one is revoked.",
+    responses((status = 200, description = "The new session.", body = Session)))]
 async fn refresh(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -100,6 +113,9 @@ async fn refresh(
 }
 
 /// Revokes the token, if there is a readable one; always `{"success":true}`, as DreamFactory.
+#[utoipa::path(delete, path = "/system/admin/session", tag = "system", operation_id = "delete_admin_session",
+    summary = "Log out: the token is revoked.",
+    responses((status = 200, description = "Always a success.", body = Success)))]
 async fn logout(
     state: web::Data<AppState>,
     request: HttpRequest,

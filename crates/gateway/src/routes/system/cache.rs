@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::registry::Backend;
+use crate::routes::doc_schemas::{Resources, Success};
 use crate::routes::ok;
 use crate::state::AppState;
 
@@ -19,6 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/cache/{service}", web::delete().to(flush_service));
 }
 
+#[utoipa::path(get, path = "/system/cache", tag = "system", operation_id = "get_cache",
+    summary = "The services and their caches.",
+    responses((status = 200, description = "The services.", body = Resources)))]
 async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
     let services: Vec<Value> = state
         .services
@@ -32,6 +36,9 @@ async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
     ok(json!({ "resource": services }))
 }
 
+#[utoipa::path(delete, path = "/system/cache", tag = "system", operation_id = "delete_cache",
+    summary = "Drop every service's cached schema.",
+    responses((status = 200, description = "Flushed.", body = Success)))]
 async fn flush_all(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
     for service in state.services.all() {
         if let Backend::Sqlite { connector, .. } = &service.backend {
@@ -42,6 +49,12 @@ async fn flush_all(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
     ok(json!({ "success": true }))
 }
 
+#[utoipa::path(delete, path = "/system/cache/{service}", tag = "system", operation_id = "delete_service_cache",
+    summary = "Drop one service's cached schema.",
+    params(("service" = String, Path, description = "The service name.")),
+    responses((status = 200, description = "Flushed.", body = Success),
+        (status = 404, description = "No such service."),
+        (status = 501, description = "The service has no cache.")))]
 async fn flush_service(
     _: SystemAdmin,
     state: web::Data<AppState>,

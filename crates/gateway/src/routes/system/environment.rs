@@ -13,6 +13,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/environment", web::get().to(environment));
 }
 
+#[utoipa::path(get, path = "/system/environment", tag = "system", operation_id = "get_environment",
+    summary = "Platform and authentication details (`platform`, `server`, `client` only for a signed-in caller).",
+    security((), ("SessionTokenHeader" = [])),
+    responses((status = 200, description = "The environment.", body = Object)))]
 async fn environment(
     caller: Caller,
     state: web::Data<AppState>,

@@ -19,6 +19,7 @@ use super::ok;
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::routes::doc_schemas::Resources;
 use crate::system::resource;
 
 pub use app::generate_key as generate_api_key;
@@ -36,6 +37,40 @@ const RESOURCES: &[&str] = &[
     "user",
 ];
 
+/// The handlers documented with `#[utoipa::path]`; the record resources are documented by
+/// [`resource::openapi_paths`], since their handlers are generic.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_resources,
+    environment::environment,
+    admin_session::login,
+    admin_session::current,
+    admin_session::refresh,
+    admin_session::logout,
+    cache::list,
+    cache::flush_all,
+    cache::flush_service,
+    service_type::list,
+    service_type::get_one,
+))]
+pub(crate) struct SystemHandlers;
+
+/// The record resources' path items, added to what utoipa collects from [`SystemHandlers`].
+pub(crate) fn record_resource_paths() -> Vec<(String, serde_json::Value)> {
+    use crate::system::resource_doc::openapi_paths;
+    [
+        openapi_paths::<user::Admins>(),
+        openapi_paths::<user::Users>(),
+        openapi_paths::<service::Services>(),
+        openapi_paths::<role::Roles>(),
+        openapi_paths::<app::Apps>(),
+        openapi_paths::<lookup::Lookups>(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(list_resources))
         .configure(environment::configure)
@@ -52,6 +87,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(unknown_resource));
 }
 
+#[utoipa::path(get, path = "/system", tag = "system", operation_id = "get_system_resources",
+    summary = "List the system resources.",
+    params(("as_list" = Option<bool>, Query, description = "Names only.")),
+    responses((status = 200, description = "The resources.", body = Resources)))]
 async fn list_resources(
     _admin: SystemAdmin,
     request: HttpRequest,

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::routes::doc_schemas::Resources;
 use crate::routes::ok;
 use crate::service_types::service_types;
 use crate::system::listing::{project, requested_fields};
@@ -15,6 +16,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/service_type/{name}", web::get().to(get_one));
 }
 
+#[utoipa::path(get, path = "/system/service_type", tag = "system", operation_id = "get_service_types",
+    summary = "The service types this build supports, with their config schemas.",
+    params(("fields" = Option<String>, Query, description = "Comma-separated fields to return."),
+        ("group" = Option<String>, Query, description = "Only the types of this group."),
+        ("as_list" = Option<bool>, Query, description = "Names only.")),
+    responses((status = 200, description = "The service types.", body = Resources)))]
 async fn list(_: SystemAdmin, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
     let group = params.get(&["group"]);
@@ -40,6 +47,12 @@ async fn list(_: SystemAdmin, request: HttpRequest) -> Result<HttpResponse, ApiE
     Ok(ok(json!({ "resource": types })))
 }
 
+#[utoipa::path(get, path = "/system/service_type/{name}", tag = "system", operation_id = "get_service_type",
+    summary = "One service type.",
+    params(("name" = String, Path, description = "The type name, e.g. `sqlite`."),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return.")),
+    responses((status = 200, description = "The service type.", body = Object),
+        (status = 404, description = "No such type.")))]
 async fn get_one(
     _: SystemAdmin,
     path: web::Path<String>,

@@ -15,6 +15,7 @@ use crate::auth::{Principal, Session, authorize_service};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::routes::doc_schemas::{CustomValue, Resources};
 use crate::routes::ok;
 use crate::state::AppState;
 use crate::system::fields::{Body, invalid_field, not_found, records_of, text};
@@ -72,6 +73,13 @@ fn written(row: &UserCustomRow, params: &Params) -> Value {
     }
 }
 
+#[utoipa::path(get, path = "/user/custom", tag = "user", operation_id = "get_user_custom_values",
+    summary = "The signed-in user's stored values.",
+    params(("ids" = Option<String>, Query, description = "Comma-separated names."),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return."),
+        ("as_list" = Option<bool>, Query, description = "Names only."),
+        ("include_count" = Option<bool>, Query, description = "Add `meta.count`.")),
+    responses((status = 200, description = "The values.", body = Resources)))]
 async fn list(
     service: UserService,
     principal: Principal,
@@ -126,6 +134,11 @@ async fn own_value(
     Ok((session, row))
 }
 
+#[utoipa::path(get, path = "/user/custom/{name}", tag = "user", operation_id = "get_user_custom_value",
+    summary = "One stored value.",
+    params(("name" = String, Path, description = "The value's name."),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return.")),
+    responses((status = 200, description = "The value.", body = CustomValue)))]
 async fn get_one(
     service: UserService,
     principal: Principal,
@@ -195,6 +208,12 @@ async fn store(
     Ok(stored)
 }
 
+#[utoipa::path(method(post, put, patch), path = "/user/custom", tag = "user", operation_id = "set_user_custom_values",
+    summary = "Store values (`name`, `value`), replacing those of the same name.",
+    params(("fields" = Option<String>, Query, description = "Comma-separated fields to return.")),
+    request_body(content = Object, description = "`{\"resource\": [{\"name\", \"value\"}]}` or an array of them."),
+    responses((status = 200, description = "Stored (PUT, PATCH).", body = Resources),
+        (status = 201, description = "Stored (POST).", body = Resources)))]
 async fn set_many(
     service: UserService,
     principal: Principal,
@@ -218,6 +237,12 @@ async fn set_many(
     Ok(HttpResponse::build(status).json(json!({ "resource": resource })))
 }
 
+#[utoipa::path(method(put, patch), path = "/user/custom/{name}", tag = "user", operation_id = "set_user_custom_value",
+    summary = "Store one value under `name`.",
+    params(("name" = String, Path, description = "The value's name."),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return.")),
+    request_body(content = Object, description = "`{\"value\": ...}`"),
+    responses((status = 200, description = "Stored.", body = CustomValue)))]
 async fn set_one(
     service: UserService,
     principal: Principal,
@@ -241,6 +266,11 @@ async fn set_one(
 }
 
 /// `?ids=a,b` or records carrying `name` in the body; all must exist, or nothing is deleted.
+#[utoipa::path(delete, path = "/user/custom", tag = "user", operation_id = "delete_user_custom_values",
+    summary = "Delete values by `ids=` (names) or by records carrying `name`; all must exist.",
+    params(("ids" = Option<String>, Query, description = "Comma-separated names."),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return.")),
+    responses((status = 200, description = "Deleted.", body = Resources)))]
 async fn delete_many(
     service: UserService,
     principal: Principal,
@@ -278,6 +308,11 @@ async fn delete_many(
     Ok(ok(json!({ "resource": deleted })))
 }
 
+#[utoipa::path(delete, path = "/user/custom/{name}", tag = "user", operation_id = "delete_user_custom_value",
+    summary = "Delete one stored value.",
+    params(("name" = String, Path, description = "The value's name."),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return.")),
+    responses((status = 200, description = "Deleted.", body = CustomValue)))]
 async fn delete_one(
     service: UserService,
     principal: Principal,

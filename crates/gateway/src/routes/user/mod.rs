@@ -17,6 +17,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, dev::Payload, 
 use crate::auth::{Principal, Session, authorize_service};
 use crate::error::ApiError;
 use crate::registry::ServiceEntry;
+use crate::routes::doc_schemas::Resources;
 use crate::service_types::user::{USER_SERVICE_NAME, UserServiceConfig};
 use crate::state::AppState;
 
@@ -24,6 +25,27 @@ pub const MSG_NO_SESSION: &str = "There is no valid session for the current requ
 
 /// The resources of the user service, as `GET /api/v2/user` lists them.
 const RESOURCES: &[&str] = &["custom", "password", "profile", "register", "session"];
+
+/// The user service's handlers, for its OpenAPI paths (relative to `/api/v2`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_resources,
+    session::login,
+    session::current,
+    session::refresh,
+    session::logout,
+    register::register,
+    profile::read,
+    profile::update,
+    password::password,
+    custom::list,
+    custom::set_many,
+    custom::delete_many,
+    custom::get_one,
+    custom::set_one,
+    custom::delete_one,
+))]
+pub(crate) struct UserHandlers;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(list_resources))
@@ -96,6 +118,10 @@ pub fn new_password_problem(state: &AppState, password: &str) -> Option<String> 
 }
 
 /// `GET /api/v2/user`: not an access exception, so the role decides, as for any service root.
+#[utoipa::path(get, path = "/user", tag = "user", operation_id = "get_user_resources",
+    summary = "List the user service's resources (the role decides).",
+    params(("as_list" = Option<bool>, Query, description = "Names only.")),
+    responses((status = 200, description = "The resources.", body = Resources)))]
 async fn list_resources(
     service: UserService,
     principal: Principal,

@@ -24,6 +24,7 @@ use crate::auth::sessions;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::routes::doc_schemas::PasswordOutcome;
 use crate::routes::ok;
 use crate::state::AppState;
 use crate::system::fields::invalid_field;
@@ -41,7 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct PasswordRequest {
     old_password: Option<String>,
     new_password: Option<String>,
@@ -54,6 +55,13 @@ fn present(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
 
+#[utoipa::path(method(post, put, patch), path = "/user/password", tag = "user", operation_id = "change_user_password",
+    summary = "Change the password (`old_password`, `new_password`), or reset it with the security question (`reset=true` and `email`, then `email`, `security_answer` and `new_password`).",
+    security((), ("SessionTokenHeader" = [])),
+    params(("reset" = Option<bool>, Query, description = "Ask for the security question of `email`."),
+        ("login" = Option<bool>, Query, description = "Answer with a new session token.")),
+    request_body = PasswordRequest,
+    responses((status = 200, description = "Changed, or the security question.", body = PasswordOutcome)))]
 async fn password(
     _: UserService,
     state: web::Data<AppState>,

@@ -20,6 +20,7 @@ use crate::auth::principal::app_for_key;
 use crate::auth::sessions;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::routes::doc_schemas::{Profile, Success};
 use crate::routes::ok;
 use crate::state::AppState;
 use crate::system::fields::{Body, integer, invalid_field, text};
@@ -50,6 +51,9 @@ fn profile(user: &UserRow) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/user/profile", tag = "user", operation_id = "get_user_profile",
+    summary = "The signed-in user's profile.",
+    responses((status = 200, description = "The profile.", body = Profile)))]
 async fn read(_: UserService, caller: Caller) -> Result<HttpResponse, ApiError> {
     let session = require_session(caller.session)?;
     Ok(ok(profile(&session.user)))
@@ -66,6 +70,10 @@ fn non_blank(body: &Body, key: &str) -> Result<Option<String>, ApiError> {
     }
 }
 
+#[utoipa::path(method(post, put, patch), path = "/user/profile", tag = "user", operation_id = "update_user_profile",
+    summary = "Change the signed-in user's profile (an email change needs `current_password` and ends the user's other sessions).",
+    request_body(content = Object, description = "Any of `name`, `username`, `first_name`, `last_name`, `email`, `phone`, `security_question`, `security_answer`, `default_app_id`, `current_password`."),
+    responses((status = 200, description = "Changed; with a new session token after an email change.", body = Success)))]
 async fn update(
     _: UserService,
     state: web::Data<AppState>,

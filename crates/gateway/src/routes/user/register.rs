@@ -22,6 +22,7 @@ use crate::auth::sessions;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::routes::doc_schemas::Success;
 use crate::routes::ok;
 use crate::state::AppState;
 
@@ -34,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Registration {
     email: Option<String>,
     password: Option<String>,
@@ -92,6 +93,12 @@ fn derive_names(registration: &mut Registration, email: &str) {
     }
 }
 
+#[utoipa::path(method(post, put, patch), path = "/user/register", tag = "user", operation_id = "register_user",
+    summary = "Open registration, when the user service allows it.", security((), ("ApiKeyHeader" = [])),
+    params(("login" = Option<bool>, Query, description = "Answer with a session token for the new user.")),
+    request_body = Registration,
+    responses((status = 200, description = "Registered.", body = Success),
+        (status = 403, description = "Open registration is not enabled.")))]
 async fn register(
     service: UserService,
     state: web::Data<AppState>,

@@ -21,6 +21,7 @@ use crate::auth::sessions::{self, session_body};
 use crate::body::JsonBody;
 use crate::clock;
 use crate::error::ApiError;
+use crate::routes::doc_schemas::{Session, Success};
 use crate::routes::ok;
 use crate::state::AppState;
 
@@ -52,6 +53,13 @@ async fn active_role(
 
 /// Signs a non-admin user in. Any session token sent along is ignored (8.1); an API key
 /// selects the app the session is opened through.
+#[utoipa::path(post, path = "/user/session", tag = "user", operation_id = "post_user_session",
+    summary = "Log a (non-admin) user in; an API key sent along selects the app and so the role.",
+    security((), ("ApiKeyHeader" = [])),
+    request_body = LoginRequest,
+    responses((status = 200, description = "The new session.", body = Session),
+        (status = 401, description = "Wrong email or password."),
+        (status = 429, description = "Too many failed logins; see `Retry-After`.")))]
 async fn login(
     _: UserService,
     state: web::Data<AppState>,
@@ -78,6 +86,9 @@ async fn login(
     )))
 }
 
+#[utoipa::path(get, path = "/user/session", tag = "user", operation_id = "get_user_session",
+    summary = "The current session.",
+    responses((status = 200, description = "The session.", body = Session)))]
 async fn current(
     _: UserService,
     state: web::Data<AppState>,
@@ -95,6 +106,9 @@ async fn current(
 
 /// Issues a new token for a valid (or expired but still refreshable) one and revokes the
 /// old one.
+#[utoipa::path(method(put, patch), path = "/user/session", tag = "user", operation_id = "refresh_user_session",
+    summary = "Refresh the session token; the old one is revoked.",
+    responses((status = 200, description = "The new session.", body = Session)))]
 async fn refresh(
     _: UserService,
     state: web::Data<AppState>,
@@ -125,6 +139,9 @@ async fn refresh(
 }
 
 /// Revokes the token, if there is a readable one; always `{"success":true}`, as DreamFactory.
+#[utoipa::path(delete, path = "/user/session", tag = "user", operation_id = "delete_user_session",
+    summary = "Log out: the token is revoked.",
+    responses((status = 200, description = "Always a success.", body = Success)))]
 async fn logout(
     _: UserService,
     state: web::Data<AppState>,
