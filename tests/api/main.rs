@@ -10,6 +10,7 @@ mod related_write;
 mod row_security;
 mod schema_alter;
 mod schema_read;
+mod schema_types;
 mod schema_write;
 mod system_services;
 mod system_users;
