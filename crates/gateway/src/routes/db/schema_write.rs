@@ -63,6 +63,14 @@ fn table_fields(table: &Value) -> Result<Vec<FieldChange>, ApiError> {
     }
 }
 
+/// The fields of a change as the field definitions a new table is created from.
+fn definitions(fields: Vec<FieldChange>) -> Vec<Value> {
+    fields
+        .into_iter()
+        .map(|f| Value::Object(f.definition))
+        .collect()
+}
+
 fn name_of(record: &Value) -> Result<String, ApiError> {
     record
         .get("name")
@@ -247,10 +255,7 @@ pub async fn update_tables(
         } else {
             SchemaChange::CreateTable {
                 name: name.clone(),
-                fields: fields
-                    .into_iter()
-                    .map(|f| Value::Object(f.definition))
-                    .collect(),
+                fields: definitions(fields),
                 merge: false,
             }
         };
@@ -280,10 +285,7 @@ pub async fn update_table(
     let change = match request.method().as_str() {
         "POST" => SchemaChange::CreateTable {
             name: table,
-            fields: fields
-                .into_iter()
-                .map(|f| Value::Object(f.definition))
-                .collect(),
+            fields: definitions(fields),
             merge: true,
         },
         method => SchemaChange::AlterFields {
