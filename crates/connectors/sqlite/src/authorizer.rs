@@ -9,6 +9,9 @@
 //! (and restore this policy after), rather than widening this one.
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use sluice_connector_core::ConnectorError;
+
+use crate::error::map_error;
 
 /// The PRAGMAs introspection reads through their table-valued forms
 /// (`pragma_table_xinfo(?)` ...). Settings such as `journal_mode` or `foreign_keys` are
@@ -89,6 +92,23 @@ pub(crate) fn authorize_ddl(context: AuthContext<'_>) -> Authorization {
         _ => return authorize_dml(context),
     };
     verdict(allowed)
+}
+
+/// One of the policies above.
+pub(crate) type Policy = fn(AuthContext<'_>) -> Authorization;
+
+/// Runs `job` under `policy` (`None`: no authorizer, for fixed SQL of ours such as a
+/// PRAGMA) and then installs `restore`, whatever `job` returned.
+pub(crate) fn under_policy<T>(
+    connection: &rusqlite::Connection,
+    policy: Option<Policy>,
+    restore: Policy,
+    job: impl FnOnce() -> Result<T, ConnectorError>,
+) -> Result<T, ConnectorError> {
+    connection.authorizer(policy).map_err(map_error)?;
+    let result = job();
+    let restored = connection.authorizer(Some(restore)).map_err(map_error);
+    result.and_then(|value| restored.map(|()| value))
 }
 
 fn is_schema_bookkeeping(name: &str) -> bool {

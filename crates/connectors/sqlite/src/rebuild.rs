@@ -10,11 +10,10 @@
 //! with something lost.
 
 use rusqlite::Connection;
-use rusqlite::hooks::{AuthContext, Authorization};
 use serde_json::{Map, Value, json};
 use sluice_connector_core::{ColumnSchema, ConnectorError, DfType, ForeignKey, TableSchema};
 
-use crate::authorizer::authorize_ddl;
+use crate::authorizer::{authorize_ddl, under_policy};
 use crate::ddl::column_definition;
 use crate::error::map_error;
 use crate::picklist::{check_clause, picklists};
@@ -297,14 +296,7 @@ fn without_authorizer<T>(
     connection: &Connection,
     job: impl FnOnce() -> Result<T, ConnectorError>,
 ) -> Result<T, ConnectorError> {
-    connection
-        .authorizer(None::<fn(AuthContext<'_>) -> Authorization>)
-        .map_err(map_error)?;
-    let result = job();
-    connection
-        .authorizer(Some(authorize_ddl))
-        .map_err(map_error)?;
-    result
+    under_policy(connection, None, authorize_ddl, job)
 }
 
 /// The table's CREATE statement, its explicit indexes' CREATE statements, and how many

@@ -2,11 +2,10 @@
 //! only, and every change runs in one transaction, so a failed change leaves nothing behind.
 
 use rusqlite::Connection;
-use rusqlite::hooks::{AuthContext, Authorization};
 use serde_json::Value;
 use sluice_connector_core::{ConnectorError, SchemaChange, SchemaSnapshot};
 
-use crate::authorizer::{authorize_ddl, authorize_dml, is_sqlite_internal};
+use crate::authorizer::{authorize_ddl, authorize_dml, is_sqlite_internal, under_policy};
 use crate::ddl::{column_definition, field_name, quoted};
 use crate::error::map_error;
 use crate::schema_alter::AlterPlan;
@@ -57,19 +56,14 @@ pub(crate) fn apply(
 /// Turns foreign key enforcement off or on; the writer's policy refuses PRAGMAs, so it is
 /// lifted for this fixed statement only.
 fn set_foreign_keys(connection: &Connection, on: bool) -> Result<(), ConnectorError> {
-    connection
-        .authorizer(None::<fn(AuthContext<'_>) -> Authorization>)
-        .map_err(map_error)?;
     let sql = if on {
         "PRAGMA foreign_keys = ON"
     } else {
         "PRAGMA foreign_keys = OFF"
     };
-    let result = connection.execute_batch(sql).map_err(map_error);
-    connection
-        .authorizer(Some(authorize_dml))
-        .map_err(map_error)?;
-    result
+    under_policy(connection, None, authorize_dml, || {
+        connection.execute_batch(sql).map_err(map_error)
+    })
 }
 
 /// Runs `job` under the DDL policy and puts the writer's policy back.
@@ -77,14 +71,9 @@ fn with_ddl_policy(
     connection: &Connection,
     job: impl FnOnce(&Connection) -> Result<(), ConnectorError>,
 ) -> Result<(), ConnectorError> {
-    connection
-        .authorizer(Some(authorize_ddl))
-        .map_err(map_error)?;
-    let result = job(connection);
-    let restored = connection
-        .authorizer(Some(authorize_dml))
-        .map_err(map_error);
-    result.and(restored)
+    under_policy(connection, Some(authorize_ddl), authorize_dml, || {
+        job(connection)
+    })
 }
 
 fn transaction(
