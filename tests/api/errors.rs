@@ -128,3 +128,34 @@ async fn a_vanished_database_is_503_with_retry_after_then_recovers() {
     let reply = app.get(url, &token).await;
     assert_eq!(reply.body, json!({"resource":[{"id":1}]}));
 }
+
+#[tokio::test]
+async fn every_response_carries_its_own_request_id() {
+    let app = TestApp::spawn().await;
+    let request_id = |path: &'static str| {
+        let client = app.client.clone();
+        let url = format!("{}{path}", app.url);
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            let id = response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            (response.status(), id)
+        }
+    };
+    let (found_status, first) = request_id("/").await;
+    let (missing_status, second) = request_id("/nowhere").await;
+    assert_eq!(found_status, StatusCode::OK);
+    assert_eq!(missing_status, StatusCode::NOT_FOUND);
+    for id in [&first, &second] {
+        // A lower-case hyphenated UUID: 8-4-4-4-12 hex digits.
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+        assert!(
+            id.chars()
+                .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+    }
+    assert_ne!(first, second);
+}

@@ -1,5 +1,6 @@
-//! Small middlewares: verb tunnelling, the `x-request-id` echo, and the DreamFactory error
-//! envelope for errors produced outside our handlers (unknown routes, oversized bodies).
+//! Small middlewares: the request span with its id (echoed as `x-request-id`), verb
+//! tunnelling, and the DreamFactory error envelope for errors produced outside our handlers
+//! (unknown routes, oversized bodies).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -7,7 +8,8 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{HttpMessage, HttpResponse, ResponseError};
-use tracing_actix_web::RequestId;
+use tracing::Instrument;
+use uuid::Uuid;
 
 use crate::error::ApiError;
 
@@ -42,14 +44,42 @@ pub async fn verb_tunnelling(
     next.call(request).await
 }
 
-/// Echoes the request id tracing-actix-web generated, so clients can quote it.
-pub async fn request_id_header(
+/// The id of one request: a random UUID, logged with everything the request does and
+/// returned as `x-request-id` so a client can quote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId(Uuid);
+
+impl RequestId {
+    fn generate() -> Self {
+        // The thread's generator rather than the OS: a `getrandom` call per request showed in
+        // the benchmark profile (docs/PERFORMANCE.md).
+        Self(uuid::Builder::from_random_bytes(rand::random()).into_uuid())
+    }
+}
+
+/// Runs the request inside a `request` span (id, method, path, and the status once known)
+/// and echoes the id. The span is deliberately small: tracing-actix-web's default span
+/// formatted a dozen fields per request, about a third of the gateway's work for a
+/// single-record read, and carried the query string, which may hold `api_key` or
+/// `session_token`. The path never carries credentials.
+pub async fn request_span(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = request.extensions().get::<RequestId>().copied();
-    let mut response = next.call(request).await?;
-    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+    let request_id = RequestId::generate();
+    request.extensions_mut().insert(request_id);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id.0,
+        method = %request.method(),
+        path = %request.path(),
+        status = tracing::field::Empty,
+    );
+    let mut response = next.call(request).instrument(span.clone()).await?;
+    span.record("status", response.status().as_u16());
+    let mut text = Uuid::encode_buffer();
+    let text = request_id.0.hyphenated().encode_lower(&mut text);
+    if let Ok(value) = HeaderValue::from_str(text) {
         response
             .headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);

@@ -7,9 +7,8 @@ use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use tracing_actix_web::TracingLogger;
 
-use crate::middleware::{envelope_errors, request_id_header, verb_tunnelling};
+use crate::middleware::{envelope_errors, request_span, verb_tunnelling};
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -40,7 +39,7 @@ impl Application {
         };
         let server = HttpServer::new(move || {
             // actix runs the last `.wrap()` first, so this list reads inside-out: logically
-            // tracing (request id) -> x-request-id echo -> error envelope -> trailing-slash
+            // request span and id (echoed as x-request-id) -> error envelope -> trailing-slash
             // normalisation -> verb tunnelling -> routing. CORS, authentication and rate
             // limiting join here in later issues.
             App::new()
@@ -50,8 +49,7 @@ impl Application {
                 .wrap(from_fn(verb_tunnelling))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(ErrorHandlers::new().default_handler(envelope_errors))
-                .wrap(from_fn(request_id_header))
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(request_span))
         })
         .workers(workers)
         .listen(listener)?

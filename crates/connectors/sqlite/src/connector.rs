@@ -94,7 +94,7 @@ impl Connector for SqliteConnector {
         SqliteConnector::schema(self, refresh).await
     }
 
-    #[tracing::instrument(skip_all, fields(table.name = table))]
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = table))]
     async fn read_records(
         &self,
         table: &str,
@@ -109,7 +109,7 @@ impl Connector for SqliteConnector {
             .await
     }
 
-    #[tracing::instrument(skip_all, fields(table.name = table))]
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = table))]
     async fn read_record(
         &self,
         table: &str,
@@ -128,7 +128,7 @@ impl Connector for SqliteConnector {
     /// Plans the write against the cached schema and runs it on the writer connection.
     /// Record writes leave the schema as it is, so the cached snapshot and the read
     /// connections' prepared statements stay valid.
-    #[tracing::instrument(skip_all, fields(table.name = table))]
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = table))]
     async fn write(
         &self,
         table: &str,

@@ -15,6 +15,7 @@ use moka::future::Cache;
 use sluice_rbac::{FilterOp, Grant, RequestorMask, RoleGrants, RowFilter, VerbMask};
 use sluice_system_db::{AppRow, DbError, LookupRow, RoleAccessRow, RoleRow, SystemDb};
 
+use super::snapshot::Snapshot;
 use crate::error::ApiError;
 
 const TTL: Duration = Duration::from_secs(300);
@@ -90,18 +91,18 @@ impl LookupTable {
 pub type UserAppRoles = Arc<Vec<(i64, i64)>>;
 
 pub struct AccessDirectory {
-    apps: Cache<(), Arc<AppTable>>,
-    roles: Cache<(), Arc<RoleTable>>,
-    lookups: Cache<(), Arc<LookupTable>>,
+    apps: Snapshot<AppTable>,
+    roles: Snapshot<RoleTable>,
+    lookups: Snapshot<LookupTable>,
     user_roles: Cache<i64, UserAppRoles>,
 }
 
 impl Default for AccessDirectory {
     fn default() -> Self {
         Self {
-            apps: snapshot(),
-            roles: snapshot(),
-            lookups: snapshot(),
+            apps: Snapshot::new(TTL),
+            roles: Snapshot::new(TTL),
+            lookups: Snapshot::new(TTL),
             user_roles: Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(TTL)
@@ -113,14 +114,14 @@ impl Default for AccessDirectory {
 impl AccessDirectory {
     pub async fn apps(&self, db: &SystemDb) -> Result<Arc<AppTable>, ApiError> {
         self.apps
-            .try_get_with((), async move {
+            .get_or_load(|| async move {
                 let mut table = AppTable::default();
                 for app in db.apps().list().await? {
                     let app = Arc::new(app);
                     table.by_key.insert(app.api_key.clone(), Arc::clone(&app));
                     table.by_id.insert(app.id, app);
                 }
-                Ok::<_, DbError>(Arc::new(table))
+                Ok::<_, DbError>(table)
             })
             .await
             .map_err(ApiError::internal)
@@ -128,10 +129,10 @@ impl AccessDirectory {
 
     pub async fn roles(&self, db: &SystemDb) -> Result<Arc<RoleTable>, ApiError> {
         self.roles
-            .try_get_with((), async move {
+            .get_or_load(|| async move {
                 let roles = db.roles().list().await?;
                 let access = db.roles().list_access().await?;
-                Ok::<_, DbError>(Arc::new(role_table(roles, access)))
+                Ok::<_, DbError>(role_table(roles, access))
             })
             .await
             .map_err(ApiError::internal)
@@ -139,9 +140,9 @@ impl AccessDirectory {
 
     pub async fn lookups(&self, db: &SystemDb) -> Result<Arc<LookupTable>, ApiError> {
         self.lookups
-            .try_get_with((), async move {
+            .get_or_load(|| async move {
                 let rows = db.lookups().list().await?;
-                Ok::<_, DbError>(Arc::new(LookupTable { rows }))
+                Ok::<_, DbError>(LookupTable { rows })
             })
             .await
             .map_err(ApiError::internal)
@@ -160,17 +161,17 @@ impl AccessDirectory {
     }
 
     pub fn invalidate_apps(&self) {
-        self.apps.invalidate_all();
+        self.apps.invalidate();
     }
 
     /// Roles and their access rows. Deleting a role also deletes users' per-app rows for it.
     pub fn invalidate_roles(&self) {
-        self.roles.invalidate_all();
+        self.roles.invalidate();
         self.user_roles.invalidate_all();
     }
 
     pub fn invalidate_lookups(&self) {
-        self.lookups.invalidate_all();
+        self.lookups.invalidate();
     }
 
     pub async fn invalidate_user(&self, user_id: i64) {
@@ -184,11 +185,6 @@ impl AccessDirectory {
         self.invalidate_roles();
         self.invalidate_lookups();
     }
-}
-
-/// A cache holding one snapshot of a whole table.
-fn snapshot<T: Send + Sync + 'static>() -> Cache<(), Arc<T>> {
-    Cache::builder().max_capacity(1).time_to_live(TTL).build()
 }
 
 fn role_table(roles: Vec<RoleRow>, access: Vec<RoleAccessRow>) -> RoleTable {

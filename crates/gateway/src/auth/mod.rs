@@ -10,6 +10,7 @@ pub mod password;
 pub mod principal;
 pub mod related;
 pub mod sessions;
+pub mod snapshot;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

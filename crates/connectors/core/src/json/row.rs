@@ -3,12 +3,13 @@
 use super::{write_cell, write_str};
 use crate::df_type::ValueClass;
 use crate::value::CellValue;
+use std::sync::Arc;
 
 /// Writes rows of a fixed projection. Keys are escaped once, up front, so each row costs
-/// only its values.
+/// only its values; clones share them (a table keeps the writer for all its columns).
 #[derive(Debug, Clone)]
 pub struct RowWriter {
-    fields: Vec<Field>,
+    fields: Arc<[Field]>,
     shape: Shape,
 }
 

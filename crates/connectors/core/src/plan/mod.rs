@@ -325,7 +325,16 @@ fn projection(
             projection.push(Projection::Column(column));
         }
     }
-    let rows = object_writer(table, &projection);
+    let every_column = projection.len() == table.column_refs().count()
+        && projection
+            .iter()
+            .zip(table.column_refs())
+            .all(|(item, column)| *item == Projection::Column(column));
+    let rows = if every_column {
+        table.every_column_writer()
+    } else {
+        object_writer(table, &projection)
+    };
     Ok((projection, rows))
 }
 

@@ -5,9 +5,10 @@
 //! such a lookup. Compilers emit the schema's spelling, never the request's.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::df_type::{DeclaredType, DfType};
+use crate::json::RowWriter;
 use crate::relation::{Relation, discover};
 
 /// Every table and view of one database at one point in time. Shared behind an `Arc` and
@@ -85,6 +86,9 @@ pub struct TableSchema {
     by_lower_name: HashMap<String, usize>,
     /// `hidden[i]`: column `i` is hidden from this view. Empty when nothing is hidden.
     hidden: Vec<bool>,
+    /// Rows of every readable column, the most common projection, built on first use so a
+    /// read does not escape the same keys again (docs/PERFORMANCE.md).
+    every_column_writer: OnceLock<RowWriter>,
 }
 
 impl TableSchema {
@@ -126,6 +130,7 @@ impl TableSchema {
             relations: Vec::new(),
             by_lower_name,
             hidden: Vec::new(),
+            every_column_writer: OnceLock::new(),
         }
     }
 
@@ -185,6 +190,7 @@ impl TableSchema {
             relations,
             by_lower_name,
             hidden,
+            every_column_writer: OnceLock::new(),
         })
     }
 
@@ -240,6 +246,20 @@ impl TableSchema {
         (0..self.columns.len())
             .filter(|&index| !self.hidden.get(index).copied().unwrap_or(false))
             .map(ColumnRef)
+    }
+
+    /// The writer for rows of every readable column, in table order ([`column_refs`]).
+    ///
+    /// [`column_refs`]: Self::column_refs
+    pub fn every_column_writer(&self) -> RowWriter {
+        self.every_column_writer
+            .get_or_init(|| {
+                RowWriter::object(self.column_refs().map(|column| {
+                    let column = self.column(column);
+                    (column.name.as_str(), column.df_type.value_class())
+                }))
+            })
+            .clone()
     }
 
     /// The column behind a reference obtained from this table.
