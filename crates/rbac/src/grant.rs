@@ -103,7 +103,7 @@ impl Grant {
 /// One entry of `role_service_access.filters`, exactly as stored:
 /// `{"name": "owner_id", "operator": "=", "value": "{user.id}"}`.
 /// A JSON `null` or absent value is stored here as `""`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowFilter {
     pub name: String,
     pub operator: String,

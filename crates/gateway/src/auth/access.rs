@@ -211,10 +211,12 @@ pub fn authorize_service(
             row_filter,
             hidden_fields,
         } => {
-            let row_access = row_access(row_filter, hidden_fields).map_err(|error| {
-                tracing::warn!(role.id = role.row.id, %error, "unusable role row filter");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
-            })?;
+            let row_access = role
+                .record_rules(row_filter, hidden_fields)
+                .map_err(|error| {
+                    tracing::warn!(role.id = role.row.id, %error, "unusable role row filter");
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
+                })?;
             Ok(ServiceAccess {
                 service,
                 principal,

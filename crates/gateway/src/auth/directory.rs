@@ -8,13 +8,18 @@
 //! repeat. Per-app roles grow with the users, so they are cached per user.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use moka::future::Cache;
-use sluice_rbac::{FilterOp, Grant, RequestorMask, RoleGrants, RowFilter, VerbMask};
+use sluice_connector_core::RowAccess;
+use sluice_rbac::{
+    FilterConfigError, FilterOp, Grant, RequestorMask, RoleGrants, RowFilter, RowFilterSet,
+    VerbMask,
+};
 use sluice_system_db::{AppRow, DbError, LookupRow, RoleAccessRow, RoleRow, SystemDb};
 
+use super::access::row_access;
 use super::snapshot::Snapshot;
 use crate::error::ApiError;
 
@@ -25,6 +30,49 @@ const TTL: Duration = Duration::from_secs(300);
 pub struct RoleEntry {
     pub row: RoleRow,
     pub grants: RoleGrants,
+    /// The record rules of each (row filters, hidden fields) this role's grants have produced,
+    /// compiled once: at most one entry per access row, and dropped with the role snapshot.
+    record_rules: Mutex<HashMap<RecordRulesKey, Option<Arc<RowAccess>>>>,
+}
+
+type RecordRulesKey = (Option<RowFilterSet>, Vec<String>);
+
+impl RoleEntry {
+    fn new(row: RoleRow, grants: RoleGrants) -> Self {
+        Self {
+            row,
+            grants,
+            record_rules: Mutex::default(),
+        }
+    }
+
+    /// [`row_access`] of an allowed decision, compiled on first use instead of on every
+    /// request.
+    ///
+    /// # Errors
+    ///
+    /// The role's stored filters cannot be turned into a filter expression (not cached).
+    pub fn record_rules(
+        &self,
+        row_filter: Option<RowFilterSet>,
+        hidden_fields: Vec<String>,
+    ) -> Result<Option<Arc<RowAccess>>, FilterConfigError> {
+        if row_filter.is_none() && hidden_fields.is_empty() {
+            return Ok(None);
+        }
+        let key = (row_filter, hidden_fields);
+        let cached = || {
+            self.record_rules
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(rules) = cached().get(&key) {
+            return Ok(rules.clone());
+        }
+        let rules = row_access(key.0.clone(), key.1.clone())?;
+        cached().insert(key, rules.clone());
+        Ok(rules)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -195,14 +243,12 @@ fn role_table(roles: Vec<RoleRow>, access: Vec<RoleAccessRow>) -> RoleTable {
     let by_id = roles
         .into_iter()
         .map(|row| {
-            let entry = RoleEntry {
-                grants: RoleGrants {
-                    role_id: row.id,
-                    is_active: row.is_active,
-                    grants: grants.remove(&row.id).unwrap_or_default(),
-                },
-                row,
+            let grants = RoleGrants {
+                role_id: row.id,
+                is_active: row.is_active,
+                grants: grants.remove(&row.id).unwrap_or_default(),
             };
+            let entry = RoleEntry::new(row, grants);
             (entry.row.id, Arc::new(entry))
         })
         .collect();
@@ -249,4 +295,76 @@ pub fn row_filter_of(item: &serde_json::Value) -> RowFilter {
         Some(other) => other.to_string(),
     };
     RowFilter::new(&text("name"), &text("operator"), &text("value"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role() -> RoleEntry {
+        let row = RoleRow {
+            id: 7,
+            name: "r".to_owned(),
+            description: None,
+            is_active: true,
+            created_date: String::new(),
+            last_modified_date: String::new(),
+            created_by_id: None,
+            last_modified_by_id: None,
+        };
+        let grants = RoleGrants {
+            role_id: 7,
+            is_active: true,
+            grants: Vec::new(),
+        };
+        RoleEntry::new(row, grants)
+    }
+
+    fn owner_filter() -> Option<RowFilterSet> {
+        RowFilterSet::new(
+            FilterOp::And,
+            vec![RowFilter::new("owner_id", "=", "{user.id}")],
+        )
+    }
+
+    #[test]
+    fn record_rules_are_compiled_once_per_filter_set() {
+        let role = role();
+        let first = role
+            .record_rules(owner_filter(), Vec::new())
+            .expect("compiles");
+        let second = role
+            .record_rules(owner_filter(), Vec::new())
+            .expect("compiles");
+        let (first, second) = (first.expect("a rule"), second.expect("a rule"));
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "the second request reuses the first"
+        );
+        assert!(first.row_filter.is_some());
+        let hidden = role
+            .record_rules(owner_filter(), vec!["salary".to_owned()])
+            .expect("compiles")
+            .expect("a rule");
+        assert_eq!(hidden.hidden_fields, ["salary"]);
+        assert!(!Arc::ptr_eq(&first, &hidden));
+    }
+
+    #[test]
+    fn no_filters_and_no_hidden_fields_restrict_nothing() {
+        assert_eq!(
+            role()
+                .record_rules(None, Vec::new())
+                .expect("nothing to compile"),
+            None
+        );
+    }
+
+    #[test]
+    fn unusable_filters_are_refused_every_time() {
+        let role = role();
+        let bad = || RowFilterSet::new(FilterOp::And, vec![RowFilter::new("a", "~~", "1")]);
+        assert!(role.record_rules(bad(), Vec::new()).is_err());
+        assert!(role.record_rules(bad(), Vec::new()).is_err());
+    }
 }

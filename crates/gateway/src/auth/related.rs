@@ -7,7 +7,6 @@ use std::sync::Arc;
 use sluice_connector_core::{ConnectorError, RelatedAccess, RowAccess, TableVerb};
 use sluice_rbac::{Action, Decision, Requestor, Verb, decide};
 
-use super::access::row_access;
 use super::principal::{Authority, Principal};
 
 /// Decides per table and verb with the caller's role, as [`authorize_service`] does for the
@@ -68,11 +67,11 @@ impl RelatedAccess for RoleTableAccess {
             Decision::Allow {
                 row_filter,
                 hidden_fields,
-            } => row_access(row_filter, hidden_fields).map_err(|error| {
-                ConnectorError::ServerFilter {
+            } => role
+                .record_rules(row_filter, hidden_fields)
+                .map_err(|error| ConnectorError::ServerFilter {
                     reason: format!("role {} on table '{table}': {error}", role.row.id),
-                }
-            }),
+                }),
             Decision::Deny(_) => Err(self.denied(verb, &component)),
         }
     }

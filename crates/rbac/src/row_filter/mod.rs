@@ -14,7 +14,7 @@ use crate::grant::{FilterOp, Grant, RoleGrants, RowFilter};
 use crate::verb::{Requestor, Verb};
 
 /// The filters of the one access row chosen for a record request, never empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowFilterSet {
     filter_op: FilterOp,
     filters: Vec<RowFilter>,
