@@ -26,6 +26,9 @@ pub struct Measurement {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// The server's peak resident set so far (VmHWM) when this run ended: where in the run
+    /// the memory peak was reached.
+    pub peak_rss_mib: f64,
     pub first_error: Option<String>,
 }
 
@@ -35,6 +38,7 @@ impl Measurement {
         server: &'static str,
         connections: usize,
         result: &LoadResult,
+        peak_rss_kib: u64,
     ) -> Self {
         let requests_per_s = result.requests_per_second();
         Self {
@@ -51,6 +55,7 @@ impl Measurement {
             p50_ms: round(result.latency_ms(50.0), 3),
             p99_ms: round(result.latency_ms(99.0), 3),
             max_ms: round(result.latency_ms(100.0), 3),
+            peak_rss_mib: round(peak_rss_kib as f64 / 1024.0, 1),
             first_error: result.first_error.clone(),
         }
     }
@@ -207,14 +212,15 @@ impl Report {
         }
         md.push('\n');
         md.push_str(
-            "| scenario | server | conns | req/s | rows/s | p50 ms | p99 ms | max ms | errors |\n",
+            "| scenario | server | conns | req/s | rows/s | p50 ms | p99 ms | max ms | errors \
+             | peak RSS MiB so far |\n",
         );
-        md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for r in &self.measurements {
             let rows = r.rows_per_s.map_or_else(String::new, |v| format!("{v:.0}"));
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {:.0} | {rows} | {:.2} | {:.2} | {:.2} | {} |",
+                "| {} | {} | {} | {:.0} | {rows} | {:.2} | {:.2} | {:.2} | {} | {:.1} |",
                 r.scenario,
                 r.server,
                 r.connections,
@@ -222,7 +228,8 @@ impl Report {
                 r.p50_ms,
                 r.p99_ms,
                 r.max_ms,
-                r.errors
+                r.errors,
+                r.peak_rss_mib
             );
         }
         md.push_str("\n| Sluice / floor | conns | Sluice req/s | floor req/s | ratio |\n");

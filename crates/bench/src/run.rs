@@ -103,7 +103,14 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
                 let seed = (index * 1000 + connections) as u64;
                 let result =
                     load::run(endpoint, Arc::clone(plan), connections, duration, seed).await;
-                let measurement = Measurement::new(scenario, server, connections, &result);
+                let process = if *server == FLOOR { &floor } else { &sluice };
+                let measurement = Measurement::new(
+                    scenario,
+                    server,
+                    connections,
+                    &result,
+                    process.peak_rss_kib()?,
+                );
                 eprintln!(
                     "  {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
                     measurement.requests_per_s,

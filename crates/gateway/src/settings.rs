@@ -106,6 +106,8 @@ pub struct SqliteSettings {
     pub statement_timeout_ms: u64,
     /// The wait for a pooled read connection or for this process's writer.
     pub acquire_timeout_ms: u64,
+    /// SQLite's soft heap limit for all SQLite databases of the process together; 0 = none.
+    pub memory_limit_mib: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -258,6 +260,7 @@ impl Settings {
             busy_timeout: Duration::from_millis(self.sqlite.busy_timeout_ms),
             statement_timeout: Duration::from_millis(self.sqlite.statement_timeout_ms),
             acquire_timeout: Duration::from_millis(self.sqlite.acquire_timeout_ms),
+            memory_limit_bytes: self.sqlite.memory_limit_mib.saturating_mul(1024 * 1024),
             ..SqliteOptions::default()
         }
     }
@@ -299,6 +302,7 @@ mod tests {
         assert_eq!(sqlite.busy_timeout, defaults.busy_timeout);
         assert_eq!(sqlite.statement_timeout, defaults.statement_timeout);
         assert_eq!(sqlite.acquire_timeout, defaults.acquire_timeout);
+        assert_eq!(sqlite.memory_limit_bytes, defaults.memory_limit_bytes);
         assert_eq!(
             settings.sqlite_roots(),
             vec![PathBuf::from("/tmp/sluice-test")]

@@ -126,6 +126,13 @@ fn harden(connection: &Connection, options: &SqliteOptions) -> Result<(), Connec
         .map_err(map_error)?;
     connection
         .execute_batch("PRAGMA foreign_keys = ON;")
+        .map_err(map_error)?;
+    // Process-wide: every connection sets the same value, so the last one opened holds.
+    connection
+        .execute_batch(&format!(
+            "PRAGMA soft_heap_limit = {};",
+            options.memory_limit_bytes
+        ))
         .map_err(map_error)
 }
 

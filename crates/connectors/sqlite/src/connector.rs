@@ -12,17 +12,16 @@ use sluice_connector_core::{
 use crate::connection::enable_wal;
 use crate::execute;
 use crate::introspect::introspect;
+use crate::lanes::Lanes;
 use crate::options::SqliteOptions;
-use crate::pool::ReadPool;
 use crate::schema_write;
 use crate::write;
-use crate::writer::Writer;
 
 /// A SQLite database behind a service: a read pool, one writer connection and the cached
 /// schema snapshot.
 pub struct SqliteConnector {
-    pool: Arc<ReadPool>,
-    writer: Arc<Writer>,
+    pool: Arc<Lanes>,
+    writer: Arc<Lanes>,
     /// Introspected once and kept until `refresh=true` or [`Connector::invalidate`]
     /// (DreamFactory caches schema forever, too).
     schema: RwLock<Option<Arc<SchemaSnapshot>>>,
@@ -46,10 +45,10 @@ impl SqliteConnector {
     /// is locked past the busy timeout.
     pub fn open(path: &Path, options: SqliteOptions) -> Result<Self, ConnectorError> {
         enable_wal(path, &options)?;
-        let pool = ReadPool::open(path.to_path_buf(), options.clone())?;
+        let pool = Lanes::reads(path.to_path_buf(), options.clone())?;
         Ok(Self {
             pool: Arc::new(pool),
-            writer: Arc::new(Writer::new(path.to_path_buf(), options)),
+            writer: Arc::new(Lanes::writer(path.to_path_buf(), options)),
             schema: RwLock::new(None),
         })
     }

@@ -9,17 +9,16 @@ pub mod demo;
 mod error;
 mod execute;
 mod introspect;
+mod lanes;
 mod options;
 mod path;
 mod picklist;
-mod pool;
 mod rebuild;
 #[cfg(test)]
 mod related_statements;
 mod schema_alter;
 mod schema_write;
 mod write;
-mod writer;
 
 pub use compile::{CompiledSql, compile_count, compile_select};
 pub use connector::SqliteConnector;

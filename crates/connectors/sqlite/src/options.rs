@@ -17,6 +17,11 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// Prepared statements cached per connection (default 64).
     pub statement_cache_capacity: usize,
+    /// SQLite's soft heap limit, in bytes, for all SQLite databases of the process together
+    /// (default 8 MiB, 0 = none): as the total nears it, SQLite recycles cached pages
+    /// instead of growing its page caches. Without it every connection keeps up to 2 MiB of
+    /// pages, and random reads fill them all (docs/PERFORMANCE.md).
+    pub memory_limit_bytes: u64,
 }
 
 impl Default for SqliteOptions {
@@ -27,6 +32,7 @@ impl Default for SqliteOptions {
             statement_timeout: Duration::from_secs(10),
             busy_timeout: Duration::from_secs(5),
             statement_cache_capacity: 64,
+            memory_limit_bytes: 8 * 1024 * 1024,
         }
     }
 }
