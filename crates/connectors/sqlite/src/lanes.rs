@@ -7,9 +7,9 @@
 //! A request queues its job on a channel the lanes share and awaits the answer; a lane that
 //! finishes a job takes the next one straight from the queue. Under load a query therefore
 //! starts without waking any thread, where `spawn_blocking` behind a semaphore cost two
-//! thread hand-offs per read, and only a fixed few threads ever touch SQLite, which keeps
-//! glibc's per-thread arenas few (docs/PERFORMANCE.md). A request waits at most
-//! `acquire_timeout` for a lane to take its job.
+//! thread hand-offs per read, and only a fixed few threads ever touch SQLite (the blocking
+//! pool grew to about 25, each with its own allocator state; docs/PERFORMANCE.md). A request
+//! waits at most `acquire_timeout` for a lane to take its job.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
