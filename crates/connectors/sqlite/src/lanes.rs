@@ -13,8 +13,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use crossbeam_channel::{Receiver, Sender};
 use rusqlite::Connection;
@@ -36,8 +36,9 @@ struct Shared {
     /// Lanes take their jobs here; the channel closes when the pool is dropped, and the
     /// lanes end after the jobs already queued.
     queue: Receiver<Job>,
-    /// Lanes started so far; at most `Kind::lanes`, started as load needs them.
-    lanes: Mutex<usize>,
+    /// Lanes started so far; at most `Kind::lanes`, started as load needs them. An atomic,
+    /// not a lock: under full load every request asks, and nearly always all have started.
+    lanes: AtomicUsize,
     /// Lanes waiting for a job right now.
     idle: AtomicUsize,
     /// Bumped by `invalidate`; a lane whose connection is from an older generation opens a
@@ -145,7 +146,7 @@ impl Lanes {
                 options,
                 kind,
                 queue,
-                lanes: Mutex::new(0),
+                lanes: AtomicUsize::new(0),
                 idle: AtomicUsize::new(0),
                 generation: AtomicU64::new(0),
             }),
@@ -206,23 +207,25 @@ impl Lanes {
     /// Starts another lane unless all are running.
     fn start_lane(&self, connection: Option<HardenedConnection>) {
         let kind = self.shared.kind;
-        let mut lanes = self
-            .shared
-            .lanes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if *lanes >= kind.lanes(&self.shared.options) {
+        let most = kind.lanes(&self.shared.options);
+        let reserved =
+            self.shared
+                .lanes
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |started| {
+                    (started < most).then_some(started + 1)
+                });
+        if reserved.is_err() {
             return;
         }
         let shared = Arc::clone(&self.shared);
         let started = std::thread::Builder::new()
             .name(kind.thread_name().to_owned())
             .spawn(move || lane(&shared, connection));
-        match started {
-            Ok(_detached) => *lanes += 1,
+        if let Err(error) = started {
+            self.shared.lanes.fetch_sub(1, Ordering::AcqRel);
             // The lanes already running serve the queue; with none, requests time out as
             // Busy and the next request tries again.
-            Err(error) => tracing::warn!(%error, "could not start a database thread"),
+            tracing::warn!(%error, "could not start a database thread");
         }
     }
 }
