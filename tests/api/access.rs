@@ -1,5 +1,6 @@
 //! Roles, apps and API keys on the table API: the seed's minimum viable setup, every denial
-//! message of wire reference 8.7, role-filtered listings, and changes taking effect at once.
+//! message of DreamFactory's in its order (credentials, role, session, verb), role-filtered
+//! listings, and changes taking effect at once.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -418,7 +419,8 @@ async fn an_administrator_with_per_app_roles_is_restricted_by_them() {
         )
         .await;
     let token = login.body["session_token"].as_str().unwrap().to_string();
-    // Read-only through the role, and no system API (wire reference 8.6).
+    // Read-only through the role, and no system API (an administrator with a per-app role is
+    // restricted to that role, which cannot grant the system service).
     let read = app
         .call(
             Method::GET,

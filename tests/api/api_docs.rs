@@ -92,7 +92,7 @@ async fn a_role_without_access_is_refused_its_document() {
     let reply = app
         .call(Method::GET, "/api/v2/api_docs/db", Auth::key(&key), None)
         .await;
-    // DreamFactory's denial order (wire reference 8.7): an API key alone, not logged in.
+    // DreamFactory's denial order: an API key alone, not logged in, is 401.
     assert_eq!(reply.status, 401, "{}", reply.body);
     let combined = app
         .call(Method::GET, "/api/v2/api_docs", Auth::key(&key), None)

@@ -1,5 +1,6 @@
 //! Row-level security: role filters with `{user.id}` and other lookups, combined with the
-//! client's filter as trees and bound as values; fields a role may not read (rule R5).
+//! client's filter as trees and bound as values; fields a role may not read, which
+//! cannot be filtered on, sorted on, projected or followed either.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -1,5 +1,5 @@
 //! Writes on `_table` through HTTP: create, update, delete, batches, and the role's row
-//! filter on every write path (rules R3, R4).
+//! filter on every write path (the row before must match it, and so must the row after).
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! The caller on every write path (rules R3, R4, R5): the role's row filter on updates and
+//! The caller on every write path: the role's row filter on updates and
 //! deletes by ids, records, filter and `force`; hidden fields on writes; verbs tunnelled
 //! through `POST` checked as the verb they become; session lookups in record values.
 

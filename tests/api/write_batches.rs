@@ -1,6 +1,7 @@
-//! Batch semantics (wire reference 4.4) on creates, updates and deletes: stop at the first
+//! DreamFactory's batch semantics on creates, updates and deletes: stop at the first
 //! failure (earlier records stay), `continue=true` (every record tried and reported),
-//! `rollback=true` (nothing stays), both (400), and the batch size bounds (rule R7).
+//! `rollback=true` (nothing stays), both (400), and the batch size bound, checked
+//! before any record is written.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

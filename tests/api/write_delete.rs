@@ -1,4 +1,4 @@
-//! `DELETE` on `_table` (wire reference 4.1, 4.3): by URL id, `ids`, body records,
+//! `DELETE` on `_table` : by URL id, `ids`, body records,
 //! `filter`, `force=true`, their precedence, and `fields` answering with the rows as they
 //! were before the delete.
 

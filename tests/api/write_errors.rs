@@ -1,6 +1,6 @@
 //! Request-level refusals of writes, and refusals raised by the database itself (deferred
-//! foreign keys, triggers), each with an exact body and without database text (rules R6,
-//! R12).
+//! foreign keys, triggers), each with an exact body and without database text: no SQL, SQLite
+//! message or file path ever reaches the client.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;

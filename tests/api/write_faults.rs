@@ -1,4 +1,4 @@
-//! Infrastructure faults on writes (rule R11): another process holding the database's write
+//! Infrastructure faults on writes fail closed: another process holding the database's write
 //! lock past the busy timeout answers 503 with `Retry-After` and writes nothing, then the
 //! same write succeeds once the lock is gone; a full disk answers 507 and leaves nothing
 //! half-written. (A `kill -9` mid-batch is in `crates/gateway/tests/crash.rs`: it needs

@@ -1,4 +1,4 @@
-//! Write options (wire reference 4.1, 4.3): `fields` re-selecting the written rows,
+//! Write options: `fields` re-selecting the written rows,
 //! `id_field` for a composite key, and options in the JSON body, where the query string
 //! wins.
 

@@ -1,4 +1,4 @@
-//! Body shapes and targets of `POST`, `PUT` and `PATCH` on `_table` (wire reference 4.1):
+//! Body shapes and targets of `POST`, `PUT` and `PATCH` on `_table`:
 //! wrapped and bare lists, `{"resource":{..}}`, bare objects on `/{id}`, records carrying
 //! their ids, `ids`, `filter`, and the precedence between them.
 

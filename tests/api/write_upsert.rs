@@ -1,6 +1,7 @@
-//! Upsert (wire reference 4.5): with the service's `allow_upsert`, a `PUT` or `PATCH` of an
+//! Upsert: with the service's `allow_upsert`, a `PUT` or `PATCH` of an
 //! identified record that does not exist inserts it; without it, the record is not found.
-//! Rows outside the role's filter are never "missing" (rule R4).
+//! Rows outside the role's filter are never "missing": they are
+//! not found, and never inserted over.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -1,6 +1,6 @@
-//! Record values on writes (wire reference 4.2): unknown keys, required and NOT NULL
+//! Record values on writes: unknown keys, required and NOT NULL
 //! columns, type errors, unique / foreign-key / check violations named by field (never
-//! SQLite's text, rule R6), client SQL expressions refused.
+//! SQLite's text), client SQL expressions refused.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -54,7 +54,7 @@ pub enum ParseErrorKind {
     /// An operator DreamFactory knows (or SQL has) but we deliberately do not support,
     /// lower-cased: `nor`, `xor`, `all`, `ilike`, ...
     UnsupportedOperator(String),
-    /// `name(` : SQL functions are never accepted from clients (security rule R1).
+    /// `name(` : SQL functions are never accepted from clients.
     FunctionCall(String),
     /// `(select ...)`.
     Subquery,

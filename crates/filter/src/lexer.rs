@@ -179,9 +179,9 @@ fn is_comment_start(c: char, next: Option<char>) -> bool {
     matches!((c, next), ('-', Some('-')) | ('/', Some('*')))
 }
 
-/// Characters of a word (field, keyword or bare value). An allowlist (rule R2): letters and
-/// digits of any script plus the punctuation that numbers, dates, times, e-mail addresses and
-/// LIKE patterns need. Anything else must be quoted.
+/// Characters of a word (field, keyword or bare value). An allowlist, never a blocklist:
+/// letters and digits of any script plus the punctuation that numbers, dates, times, e-mail
+/// addresses and LIKE patterns need. Anything else must be quoted.
 pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | '-' | '+' | '@' | '%' | ':' | '/')
 }

@@ -1,4 +1,4 @@
-//! The hard bounds on a filter (security rule R7: enforced before and while parsing, so a
+//! The hard bounds on a filter (enforced before and while parsing, so a
 //! hostile filter costs at most a bounded amount of work and stack).
 
 /// Bounds on what a client may send in one `filter`. Each one has its own error kind and

@@ -203,7 +203,8 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// A word directly followed by `(` is a function call, which clients never get (R1).
+    /// A word directly followed by `(` is a function call, which clients never get: nothing
+    /// the client typed is ever pasted into SQL.
     fn refuse_call(&mut self, name: &str, span: Span) -> Result<(), ParseError> {
         let next = self.peek()?;
         if next.kind == TokenKind::LParen && next.span.start == span.end {

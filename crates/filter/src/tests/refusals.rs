@@ -1,5 +1,6 @@
-//! What the grammar refuses on purpose (rules R1 and R2): characters outside it, operators
-//! we do not support, function calls, subqueries and comments; exact span and message each.
+//! What the grammar refuses on purpose (its sets are closed, and nothing typed reaches SQL):
+//! characters outside it, operators we do not support, function calls, subqueries and
+//! comments; exact span and message each.
 
 use super::err;
 use super::errors::check;

@@ -1,5 +1,5 @@
 //! The injection corpus of df-sqldb's `tests/Security/SqlInjectionTest.php`, with the exact
-//! outcome for each (rule R12: an exact error, not "some exception"). Whatever parses is
+//! outcome for each (an exact error, not "some exception"). Whatever parses is
 //! harmless by construction, since every value is bound and every field is resolved against
 //! the schema; these tests pin that the dangerous shapes do not even parse.
 
