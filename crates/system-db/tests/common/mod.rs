@@ -1,10 +1,17 @@
-//! Test databases: a fresh migrated SQLite file per test, and, when `SLUICE_TEST_POSTGRES_URL`
-//! points at a PostgreSQL server, a fresh migrated database there too (dropped afterwards).
-//! `backend_tests!` runs each listed scenario against both.
+//! Test databases: a fresh migrated SQLite file per test, and a fresh migrated PostgreSQL
+//! database per test (created under a unique name, dropped afterwards), so the scenarios run
+//! on both backends and in parallel without sharing state. `backend_tests!` runs each listed
+//! scenario against both.
+//!
+//! The PostgreSQL server is the one `SLUICE_TEST_POSTGRES_URL` names, by default the loopback
+//! server with trust authentication that development machines and CI (`.ci/run` starts it)
+//! have. A server that cannot be reached fails the test with how to start it, never a skip:
+//! a skipped half would let PostgreSQL-only breakage through unnoticed.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use sluice_system_db::{
     AppRow, NewApp, NewRole, NewService, NewUser, RoleRow, ServiceRow, SystemDb, UserRow,
@@ -12,6 +19,9 @@ use sluice_system_db::{
 use sqlx::Connection;
 
 pub const POSTGRES_URL_VAR: &str = "SLUICE_TEST_POSTGRES_URL";
+/// The loopback server's maintenance database, where the test databases are created and
+/// dropped; the user needs the right to create databases.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 pub struct TestDb {
     pub db: SystemDb,
@@ -64,26 +74,26 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
-/// A migrated, freshly created PostgreSQL database, or `None` when the variable is unset.
-pub async fn postgres() -> Option<TestDb> {
-    let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
-        eprintln!("{POSTGRES_URL_VAR} not set: skipping the PostgreSQL variant");
-        return None;
-    };
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let database = format!(
-        "sluice_test_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
+/// A migrated PostgreSQL database created for this test; panics, saying how to start the
+/// server, when it cannot be reached.
+pub async fn postgres() -> TestDb {
+    let admin_url =
+        std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_unset| DEFAULT_POSTGRES_URL.to_owned());
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
-        .expect("connect to the PostgreSQL admin URL");
+        .unwrap_or_else(|error| panic!("{}", unreachable(&admin_url, &error)));
+    let database = unique_database_name();
     let create = format!("CREATE DATABASE {database}");
     sqlx::raw_sql(sqlx::AssertSqlSafe(create))
         .execute(&mut admin)
         .await
-        .expect("create test database");
+        .unwrap_or_else(|error| {
+            panic!(
+                "creating the test database {database} at {} failed: {error} (the user needs \
+                 the right to create databases)",
+                without_password(&admin_url)
+            )
+        });
     let cleanup = Cleanup::Postgres {
         admin_url: admin_url.clone(),
         database: database.clone(),
@@ -92,10 +102,54 @@ pub async fn postgres() -> Option<TestDb> {
         .await
         .expect("connect");
     db.migrate().await.expect("migrate");
-    Some(TestDb {
+    TestDb {
         db,
         _cleanup: cleanup,
-    })
+    }
+}
+
+/// Unique among parallel tests (the counter), test processes (the pid) and earlier runs whose
+/// databases a killed process left behind (the clock).
+fn unique_database_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let micros = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_micros());
+    format!(
+        "sluice_test_{}_{micros}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn unreachable(url: &str, error: &sqlx::Error) -> String {
+    format!(
+        "the PostgreSQL half of the system-db tests needs a PostgreSQL server, and connecting \
+         to {} failed: {error}.\n\
+         Start the machine's server: \
+         `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (or \
+         `sudo systemctl start postgresql`), or set {POSTGRES_URL_VAR} to a server where the \
+         user may create databases (default {DEFAULT_POSTGRES_URL}).\n\
+         To run the SQLite half alone: cargo test -p sluice-system-db -- --skip postgres::",
+        without_password(url)
+    )
+}
+
+/// `url` with the password of its user, if any, replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    match authority.rsplit_once('@') {
+        Some((user_info, _host)) if user_info.contains(':') => {
+            let user = user_info
+                .split_once(':')
+                .map_or(user_info, |(user, _)| user);
+            format!("{scheme}://{user}:***@{}", &rest[user_info.len() + 1..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// Replaces the database name in `postgres://user@host:port/name?params`.
@@ -176,7 +230,7 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some(test) = $crate::common::postgres().await else { return };
+                    let test = $crate::common::postgres().await;
                     super::$name(test.db.clone()).await;
                 }
             )*
