@@ -78,6 +78,35 @@ impl Gate {
     }
 }
 
+type Request<'a> = Pin<Box<dyn Future<Output = Result<(), ConnectorError>> + 'a>>;
+
+/// Holds `held` lanes of `lanes` with the gate's jobs, then queues `waiting` more of them
+/// behind; returns every request. The held ones are sent one at a time, each after the one
+/// before started, so each finds every started lane busy and may start another.
+async fn fill<'a>(
+    lanes: &'a Arc<Lanes>,
+    gate: &mut Gate,
+    held: usize,
+    waiting: usize,
+) -> Vec<Request<'a>> {
+    let mut requests = Vec::new();
+    for sent in 0..held + waiting {
+        let mut request: Request<'a> = Box::pin(lanes.run(gate.job()));
+        queue(&mut request).await;
+        if sent < held {
+            gate.started().await;
+        }
+        requests.push(request);
+    }
+    requests
+}
+
+async fn all_answered(requests: Vec<Request<'_>>) {
+    for request in requests {
+        assert!(within("a queued job's answer", request).await.is_ok());
+    }
+}
+
 fn database() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("db.sqlite");
@@ -158,18 +187,13 @@ async fn a_write_running_past_its_time_limit_is_busy_and_the_writer_recovers() {
 /// the lane is free, requests run again.
 async fn waiting_for_a_held_lane_is_busy(lanes: Arc<Lanes>) {
     let mut gate = Gate::new();
-    let mut holder = Box::pin(lanes.run(gate.job()));
-    queue(&mut holder).await;
-    gate.started().await;
+    let holder = fill(&lanes, &mut gate, 1, 0).await;
     let waiting = within("the wait for a lane to run out", lanes.run(|_| Ok(()))).await;
     assert!(matches!(waiting, Err(ConnectorError::Busy)), "{waiting:?}");
     gate.open();
     // The holder's own `acquire_timeout` ran out too (it started first), but a lane had
     // taken its job: it gets the job's answer, never `Busy`.
-    assert!(
-        holder.await.is_ok(),
-        "a taken job answers after its wait ran out"
-    );
+    all_answered(holder).await;
     assert!(lanes.run(|_| Ok(())).await.is_ok(), "free again afterwards");
 }
 
@@ -208,9 +232,7 @@ async fn a_job_given_up_while_queued_never_runs() {
         }
     };
     let mut gate = Gate::new();
-    let mut holder = Box::pin(pool.run(gate.job()));
-    queue(&mut holder).await;
-    gate.started().await;
+    let holder = fill(&pool, &mut gate, 1, 0).await;
 
     let timed_out = within("the wait to run out", pool.run(counting())).await;
     assert!(
@@ -222,7 +244,7 @@ async fn a_job_given_up_while_queued_never_runs() {
     drop(cancelled);
 
     gate.open();
-    assert!(holder.await.is_ok());
+    all_answered(holder).await;
     // The one lane takes jobs in order: this answer comes after it passed both given-up jobs.
     assert!(pool.run(|_| Ok(())).await.is_ok(), "free again afterwards");
     assert_eq!(ran.load(Ordering::SeqCst), 0);
@@ -242,24 +264,41 @@ async fn invalidate_retires_pooled_connections() {
     assert_eq!(pool.run(read_x).await.ok(), Some(2));
 }
 
-#[tokio::test]
-async fn a_job_that_finds_the_database_unavailable_makes_its_lane_reopen() {
+/// Runs `failing` on a one-lane pool after its file was replaced under the open connection
+/// and returns its answer; the read after it must see the new file, on a fresh connection.
+async fn answer_before_a_reopen<F>(failing: F) -> Result<(), ConnectorError>
+where
+    F: FnOnce(&Connection) -> Result<(), ConnectorError> + Send + 'static,
+{
     let (dir, pool) = pool(SqliteOptions {
         pool_size: 1,
         ..SqliteOptions::default()
     });
     assert_eq!(pool.run(read_x).await.ok(), Some(1));
     replace_database(&dir, 2);
-    let gone = pool
-        .run(|_| -> Result<(), ConnectorError> {
-            Err(ConnectorError::Unavailable("the file is gone".to_owned()))
-        })
-        .await;
+    let answer = pool.run(failing).await;
+    assert_eq!(pool.run(read_x).await.ok(), Some(2), "a fresh connection");
+    answer
+}
+
+#[tokio::test]
+async fn a_job_that_finds_the_database_unavailable_makes_its_lane_reopen() {
+    let gone =
+        answer_before_a_reopen(|_| Err(ConnectorError::Unavailable("the file is gone".to_owned())))
+            .await;
     assert!(
         matches!(gone, Err(ConnectorError::Unavailable(_))),
         "{gone:?}"
     );
-    assert_eq!(pool.run(read_x).await.ok(), Some(2), "a fresh connection");
+}
+
+#[tokio::test]
+async fn a_panicking_job_is_an_internal_error_and_its_connection_is_dropped() {
+    let panicked = answer_before_a_reopen(|_| panic!("boom")).await;
+    assert!(
+        matches!(panicked, Err(ConnectorError::Internal(_))),
+        "{panicked:?}"
+    );
 }
 
 #[tokio::test]
@@ -285,28 +324,6 @@ async fn a_missing_file_is_unavailable_until_it_is_back() {
 }
 
 #[tokio::test]
-async fn a_panicking_job_is_an_internal_error_and_its_connection_is_dropped() {
-    let (dir, pool) = pool(SqliteOptions {
-        pool_size: 1,
-        ..SqliteOptions::default()
-    });
-    assert_eq!(pool.run(read_x).await.ok(), Some(1));
-    replace_database(&dir, 2);
-    let panicked = pool
-        .run(|_| -> Result<(), ConnectorError> { panic!("boom") })
-        .await;
-    assert!(
-        matches!(panicked, Err(ConnectorError::Internal(_))),
-        "{panicked:?}"
-    );
-    assert_eq!(
-        pool.run(read_x).await.ok(),
-        Some(2),
-        "the lane goes on, reopened"
-    );
-}
-
-#[tokio::test]
 async fn no_more_lanes_than_the_pool_size() {
     let (_dir, pool) = pool(SqliteOptions {
         pool_size: 3,
@@ -314,34 +331,12 @@ async fn no_more_lanes_than_the_pool_size() {
         ..SqliteOptions::default()
     });
     let mut gate = Gate::new();
-    let mut requests = Vec::new();
-    // One at a time, so each request finds every started lane busy and starts another.
-    for _ in 0..3 {
-        let mut request = Box::pin(pool.run(gate.job()));
-        queue(&mut request).await;
-        gate.started().await;
-        requests.push(request);
-    }
-    assert_eq!(pool.shared.lanes.load(Ordering::SeqCst), 3);
-    for _ in 0..29 {
-        let mut request = Box::pin(pool.run(gate.job()));
-        queue(&mut request).await;
-        requests.push(request);
-    }
-    assert_eq!(
-        pool.shared.lanes.load(Ordering::SeqCst),
-        3,
-        "a full pool grew"
-    );
-    assert_eq!(
-        pool.shared.queue.len(),
-        29,
-        "the other requests wait their turn"
-    );
+    let requests = fill(&pool, &mut gate, 3, 29).await;
+    let lanes = pool.shared.lanes.load(Ordering::SeqCst);
+    assert_eq!(lanes, 3, "three held requests, then 29 more");
+    assert_eq!(pool.shared.queue.len(), 29, "the others wait their turn");
     gate.open();
-    for request in requests {
-        assert!(within("a queued read", request).await.is_ok());
-    }
+    all_answered(requests).await;
 }
 
 #[tokio::test]
@@ -351,28 +346,14 @@ async fn writes_run_one_at_a_time() {
         ..SqliteOptions::default()
     });
     let mut gate = Gate::new();
-    let mut first = Box::pin(writer.run(gate.job()));
-    queue(&mut first).await;
-    gate.started().await;
-    let mut rest = Vec::new();
-    for _ in 0..7 {
-        let mut write = Box::pin(writer.run(gate.job()));
-        queue(&mut write).await;
-        rest.push(write);
-    }
-    assert_eq!(
-        writer.shared.lanes.load(Ordering::SeqCst),
-        1,
-        "a second writer"
-    );
+    let writes = fill(&writer, &mut gate, 1, 7).await;
+    let lanes = writer.shared.lanes.load(Ordering::SeqCst);
+    assert_eq!(lanes, 1, "a second writer started");
     assert_eq!(
         writer.shared.queue.len(),
         7,
         "the writes wait for the one running"
     );
     gate.open();
-    assert!(first.await.is_ok());
-    for write in rest {
-        assert!(within("a queued write", write).await.is_ok());
-    }
+    all_answered(writes).await;
 }
