@@ -1,4 +1,4 @@
-//! `Apps` repository, on SQLite (and PostgreSQL when configured).
+//! `Apps` repository, on SQLite and PostgreSQL.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! `Lookups` repository, on SQLite (and PostgreSQL when configured).
+//! `Lookups` repository, on SQLite and PostgreSQL.
 
 mod common;
 

@@ -1,5 +1,4 @@
-//! The access row queries of the `Roles` repository, on SQLite (and PostgreSQL when
-//! configured).
+//! The access row queries of the `Roles` repository, on SQLite and PostgreSQL.
 
 mod common;
 

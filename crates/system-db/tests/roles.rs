@@ -1,4 +1,4 @@
-//! `Roles` repository (the role rows), on SQLite (and PostgreSQL when configured). The access
+//! `Roles` repository (the role rows), on SQLite and PostgreSQL. The access
 //! row queries of the same repository are in `role_access.rs`.
 
 mod common;

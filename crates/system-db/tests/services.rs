@@ -1,4 +1,4 @@
-//! `Services` repository, on SQLite (and PostgreSQL when configured).
+//! `Services` repository, on SQLite and PostgreSQL.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! `TokenMap` repository, on SQLite (and PostgreSQL when configured).
+//! `TokenMap` repository, on SQLite and PostgreSQL.
 
 mod common;
 

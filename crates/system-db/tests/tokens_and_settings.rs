@@ -1,4 +1,4 @@
-//! `Revocations` and `Settings` repositories, on SQLite (and PostgreSQL when configured).
+//! `Revocations` and `Settings` repositories, on SQLite and PostgreSQL.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! `SystemDb::begin` / `SystemTx`, on SQLite (and PostgreSQL when configured).
+//! `SystemDb::begin` / `SystemTx`, on SQLite and PostgreSQL.
 
 mod common;
 

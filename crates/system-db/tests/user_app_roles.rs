@@ -1,4 +1,4 @@
-//! `UserAppRoles` repository, on SQLite (and PostgreSQL when configured).
+//! `UserAppRoles` repository, on SQLite and PostgreSQL.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! `UserCustom` repository, on SQLite (and PostgreSQL when configured).
+//! `UserCustom` repository, on SQLite and PostgreSQL.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! `Users` repository, on SQLite (and PostgreSQL when configured).
+//! `Users` repository, on SQLite and PostgreSQL.
 
 mod common;
 

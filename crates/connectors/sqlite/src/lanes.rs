@@ -10,6 +10,64 @@
 //! thread hand-offs per read, and only a fixed few threads ever touch SQLite (the blocking
 //! pool grew to about 25, each with its own allocator state; docs/PERFORMANCE.md). A request
 //! waits at most `acquire_timeout` for a lane to take its job.
+//!
+//! # A job's life
+//!
+//! ```text
+//!   Lanes::run
+//!       |
+//!       v       a lane receives it and wins the claim
+//!   [queued] --------------------------------------> [taken] -- opening the connection --+
+//!       |                                               |          failed               |
+//!       | acquire_timeout ran out, or the request's     | connection current,           |
+//!       | future was dropped, and it won the claim      | or (re)opened for it          |
+//!       v                                               v                               v
+//!   [abandoned]                                     [running] -- the job returned --> [answered]
+//!   never runs: a lane that                             |
+//!   receives it skips it                                +------- the job panicked --> [panicked]
+//! ```
+//!
+//! - queued -> taken | abandoned: the request and the lanes race for the job's `Claim` with
+//!   one compare-exchange, so exactly one wins. A taken job runs to its answer even when the
+//!   request's wait runs out a moment later (the request then waits for that answer, so a
+//!   write that happened is never reported as `Busy`); an abandoned job never runs, so a
+//!   request answered `Busy` or gone has written nothing.
+//! - taken -> running: the connection is from the current generation (opened after the last
+//!   `invalidate`), a transaction a failed earlier job left open is rolled back, and the
+//!   statement deadline is armed for the whole job.
+//! - taken -> answered: the connection could not be opened; the job's answer is that error
+//!   (`Unavailable` for a missing or damaged file) and the job's work never runs.
+//! - running -> answered: the result goes to the request if it still waits. An
+//!   `Unavailable` result discards the connection (the file vanished or turned corrupt).
+//! - running -> panicked: the job's answer is dropped unsent, so its request gets
+//!   `Internal`; the connection is dropped, since the job may have left it half-way.
+//!
+//! # A lane's life
+//!
+//! ```text
+//!   started by a request that found no lane idle (at most `pool_size` read lanes,
+//!   one write lane; the first read lane starts with the connection `reads` opened)
+//!       |
+//!       v         takes a job, connection current
+//!   [idle] ---------------------------------------> [running] --- job answered or
+//!     ^  \                                              ^         panicked ---> [idle]
+//!     |   \ takes a job: no connection yet, or one     |
+//!     |    v from before an invalidate, or discarded    |
+//!     |   [reopening] ---------- opened ---------------+
+//!     |        |
+//!     +--------+ open failed: the job answered with the error, no connection kept
+//!
+//!   [idle] -- the pool dropped and the queue drained --> the thread ends
+//! ```
+//!
+//! - idle: counted in `Shared::idle`; while none is idle, each new request starts another
+//!   lane until the lane count is reached, so lanes appear only under load.
+//! - reopening: after an `invalidate` (a schema change, a replaced file) or a discarded
+//!   connection, the next job runs on a connection opened after it; a failed open keeps
+//!   no connection, so every later job tries again and a restored file is served without a
+//!   restart.
+//! - running: one job per lane at a time; a job answered `Unavailable` or a panic leaves
+//!   the lane without a connection (back to reopening on its next job).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;

@@ -1,9 +1,111 @@
-//! The lanes' contract: deadlines, waiting, invalidation, abandoned and panicking jobs.
+//! The lanes' contract: deadlines, waiting, invalidation, reopening, abandoned and panicking
+//! jobs. The tests never sleep to let something happen: a job that must hold its lane waits
+//! on a `Gate` the test opens, a request is queued by polling it once (a request queues its
+//! job before its first await), and every wait for something that must happen is bounded by
+//! `PATIENCE`, so a broken lane fails the test instead of hanging it.
 
-use std::time::{Duration, Instant};
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
 
 use super::*;
 use crate::error::map_error;
+
+/// How long a test waits for something that must happen before it calls it broken. Only a
+/// bound for failures: passing runs never wait for it.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+async fn within<F: Future>(what: &str, future: F) -> F::Output {
+    tokio::time::timeout(PATIENCE, future)
+        .await
+        .unwrap_or_else(|_elapsed| panic!("{what}: still waiting after {PATIENCE:?}"))
+}
+
+/// Polls a request once, which queues its job (and starts a lane if none is idle).
+async fn queue<F: Future + Unpin>(request: &mut F) {
+    poll_fn(|context| {
+        let polled = Pin::new(&mut *request).poll(context);
+        assert!(
+            polled.is_pending(),
+            "the request answered before its job was let go"
+        );
+        Poll::Ready(())
+    })
+    .await;
+}
+
+/// Jobs that report when they start, then hold their lane until the test opens the gate.
+struct Gate {
+    started: mpsc::UnboundedSender<()>,
+    starts: mpsc::UnboundedReceiver<()>,
+    /// Dropped to open the gate: every held job's `recv` then returns.
+    closed: Option<crossbeam_channel::Sender<()>>,
+    passage: Receiver<()>,
+}
+
+impl Gate {
+    fn new() -> Self {
+        let (started, starts) = mpsc::unbounded_channel();
+        let (closed, passage) = crossbeam_channel::bounded(0);
+        Self {
+            started,
+            starts,
+            closed: Some(closed),
+            passage,
+        }
+    }
+
+    fn job(&self) -> impl FnOnce(&Connection) -> Result<(), ConnectorError> + Send + 'static {
+        let started = self.started.clone();
+        let passage = self.passage.clone();
+        move |_connection| {
+            let _ = started.send(());
+            let _opened = passage.recv();
+            Ok(())
+        }
+    }
+
+    /// Waits until one more held job has started on a lane.
+    async fn started(&mut self) {
+        within("a job to start on a lane", self.starts.recv()).await;
+    }
+
+    fn open(&mut self) {
+        self.closed = None;
+    }
+}
+
+type Request<'a> = Pin<Box<dyn Future<Output = Result<(), ConnectorError>> + 'a>>;
+
+/// Holds `held` lanes of `lanes` with the gate's jobs, then queues `waiting` more of them
+/// behind; returns every request. The held ones are sent one at a time, each after the one
+/// before started, so each finds every started lane busy and may start another.
+async fn fill<'a>(
+    lanes: &'a Arc<Lanes>,
+    gate: &mut Gate,
+    held: usize,
+    waiting: usize,
+) -> Vec<Request<'a>> {
+    let mut requests = Vec::new();
+    for sent in 0..held + waiting {
+        let mut request: Request<'a> = Box::pin(lanes.run(gate.job()));
+        queue(&mut request).await;
+        if sent < held {
+            gate.started().await;
+        }
+        requests.push(request);
+    }
+    requests
+}
+
+async fn all_answered(requests: Vec<Request<'_>>) {
+    for request in requests {
+        assert!(within("a queued job's answer", request).await.is_ok());
+    }
+}
 
 fn database() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -25,56 +127,13 @@ fn writer(options: SqliteOptions) -> (tempfile::TempDir, Arc<Lanes>) {
     (dir, Arc::new(Lanes::writer(path, options)))
 }
 
-#[tokio::test]
-async fn a_statement_running_past_its_time_limit_is_busy() {
-    let (_dir, pool) = pool(SqliteOptions {
-        statement_timeout: Duration::from_millis(100),
-        ..SqliteOptions::default()
-    });
-    let started = Instant::now();
-    let result = pool
-        .run(|connection| {
-            let endless = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) \
-                           SELECT COUNT(*) FROM c";
-            connection
-                .query_row(endless, [], |row| row.get::<_, i64>(0))
-                .map_err(map_error)
-        })
-        .await;
-    assert!(matches!(result, Err(ConnectorError::Busy)), "{result:?}");
-    assert!(started.elapsed() < Duration::from_secs(5));
-    // The connection is fine for the next job.
-    let one = pool
-        .run(|c| {
-            c.query_row("SELECT x FROM t", [], |r| r.get::<_, i64>(0))
-                .map_err(map_error)
-        })
-        .await;
-    assert_eq!(one.ok(), Some(1));
-}
-
-#[tokio::test]
-async fn waiting_too_long_for_a_connection_is_busy() {
-    let (_dir, pool) = pool(SqliteOptions {
-        pool_size: 1,
-        acquire_timeout: Duration::from_millis(50),
-        ..SqliteOptions::default()
-    });
-    let holder = {
-        let pool = Arc::clone(&pool);
-        tokio::spawn(async move {
-            pool.run(|_| {
-                std::thread::sleep(Duration::from_millis(500));
-                Ok(())
-            })
-            .await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let waiting = pool.run(|_| Ok(())).await;
-    assert!(matches!(waiting, Err(ConnectorError::Busy)), "{waiting:?}");
-    assert!(holder.await.expect("joined").is_ok());
-    assert!(pool.run(|_| Ok(())).await.is_ok(), "free again afterwards");
+/// Puts a database whose `t` holds `x` in place of the pool's file, as a restore would.
+fn replace_database(dir: &tempfile::TempDir, x: i64) {
+    let replacement = dir.path().join("new.sqlite");
+    Connection::open(&replacement)
+        .and_then(|c| c.execute_batch(&format!("CREATE TABLE t (x); INSERT INTO t VALUES ({x});")))
+        .expect("replacement created");
+    std::fs::rename(&replacement, dir.path().join("db.sqlite")).expect("replaced");
 }
 
 fn read_x(connection: &Connection) -> Result<i64, ConnectorError> {
@@ -84,21 +143,77 @@ fn read_x(connection: &Connection) -> Result<i64, ConnectorError> {
 }
 
 #[tokio::test]
-async fn invalidate_retires_pooled_connections() {
-    let (dir, pool) = pool(SqliteOptions {
-        pool_size: 1,
+async fn a_statement_running_past_its_time_limit_is_busy() {
+    let (_dir, pool) = pool(SqliteOptions {
+        statement_timeout: Duration::from_millis(100),
         ..SqliteOptions::default()
     });
+    let endless = pool.run(|connection| {
+        let endless = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) \
+                       SELECT COUNT(*) FROM c";
+        connection
+            .query_row(endless, [], |row| row.get::<_, i64>(0))
+            .map_err(map_error)
+    });
+    let result = within("the deadline to stop an endless read", endless).await;
+    assert!(matches!(result, Err(ConnectorError::Busy)), "{result:?}");
+    // The connection is fine for the next job.
     assert_eq!(pool.run(read_x).await.ok(), Some(1));
-    // Another file takes the old one's place; the open connection still reads the old.
-    let replacement = dir.path().join("new.sqlite");
-    rusqlite::Connection::open(&replacement)
-        .and_then(|c| c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (2);"))
-        .expect("replacement created");
-    std::fs::rename(&replacement, dir.path().join("db.sqlite")).expect("replaced");
-    assert_eq!(pool.run(read_x).await.ok(), Some(1));
-    pool.invalidate();
-    assert_eq!(pool.run(read_x).await.ok(), Some(2));
+}
+
+#[tokio::test]
+async fn a_write_running_past_its_time_limit_is_busy_and_the_writer_recovers() {
+    let (_dir, writer) = writer(SqliteOptions {
+        statement_timeout: Duration::from_millis(100),
+        ..SqliteOptions::default()
+    });
+    let endless = writer.run(|connection| {
+        let endless = "INSERT INTO t WITH RECURSIVE c(n) AS \
+                       (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT n FROM c";
+        connection.execute(endless, []).map_err(map_error)
+    });
+    let result = within("the deadline to stop an endless write", endless).await;
+    assert!(matches!(result, Err(ConnectorError::Busy)), "{result:?}");
+    let rows = writer
+        .run(|c| {
+            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
+                .map_err(map_error)
+        })
+        .await;
+    assert_eq!(rows.ok(), Some(1), "the interrupted insert left nothing");
+}
+
+/// With every lane of `lanes` held, a request waits `acquire_timeout` and is `Busy`; once
+/// the lane is free, requests run again.
+async fn waiting_for_a_held_lane_is_busy(lanes: Arc<Lanes>) {
+    let mut gate = Gate::new();
+    let holder = fill(&lanes, &mut gate, 1, 0).await;
+    let waiting = within("the wait for a lane to run out", lanes.run(|_| Ok(()))).await;
+    assert!(matches!(waiting, Err(ConnectorError::Busy)), "{waiting:?}");
+    gate.open();
+    // The holder's own `acquire_timeout` ran out too (it started first), but a lane had
+    // taken its job: it gets the job's answer, never `Busy`.
+    all_answered(holder).await;
+    assert!(lanes.run(|_| Ok(())).await.is_ok(), "free again afterwards");
+}
+
+#[tokio::test]
+async fn waiting_too_long_for_a_connection_is_busy() {
+    let (_dir, pool) = pool(SqliteOptions {
+        pool_size: 1,
+        acquire_timeout: Duration::from_millis(50),
+        ..SqliteOptions::default()
+    });
+    waiting_for_a_held_lane_is_busy(pool).await;
+}
+
+#[tokio::test]
+async fn waiting_too_long_for_the_writer_is_busy() {
+    let (_dir, writer) = writer(SqliteOptions {
+        acquire_timeout: Duration::from_millis(50),
+        ..SqliteOptions::default()
+    });
+    waiting_for_a_held_lane_is_busy(writer).await;
 }
 
 #[tokio::test]
@@ -109,157 +224,136 @@ async fn a_job_given_up_while_queued_never_runs() {
         ..SqliteOptions::default()
     });
     let ran = Arc::new(AtomicUsize::new(0));
-    let holder = {
-        let pool = Arc::clone(&pool);
-        tokio::spawn(async move {
-            pool.run(|_| {
-                std::thread::sleep(Duration::from_millis(300));
-                Ok(())
-            })
-            .await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let timed_out = {
+    let counting = || {
         let ran = Arc::clone(&ran);
-        pool.run(move |_| {
+        move |_: &Connection| {
             ran.fetch_add(1, Ordering::SeqCst);
             Ok(())
-        })
-        .await
+        }
     };
+    let mut gate = Gate::new();
+    let holder = fill(&pool, &mut gate, 1, 0).await;
+
+    let timed_out = within("the wait to run out", pool.run(counting())).await;
     assert!(
         matches!(timed_out, Err(ConnectorError::Busy)),
         "{timed_out:?}"
     );
-    let cancelled = {
-        let ran = Arc::clone(&ran);
-        let pool = Arc::clone(&pool);
-        tokio::spawn(async move {
-            pool.run(move |_| {
-                ran.fetch_add(1, Ordering::SeqCst);
-                Ok(())
-            })
-            .await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    cancelled.abort();
-    assert!(holder.await.expect("joined").is_ok());
+    let mut cancelled = Box::pin(pool.run(counting()));
+    queue(&mut cancelled).await;
+    drop(cancelled);
+
+    gate.open();
+    all_answered(holder).await;
+    // The one lane takes jobs in order: this answer comes after it passed both given-up jobs.
     assert!(pool.run(|_| Ok(())).await.is_ok(), "free again afterwards");
     assert_eq!(ran.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]
-async fn a_panicking_job_is_an_internal_error_and_the_lane_goes_on() {
-    let (_dir, pool) = pool(SqliteOptions {
+async fn invalidate_retires_pooled_connections() {
+    let (dir, pool) = pool(SqliteOptions {
         pool_size: 1,
         ..SqliteOptions::default()
     });
-    let panicked = pool
-        .run(|_| -> Result<(), ConnectorError> { panic!("boom") })
-        .await;
+    assert_eq!(pool.run(read_x).await.ok(), Some(1));
+    // Another file takes the old one's place; the open connection still reads the old.
+    replace_database(&dir, 2);
+    assert_eq!(pool.run(read_x).await.ok(), Some(1));
+    pool.invalidate();
+    assert_eq!(pool.run(read_x).await.ok(), Some(2));
+}
+
+/// Runs `failing` on a one-lane pool after its file was replaced under the open connection
+/// and returns its answer; the read after it must see the new file, on a fresh connection.
+async fn answer_before_a_reopen<F>(failing: F) -> Result<(), ConnectorError>
+where
+    F: FnOnce(&Connection) -> Result<(), ConnectorError> + Send + 'static,
+{
+    let (dir, pool) = pool(SqliteOptions {
+        pool_size: 1,
+        ..SqliteOptions::default()
+    });
+    assert_eq!(pool.run(read_x).await.ok(), Some(1));
+    replace_database(&dir, 2);
+    let answer = pool.run(failing).await;
+    assert_eq!(pool.run(read_x).await.ok(), Some(2), "a fresh connection");
+    answer
+}
+
+#[tokio::test]
+async fn a_job_that_finds_the_database_unavailable_makes_its_lane_reopen() {
+    let gone =
+        answer_before_a_reopen(|_| Err(ConnectorError::Unavailable("the file is gone".to_owned())))
+            .await;
+    assert!(
+        matches!(gone, Err(ConnectorError::Unavailable(_))),
+        "{gone:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_panicking_job_is_an_internal_error_and_its_connection_is_dropped() {
+    let panicked = answer_before_a_reopen(|_| panic!("boom")).await;
     assert!(
         matches!(panicked, Err(ConnectorError::Internal(_))),
         "{panicked:?}"
     );
-    assert_eq!(pool.run(read_x).await.ok(), Some(1));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_more_lanes_than_the_pool_size() {
-    let (_dir, pool) = pool(SqliteOptions {
-        pool_size: 3,
-        ..SqliteOptions::default()
-    });
-    let reads = (0..32).map(|_| {
-        let pool = Arc::clone(&pool);
-        tokio::spawn(async move {
-            pool.run(|connection| {
-                std::thread::sleep(Duration::from_millis(5));
-                read_x(connection)
-            })
-            .await
-        })
-    });
-    for read in reads.collect::<Vec<_>>() {
-        assert_eq!(read.await.expect("joined").ok(), Some(1));
-    }
-    let lanes = pool.shared.lanes.load(Ordering::SeqCst);
-    assert!((1..=3).contains(&lanes), "{lanes} lanes");
 }
 
 #[tokio::test]
-async fn a_write_running_past_its_time_limit_is_busy_and_the_writer_recovers() {
-    let (_dir, writer) = writer(SqliteOptions {
-        statement_timeout: Duration::from_millis(100),
+async fn a_missing_file_is_unavailable_until_it_is_back() {
+    let (dir, pool) = pool(SqliteOptions {
+        pool_size: 1,
         ..SqliteOptions::default()
     });
-    let started = Instant::now();
-    let result = writer
-        .run(|connection| {
-            let endless = "INSERT INTO t WITH RECURSIVE c(n) AS \
-                           (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT n FROM c";
-            connection.execute(endless, []).map_err(map_error)
-        })
-        .await;
-    assert!(matches!(result, Err(ConnectorError::Busy)), "{result:?}");
-    assert!(started.elapsed() < Duration::from_secs(5));
-    let rows = writer
-        .run(|c| {
-            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
-                .map_err(map_error)
-        })
-        .await;
-    assert_eq!(rows.ok(), Some(1), "the interrupted insert left nothing");
-}
-
-#[tokio::test]
-async fn waiting_too_long_for_the_writer_is_busy() {
-    let (_dir, writer) = writer(SqliteOptions {
-        acquire_timeout: Duration::from_millis(50),
-        ..SqliteOptions::default()
-    });
-    let holder = {
-        let writer = Arc::clone(&writer);
-        tokio::spawn(async move {
-            writer
-                .run(|_| {
-                    std::thread::sleep(Duration::from_millis(400));
-                    Ok(())
-                })
-                .await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let waiting = writer.run(|_| Ok(())).await;
-    assert!(matches!(waiting, Err(ConnectorError::Busy)), "{waiting:?}");
-    assert!(holder.await.expect("joined").is_ok());
+    let (file, aside) = (dir.path().join("db.sqlite"), dir.path().join("aside"));
+    std::fs::rename(&file, &aside).expect("moved aside");
+    pool.invalidate();
+    let missing = pool.run(read_x).await;
     assert!(
-        writer.run(|_| Ok(())).await.is_ok(),
-        "free again afterwards"
+        matches!(missing, Err(ConnectorError::Unavailable(_))),
+        "{missing:?}"
+    );
+    std::fs::rename(&aside, &file).expect("moved back");
+    assert_eq!(
+        pool.run(read_x).await.ok(),
+        Some(1),
+        "reopened without help"
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn writes_run_one_at_a_time() {
-    let (_dir, writer) = writer(SqliteOptions::default());
-    let running = Arc::new(AtomicUsize::new(0));
-    let writes = (0..8).map(|_| {
-        let writer = Arc::clone(&writer);
-        let running = Arc::clone(&running);
-        tokio::spawn(async move {
-            writer
-                .run(move |_| {
-                    let overlapping = running.fetch_add(1, Ordering::SeqCst);
-                    std::thread::sleep(Duration::from_millis(5));
-                    running.fetch_sub(1, Ordering::SeqCst);
-                    Ok(overlapping)
-                })
-                .await
-        })
+#[tokio::test]
+async fn no_more_lanes_than_the_pool_size() {
+    let (_dir, pool) = pool(SqliteOptions {
+        pool_size: 3,
+        acquire_timeout: PATIENCE,
+        ..SqliteOptions::default()
     });
-    for write in writes.collect::<Vec<_>>() {
-        assert_eq!(write.await.expect("joined").ok(), Some(0));
-    }
+    let mut gate = Gate::new();
+    let requests = fill(&pool, &mut gate, 3, 29).await;
+    let lanes = pool.shared.lanes.load(Ordering::SeqCst);
+    assert_eq!(lanes, 3, "three held requests, then 29 more");
+    assert_eq!(pool.shared.queue.len(), 29, "the others wait their turn");
+    gate.open();
+    all_answered(requests).await;
+}
+
+#[tokio::test]
+async fn writes_run_one_at_a_time() {
+    let (_dir, writer) = writer(SqliteOptions {
+        acquire_timeout: PATIENCE,
+        ..SqliteOptions::default()
+    });
+    let mut gate = Gate::new();
+    let writes = fill(&writer, &mut gate, 1, 7).await;
+    let lanes = writer.shared.lanes.load(Ordering::SeqCst);
+    assert_eq!(lanes, 1, "a second writer started");
+    assert_eq!(
+        writer.shared.queue.len(),
+        7,
+        "the writes wait for the one running"
+    );
+    gate.open();
+    all_answered(writes).await;
 }
