@@ -16,6 +16,7 @@ use sluice_connector_sqlite::{SqliteConnector, validate_database_path};
 use crate::error::ApiError;
 use crate::registry::{Backend, ServiceEntry};
 use crate::settings::Settings;
+use crate::system::fields::invalid_field;
 use sluice_system_db::ServiceRow;
 
 pub const SQLITE: &str = "sqlite";
@@ -23,7 +24,7 @@ pub const SQLITE: &str = "sqlite";
 /// Names that belong to built-in services and routes.
 pub const RESERVED_NAMES: &[&str] = &["system", "user", "api_docs"];
 
-/// `GET /system/service_type` records (wire reference 10.2, 10.4).
+/// `GET /system/service_type` records.
 pub fn service_types() -> Vec<Value> {
     vec![sqlite_service_type(), user::user_service_type()]
 }
@@ -81,14 +82,14 @@ fn sqlite_config_schema() -> Value {
             "Data Retrieval Caching Enabled",
             "boolean",
             json!(false),
-            "Cache table reads."
+            "Not available yet: data caching is not built, so only false is accepted."
         ),
         field(
             "cache_ttl",
             "Cache Time To Live (seconds)",
             "integer",
             json!(0),
-            "How long cached reads live."
+            "Not available yet: data caching is not built, so only 0 is accepted."
         ),
     ])
 }
@@ -117,6 +118,56 @@ impl SqliteServiceConfig {
 
 fn invalid(message: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("Invalid data supplied. {message}"))
+}
+
+/// The config object of a service write: absent and `null` are `None` (nothing given).
+pub fn config_object<'a>(
+    service_type: &str,
+    config: Option<&'a Value>,
+) -> Result<Option<&'a Map<String, Value>>, ApiError> {
+    const NOT_AN_OBJECT: &str = "The service config must be a JSON object.";
+    match config {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map)),
+        Some(_) if service_type == user::USER => Err(invalid_field("config", NOT_AN_OBJECT)),
+        Some(_) => Err(invalid(NOT_AN_OBJECT)),
+    }
+}
+
+/// The `stored` config with the keys of `given` set: an update changes only what it names,
+/// and a key given as `null` is dropped, so the parser reads it as its default.
+pub fn merged_config(stored: &Value, given: &Map<String, Value>) -> Map<String, Value> {
+    let mut merged = stored.as_object().cloned().unwrap_or_default();
+    for (key, value) in given {
+        if value.is_null() {
+            merged.remove(key);
+        } else {
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    merged
+}
+
+/// Refuses the data-caching settings until caching is built, so a config that asks for it
+/// does not look as if it worked. Their "off" values (`cache_enabled: false`, `cache_ttl: 0`,
+/// what DreamFactory's admin app and exported service definitions carry) are accepted.
+pub fn refuse_unbuilt_settings(given: &Map<String, Value>) -> Result<(), ApiError> {
+    for (key, off) in [("cache_enabled", json!(false)), ("cache_ttl", json!(0))] {
+        match given.get(key) {
+            None | Some(Value::Null) => {}
+            Some(value) if *value == off => {}
+            Some(_) => {
+                return Err(invalid_field(
+                    key,
+                    &format!(
+                        "The config field '{key}' is not supported: data caching is not \
+                         available yet (leave it out, or set it to {off})."
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses a `sqlite` config object. Returns the config and whether `create` was asked for
@@ -182,7 +233,7 @@ pub fn parse_sqlite_config(config: &Value) -> Result<(SqliteServiceConfig, bool)
     Ok((config, flag("create")?))
 }
 
-/// Resolves the database path inside the storage roots (R8), refusing the system database.
+/// Resolves the database path inside the storage roots, refusing the system database.
 pub fn resolve_database(
     config: &SqliteServiceConfig,
     create: bool,
@@ -243,4 +294,34 @@ async fn open_backend(
         connector: Arc::new(connector),
         config,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_given_config_is_merged_key_by_key_and_null_drops_a_key() {
+        let stored = json!({"database": "a.sqlite", "max_records": 5, "allow_upsert": true});
+        let given = object(json!({"max_records": null, "allow_upsert": false, "create": true}));
+        assert_eq!(
+            Value::Object(merged_config(&stored, &given)),
+            json!({"database": "a.sqlite", "allow_upsert": false, "create": true})
+        );
+    }
+
+    #[test]
+    fn caching_is_refused_unless_it_is_off() {
+        for off in [json!({}), json!({"cache_enabled": false, "cache_ttl": 0})] {
+            assert!(refuse_unbuilt_settings(&object(off)).is_ok());
+        }
+        for on in [json!({"cache_enabled": true}), json!({"cache_ttl": 1})] {
+            let error = refuse_unbuilt_settings(&object(on.clone())).unwrap_err();
+            assert_eq!(error.status.as_u16(), 400, "{on}");
+        }
+    }
 }

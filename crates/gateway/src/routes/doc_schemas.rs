@@ -1,5 +1,5 @@
 //! Response bodies of the system and user APIs, for their OpenAPI document only. Handlers
-//! build these bodies as JSON in DreamFactory's shapes (wire reference 8, 10); these types
+//! build these bodies as JSON in DreamFactory's shapes; these types
 //! describe them to utoipa, and the schemathesis run in `.ci/openapi-check` checks that the
 //! server's answers match.
 
@@ -79,4 +79,68 @@ pub struct CustomValue {
     value: Option<String>,
     created_date: Option<String>,
     last_modified_date: Option<String>,
+}
+
+/// The columns every system record has and no body writes.
+#[derive(ToSchema)]
+pub struct StoredColumns {
+    id: i64,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    created_date: String,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    last_modified_date: String,
+    created_by_id: Option<i64>,
+    last_modified_by_id: Option<i64>,
+}
+
+/// A service's read-only fields.
+#[derive(ToSchema)]
+pub struct ServiceReadOnly {
+    /// False for the built-in `user` service's type and name.
+    mutable: bool,
+    /// False for the built-in `user` service.
+    deletable: bool,
+}
+
+/// A role's relations.
+#[derive(ToSchema)]
+pub struct RoleReadOnly {
+    /// The role's access rows, each with `id`, `role_id`, `service_id`, `component`,
+    /// `verb_mask`, `requestor_mask`, `filters`, `filter_op` and `hidden_fields`.
+    #[schema(value_type = Vec<Object>)]
+    role_service_access_by_role_id: Vec<Value>,
+    /// The lookups scoped to the role.
+    #[schema(value_type = Vec<Object>)]
+    lookup_by_role_id: Vec<Value>,
+}
+
+/// An app's read-only field and relation.
+#[derive(ToSchema)]
+pub struct AppReadOnly {
+    /// Always empty: apps here are API keys only, never hosted pages.
+    launch_url: String,
+    /// The app's role, or null.
+    #[schema(value_type = Option<Object>)]
+    role_by_role_id: Option<Value>,
+}
+
+/// A lookup has only the fields it is written with and the stored columns.
+#[derive(ToSchema)]
+pub struct LookupReadOnly {}
+
+/// A user's or administrator's read-only fields and relations.
+#[derive(ToSchema)]
+pub struct UserReadOnly {
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    last_login_date: Option<String>,
+    /// False while an invitation is pending.
+    confirmed: bool,
+    /// Always false: Sluice issues no invitations.
+    expired: bool,
+    /// The user's role per app, each with `id`, `user_id`, `app_id` and `role_id`.
+    #[schema(value_type = Vec<Object>)]
+    user_to_app_to_role_by_user_id: Vec<Value>,
+    /// The lookups scoped to the user.
+    #[schema(value_type = Vec<Object>)]
+    lookup_by_user_id: Vec<Value>,
 }

@@ -5,7 +5,7 @@
 
 mod api_docs;
 mod db;
-mod doc_schemas;
+pub(crate) mod doc_schemas;
 mod docs_page;
 mod index;
 pub mod system;

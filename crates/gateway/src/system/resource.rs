@@ -1,4 +1,4 @@
-//! The common behaviour of model-backed system resources (wire reference 10.1), written once:
+//! The common behaviour of model-backed system resources, written once:
 //! list with DreamFactory's list semantics, read by id, create (201), partial update (PUT is
 //! PATCH) by id, by records or by `ids`, delete by id or `ids`, `fields` and `related` on
 //! reads and writes. A resource supplies only its storage and validation.
@@ -26,6 +26,12 @@ pub(crate) trait SystemResource: 'static {
     const COLUMNS: &'static [&'static str];
     /// The relation names `related=` accepts.
     const RELATIONS: &'static [&'static str];
+    /// What a write body may hold: the resource reads its bodies into it, and the OpenAPI
+    /// document describes request bodies and the writable fields of records with it.
+    type Input: utoipa::ToSchema;
+    /// The fields of a record that no body writes (its relations, generated and audit
+    /// columns other than the ones every record has), for the OpenAPI record schema.
+    type ReadOnly: utoipa::PartialSchema;
 
     /// Every record, with the `related` relations attached under their names.
     async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError>;

@@ -3,10 +3,14 @@
 //! are built here from the resource's name, columns and relations instead, as JSON path
 //! items added to what utoipa collects (utoipa's untagged schema model does not read JSON
 //! schemas back faithfully). Parameters and shared schemas are `$ref`s into the components
-//! `sluice_docs` adds.
+//! `sluice_docs` adds; request bodies are `$ref`s to the resource's input struct, which
+//! `routes::system` registers as a component.
+
+use serde_json::{Map, Value, json};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::resource::SystemResource;
-use serde_json::{Map, Value, json};
+use crate::routes::doc_schemas::StoredColumns;
 
 fn params(names: &[&str]) -> Vec<Value> {
     names
@@ -15,13 +19,30 @@ fn params(names: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-/// A record: one property per column and per relation `related=` may add. Nothing is
-/// required, since `fields` chooses what a response holds.
+/// The properties of a struct's schema, as JSON.
+fn properties_of<T: PartialSchema>() -> Map<String, Value> {
+    let schema = serde_json::to_value(T::schema()).unwrap_or_default();
+    match schema.get("properties") {
+        Some(Value::Object(properties)) => properties.clone(),
+        _ => Map::new(),
+    }
+}
+
+/// A record: one property per column and per relation `related=` may add, typed by the
+/// resource's input struct (what bodies write), its read-only struct, or the columns every
+/// record has. Write-only input fields (secrets) are not columns, so records never show them.
+/// Nothing is required, since `fields` chooses what a response holds.
 fn record_schema<R: SystemResource>() -> Value {
+    let mut known = properties_of::<StoredColumns>();
+    known.extend(properties_of::<R::ReadOnly>());
+    known.extend(properties_of::<R::Input>());
     let properties: Map<String, Value> = R::COLUMNS
         .iter()
         .chain(R::RELATIONS)
-        .map(|name| ((*name).to_string(), json!({})))
+        .map(|name| {
+            let schema = known.get(*name).cloned().unwrap_or_else(|| json!({}));
+            ((*name).to_string(), schema)
+        })
         .collect();
     json!({"type": "object", "properties": properties})
 }
@@ -47,6 +68,7 @@ fn operation(
 pub(crate) fn openapi_paths<R: SystemResource>() -> [(String, Value); 2] {
     let name = R::NAME;
     let record = record_schema::<R>();
+    let input = json!({"$ref": format!("#/components/schemas/{}", R::Input::name())});
     let list = json!({"type": "object", "properties": {
         "resource": {"type": "array", "items": {"anyOf": [
             record, {"$ref": "#/components/schemas/Identifier"}]}},
@@ -54,9 +76,9 @@ pub(crate) fn openapi_paths<R: SystemResource>() -> [(String, Value); 2] {
     let listing =
         json!({"oneOf": [list, {"type": "integer", "description": "With `count_only=true`."}]});
     let body = json!({"required": true, "content": {"application/json": {"schema": {"anyOf": [
-        {"type": "object", "properties": {"resource": {"type": "array", "items": record}}},
-        {"type": "array", "items": record},
-        record]}}}});
+        {"type": "object", "properties": {"resource": {"type": "array", "items": input}}},
+        {"type": "array", "items": input},
+        input]}}}});
     let write = params(&["fields", "related", "ids"]);
     let mut many = Map::new();
     many.insert(
@@ -125,7 +147,7 @@ pub(crate) fn openapi_paths<R: SystemResource>() -> [(String, Value); 2] {
         );
         if matches!(verb, "put" | "patch") {
             op["requestBody"] =
-                json!({"required": true, "content": {"application/json": {"schema": record}}});
+                json!({"required": true, "content": {"application/json": {"schema": input}}});
         }
         one.insert(verb.into(), op);
     }
@@ -137,6 +159,22 @@ pub(crate) fn openapi_paths<R: SystemResource>() -> [(String, Value); 2] {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn every_column_and_relation_of_a_record_has_a_type() {
+        let api = crate::routes::openapi().expect("collected");
+        for name in ["admin", "user", "service", "role", "app", "lookup"] {
+            let record = &api["paths"][format!("/system/{name}/{{id}}")]["get"]["responses"]["200"]
+                ["content"]["application/json"]["schema"];
+            let properties = record["properties"].as_object().expect("properties");
+            assert!(properties.contains_key("id"), "{name}");
+            for (field, schema) in properties {
+                assert_ne!(schema, &json!({}), "{name}.{field} has no type");
+            }
+        }
+    }
+
     #[test]
     fn every_record_resource_has_both_path_items_with_all_verbs() {
         let api = crate::routes::openapi().expect("collected");

@@ -1,5 +1,5 @@
 //! `/system/admin/session`: administrator login (POST), current session (GET), refresh (PUT)
-//! and logout (DELETE), with DreamFactory's session object (wire reference 8.2-8.4).
+//! and logout (DELETE), with DreamFactory's session object.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;

@@ -1,21 +1,23 @@
-//! `/system/app`: apps and their API keys (wire reference 10.2; seed "Managing API Keys").
+//! `/system/app`: apps and their API keys.
 //! A key is 64 lowercase hex characters from the operating system's CSPRNG (DreamFactory
 //! hashes the host name, app name and time, which is guessable); `PATCH ?regenerate=true`
 //! issues a new one. Deactivating or deleting an app revokes the sessions opened through it.
 
 use rand::RngCore;
 use rand::rngs::OsRng;
+use serde::Deserialize;
 use serde_json::json;
 use sluice_system_db::{AppPatch, AppRow, DbError, NewApp};
+use utoipa::ToSchema;
 
+use super::input::{flag, integer, nullable_integer, nullable_text, parse, text};
 use crate::auth::SystemAdmin;
 use crate::auth::sessions::revoke_app_sessions;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::state::AppState;
 use crate::system::fields::{
-    Body, flag, integer, invalid_field, not_found, nullable_integer, nullable_text, required, text,
-    to_record, validate_display_name,
+    Body, invalid_field, not_found, required, to_record, validate_display_name,
 };
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
@@ -23,6 +25,46 @@ use crate::system::resource::SystemResource;
 const ROLE: &str = "role_by_role_id";
 
 pub struct Apps;
+
+/// An app as written (POST creates, PUT and PATCH change what is given).
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct AppInput {
+    /// 1 to 64 characters. Required on create.
+    #[serde(default, deserialize_with = "text")]
+    name: Option<String>,
+    /// Generated when absent: 64 lowercase hex characters. One supplied (importing apps from
+    /// another instance) must be at least 64 letters and digits.
+    #[serde(default, deserialize_with = "text")]
+    api_key: Option<String>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    description: Option<Option<String>>,
+    /// Defaults to false.
+    #[serde(default, deserialize_with = "flag")]
+    is_active: Option<bool>,
+    /// 0 none (the default), 1 storage service, 2 URL, 3 path, 4 git.
+    #[serde(rename = "type", default, deserialize_with = "integer")]
+    app_type: Option<i64>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    path: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_integer")]
+    storage_service_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    storage_container: Option<Option<String>>,
+    /// Defaults to false.
+    #[serde(default, deserialize_with = "flag")]
+    requires_fullscreen: Option<bool>,
+    /// Defaults to true.
+    #[serde(default, deserialize_with = "flag")]
+    allow_fullscreen_toggle: Option<bool>,
+    /// Defaults to `top`.
+    #[serde(default, deserialize_with = "text")]
+    toggle_location: Option<String>,
+    /// The role callers get through the app's API key.
+    #[serde(default, deserialize_with = "nullable_integer")]
+    role_id: Option<Option<i64>>,
+}
 
 fn record(row: &AppRow) -> Record {
     let mut record = to_record(row);
@@ -71,6 +113,8 @@ impl SystemResource for Apps {
         "launch_url",
     ];
     const RELATIONS: &'static [&'static str] = &[ROLE];
+    type Input = AppInput;
+    type ReadOnly = crate::routes::doc_schemas::AppReadOnly;
 
     async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError> {
         let mut records = Vec::new();
@@ -97,27 +141,28 @@ impl SystemResource for Apps {
         body: &Body,
         _: &Params,
     ) -> Result<i64, ApiError> {
-        let name = text(body, "name")?.ok_or_else(|| required("name"))?;
+        let input: AppInput = parse(body)?;
+        let name = input.name.ok_or_else(|| required("name"))?;
         validate_display_name(&name)?;
-        let role_id = nullable_integer(body, "role_id")?.flatten();
+        let role_id = input.role_id.flatten();
         check_role(state, role_id).await?;
-        let api_key = match text(body, "api_key")? {
+        let api_key = match input.api_key {
             Some(key) => validate_key(key)?,
             None => generate_key(),
         };
         let new = NewApp {
             name,
             api_key,
-            description: text(body, "description")?,
-            is_active: flag(body, "is_active")?.unwrap_or(false),
-            app_type: app_type(body)?.unwrap_or(0),
-            path: text(body, "path")?,
-            url: text(body, "url")?,
-            storage_service_id: nullable_integer(body, "storage_service_id")?.flatten(),
-            storage_container: text(body, "storage_container")?,
-            requires_fullscreen: flag(body, "requires_fullscreen")?.unwrap_or(false),
-            allow_fullscreen_toggle: flag(body, "allow_fullscreen_toggle")?.unwrap_or(true),
-            toggle_location: text(body, "toggle_location")?.unwrap_or_else(|| "top".into()),
+            description: input.description.flatten(),
+            is_active: input.is_active.unwrap_or(false),
+            app_type: checked_type(input.app_type)?.unwrap_or(0),
+            path: input.path.flatten(),
+            url: input.url.flatten(),
+            storage_service_id: input.storage_service_id.flatten(),
+            storage_container: input.storage_container.flatten(),
+            requires_fullscreen: input.requires_fullscreen.unwrap_or(false),
+            allow_fullscreen_toggle: input.allow_fullscreen_toggle.unwrap_or(true),
+            toggle_location: input.toggle_location.unwrap_or_else(|| "top".into()),
             role_id,
         };
         let row = state
@@ -138,31 +183,30 @@ impl SystemResource for Apps {
         body: &Body,
         params: &Params,
     ) -> Result<(), ApiError> {
-        let name = text(body, "name")?;
-        if let Some(name) = &name {
+        let input: AppInput = parse(body)?;
+        if let Some(name) = &input.name {
             validate_display_name(name)?;
         }
-        let role_id = nullable_integer(body, "role_id")?;
-        check_role(state, role_id.flatten()).await?;
+        check_role(state, input.role_id.flatten()).await?;
         let api_key = if params.flag("regenerate") {
             Some(generate_key())
         } else {
-            text(body, "api_key")?.map(validate_key).transpose()?
+            input.api_key.map(validate_key).transpose()?
         };
         let patch = AppPatch {
-            name,
+            name: input.name,
             api_key,
-            description: nullable_text(body, "description")?,
-            is_active: flag(body, "is_active")?,
-            app_type: app_type(body)?,
-            path: nullable_text(body, "path")?,
-            url: nullable_text(body, "url")?,
-            storage_service_id: nullable_integer(body, "storage_service_id")?,
-            storage_container: nullable_text(body, "storage_container")?,
-            requires_fullscreen: flag(body, "requires_fullscreen")?,
-            allow_fullscreen_toggle: flag(body, "allow_fullscreen_toggle")?,
-            toggle_location: text(body, "toggle_location")?,
-            role_id,
+            description: input.description,
+            is_active: input.is_active,
+            app_type: checked_type(input.app_type)?,
+            path: input.path,
+            url: input.url,
+            storage_service_id: input.storage_service_id,
+            storage_container: input.storage_container,
+            requires_fullscreen: input.requires_fullscreen,
+            allow_fullscreen_toggle: input.allow_fullscreen_toggle,
+            toggle_location: input.toggle_location,
+            role_id: input.role_id,
         };
         let row = state
             .db
@@ -209,8 +253,8 @@ fn validate_key(key: String) -> Result<String, ApiError> {
 }
 
 /// `type`: 0 none, 1 storage service, 2 URL, 3 path, 4 git.
-fn app_type(body: &Body) -> Result<Option<i64>, ApiError> {
-    match integer(body, "type")? {
+fn checked_type(app_type: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match app_type {
         Some(t) if !(0..=4).contains(&t) => Err(invalid_field(
             "type",
             "The type must be 0 (none), 1 (storage), 2 (URL), 3 (path) or 4 (git).",

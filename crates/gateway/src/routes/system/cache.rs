@@ -1,5 +1,4 @@
-//! `/system/cache`: list cacheable services, and drop cached service state and schema
-//! (wire reference 14).
+//! `/system/cache`: list cacheable services, and drop cached service state and schema.
 
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};

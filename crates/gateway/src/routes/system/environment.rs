@@ -1,4 +1,4 @@
-//! `GET /system/environment`: true facts about this instance (wire reference 10.3). Open to
+//! `GET /system/environment`: true facts about this instance. Open to
 //! everyone, as DreamFactory (an access exception); `platform` only for signed-in callers.
 
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,23 +1,46 @@
-//! `/system/lookup`: lookup values for filters (wire reference 9.5, 10.2). A lookup is
+//! `/system/lookup`: lookup values for filters. A lookup is
 //! system-wide, or scoped to one app, role or user; `private` values are never read back.
 
+use serde::Deserialize;
 use serde_json::json;
 use sluice_system_db::{DbError, LookupPatch, LookupRow, NewLookup};
+use utoipa::ToSchema;
 
+use super::input::{flag, nullable_integer, nullable_text, parse, text};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::state::AppState;
-use crate::system::fields::{
-    Body, flag, invalid_field, not_found, nullable_integer, nullable_text, required, text,
-    to_record,
-};
+use crate::system::fields::{Body, invalid_field, not_found, required, to_record};
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
 
 const MASK: &str = "**********";
 
 pub struct Lookups;
+
+/// A lookup as written (POST creates, PUT and PATCH change what is given). At most one of
+/// `app_id`, `role_id` and `user_id` scopes it; none makes it system-wide.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct LookupInput {
+    #[serde(default, deserialize_with = "nullable_integer")]
+    app_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable_integer")]
+    role_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable_integer")]
+    user_id: Option<Option<i64>>,
+    /// What filters write between braces: 1 to 64 letters, digits, `_`, `.` or `-`.
+    /// Required on create.
+    #[serde(default, deserialize_with = "text")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    value: Option<Option<String>>,
+    /// A private value is never read back (it reads as `**********`).
+    #[serde(default, deserialize_with = "flag")]
+    private: Option<bool>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    description: Option<Option<String>>,
+}
 
 /// A lookup as clients see it: a private value reads back as `**********`.
 pub fn masked(row: &LookupRow) -> Record {
@@ -45,6 +68,8 @@ impl SystemResource for Lookups {
         "last_modified_by_id",
     ];
     const RELATIONS: &'static [&'static str] = &[];
+    type Input = LookupInput;
+    type ReadOnly = crate::routes::doc_schemas::LookupReadOnly;
 
     async fn load_all(state: &AppState, _: &[&'static str]) -> Result<Vec<Record>, ApiError> {
         Ok(state
@@ -71,16 +96,17 @@ impl SystemResource for Lookups {
         body: &Body,
         _: &Params,
     ) -> Result<i64, ApiError> {
-        let name = text(body, "name")?.ok_or_else(|| required("name"))?;
+        let input: LookupInput = parse(body)?;
+        let name = input.name.ok_or_else(|| required("name"))?;
         validate_name(&name)?;
         let new = NewLookup {
-            app_id: nullable_integer(body, "app_id")?.flatten(),
-            role_id: nullable_integer(body, "role_id")?.flatten(),
-            user_id: nullable_integer(body, "user_id")?.flatten(),
+            app_id: input.app_id.flatten(),
+            role_id: input.role_id.flatten(),
+            user_id: input.user_id.flatten(),
             name,
-            value: text(body, "value")?,
-            private: flag(body, "private")?.unwrap_or(false),
-            description: text(body, "description")?,
+            value: input.value.flatten(),
+            private: input.private.unwrap_or(false),
+            description: input.description.flatten(),
         };
         let row = state
             .db
@@ -99,18 +125,18 @@ impl SystemResource for Lookups {
         body: &Body,
         _: &Params,
     ) -> Result<(), ApiError> {
-        let name = text(body, "name")?;
-        if let Some(name) = &name {
+        let input: LookupInput = parse(body)?;
+        if let Some(name) = &input.name {
             validate_name(name)?;
         }
         let patch = LookupPatch {
-            app_id: nullable_integer(body, "app_id")?,
-            role_id: nullable_integer(body, "role_id")?,
-            user_id: nullable_integer(body, "user_id")?,
-            name,
-            value: nullable_text(body, "value")?,
-            private: flag(body, "private")?,
-            description: nullable_text(body, "description")?,
+            app_id: input.app_id,
+            role_id: input.role_id,
+            user_id: input.user_id,
+            name: input.name,
+            value: input.value,
+            private: input.private,
+            description: input.description,
         };
         state
             .db

@@ -4,6 +4,7 @@ mod admin_session;
 mod app;
 mod cache;
 mod environment;
+pub(crate) mod input;
 mod lookup;
 mod role;
 mod service;
@@ -40,19 +41,30 @@ const RESOURCES: &[&str] = &[
 /// The handlers documented with `#[utoipa::path]`; the record resources are documented by
 /// [`resource::openapi_paths`], since their handlers are generic.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    list_resources,
-    environment::environment,
-    admin_session::login,
-    admin_session::current,
-    admin_session::refresh,
-    admin_session::logout,
-    cache::list,
-    cache::flush_all,
-    cache::flush_service,
-    service_type::list,
-    service_type::get_one,
-))]
+#[openapi(
+    paths(
+        list_resources,
+        environment::environment,
+        admin_session::login,
+        admin_session::current,
+        admin_session::refresh,
+        admin_session::logout,
+        cache::list,
+        cache::flush_all,
+        cache::flush_service,
+        service_type::list,
+        service_type::get_one,
+    ),
+    components(schemas(
+        service::ServiceInput,
+        role::RoleInput,
+        role::AccessRowInput,
+        app::AppInput,
+        lookup::LookupInput,
+        user_input::UserInput,
+        user_app_roles::AssignmentInput,
+    ))
+)]
 pub(crate) struct SystemHandlers;
 
 /// The record resources' path items, added to what utoipa collects from [`SystemHandlers`].

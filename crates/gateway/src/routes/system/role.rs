@@ -1,15 +1,21 @@
-//! `/system/role`: roles and their access rows, nested as `role_service_access_by_role_id`
-//! (wire reference 9.1, 10.2; seed "Managing Roles"). In a nested list a row without `id` is
-//! created, a row with `id` is updated, and a row with `id` and `"role_id": null` is deleted.
+//! `/system/role`: roles and their access rows, nested as `role_service_access_by_role_id`.
+//! In a nested list a row without `id` is created, a row with `id` is updated, and a row with
+//! `id` and `"role_id": null` is deleted.
 //! Every change reaches the role cache at once; deactivating or deleting a role revokes the
 //! sessions that use it.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 use sluice_rbac::{FilterOp, RequestorMask, VerbMask, validate_filters};
 use sluice_system_db::{
     DbError, NewRole, NewRoleAccess, RoleAccessPatch, RoleAccessRow, RolePatch, RoleRow, SystemTx,
 };
+use utoipa::ToSchema;
 
+use super::input::{
+    access_rows, field_names, filters, flag, integer, is_null, nullable_integer, nullable_text,
+    parse, parse_value, text,
+};
 use crate::auth::SystemAdmin;
 use crate::auth::directory::row_filter_of;
 use crate::auth::sessions::revoke_role_sessions;
@@ -17,8 +23,7 @@ use crate::error::ApiError;
 use crate::params::Params;
 use crate::state::AppState;
 use crate::system::fields::{
-    Body, flag, integer, invalid_field, not_found, nullable_integer, nullable_text, required, text,
-    to_record, validate_display_name,
+    Body, invalid_field, not_found, required, to_record, validate_display_name,
 };
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
@@ -27,6 +32,58 @@ const ACCESS: &str = "role_service_access_by_role_id";
 const LOOKUPS: &str = "lookup_by_role_id";
 
 pub struct Roles;
+
+/// A role as written (POST creates, PUT and PATCH change what is given).
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct RoleInput {
+    /// 1 to 64 characters. Required on create.
+    #[serde(default, deserialize_with = "text")]
+    name: Option<String>,
+    /// Cut to 255 characters, as DreamFactory does.
+    #[serde(default, deserialize_with = "nullable_text")]
+    description: Option<Option<String>>,
+    /// Defaults to false.
+    #[serde(default, deserialize_with = "flag")]
+    is_active: Option<bool>,
+    /// Access rows to create (no `id`), update (`id`) or delete (`id` and `"role_id": null`).
+    #[schema(value_type = Option<Vec<AccessRowInput>>)]
+    #[serde(default, deserialize_with = "access_rows")]
+    role_service_access_by_role_id: Option<Vec<Value>>,
+}
+
+/// One row of `role_service_access_by_role_id` as written.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct AccessRowInput {
+    /// The row to update or delete; absent to create one.
+    #[serde(default, deserialize_with = "integer")]
+    id: Option<i64>,
+    /// Given as `null` together with `id`, deletes the row.
+    #[schema(value_type = Option<i64>)]
+    #[serde(default, deserialize_with = "is_null")]
+    role_id: bool,
+    /// The service the row grants access to.
+    #[serde(default, deserialize_with = "nullable_integer")]
+    service_id: Option<Option<i64>>,
+    /// `*`, `_table/*`, `_table/contact`, ...
+    #[serde(default, deserialize_with = "nullable_text")]
+    component: Option<Option<String>>,
+    /// GET 1, POST 2, PUT 4, PATCH 8, DELETE 16, added up.
+    #[serde(default, deserialize_with = "integer")]
+    verb_mask: Option<i64>,
+    /// API 1, SCRIPT 2, both 3. Defaults to 1.
+    #[serde(default, deserialize_with = "integer")]
+    requestor_mask: Option<i64>,
+    /// Row filters, each `{"name", "operator", "value"}`; `null` clears them.
+    #[schema(value_type = Option<Vec<Object>>)]
+    #[serde(default, deserialize_with = "filters")]
+    filters: Option<Vec<Value>>,
+    /// `AND` (the default) or `OR`.
+    #[serde(default, deserialize_with = "text")]
+    filter_op: Option<String>,
+    /// Columns the role may not see or write (a Sluice extension); `null` clears them.
+    #[serde(default, deserialize_with = "field_names")]
+    hidden_fields: Option<Vec<String>>,
+}
 
 async fn attach(
     state: &AppState,
@@ -64,6 +121,8 @@ impl SystemResource for Roles {
         "last_modified_by_id",
     ];
     const RELATIONS: &'static [&'static str] = &[ACCESS, LOOKUPS];
+    type Input = RoleInput;
+    type ReadOnly = crate::routes::doc_schemas::RoleReadOnly;
 
     async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError> {
         let mut records = Vec::new();
@@ -94,14 +153,15 @@ impl SystemResource for Roles {
         body: &Body,
         _: &Params,
     ) -> Result<i64, ApiError> {
-        let name = text(body, "name")?.ok_or_else(|| required("name"))?;
+        let input: RoleInput = parse(body)?;
+        let name = input.name.ok_or_else(|| required("name"))?;
         validate_display_name(&name)?;
         let new = NewRole {
             name,
-            description: text(body, "description")?.map(truncate_description),
-            is_active: flag(body, "is_active")?.unwrap_or(false),
+            description: input.description.flatten().map(truncate_description),
+            is_active: input.is_active.unwrap_or(false),
         };
-        let changes = access_changes(state, body)?;
+        let changes = access_changes(state, input.role_service_access_by_role_id)?;
         let by = Some(admin.user_id());
         let mut tx = state.db.begin().await?;
         let row = tx.roles().insert(&new, by).await.map_err(conflict)?;
@@ -119,16 +179,16 @@ impl SystemResource for Roles {
         body: &Body,
         _: &Params,
     ) -> Result<(), ApiError> {
-        let name = text(body, "name")?;
-        if let Some(name) = &name {
+        let input: RoleInput = parse(body)?;
+        if let Some(name) = &input.name {
             validate_display_name(name)?;
         }
         let patch = RolePatch {
-            name,
-            description: nullable_text(body, "description")?.map(|d| d.map(truncate_description)),
-            is_active: flag(body, "is_active")?,
+            name: input.name,
+            description: input.description.map(|d| d.map(truncate_description)),
+            is_active: input.is_active,
         };
-        let changes = access_changes(state, body)?;
+        let changes = access_changes(state, input.role_service_access_by_role_id)?;
         let by = Some(admin.user_id());
         let mut tx = state.db.begin().await?;
         let row: RoleRow = tx
@@ -176,32 +236,26 @@ enum AccessChange {
     Delete(i64),
 }
 
-fn access_changes(state: &AppState, body: &Body) -> Result<Vec<AccessChange>, ApiError> {
-    let items = match body.get(ACCESS) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(invalid_field(ACCESS, "The access rows must be an array.")),
-    };
-    items
+fn access_changes(
+    state: &AppState,
+    rows: Option<Vec<Value>>,
+) -> Result<Vec<AccessChange>, ApiError> {
+    rows.unwrap_or_default()
         .iter()
         .map(|item| {
-            let Value::Object(row) = item else {
-                return Err(invalid_field(ACCESS, "Each access row must be an object."));
-            };
+            let row = parse_value(item, ACCESS, "Each access row must be an object.")?;
             access_change(state, row)
         })
         .collect()
 }
 
-fn access_change(state: &AppState, row: &Body) -> Result<AccessChange, ApiError> {
-    let id = integer(row, "id")?;
-    if let Some(id) = id
-        && matches!(row.get("role_id"), Some(Value::Null))
+fn access_change(state: &AppState, row: AccessRowInput) -> Result<AccessChange, ApiError> {
+    if let Some(id) = row.id
+        && row.role_id
     {
         return Ok(AccessChange::Delete(id));
     }
-    let service_id = nullable_integer(row, "service_id")?;
-    if let Some(Some(service_id)) = service_id
+    if let Some(Some(service_id)) = row.service_id
         && !state.services.all().iter().any(|s| s.row.id == service_id)
     {
         return Err(invalid_field(
@@ -209,17 +263,15 @@ fn access_change(state: &AppState, row: &Body) -> Result<AccessChange, ApiError>
             &format!("The service id {service_id} does not exist."),
         ));
     }
-    let verb_mask = integer(row, "verb_mask")?;
-    if let Some(bits) = verb_mask {
+    if let Some(bits) = row.verb_mask {
         VerbMask::try_from(bits).map_err(|e| invalid_field("verb_mask", &e.to_string()))?;
     }
-    let requestor_mask = integer(row, "requestor_mask")?;
-    if let Some(bits) = requestor_mask {
+    if let Some(bits) = row.requestor_mask {
         RequestorMask::try_from(bits)
             .map_err(|e| invalid_field("requestor_mask", &e.to_string()))?;
     }
-    let filters = filters_of(row)?;
-    let filter_op = match text(row, "filter_op")? {
+    let filters = row.filters.map(checked_filters).transpose()?;
+    let filter_op = match row.filter_op {
         Some(op) => Some(
             op.parse::<FilterOp>()
                 .map_err(|e| invalid_field("filter_op", &e.to_string()))?
@@ -228,16 +280,15 @@ fn access_change(state: &AppState, row: &Body) -> Result<AccessChange, ApiError>
         ),
         None => None,
     };
-    let hidden_fields = hidden_fields_of(row)?;
-    let component = nullable_text(row, "component")?;
-    Ok(match id {
+    let hidden_fields = row.hidden_fields.map(|names| json!(names));
+    Ok(match row.id {
         Some(id) => AccessChange::Update(
             id,
             RoleAccessPatch {
-                service_id,
-                component,
-                verb_mask,
-                requestor_mask,
+                service_id: row.service_id,
+                component: row.component,
+                verb_mask: row.verb_mask,
+                requestor_mask: row.requestor_mask,
                 filters,
                 filter_op,
                 hidden_fields,
@@ -245,10 +296,10 @@ fn access_change(state: &AppState, row: &Body) -> Result<AccessChange, ApiError>
         ),
         None => AccessChange::Create(NewRoleAccess {
             role_id: 0,
-            service_id: service_id.flatten(),
-            component: component.flatten(),
-            verb_mask: verb_mask.unwrap_or(0),
-            requestor_mask: requestor_mask.unwrap_or(1),
+            service_id: row.service_id.flatten(),
+            component: row.component.flatten(),
+            verb_mask: row.verb_mask.unwrap_or(0),
+            requestor_mask: row.requestor_mask.unwrap_or(1),
             filters: filters.unwrap_or_else(|| json!([])),
             filter_op: filter_op.unwrap_or_else(|| "AND".to_string()),
             hidden_fields: hidden_fields.unwrap_or_else(|| json!([])),
@@ -256,15 +307,9 @@ fn access_change(state: &AppState, row: &Body) -> Result<AccessChange, ApiError>
     })
 }
 
-/// `filters`: an array of `{name, operator, value}`, validated as the row filter compiler
-/// will read it, and stored as given.
-fn filters_of(row: &Body) -> Result<Option<Value>, ApiError> {
-    let items = match row.get("filters") {
-        None => return Ok(None),
-        Some(Value::Null) => return Ok(Some(json!([]))),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(invalid_field("filters", "The filters must be an array.")),
-    };
+/// `filters`: objects of `{name, operator, value}`, validated as the row filter compiler
+/// will read them, and stored as given.
+fn checked_filters(items: Vec<Value>) -> Result<Value, ApiError> {
     if items.iter().any(|item| !item.is_object()) {
         return Err(invalid_field(
             "filters",
@@ -273,22 +318,7 @@ fn filters_of(row: &Body) -> Result<Option<Value>, ApiError> {
     }
     let parsed: Vec<_> = items.iter().map(row_filter_of).collect();
     validate_filters(&parsed).map_err(|e| invalid_field("filters", &e.to_string()))?;
-    Ok(Some(Value::Array(items.clone())))
-}
-
-/// `hidden_fields` (a Sluice extension): an array of column names.
-fn hidden_fields_of(row: &Body) -> Result<Option<Value>, ApiError> {
-    match row.get("hidden_fields") {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(json!([]))),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-            Ok(Some(Value::Array(items.clone())))
-        }
-        Some(_) => Err(invalid_field(
-            "hidden_fields",
-            "The hidden_fields must be an array of field names.",
-        )),
-    }
+    Ok(Value::Array(items))
 }
 
 async fn apply_access_changes(

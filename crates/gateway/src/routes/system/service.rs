@@ -1,20 +1,22 @@
-//! `/system/service`: create, read, update and delete services (wire reference 10.1, 10.2).
+//! `/system/service`: create, read, update and delete services.
 //! Every change is applied to the registry at once, so it takes effect on the next request.
 
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 use sluice_system_db::{DbError, NewService, ServicePatch, ServiceRow};
+use utoipa::ToSchema;
 
+use super::input::{flag, nullable_text, parse, text};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::service_types::user::{USER, parse_user_config};
 use crate::service_types::{
-    RESERVED_NAMES, SQLITE, build_entry, parse_sqlite_config, resolve_database,
+    RESERVED_NAMES, SQLITE, build_entry, config_object, merged_config, parse_sqlite_config,
+    refuse_unbuilt_settings, resolve_database,
 };
 use crate::state::AppState;
-use crate::system::fields::{
-    Body, flag, invalid_field, not_found, nullable_text, required, text, to_record,
-};
+use crate::system::fields::{Body, invalid_field, not_found, required, to_record};
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
 
@@ -36,6 +38,31 @@ const COLUMNS: &[&str] = &[
 
 pub struct Services;
 
+/// A service record as written (POST creates, PUT and PATCH change what is given).
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ServiceInput {
+    /// The URL segment: 1 to 40 characters of lower-case letters, digits, `_` or `-`.
+    /// Required on create.
+    #[serde(default, deserialize_with = "text")]
+    name: Option<String>,
+    /// Defaults to the name.
+    #[serde(default, deserialize_with = "text")]
+    label: Option<String>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    description: Option<Option<String>>,
+    /// Defaults to true.
+    #[serde(default, deserialize_with = "flag")]
+    is_active: Option<bool>,
+    /// `sqlite` (the `user` service is built in). Required on create; cannot change.
+    #[serde(rename = "type", default, deserialize_with = "text")]
+    service_type: Option<String>,
+    /// The type's settings (`GET /system/service_type` lists them). An update merges the keys
+    /// given into the stored config; a key given as `null` goes back to its default.
+    #[schema(value_type = Option<Object>)]
+    #[serde(default)]
+    config: Option<Value>,
+}
+
 fn record(row: &ServiceRow) -> Record {
     to_record(row)
 }
@@ -44,6 +71,8 @@ impl SystemResource for Services {
     const NAME: &'static str = "service";
     const COLUMNS: &'static [&'static str] = COLUMNS;
     const RELATIONS: &'static [&'static str] = &[];
+    type Input = ServiceInput;
+    type ReadOnly = crate::routes::doc_schemas::ServiceReadOnly;
 
     async fn load_all(state: &AppState, _: &[&'static str]) -> Result<Vec<Record>, ApiError> {
         Ok(state
@@ -70,8 +99,9 @@ impl SystemResource for Services {
         map: &Body,
         _: &Params,
     ) -> Result<i64, ApiError> {
-        let name = text(map, "name")?.ok_or_else(|| required("name"))?;
-        let service_type = text(map, "type")?.ok_or_else(|| required("type"))?;
+        let input: ServiceInput = parse(map)?;
+        let name = input.name.ok_or_else(|| required("name"))?;
+        let service_type = input.service_type.ok_or_else(|| required("type"))?;
         if service_type == USER {
             return Err(invalid_field(
                 "type",
@@ -79,16 +109,12 @@ impl SystemResource for Services {
             ));
         }
         validate_name(&name)?;
-        let config = validate_config(
-            state,
-            &service_type,
-            map.get("config").unwrap_or(&Value::Null),
-        )
-        .await?;
+        let given = config_object(&service_type, input.config.as_ref())?;
+        let config = validate_config(state, &service_type, given, None).await?;
         let new = NewService {
-            label: Some(text(map, "label")?.unwrap_or_else(|| name.clone())),
-            description: text(map, "description")?,
-            is_active: flag(map, "is_active")?.unwrap_or(true),
+            label: Some(input.label.unwrap_or_else(|| name.clone())),
+            description: input.description.flatten(),
+            is_active: input.is_active.unwrap_or(true),
             config,
             ..NewService::new(name, service_type)
         };
@@ -117,7 +143,8 @@ impl SystemResource for Services {
             .get(id)
             .await?
             .ok_or_else(|| not_found(id))?;
-        let name = text(map, "name")?.filter(|name| *name != current.name);
+        let input: ServiceInput = parse(map)?;
+        let name = input.name.filter(|name| *name != current.name);
         if let Some(name) = &name {
             if current.service_type == USER {
                 return Err(invalid_field(
@@ -127,21 +154,32 @@ impl SystemResource for Services {
             }
             validate_name(name)?;
         }
-        if text(map, "type")?.is_some_and(|t| t != current.service_type) {
+        if input
+            .service_type
+            .is_some_and(|t| t != current.service_type)
+        {
             return Err(invalid_field(
                 "type",
                 "The type of a service cannot be changed.",
             ));
         }
-        let config = match map.get("config") {
+        let config = match config_object(&current.service_type, input.config.as_ref())? {
             None => None,
-            Some(config) => Some(validate_config(state, &current.service_type, config).await?),
+            Some(given) => Some(
+                validate_config(
+                    state,
+                    &current.service_type,
+                    Some(given),
+                    Some(&current.config),
+                )
+                .await?,
+            ),
         };
         let patch = ServicePatch {
             name,
-            label: text(map, "label")?,
-            description: nullable_text(map, "description")?,
-            is_active: flag(map, "is_active")?,
+            label: input.label,
+            description: input.description,
+            is_active: input.is_active,
             config,
             ..ServicePatch::default()
         };
@@ -199,14 +237,23 @@ fn validate_name(name: &str) -> Result<(), ApiError> {
 }
 
 /// Validates a service's type and config (for `sqlite`, resolves its database) and returns
-/// the config to store (normalised, without the `create` instruction).
+/// the config to store (normalised, without the `create` instruction). On an update the keys
+/// `given` are merged into the `stored` config first; settings Sluice does not build yet are
+/// refused only when they are given, so a stored config that has them can still be changed.
 async fn validate_config(
     state: &AppState,
     service_type: &str,
-    config: &Value,
+    given: Option<&Map<String, Value>>,
+    stored: Option<&Value>,
 ) -> Result<Value, ApiError> {
+    let empty = Map::new();
+    let given = given.unwrap_or(&empty);
+    let config = Value::Object(match stored {
+        Some(stored) => merged_config(stored, given),
+        None => given.clone(),
+    });
     if service_type == USER {
-        let config = parse_user_config(config)?;
+        let config = parse_user_config(&config)?;
         if let Some(role_id) = config.open_reg_role_id
             && state.access.roles(&state.db).await?.get(role_id).is_none()
         {
@@ -223,7 +270,8 @@ async fn validate_config(
             &format!("Service type '{service_type}' is not supported."),
         ));
     }
-    let (config, create) = parse_sqlite_config(config)?;
+    refuse_unbuilt_settings(given)?;
+    let (config, create) = parse_sqlite_config(&config)?;
     resolve_database(
         &config,
         create,

@@ -1,7 +1,6 @@
-//! `/system/user` and `/system/admin` (wire reference 8.5, 10.2; seed "Assigning Roles to
-//! Users"): one implementation, parameterised by the kind of account it serves. `user` sees
-//! only non-administrators and `admin` only administrators; an id of the other kind is a
-//! 404, and creating through `admin` makes an administrator.
+//! `/system/user` and `/system/admin`: one implementation, parameterised by the kind of
+//! account it serves. `user` sees only non-administrators and `admin` only administrators; an
+//! id of the other kind is a 404, and creating through `admin` makes an administrator.
 //!
 //! Secrets are write-only and never read back (`UserRow` does not serialise them). Every
 //! change reaches the user cache at once; a password change, a deactivation or a deletion
@@ -13,8 +12,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 use sluice_system_db::{DbError, SystemTx, UserRow};
 
+use super::input::parse;
 use super::user_app_roles::{ASSIGNMENTS, apply_assignment_changes, assignment_changes};
-use super::user_input::{new_user, user_update};
+use super::user_input::{UserInput, new_user, user_update};
 use crate::auth::SystemAdmin;
 use crate::auth::sessions::revoke_user_sessions;
 use crate::error::ApiError;
@@ -132,6 +132,8 @@ impl<const ADMINS: bool> SystemResource for Accounts<ADMINS> {
         "expired",
     ];
     const RELATIONS: &'static [&'static str] = &[ASSIGNMENTS, LOOKUPS];
+    type Input = UserInput;
+    type ReadOnly = crate::routes::doc_schemas::UserReadOnly;
 
     async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError> {
         let mut rows = state.db.users().list().await?;
@@ -157,8 +159,9 @@ impl<const ADMINS: bool> SystemResource for Accounts<ADMINS> {
         params: &Params,
     ) -> Result<i64, ApiError> {
         refuse_invitations(params)?;
-        let changes = assignment_changes(body)?;
-        let new = new_user(state, body, ADMINS, admin.user_id()).await?;
+        let input: UserInput = parse(body)?;
+        let changes = assignment_changes(input.user_to_app_to_role_by_user_id.as_deref())?;
+        let new = new_user(state, input, ADMINS, admin.user_id()).await?;
         let mut tx = state.db.begin().await?;
         let row = tx.users().insert(&new).await.map_err(write_error)?;
         apply_assignment_changes(&mut tx, row.id, changes).await?;
@@ -177,8 +180,9 @@ impl<const ADMINS: bool> SystemResource for Accounts<ADMINS> {
     ) -> Result<(), ApiError> {
         refuse_invitations(params)?;
         let current = Self::find(state, id).await?.ok_or_else(|| not_found(id))?;
-        let changes = assignment_changes(body)?;
-        let update = user_update(state, body, &current, admin.user_id()).await?;
+        let input: UserInput = parse(body)?;
+        let changes = assignment_changes(input.user_to_app_to_role_by_user_id.as_deref())?;
+        let update = user_update(state, input, &current, admin.user_id()).await?;
         let deactivated = update.patch.is_active == Some(false);
         let restricts = ADMINS && (deactivated || !changes.is_empty());
         let mut tx = state.db.begin().await?;

@@ -1,16 +1,37 @@
-//! `user_to_app_to_role_by_user_id`: which role a user gets when calling through an app
-//! (wire reference 8.6; seed "Assigning Roles to Users"). In a nested list a row without
-//! `id` is created, a row with `id` is updated, and a row with `id` and `"user_id": null` is
-//! deleted, as DreamFactory does for its has-many relations. The `user_id` of other rows is
+//! `user_to_app_to_role_by_user_id`: which role a user gets when calling through an app. In a
+//! nested list a row without `id` is created, a row with `id` is updated, and a row with `id`
+//! and `"user_id": null` is deleted, as DreamFactory does for its has-many relations. The `user_id` of other rows is
 //! ignored: a row always belongs to the user it is written through.
 
+use serde::Deserialize;
 use serde_json::Value;
 use sluice_system_db::{DbError, SystemTx, UserAppRoleRow};
+use utoipa::ToSchema;
 
+use super::input::{integer, is_null, parse_value};
 use crate::error::ApiError;
-use crate::system::fields::{Body, integer, invalid_field, required};
+use crate::system::fields::{invalid_field, required};
 
 pub const ASSIGNMENTS: &str = "user_to_app_to_role_by_user_id";
+
+/// One row of `user_to_app_to_role_by_user_id` as written. Forms and the seed's example send
+/// ids as strings of digits; both are read.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct AssignmentInput {
+    /// The row to update or delete; absent to create one.
+    #[serde(default, deserialize_with = "integer")]
+    id: Option<i64>,
+    /// Given as `null` together with `id`, deletes the row; otherwise ignored.
+    #[schema(value_type = Option<i64>)]
+    #[serde(default, deserialize_with = "is_null")]
+    user_id: bool,
+    /// Required on create.
+    #[serde(default, deserialize_with = "integer")]
+    app_id: Option<i64>,
+    /// Required on create.
+    #[serde(default, deserialize_with = "integer")]
+    role_id: Option<i64>,
+}
 
 /// What one nested row asks for, validated before anything is written.
 pub enum AssignmentChange {
@@ -26,49 +47,32 @@ pub enum AssignmentChange {
     Delete(i64),
 }
 
-/// The changes a write body asks for; none when the relation is absent or `null`.
-pub fn assignment_changes(body: &Body) -> Result<Vec<AssignmentChange>, ApiError> {
-    let items = match body.get(ASSIGNMENTS) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            return Err(invalid_field(
-                ASSIGNMENTS,
-                "The role assignments must be an array.",
-            ));
-        }
-    };
-    items
+/// The changes the nested rows of a write body ask for; none when the relation is absent.
+pub fn assignment_changes(rows: Option<&[Value]>) -> Result<Vec<AssignmentChange>, ApiError> {
+    rows.unwrap_or_default()
         .iter()
-        .map(|item| match item {
-            Value::Object(row) => assignment_change(row),
-            _ => Err(invalid_field(
-                ASSIGNMENTS,
-                "Each role assignment must be an object.",
-            )),
+        .map(|item| {
+            let row = parse_value(item, ASSIGNMENTS, "Each role assignment must be an object.")?;
+            assignment_change(row)
         })
         .collect()
 }
 
-fn assignment_change(row: &Body) -> Result<AssignmentChange, ApiError> {
-    let id = integer(row, "id")?;
-    if let Some(id) = id
-        && matches!(row.get("user_id"), Some(Value::Null))
+fn assignment_change(row: AssignmentInput) -> Result<AssignmentChange, ApiError> {
+    if let Some(id) = row.id
+        && row.user_id
     {
         return Ok(AssignmentChange::Delete(id));
     }
-    // Forms and the seed's example send ids as strings of digits; `integer` takes both.
-    let app_id = integer(row, "app_id")?;
-    let role_id = integer(row, "role_id")?;
-    Ok(match id {
+    Ok(match row.id {
         Some(id) => AssignmentChange::Update {
             id,
-            app_id,
-            role_id,
+            app_id: row.app_id,
+            role_id: row.role_id,
         },
         None => AssignmentChange::Create {
-            app_id: app_id.ok_or_else(|| required("app_id"))?,
-            role_id: role_id.ok_or_else(|| required("role_id"))?,
+            app_id: row.app_id.ok_or_else(|| required("app_id"))?,
+            role_id: row.role_id.ok_or_else(|| required("role_id"))?,
         },
     })
 }
@@ -165,7 +169,8 @@ mod tests {
         let Value::Object(body) = json!({ ASSIGNMENTS: value }) else {
             unreachable!("an object literal")
         };
-        assignment_changes(&body)
+        let input: super::super::user_input::UserInput = super::super::input::parse(&body)?;
+        assignment_changes(input.user_to_app_to_role_by_user_id.as_deref())
     }
 
     #[test]

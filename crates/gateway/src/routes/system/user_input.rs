@@ -1,20 +1,69 @@
-//! Reading `/system/user` and `/system/admin` write bodies (wire reference 8.5, 10.2): the
+//! Reading `/system/user` and `/system/admin` write bodies: the
 //! validation of DreamFactory's user model, its name and username defaults, and the
 //! write-only secrets (`password`, `security_answer`), hashed with argon2id once everything
 //! else has been checked and before any transaction starts, so no write lock waits on them.
 
+use serde::Deserialize;
+use serde_json::Value;
 use sluice_system_db::{NewUser, UserPatch, UserRow};
+use utoipa::ToSchema;
 
+use super::input::{assignment_rows, flag, nullable_integer, nullable_text};
 use crate::auth::password::hash_password;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::system::fields::{
-    Body, flag, invalid_field, nullable_integer, nullable_text, required, text,
-};
+use crate::system::fields::{invalid_field, required};
 
 /// Longer passwords only cost hashing time; no person types one this long.
 const PASSWORD_MAX_CHARS: usize = 4096;
 const TEXT_MAX_CHARS: usize = 255;
+
+/// A user or administrator as written (POST creates, PUT and PATCH change what is given).
+/// On create an empty string counts as absent. The secrets are write-only.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct UserInput {
+    /// Required on create.
+    #[serde(default, deserialize_with = "nullable_text")]
+    email: Option<Option<String>>,
+    /// Derived from the first and last name (else the email) when absent or empty.
+    #[serde(default, deserialize_with = "nullable_text")]
+    name: Option<Option<String>>,
+    /// At least 6 characters without spaces; defaults to the email.
+    #[serde(default, deserialize_with = "nullable_text")]
+    username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    last_name: Option<Option<String>>,
+    /// Write-only; at least `auth.password_min_length` characters. Empty leaves it as it is.
+    #[serde(default, deserialize_with = "nullable_text")]
+    password: Option<Option<String>>,
+    /// Defaults to true.
+    #[serde(default, deserialize_with = "flag")]
+    is_active: Option<bool>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    security_question: Option<Option<String>>,
+    /// Write-only.
+    #[serde(default, deserialize_with = "nullable_text")]
+    security_answer: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_integer")]
+    default_app_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    oauth_provider: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    adldap: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    ldap_username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable_text")]
+    saml: Option<Option<String>>,
+    /// The role the user gets per app: rows to create (no `id`), update (`id`) or delete
+    /// (`id` and `"user_id": null`).
+    #[schema(value_type = Option<Vec<super::user_app_roles::AssignmentInput>>)]
+    #[serde(default, deserialize_with = "assignment_rows")]
+    pub(super) user_to_app_to_role_by_user_id: Option<Vec<Value>>,
+}
 
 /// A validated update: the column changes and, when the password changes, its new hash.
 pub struct UserUpdate {
@@ -26,24 +75,24 @@ pub struct UserUpdate {
 /// absent; `is_active` defaults to true (its column default) and `username` to the email.
 pub async fn new_user(
     state: &AppState,
-    body: &Body,
+    input: UserInput,
     is_sys_admin: bool,
     created_by: i64,
 ) -> Result<NewUser, ApiError> {
-    let email = email_of(body)?.ok_or_else(|| required("email"))?;
+    let email = email_of(input.email)?.ok_or_else(|| required("email"))?;
     check_email_free(state, &email, None).await?;
-    let first_name = present_text(body, "first_name")?;
-    let last_name = present_text(body, "last_name")?;
-    let name = match present_text(body, "name")? {
+    let first_name = present(input.first_name);
+    let last_name = present(input.last_name);
+    let name = match present(input.name) {
         Some(name) => checked_name(name)?,
         None => derived_name(first_name.as_deref(), last_name.as_deref(), &email),
     };
-    let username = match present_text(body, "username")? {
+    let username = match present(input.username) {
         Some(username) => checked_username(username)?,
         None => email.clone(),
     };
-    let password = password_of(state, body)?;
-    let default_app_id = default_app_of(state, body).await?.flatten();
+    let password = password_of(state, input.password)?;
+    let default_app_id = default_app_of(state, input.default_app_id).await?.flatten();
     let new = NewUser {
         name,
         username: Some(username),
@@ -52,19 +101,19 @@ pub async fn new_user(
         email,
         password_hash: None,
         is_sys_admin,
-        is_active: flag(body, "is_active")?.unwrap_or(true),
-        phone: present_text(body, "phone")?,
-        security_question: present_text(body, "security_question")?,
+        is_active: input.is_active.unwrap_or(true),
+        phone: present(input.phone),
+        security_question: present(input.security_question),
         security_answer_hash: None,
         confirm_code: None,
         default_app_id,
-        oauth_provider: present_text(body, "oauth_provider")?,
-        adldap: present_text(body, "adldap")?,
-        ldap_username: present_text(body, "ldap_username")?,
-        saml: present_text(body, "saml")?,
+        oauth_provider: present(input.oauth_provider),
+        adldap: present(input.adldap),
+        ldap_username: present(input.ldap_username),
+        saml: present(input.saml),
         created_by_id: Some(created_by),
     };
-    let security_answer = present_text(body, "security_answer")?;
+    let security_answer = present(input.security_answer);
     Ok(NewUser {
         password_hash: hashed(password).await?,
         security_answer_hash: hashed(security_answer).await?,
@@ -77,23 +126,23 @@ pub async fn new_user(
 /// email, as DreamFactory does when it saves; an empty or `null` password leaves it as it is.
 pub async fn user_update(
     state: &AppState,
-    body: &Body,
+    input: UserInput,
     current: &UserRow,
     modified_by: i64,
 ) -> Result<UserUpdate, ApiError> {
-    let email = match body.get("email") {
+    let email = match input.email {
         None => None,
-        Some(_) => Some(email_of(body)?.ok_or_else(|| required("email"))?),
+        Some(email) => Some(email_of(Some(email))?.ok_or_else(|| required("email"))?),
     };
     if let Some(email) = &email {
         check_email_free(state, email, Some(current.id)).await?;
     }
     let resulting_email = email.as_deref().unwrap_or(&current.email);
-    let first_name = nullable_text(body, "first_name")?;
-    let last_name = nullable_text(body, "last_name")?;
-    let name = match body.get("name") {
+    let first_name = input.first_name;
+    let last_name = input.last_name;
+    let name = match input.name {
         None => None,
-        Some(_) => Some(match present_text(body, "name")? {
+        Some(name) => Some(match name.filter(|name| !name.is_empty()) {
             Some(name) => checked_name(name)?,
             None => derived_name(
                 first_name
@@ -108,9 +157,9 @@ pub async fn user_update(
             ),
         }),
     };
-    let username = match body.get("username") {
+    let username = match input.username {
         None => None,
-        Some(_) => Some(Some(match present_text(body, "username")? {
+        Some(username) => Some(Some(match username.filter(|name| !name.is_empty()) {
             Some(username) => checked_username(username)?,
             None => resulting_email.to_string(),
         })),
@@ -123,12 +172,9 @@ pub async fn user_update(
         }
         _ => username,
     };
-    let password = password_of(state, body)?;
-    let security_answer = match body.get("security_answer") {
-        None => None,
-        Some(_) => Some(present_text(body, "security_answer")?),
-    };
-    let default_app_id = default_app_of(state, body).await?;
+    let password = password_of(state, input.password)?;
+    let security_answer = input.security_answer.map(|answer| present(Some(answer)));
+    let default_app_id = default_app_of(state, input.default_app_id).await?;
     // A password set by an administrator confirms a pending invitation, as in DreamFactory.
     let pending = current
         .confirm_code
@@ -142,16 +188,16 @@ pub async fn user_update(
         last_name,
         email,
         is_sys_admin: None,
-        is_active: flag(body, "is_active")?,
-        phone: nullable_text(body, "phone")?,
-        security_question: nullable_text(body, "security_question")?,
+        is_active: input.is_active,
+        phone: input.phone,
+        security_question: input.security_question,
         security_answer_hash: None,
         confirm_code,
         default_app_id,
-        oauth_provider: nullable_text(body, "oauth_provider")?,
-        adldap: nullable_text(body, "adldap")?,
-        ldap_username: nullable_text(body, "ldap_username")?,
-        saml: nullable_text(body, "saml")?,
+        oauth_provider: input.oauth_provider,
+        adldap: input.adldap,
+        ldap_username: input.ldap_username,
+        saml: input.saml,
         remember_token: None,
         last_modified_by_id: Some(modified_by),
     };
@@ -185,13 +231,13 @@ pub fn derived_name(first: Option<&str>, last: Option<&str>, email: &str) -> Str
     }
 }
 
-/// A text field where an empty string counts as absent.
-fn present_text(body: &Body, key: &str) -> Result<Option<String>, ApiError> {
-    Ok(text(body, key)?.filter(|value| !value.is_empty()))
+/// A text field where `null` and an empty string count as absent.
+fn present(value: Option<Option<String>>) -> Option<String> {
+    value.flatten().filter(|value| !value.is_empty())
 }
 
-fn email_of(body: &Body) -> Result<Option<String>, ApiError> {
-    let Some(email) = present_text(body, "email")? else {
+fn email_of(email: Option<Option<String>>) -> Result<Option<String>, ApiError> {
+    let Some(email) = present(email) else {
         return Ok(None);
     };
     let email = email.trim().to_string();
@@ -265,8 +311,11 @@ fn checked_username(username: String) -> Result<String, ApiError> {
 }
 
 /// The new password, if one is given, checked against `auth.password_min_length`.
-fn password_of(state: &AppState, body: &Body) -> Result<Option<String>, ApiError> {
-    let Some(password) = present_text(body, "password")? else {
+fn password_of(
+    state: &AppState,
+    password: Option<Option<String>>,
+) -> Result<Option<String>, ApiError> {
+    let Some(password) = present(password) else {
         return Ok(None);
     };
     let min = state.settings.auth.password_min_length;
@@ -287,8 +336,10 @@ fn password_of(state: &AppState, body: &Body) -> Result<Option<String>, ApiError
 }
 
 /// `default_app_id` as a patch value, checked to name an existing app.
-async fn default_app_of(state: &AppState, body: &Body) -> Result<Option<Option<i64>>, ApiError> {
-    let app_id = nullable_integer(body, "default_app_id")?;
+async fn default_app_of(
+    state: &AppState,
+    app_id: Option<Option<i64>>,
+) -> Result<Option<Option<i64>>, ApiError> {
     if let Some(Some(id)) = app_id
         && state.db.apps().get(id).await?.is_none()
     {
@@ -312,16 +363,9 @@ async fn hashed(secret: Option<String>) -> Result<Option<String>, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use serde_json::json;
 
     use super::*;
-
-    fn body(value: Value) -> Body {
-        match value {
-            Value::Object(map) => map,
-            _ => Body::new(),
-        }
-    }
 
     #[test]
     fn a_name_is_derived_from_first_and_last_name_or_the_email() {
@@ -355,12 +399,9 @@ mod tests {
     }
 
     #[test]
-    fn empty_strings_count_as_absent() {
-        let record = body(json!({"phone": "", "name": "Ada"}));
-        assert_eq!(present_text(&record, "phone").unwrap(), None);
-        assert_eq!(
-            present_text(&record, "name").unwrap().as_deref(),
-            Some("Ada")
-        );
+    fn empty_strings_and_null_count_as_absent() {
+        assert_eq!(present(Some(Some(String::new()))), None);
+        assert_eq!(present(Some(None)), None);
+        assert_eq!(present(Some(Some("Ada".into()))).as_deref(), Some("Ada"));
     }
 }
