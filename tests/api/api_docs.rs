@@ -99,3 +99,55 @@ async fn a_role_without_access_is_refused_its_document() {
         .await;
     assert_eq!(combined.body["paths"], json!({}));
 }
+
+/// An app whose role reads and writes `employees` but may not see `salary` on reads (and
+/// `twitter` of `contact` when it changes them); returns its API key.
+async fn salary_hider(app: &TestApp, admin: &str) -> String {
+    let db = service_id(app, admin, "db").await;
+    let role = json!({"name": "hr", "is_active": true, "role_service_access_by_role_id": [
+        {"service_id": db, "component": "_table/employees", "verb_mask": 1,
+         "requestor_mask": 1, "hidden_fields": ["SALARY"]},
+        {"service_id": db, "component": "_table/employees", "verb_mask": 2,
+         "requestor_mask": 1},
+        {"service_id": db, "component": "_table/contact", "verb_mask": 1, "requestor_mask": 1},
+        {"service_id": db, "component": "_table/contact", "verb_mask": 8, "requestor_mask": 1,
+         "hidden_fields": ["twitter"]},
+        {"service_id": db, "component": "_schema/*", "verb_mask": 1, "requestor_mask": 1}
+    ]});
+    let role_id = app.create_role(admin, role).await;
+    app.create_app(admin, "hr", Some(role_id)).await.1
+}
+
+#[tokio::test]
+async fn a_document_never_names_a_field_the_role_hides() {
+    let (app, admin) = TestApp::with_demo_service().await;
+    let key = salary_hider(&app, &admin).await;
+    for path in ["/api/v2/api_docs/db", "/api/v2/api_docs"] {
+        let reply = app.call(Method::GET, path, Auth::key(&key), None).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.headers["content-type"], "application/json", "{path}");
+        assert_eq!(structural_errors(&reply.body), Vec::<String>::new());
+        let text = reply.body.to_string();
+        for hidden in ["salary", "twitter"] {
+            assert!(!text.contains(hidden), "{path} names {hidden}");
+        }
+        let prefix = if path.ends_with("db") { "" } else { "db." };
+        let schemas = &reply.body["components"]["schemas"];
+        let employees = &schemas[format!("{prefix}employees.Record")]["properties"];
+        assert_eq!(employees["hire_date"]["format"], "date", "{employees}");
+        let contact = &schemas[format!("{prefix}contact.Record")]["properties"];
+        assert_eq!(contact["skype"]["type"], "string", "{contact}");
+    }
+
+    let full = app.get("/api/v2/api_docs/db", &admin).await;
+    assert_eq!(full.status, 200, "{}", full.body);
+    let schemas = &full.body["components"]["schemas"];
+    assert_eq!(
+        schemas["employees.Record"]["properties"]["salary"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        schemas["contact.Record"]["properties"]["twitter"]["type"],
+        "string"
+    );
+}

@@ -10,7 +10,7 @@ mod system;
 mod table;
 
 pub use merge::combined_document;
-pub use service::{ServiceInfo, service_document};
+pub use service::{DocumentAccess, ServiceInfo, Unrestricted, service_document};
 pub use system::system_document;
 
 #[cfg(test)]

@@ -19,16 +19,41 @@ pub struct ServiceInfo {
     pub description: Option<String>,
 }
 
+/// What the caller may see of a service, as its role decides.
+pub trait DocumentAccess {
+    /// The verbs allowed on a role component: `_table`, `_table/{lower-case name}`,
+    /// `_schema` or `_schema/{lower-case name}`.
+    fn verbs(&self, component: &str) -> Verbs;
+
+    /// The columns of `table` the caller may not see (compared case-insensitively). A
+    /// document never names them: not in a record schema, nor anywhere else.
+    fn hidden_fields(&self, table: &str) -> Vec<String>;
+}
+
+/// An administrator: every verb on every component, every column.
+#[derive(Debug, Clone, Copy)]
+pub struct Unrestricted;
+
+impl DocumentAccess for Unrestricted {
+    fn verbs(&self, _component: &str) -> Verbs {
+        Verbs::ALL
+    }
+
+    fn hidden_fields(&self, _table: &str) -> Vec<String> {
+        Vec::new()
+    }
+}
+
 /// The document of one service: `/_table` and, for every table the caller may use,
-/// `/_table/{table}` and `/_table/{table}/{id}` with only the verbs `verbs_of` allows; then
-/// the `_schema` paths the caller may use. `verbs_of` is asked with role components:
-/// `_table`, `_table/{lower-case name}`, `_schema` and `_schema/{lower-case name}`.
+/// `/_table/{table}` and `/_table/{table}/{id}` with only the verbs `access` allows and the
+/// columns it does not hide; then the `_schema` paths the caller may use.
 /// Paths are relative to `servers[0].url`, `/api/v2/{service}`.
 pub fn service_document(
     service: &ServiceInfo,
     schema: &SchemaSnapshot,
-    verbs_of: &dyn Fn(&str) -> Verbs,
+    access: &dyn DocumentAccess,
 ) -> Value {
+    let verbs_of = |component: &str| access.verbs(component);
     let tag = service.name.as_str();
     let mut paths = Map::new();
     let mut schemas = shared_schemas();
@@ -40,7 +65,11 @@ pub fn service_document(
             continue;
         }
         visible.push(table.name().to_string());
-        schemas.insert(record_schema_name(table.name()), record_schema(table));
+        let hidden = access.hidden_fields(table.name());
+        schemas.insert(
+            record_schema_name(table.name()),
+            record_schema(table, &hidden),
+        );
         paths.extend(table_paths);
     }
     if verbs_of("_table").get || !visible.is_empty() {

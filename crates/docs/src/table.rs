@@ -90,12 +90,17 @@ pub fn column_schema(column: &ColumnSchema) -> Value {
     Value::Object(schema)
 }
 
-/// The record schema of a table: one property per column. No property is required, since
-/// `fields` may leave any of them out of a response.
-pub fn record_schema(table: &TableSchema) -> Value {
+/// The record schema of a table: one property per column the caller may see. No property
+/// is required, since `fields` may leave any of them out of a response.
+pub fn record_schema(table: &TableSchema, hidden_fields: &[String]) -> Value {
     let properties: Map<String, Value> = table
         .columns()
         .iter()
+        .filter(|c| {
+            !hidden_fields
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&c.name))
+        })
         .map(|c| (c.name.clone(), column_schema(c)))
         .collect();
     json!({"type": "object", "properties": properties})

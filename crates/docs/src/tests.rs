@@ -2,7 +2,35 @@ use serde_json::Value;
 use sluice_connector_core::{ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
 
 use crate::check::structural_errors;
-use crate::{ServiceInfo, Verbs, combined_document, service_document, system_document};
+use crate::{
+    DocumentAccess, ServiceInfo, Unrestricted, Verbs, combined_document, service_document,
+    system_document,
+};
+
+/// A role in these tests: its verbs per component and its hidden fields per table.
+struct Role<V: Fn(&str) -> Verbs> {
+    verbs: V,
+    hidden: &'static [(&'static str, &'static [&'static str])],
+}
+
+impl<V: Fn(&str) -> Verbs> DocumentAccess for Role<V> {
+    fn verbs(&self, component: &str) -> Verbs {
+        (self.verbs)(component)
+    }
+
+    fn hidden_fields(&self, table: &str) -> Vec<String> {
+        self.hidden
+            .iter()
+            .filter(|(name, _)| *name == table)
+            .flat_map(|(_, fields)| fields.iter().map(|f| f.to_string()))
+            .collect()
+    }
+}
+
+/// A role with the given verbs that hides nothing.
+fn role(verbs: impl Fn(&str) -> Verbs) -> Role<impl Fn(&str) -> Verbs> {
+    Role { verbs, hidden: &[] }
+}
 
 fn snapshot() -> SchemaSnapshot {
     let mut id = ColumnSchema::from_declared("id", "INTEGER");
@@ -60,7 +88,7 @@ fn operations(doc: &Value) -> Vec<String> {
 
 #[test]
 fn an_admin_sees_every_verb_on_every_table() {
-    let doc = service_document(&info(), &snapshot(), &|_| Verbs::ALL);
+    let doc = service_document(&info(), &snapshot(), &Unrestricted);
     assert_eq!(structural_errors(&doc), Vec::<String>::new());
     let ops = operations(&doc);
     for expected in [
@@ -85,7 +113,7 @@ fn a_read_only_role_sees_only_get_on_its_tables() {
         "_table/contact" => Verbs::READ_ONLY,
         _ => Verbs::NONE,
     };
-    let doc = service_document(&info(), &snapshot(), &verbs);
+    let doc = service_document(&info(), &snapshot(), &role(verbs));
     assert_eq!(structural_errors(&doc), Vec::<String>::new());
     assert_eq!(
         operations(&doc),
@@ -109,7 +137,7 @@ fn schema_paths_follow_the_schema_components() {
         "_schema" | "_schema/note" => Verbs::READ_ONLY,
         _ => Verbs::NONE,
     };
-    let doc = service_document(&info(), &snapshot(), &verbs);
+    let doc = service_document(&info(), &snapshot(), &role(verbs));
     assert_eq!(structural_errors(&doc), Vec::<String>::new());
     assert_eq!(
         operations(&doc),
@@ -124,7 +152,7 @@ fn schema_paths_follow_the_schema_components() {
     let table_name = &doc["paths"]["/_schema/{table_name}"]["get"]["parameters"][0];
     assert_eq!(table_name["schema"]["enum"], serde_json::json!(["note"]));
 
-    let admin = operations(&service_document(&info(), &snapshot(), &|_| Verbs::ALL));
+    let admin = operations(&service_document(&info(), &snapshot(), &Unrestricted));
     for expected in [
         "post /_schema",
         "patch /_schema",
@@ -143,7 +171,7 @@ fn schema_paths_follow_the_schema_components() {
 
 #[test]
 fn column_schemas_carry_types_nullability_and_lengths() {
-    let doc = service_document(&info(), &snapshot(), &|_| Verbs::ALL);
+    let doc = service_document(&info(), &snapshot(), &Unrestricted);
     let contact = &doc["components"]["schemas"]["contact.Record"]["properties"];
     assert_eq!(contact["id"]["type"], "integer");
     assert_eq!(contact["id"]["readOnly"], true);
@@ -163,7 +191,7 @@ fn column_schemas_carry_types_nullability_and_lengths() {
 
 #[test]
 fn every_table_parameter_and_error_response_is_documented() {
-    let doc = service_document(&info(), &snapshot(), &|_| Verbs::ALL);
+    let doc = service_document(&info(), &snapshot(), &Unrestricted);
     for name in [
         "fields",
         "filter",
@@ -212,7 +240,7 @@ fn every_table_parameter_and_error_response_is_documented() {
 
 #[test]
 fn combined_documents_prefix_paths_and_components() {
-    let doc = service_document(&info(), &snapshot(), &|_| Verbs::ALL);
+    let doc = service_document(&info(), &snapshot(), &Unrestricted);
     let combined = combined_document(&[("db".into(), doc)]);
     assert_eq!(structural_errors(&combined), Vec::<String>::new());
     assert!(combined["paths"]["/db/_table/contact"]["get"].is_object());
@@ -257,4 +285,33 @@ fn the_check_catches_broken_documents() {
             "parameters": [{"$ref": "#/components/parameters/nope"}]}}}});
     let errors = structural_errors(&broken);
     assert!(errors.len() >= 5, "{errors:?}");
+}
+
+#[test]
+fn hidden_fields_are_named_nowhere_in_the_document() {
+    let caller = Role {
+        verbs: |_: &str| Verbs::ALL,
+        hidden: &[("contact", &["SCORE", "name"])],
+    };
+    let doc = service_document(&info(), &snapshot(), &caller);
+    assert_eq!(structural_errors(&doc), Vec::<String>::new());
+    let contact = &doc["components"]["schemas"]["contact.Record"]["properties"];
+    let names: Vec<&String> = contact.as_object().unwrap().keys().collect();
+    assert_eq!(names, ["id"]);
+    let text = doc.to_string();
+    assert!(
+        !text.contains("score") && !text.contains("DECIMAL"),
+        "{text}"
+    );
+    assert!(!text.contains("VARCHAR"), "{text}");
+    let note = &doc["components"]["schemas"]["note.Record"]["properties"];
+    assert_eq!(note.as_object().unwrap().len(), 3);
+    let admin = service_document(&info(), &snapshot(), &Unrestricted);
+    assert_eq!(
+        admin["components"]["schemas"]["contact.Record"]["properties"]
+            .as_object()
+            .unwrap()
+            .len(),
+        3
+    );
 }

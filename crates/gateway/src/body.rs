@@ -1,5 +1,6 @@
-//! Request bodies: read within `server.max_body_bytes` (413 beyond), nesting depth checked
-//! before parsing (R7), parsed as JSON with a DreamFactory-style 400 on failure.
+//! Request bodies: read within `server.max_body_bytes` (413 beyond), refused with a 415 when
+//! their `Content-Type` is not JSON, nesting depth checked before parsing, parsed as JSON with
+//! a DreamFactory-style 400 on failure.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -67,7 +68,35 @@ pub fn parse_json(bytes: &[u8], max_depth: usize) -> Result<Value, ApiError> {
     })
 }
 
-/// Reads the body within `server.max_body_bytes` (413 beyond) and parses it.
+/// Whether a body of this `Content-Type` is read as JSON: none at all (DreamFactory's clients
+/// often send none), `application/json` with any parameters, and any `+json` type.
+fn is_json_content_type(content_type: Option<&[u8]>) -> bool {
+    let Some(value) = content_type else {
+        return true;
+    };
+    let media_type = value.split(|&b| b == b';').next().unwrap_or_default();
+    let media_type = media_type.trim_ascii();
+    media_type.eq_ignore_ascii_case(b"application/json")
+        || (media_type.len() > 5
+            && media_type[media_type.len() - 5..].eq_ignore_ascii_case(b"+json")
+            && media_type.contains(&b'/'))
+}
+
+/// 415 for a body sent as something other than JSON.
+fn unsupported_media_type(content_type: &[u8]) -> ApiError {
+    let shown = String::from_utf8_lossy(content_type);
+    let shown: String = shown.chars().take(100).collect();
+    ApiError::new(
+        actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!(
+            "Unsupported Content-Type '{shown}': send the request body as JSON \
+             (Content-Type: application/json)."
+        ),
+    )
+}
+
+/// Reads the body within `server.max_body_bytes` (413 beyond) and parses it; a non-empty
+/// body whose `Content-Type` is not JSON is a 415.
 fn read_body(
     request: &HttpRequest,
     payload: &mut Payload,
@@ -75,6 +104,10 @@ fn read_body(
     let max_depth = request
         .app_data::<web::Data<AppState>>()
         .map_or(64, |s| s.settings.limits.json_depth_max);
+    let content_type = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .cloned();
     let bytes = web::Bytes::from_request(request, payload);
     async move {
         let bytes = bytes.await.map_err(|e| {
@@ -88,6 +121,12 @@ fn read_body(
                 ApiError::bad_request("The request body could not be read.")
             }
         })?;
+        let is_empty = bytes.iter().all(u8::is_ascii_whitespace);
+        if let Some(content_type) = content_type.filter(|_| !is_empty)
+            && !is_json_content_type(Some(content_type.as_bytes()))
+        {
+            return Err(unsupported_media_type(content_type.as_bytes()));
+        }
         parse_json(&bytes, max_depth).map(JsonBody)
     }
 }
@@ -146,6 +185,29 @@ mod tests {
         );
         let ok = "[".repeat(64) + &"]".repeat(64);
         assert!(parse_json(ok.as_bytes(), 64).is_ok());
+    }
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        for json in [
+            None,
+            Some(&b"application/json"[..]),
+            Some(b"Application/JSON; charset=utf-8"),
+            Some(b"application/merge-patch+json"),
+            Some(b" application/json "),
+        ] {
+            assert!(is_json_content_type(json), "{json:?}");
+        }
+        for other in [
+            &b"text/plain"[..],
+            b"application/x-www-form-urlencoded",
+            b"multipart/form-data; boundary=x",
+            b"+json",
+            b"",
+            b"application/jsonp",
+        ] {
+            assert!(!is_json_content_type(Some(other)), "{other:?}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod startup;
 pub mod state;
 pub mod system;
 pub mod telemetry;
+pub mod wire_errors;
 pub mod write_gate;
 
 pub use settings::{Overrides, Settings};

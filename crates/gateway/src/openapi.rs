@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
-use sluice_docs::{ServiceInfo, Verbs, service_document};
+use sluice_docs::{ServiceInfo, Unrestricted, service_document};
 
 use crate::demo::DEMO_SERVICE;
 
@@ -49,7 +49,7 @@ async fn demo_document(scratch: &Path) -> anyhow::Result<Value> {
         label: "Demo database".to_string(),
         description: Some("DreamFactory's address book and an employees table".to_string()),
     };
-    Ok(service_document(&info, &schema, &|_| Verbs::ALL))
+    Ok(service_document(&info, &schema, &Unrestricted))
 }
 
 fn pretty(doc: &Value) -> anyhow::Result<String> {

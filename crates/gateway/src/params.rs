@@ -50,6 +50,101 @@ fn is_related_option(key: &str) -> bool {
         .any(|suffix| key.len() > suffix.len() && key.ends_with(suffix))
 }
 
+/// Options that take one value, each with its aliases. Naming one twice (`?limit=1&limit=2`),
+/// or two names of one group (`?filter=a&where=b`), is a 400: which one would win is not
+/// something a client should have to guess. Related options (`{rel}_fields`) and
+/// `params[:name]` take one value per name too.
+const SINGLE_VALUED: &[&[&str]] = &[
+    &["fields", "select"],
+    &["filter", "where"],
+    &["limit", "top"],
+    &["offset", "skip"],
+    &["order", "sort", "order_by"],
+    &["group", "group_by"],
+    &["ids"],
+    &["id_field"],
+    &["id_type"],
+    &["related"],
+    &["api_key"],
+    &["session_token"],
+];
+
+/// Boolean options. Each takes one value, and only one of DreamFactory's words for true or
+/// false: anything else (`include_count=maybe`) is a 400 rather than a silent false.
+const FLAGS: &[&str] = &[
+    "allow_related_delete",
+    "as_list",
+    "check_exist",
+    "continue",
+    "count_only",
+    "force",
+    "include_count",
+    "include_schema",
+    "login",
+    "refresh",
+    "regenerate",
+    "reset",
+    "rollback",
+    "send_invite",
+];
+
+/// The group of names `key` belongs to when it takes a single value; `key` alone for a
+/// flag, a related option or a `params[...]` entry.
+fn single_valued_group(key: &str) -> Option<&[&str]> {
+    if let Some(group) = SINGLE_VALUED.iter().find(|group| group.contains(&key)) {
+        return Some(group);
+    }
+    (FLAGS.contains(&key) || is_related_option(key) || key.starts_with("params[")).then_some(&[])
+}
+
+/// 400 when a single-valued option is given more than once (also under an alias), a flag has
+/// a value that is not a boolean word, or an option that is not built yet is asked for.
+fn check_pairs(pairs: &[(String, String)]) -> Result<(), ApiError> {
+    for (index, (key, value)) in pairs.iter().enumerate() {
+        if key == "file" {
+            return Err(ApiError::bad_request(
+                "The file parameter (download the response as a file) is not supported: \
+                 leave it out to receive JSON.",
+            ));
+        }
+        let Some(group) = single_valued_group(key) else {
+            continue;
+        };
+        if FLAGS.contains(&key.as_str()) {
+            check_flag(key, value)?;
+        }
+        let earlier = pairs[..index]
+            .iter()
+            .find(|(other, _)| other == key || group.contains(&other.as_str()));
+        if let Some((other, _)) = earlier {
+            let message = if other == key {
+                format!("The parameter '{key}' is given more than once; it takes one value.")
+            } else {
+                format!("The parameters '{other}' and '{key}' are the same option; give only one.")
+            };
+            return Err(ApiError::bad_request(message));
+        }
+    }
+    Ok(())
+}
+
+/// DreamFactory's words for false; with [`truthy`] the only values a flag accepts.
+fn falsy(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "" | "false" | "0" | "no" | "off" | "n" | "f"
+    )
+}
+
+fn check_flag(name: &str, value: &str) -> Result<(), ApiError> {
+    if truthy(value) || falsy(value) {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(format!(
+        "Invalid value for {name}: it is a boolean, use true or false (also 1/0, yes/no, on/off)."
+    )))
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Params {
     pairs: Vec<(String, String)>,
@@ -65,9 +160,15 @@ pub fn truthy(value: &str) -> bool {
 }
 
 impl Params {
+    /// The query's options.
+    ///
+    /// # Errors
+    ///
+    /// 400 for a query that cannot be decoded, and for what [`check_pairs`] refuses.
     pub fn from_query(query: &str) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
             .map_err(|_| ApiError::bad_request("The query string could not be parsed."))?;
+        check_pairs(&pairs)?;
         let mut params_map = HashMap::new();
         for (key, value) in &pairs {
             // `params[:name]=value`, as PHP clients send the map.
@@ -82,7 +183,11 @@ impl Params {
     }
 
     /// Adds the read options found in a JSON body; options already in the query win.
-    pub fn merge_body(&mut self, body: &Map<String, Value>) {
+    ///
+    /// # Errors
+    ///
+    /// 400 for a flag in the body whose value is not a boolean word.
+    pub fn merge_body(&mut self, body: &Map<String, Value>) -> Result<(), ApiError> {
         let related_options = body.keys().filter(|key| is_related_option(key));
         let names: Vec<&str> = BODY_OPTIONS
             .iter()
@@ -104,6 +209,9 @@ impl Params {
                     Value::Null => continue,
                     other => other.to_string(),
                 };
+                if FLAGS.contains(&name) {
+                    check_flag(name, &text)?;
+                }
                 self.pairs.push((name.to_string(), text));
             }
         }
@@ -114,6 +222,7 @@ impl Params {
                     .or_insert_with(|| value.clone());
             }
         }
+        Ok(())
     }
 
     fn has(&self, name: &str) -> bool {
@@ -143,8 +252,8 @@ impl Params {
         self.owned(&["related"]).filter(|r| !r.trim().is_empty())
     }
 
-    /// Every parameter that may be a `{rel}_fields` / `_limit` / `_order` option; the first
-    /// value of a name wins.
+    /// Every parameter that may be a `{rel}_fields` / `_limit` / `_order` option (the query's
+    /// hold one value per name; the body's add the names the query lacks).
     fn related_options(&self) -> HashMap<String, String> {
         let mut options = HashMap::new();
         for (key, value) in &self.pairs {
@@ -225,7 +334,7 @@ mod tests {
         let mut params = Params::from_query("limit=2").unwrap();
         let body = serde_json::json!({"limit": 9, "filter": "a=1", "ids": [1, 2],
             "params": {":n": "Bob"}});
-        params.merge_body(body.as_object().unwrap());
+        params.merge_body(body.as_object().unwrap()).unwrap();
         let read = params.read_request();
         assert_eq!(read.limit.as_deref(), Some("2"));
         assert_eq!(read.filter.as_deref(), Some("a=1"));
@@ -237,7 +346,7 @@ mod tests {
     fn related_and_its_options_come_from_the_query_or_the_body() {
         let mut params = Params::from_query("related=a,b&a_fields=x&B.LIMIT=2&fields_x=1").unwrap();
         let body = serde_json::json!({"a_fields": "ignored", "b_order": "y desc", "order": "z"});
-        params.merge_body(body.as_object().unwrap());
+        params.merge_body(body.as_object().unwrap()).unwrap();
         let read = params.read_request();
         assert_eq!(read.related.as_deref(), Some("a,b"));
         let mut options: Vec<(String, String)> = read.related_options.into_iter().collect();
@@ -254,6 +363,68 @@ mod tests {
                 .related,
             None
         );
+    }
+
+    #[test]
+    fn a_single_valued_option_given_twice_is_refused() {
+        for (query, message) in [
+            (
+                "filter=a%3D1&filter=b%3D2",
+                "The parameter 'filter' is given more than once; it takes one value.",
+            ),
+            (
+                "limit=1&offset=2&limit=1",
+                "The parameter 'limit' is given more than once; it takes one value.",
+            ),
+            (
+                "order=a&sort=b",
+                "The parameters 'order' and 'sort' are the same option; give only one.",
+            ),
+            (
+                "include_count=true&include_count=false",
+                "The parameter 'include_count' is given more than once; it takes one value.",
+            ),
+            (
+                "a_fields=x&a_fields=y",
+                "The parameter 'a_fields' is given more than once; it takes one value.",
+            ),
+        ] {
+            let error = Params::from_query(query).unwrap_err();
+            assert_eq!(error.status.as_u16(), 400, "{query}");
+            assert_eq!(error.message, message, "{query}");
+        }
+        let distinct = "related=a,b&a_fields=x&b_fields=y&fields=id&_=1&_=2";
+        assert!(Params::from_query(distinct).is_ok());
+    }
+
+    #[test]
+    fn a_flag_takes_only_boolean_words() {
+        let error = Params::from_query("include_count=maybe").unwrap_err();
+        assert_eq!(
+            error.message,
+            "Invalid value for include_count: it is a boolean, use true or false \
+             (also 1/0, yes/no, on/off)."
+        );
+        for query in [
+            "include_count=",
+            "include_count=OFF",
+            "as_list=1",
+            "refresh=t",
+        ] {
+            assert!(Params::from_query(query).is_ok(), "{query}");
+        }
+        let mut params = Params::from_query("").unwrap();
+        let body = serde_json::json!({"count_only": "perhaps"});
+        assert!(params.merge_body(body.as_object().unwrap()).is_err());
+        let body = serde_json::json!({"count_only": true, "rollback": 0});
+        assert!(params.merge_body(body.as_object().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn the_file_option_is_refused_until_built() {
+        let error = Params::from_query("file=out.csv").unwrap_err();
+        assert_eq!(error.status.as_u16(), 400);
+        assert!(error.message.starts_with("The file parameter"));
     }
 
     #[test]

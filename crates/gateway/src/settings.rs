@@ -42,6 +42,10 @@ pub struct ServerSettings {
     pub port: u16,
     pub workers: usize,
     pub max_body_bytes: usize,
+    /// Longest request target (path and query), in bytes: 414 beyond.
+    pub max_uri_bytes: usize,
+    /// Most bytes of request header lines (names, values and separators): 431 beyond.
+    pub max_header_bytes: usize,
 }
 
 #[derive(Clone, Deserialize)]
@@ -215,6 +219,16 @@ impl Settings {
         if self.server.max_body_bytes < 1024 {
             return fail("server.max_body_bytes must be at least 1024");
         }
+        // Past 64 KiB each, actix's own limit on a request head (128 KiB) could come first,
+        // and its answer is only rewritten into the envelope, never with the limit's message.
+        let head_limits = 1024..=65536;
+        if !head_limits.contains(&self.server.max_uri_bytes)
+            || !head_limits.contains(&self.server.max_header_bytes)
+        {
+            return fail(
+                "server.max_uri_bytes and server.max_header_bytes must be between 1024 and 65536",
+            );
+        }
         let limits = &self.limits;
         let counts = [
             limits.max_records_returned as usize,
@@ -354,6 +368,12 @@ mod tests {
             error.to_string().contains("login_failures_per_minute"),
             "{error}"
         );
+        let error = load(
+            &[("SLUICE__SERVER__MAX_URI_BYTES", "100000")],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("max_uri_bytes"), "{error}");
         let error = load(&[("SLUICE__LIMITS__IDS_MAX", "0")], Overrides::default()).unwrap_err();
         assert!(error.to_string().contains("[limits]"), "{error}");
         let error = load(

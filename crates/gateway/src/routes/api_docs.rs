@@ -7,8 +7,8 @@ use std::sync::Arc;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use sluice_docs::{ServiceInfo, Verbs, combined_document, service_document};
-use sluice_rbac::{Requestor, Verb, has_service_access, permitted_verbs};
+use sluice_docs::{DocumentAccess, ServiceInfo, Verbs, combined_document, service_document};
+use sluice_rbac::{Action, Decision, Requestor, Verb, decide, has_service_access, permitted_verbs};
 
 use crate::auth::Principal;
 use crate::auth::access::deny;
@@ -39,21 +39,55 @@ fn reachable(principal: &Principal, service: &ServiceEntry) -> bool {
         }
 }
 
-/// The verbs the caller's role allows on one component of the service.
-fn verbs_of(principal: &Principal, service_id: i64, component: &str) -> Verbs {
-    let mask = match &principal.authority {
-        Authority::Unrestricted => return Verbs::ALL,
-        Authority::NoRole => return Verbs::NONE,
-        Authority::Role(role) => {
-            permitted_verbs(&role.grants, service_id, component, Requestor::Api)
+/// What one caller may see of one service, as its role decides.
+struct CallerAccess<'a> {
+    principal: &'a Principal,
+    service: &'a ServiceEntry,
+}
+
+impl DocumentAccess for CallerAccess<'_> {
+    fn verbs(&self, component: &str) -> Verbs {
+        let mask = match &self.principal.authority {
+            Authority::Unrestricted => return Verbs::ALL,
+            Authority::NoRole => return Verbs::NONE,
+            Authority::Role(role) => {
+                permitted_verbs(&role.grants, self.service.row.id, component, Requestor::Api)
+            }
+        };
+        Verbs {
+            get: mask.contains(Verb::Get),
+            post: mask.contains(Verb::Post),
+            put: mask.contains(Verb::Put),
+            patch: mask.contains(Verb::Patch),
+            delete: mask.contains(Verb::Delete),
         }
-    };
-    Verbs {
-        get: mask.contains(Verb::Get),
-        post: mask.contains(Verb::Post),
-        put: mask.contains(Verb::Put),
-        patch: mask.contains(Verb::Patch),
-        delete: mask.contains(Verb::Delete),
+    }
+
+    /// Every column hidden by any access row the caller's verbs on the table's records or
+    /// schema use: one record schema serves every verb, so a column hidden from one verb is
+    /// left out for all (failing closed rather than naming it).
+    fn hidden_fields(&self, table: &str) -> Vec<String> {
+        let Authority::Role(role) = &self.principal.authority else {
+            return Vec::new();
+        };
+        let lower = table.to_ascii_lowercase();
+        let components = [format!("_table/{lower}"), format!("_schema/{lower}")];
+        let mut hidden = Vec::new();
+        for component in &components {
+            for verb in Verb::CRUD {
+                let action = Action {
+                    service_id: self.service.row.id,
+                    service_name: &self.service.name,
+                    component,
+                    verb,
+                    requestor: Requestor::Api,
+                };
+                if let Decision::Allow { hidden_fields, .. } = decide(&role.grants, &action) {
+                    hidden.extend(hidden_fields);
+                }
+            }
+        }
+        hidden
     }
 }
 
@@ -80,10 +114,8 @@ async fn document(
         label: service.row.label.clone(),
         description: service.row.description.clone(),
     };
-    let id = service.row.id;
-    Ok(Some(service_document(&info, &schema, &|component| {
-        verbs_of(principal, id, component)
-    })))
+    let access = CallerAccess { principal, service };
+    Ok(Some(service_document(&info, &schema, &access)))
 }
 
 /// `GET /api/v2/api_docs`: one document for every database service the caller may reach;

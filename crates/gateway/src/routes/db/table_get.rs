@@ -20,7 +20,7 @@ use crate::state::AppState;
 fn read_params(request: &HttpRequest, body: &JsonBody) -> Result<Params, ApiError> {
     let mut params = Params::from_query(request.query_string())?;
     if let Value::Object(map) = &body.0 {
-        params.merge_body(map);
+        params.merge_body(map)?;
     }
     Ok(params)
 }

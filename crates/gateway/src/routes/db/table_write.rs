@@ -34,7 +34,7 @@ fn kind_of(method: &Method) -> WriteKind {
 fn write_params(request: &HttpRequest, body: &Value) -> Result<Params, ApiError> {
     let mut params = Params::from_query(request.query_string())?;
     if let Value::Object(map) = body {
-        params.merge_body(map);
+        params.merge_body(map)?;
     }
     Ok(params)
 }
