@@ -5,6 +5,7 @@ mod api_docs;
 mod auth;
 mod docs_page;
 mod errors;
+mod listings;
 mod related_read;
 mod related_write;
 mod row_security;
