@@ -6,6 +6,7 @@ mod auth;
 mod docs_page;
 mod errors;
 mod headers;
+mod listings;
 mod refused_options;
 mod related_read;
 mod related_write;

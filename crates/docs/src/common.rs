@@ -170,6 +170,21 @@ pub const TABLE_PARAMS: &[Param] = &[
     ("refresh", "boolean", "Re-read the schema before answering."),
 ];
 
+/// The options of the table listings (`GET /_table`, `GET /_schema`), which are evaluated
+/// in memory like those of the system resources.
+pub const TABLE_LIST: &[&str] = &[
+    "fields",
+    "filter",
+    "ids",
+    "order",
+    "limit",
+    "offset",
+    "include_count",
+    "count_only",
+    "as_list",
+    "refresh",
+];
+
 /// Which parameters apply to which operation.
 pub const LIST_READ: &[&str] = &[
     "fields",

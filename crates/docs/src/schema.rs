@@ -130,7 +130,7 @@ pub fn schema_paths(
             op(
                 "get_schema",
                 "List the tables (names; `fields=*` for summaries; `ids=` for descriptors).",
-                param_refs(&["fields", "ids", "as_list", "refresh"]),
+                param_refs(crate::common::TABLE_LIST),
                 &list,
             ),
         );

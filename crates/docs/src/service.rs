@@ -82,7 +82,7 @@ pub fn service_document(
             tag,
             "get_tables",
             "List the tables the caller may use.",
-            crate::common::param_refs(&["fields", "ids", "as_list", "refresh"]),
+            crate::common::param_refs(crate::common::TABLE_LIST),
             list,
         );
         // `/_table` sorts before `/_table/...` in the document.

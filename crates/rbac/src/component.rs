@@ -1,4 +1,5 @@
-//! Component paths and how a grant's component matches a request's (wire reference 9.2).
+//! Component paths and how a grant's component matches a request's, as DreamFactory's role
+//! check matches them.
 //!
 //! Both sides are normalised to lower case first, so every comparison below is a plain
 //! byte comparison and DreamFactory's `strcasecmp` needs no counterpart.
@@ -26,7 +27,7 @@ pub(crate) enum Specificity {
 /// ones), the first `(...)` group removed, and lower-cased (the access middleware does that).
 /// Idempotent on components without parentheses, so it is safe to apply to an already
 /// normalised one.
-pub fn normalize_component(path: &str) -> String {
+pub(crate) fn normalize_component(path: &str) -> String {
     let path = path.trim_matches('/');
     match (path.find('('), path.find(')')) {
         (Some(open), Some(close)) if open < close => {
@@ -37,7 +38,7 @@ pub fn normalize_component(path: &str) -> String {
     }
 }
 
-/// A stored component as loaded (9.1: trimmed of `/`), lower-cased for matching.
+/// A stored component as loaded (trimmed of `/`), lower-cased for matching.
 pub(crate) fn normalize_grant_component(component: &str) -> String {
     component.trim_matches('/').to_lowercase()
 }
@@ -82,8 +83,9 @@ fn service_row_specificity(row: &str, component: &str) -> Option<Specificity> {
     } else if row == "*" {
         // Checked before the wildcard rule on purpose. DreamFactory's code tests the wildcard
         // first, and a lone `*` passes that test (star at position 0), so there `*` rows are
-        // OR-ed with `_table/*` rows instead of being shadowed by them. The wire reference
-        // (9.2) ranks service-wide `*` below wildcards, and that is what is implemented.
+        // OR-ed with `_table/*` rows instead of being shadowed by them. DreamFactory's documented rule ranks
+        // service-wide `*` below wildcards, and that is what is implemented
+        // (crates/rbac/README.md, "Where this differs from DreamFactory").
         Some(Specificity::ServiceWide)
     } else if wildcard_matches(row, component) {
         Some(Specificity::Wildcard)

@@ -1,5 +1,5 @@
-//! The access decision (wire reference 9.2) and the "any access at all" questions asked by
-//! role-filtered listings (9.6).
+//! The access decision and the "any access at all" questions asked by role-filtered
+//! listings (`GET /_table`, `GET /api/v2`, API docs).
 
 use std::fmt::{self, Display, Formatter};
 
@@ -29,20 +29,14 @@ pub enum Decision {
     /// to be combined with the client's filter and re-checked on written values.
     Allow {
         row_filter: Option<RowFilterSet>,
-        /// Columns of the table the role may not read (rule R5), from the same access row
+        /// Columns of the table the role may not read (treated as absent), from the same access row
         /// as `row_filter`; empty for most roles.
         hidden_fields: Vec<String>,
     },
     Deny(DenyReason),
 }
 
-impl Decision {
-    pub fn is_allowed(&self) -> bool {
-        matches!(self, Decision::Allow { .. })
-    }
-}
-
-/// Why a request was denied, with what the gateway needs for DreamFactory's messages (8.7).
+/// Why a request was denied, with what the gateway needs for DreamFactory's messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DenyReason {
     /// The role is not active: 403.
@@ -59,7 +53,7 @@ pub enum DenyReason {
 }
 
 impl DenyReason {
-    /// DreamFactory's exact message (wire reference 8.7, items 3 and 5).
+    /// DreamFactory's exact 403 message.
     pub fn message(&self) -> String {
         self.to_string()
     }
@@ -87,11 +81,13 @@ impl Display for DenyReason {
     }
 }
 
-/// Decides `action` for a role (not a system administrator: those bypass RBAC, 8.6; nor an
-/// access exception: see [`crate::is_access_exception`]).
+/// Decides `action` for a role (not a system administrator: those bypass RBAC and the gateway
+/// never asks; nor a route DreamFactory opens to everyone, such as `user/session`: those
+/// routes ask for no role at all).
 ///
 /// Allowed iff the role is active and the verb is in [`permitted_verbs`]. When allowed, the
-/// row filter is that of [`crate::row_filter_for`].
+/// row filter and hidden fields come from the most specific access row that grants the verb
+/// on the table (see `select_record_grant`).
 pub fn decide(grants: &RoleGrants, action: &Action<'_>) -> Decision {
     if !grants.is_active {
         return Decision::Deny(DenyReason::RoleInactive);
@@ -119,7 +115,7 @@ pub fn decide(grants: &RoleGrants, action: &Action<'_>) -> Decision {
     }
 }
 
-/// The verbs the role grants `requestor` on `component` of a service (9.2): the union of the
+/// The verbs the role grants `requestor` on `component` of a service: the union of the
 /// verb masks of the matching rows at the most specific level that has any (exact >
 /// wildcard > service `*` > all services). A more specific level shadows the broader ones
 /// even when it lacks the verb, or grants nothing at all. Rows whose requestor mask lacks
@@ -142,7 +138,7 @@ pub fn permitted_verbs(
 }
 
 /// Whether the role grants any verb on `component` (df-core `checkForAnyServicePermissions`):
-/// e.g. whether a table shows in `GET /_table`, asked with `_table/{name}` (9.3).
+/// e.g. whether a table shows in `GET /_table`, asked with `_table/{name}`.
 pub fn has_any_access(
     grants: &RoleGrants,
     service_id: i64,
@@ -153,7 +149,7 @@ pub fn has_any_access(
 }
 
 /// Whether the role grants any verb on any component of the service (df-core
-/// `allowsServiceAccess`), for `GET /api/v2`, `system/cache` and API docs (9.6). Components
+/// `allowsServiceAccess`), for `GET /api/v2`, `system/cache` and API docs. Components
 /// do not matter here, unlike in [`permitted_verbs`]: the rows of this service decide if
 /// there are any (even with an empty union), otherwise the rows for all services.
 pub fn has_service_access(grants: &RoleGrants, service_id: i64, requestor: Requestor) -> bool {

@@ -1,4 +1,4 @@
-//! A role's stored access rows (`role_service_access`, wire reference 9.1), in the shape the
+//! A role's stored access rows (`role_service_access`), in the shape the
 //! decisions need.
 
 use std::fmt::{self, Display, Formatter};
@@ -64,7 +64,8 @@ impl Grant {
     }
 
     /// Columns the role may not read on the tables this row is chosen for (a Sluice
-    /// extension, `role_service_access.hidden_fields`): rule R5 treats them as absent.
+    /// extension, `role_service_access.hidden_fields`): reads, writes and descriptors treat them as
+    /// absent.
     pub fn with_hidden_fields(mut self, hidden_fields: Vec<String>) -> Self {
         self.hidden_fields = hidden_fields;
         self

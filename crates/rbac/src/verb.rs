@@ -1,5 +1,5 @@
 //! HTTP verbs, requestor kinds and the bit masks DreamFactory stores for them
-//! (wire reference 9.1, df-core `VerbsMask` and `ServiceRequestorTypes`).
+//! (df-core `VerbsMask` and `ServiceRequestorTypes`).
 
 use std::fmt::{self, Display, Formatter};
 use std::str::FromStr;

@@ -1,7 +1,6 @@
 //! Conversions between Rust values and the column encodings both dialects share
 //! (see the migrations' header): TEXT timestamps, TEXT JSON, integer-or-boolean flags.
 
-use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row};
@@ -10,19 +9,10 @@ use crate::DbError;
 
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
 
-/// DreamFactory's timestamp wire format, also the stored format (UTC).
-const TIMESTAMP_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-
-/// Formats a UTC instant as stored in `*_date` columns: `YYYY-MM-DD HH:MM:SS`.
-pub fn format_timestamp(when: DateTime<Utc>) -> String {
-    when.format(TIMESTAMP_FORMAT).to_string()
-}
-
-/// The current time in the stored format. Timestamps are bound from Rust rather than left to
-/// column defaults because the two dialects' `now()` render differently.
-pub(crate) fn now_timestamp() -> String {
-    format_timestamp(Utc::now())
-}
+/// Timestamps (`*_date` columns) are stored as DreamFactory shows them, `YYYY-MM-DD HH:MM:SS`
+/// UTC, by the formatter every part of Sluice uses. They are bound from Rust rather than left
+/// to column defaults because the two dialects' `now()` render differently.
+pub(crate) use sluice_connector_core::clock::{format_timestamp, now_timestamp};
 
 /// Reads a boolean column: INTEGER 0/1 on SQLite, BOOLEAN on PostgreSQL. The Any driver decodes
 /// each only as its own type, so try the SQLite (default) shape first and fall back.

@@ -18,7 +18,6 @@ mod user_row;
 mod users;
 
 pub use apps::{AppPatch, AppRow, Apps, NewApp};
-pub use codec::format_timestamp;
 pub use db::{Backend, SystemDb, SystemTx};
 pub use error::DbError;
 pub use lookups::{LookupPatch, LookupRow, Lookups, NewLookup};

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod access;
+pub mod clock;
 mod condition;
 mod connector;
 mod df_type;

@@ -1,6 +1,9 @@
-//! DreamFactory's list semantics for system resources (wire reference 10.1): `fields`,
-//! `filter`, `ids`, `order` (default: primary key ascending), `limit`, `offset`,
-//! `include_count`, `count_only`, `as_list`, evaluated in memory over the cached records.
+//! DreamFactory's list options evaluated in memory, one implementation for every listing
+//! whose records the gateway holds: system resources (`/system/*`), the tables of a service
+//! (`GET /{service}/_table`, `GET /{service}/_schema`) and the user's stored values
+//! (`GET /user/custom`). Options: `fields`, `filter`, `ids`, `order`, `limit`, `offset`,
+//! `include_count`, `count_only`, `as_list`; docs/COMPATIBILITY.md lists which listing
+//! takes which and what differs between them (only what a [`ListShape`] says).
 
 use std::cmp::Ordering;
 
@@ -11,18 +14,82 @@ use crate::error::ApiError;
 use crate::params::Params;
 use crate::settings::LimitSettings;
 
+/// The field that identifies a record of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKey {
+    /// `id`, an integer: `ids=1,2` must be integers.
+    Id,
+    /// `name`, text: `ids=a,b` are names, matched ignoring ASCII case.
+    Name,
+}
+
+impl ListKey {
+    pub fn field(self) -> &'static str {
+        match self {
+            ListKey::Id => "id",
+            ListKey::Name => "name",
+        }
+    }
+}
+
+/// What the records of a listing look like: the options behave alike on every listing, and
+/// differ only by what is said here.
+#[derive(Debug, Clone, Copy)]
+pub struct ListShape<'a> {
+    /// `as_list` lists this field, `ids` selects by it, an empty `fields=` keeps only it.
+    pub key: ListKey,
+    /// The fields a client may name in `fields`, `filter` and `order`.
+    pub columns: &'a [&'a str],
+    /// Relations attached by the caller, which `fields` never removes.
+    pub related: &'a [&'a str],
+    /// The fields returned when `fields` is absent; `None` for all.
+    pub default_fields: Option<&'a [&'a str]>,
+    /// The order when `order` is absent; `None` keeps the order the records came in.
+    pub default_order: Option<&'a str>,
+}
+
 /// The outcome of a list request: a JSON body (wrapped list) or a bare count.
 pub enum Listing {
     Body(Value),
     Count(usize),
 }
 
-/// Lists `records` (whose fields are `columns`, plus the relations in `related` already
-/// attached by the caller, which `fields` never removes).
+impl Listing {
+    /// The response body: the wrapped list, or the bare count of `count_only`.
+    pub fn into_json(self) -> Value {
+        match self {
+            Listing::Body(body) => body,
+            Listing::Count(count) => json!(count),
+        }
+    }
+}
+
+/// Lists system resource `records` (whose fields are `columns`, plus the relations in
+/// `related` already attached by the caller): keyed by `id`, all fields and ordered by `id`
+/// unless asked otherwise.
 pub fn list(
-    mut records: Vec<Record>,
+    records: Vec<Record>,
     columns: &[&str],
     related: &[&str],
+    params: &Params,
+    limits: &LimitSettings,
+) -> Result<Listing, ApiError> {
+    let shape = ListShape {
+        key: ListKey::Id,
+        columns,
+        related,
+        default_fields: None,
+        default_order: Some("id"),
+    };
+    list_records(records, &shape, params, limits)
+}
+
+/// Applies the list options of `params` to `records` shaped as `shape` says: `filter`,
+/// `ids`, `order`, then `count_only`, `offset`/`limit`, and `as_list` or `fields`, with
+/// `include_count` counting what matched before paging.
+pub fn list_records(
+    mut records: Vec<Record>,
+    shape: &ListShape<'_>,
     params: &Params,
     limits: &LimitSettings,
 ) -> Result<Listing, ApiError> {
@@ -32,7 +99,7 @@ pub fn list(
     {
         let expr = sluice_filter::parse(filter, &filter_limits(limits))
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
-        check_fields(&expr, columns)?;
+        check_fields(&expr, shape.columns)?;
         let mut kept = Vec::with_capacity(records.len());
         for record in records {
             if matches(&expr, &record)? {
@@ -42,19 +109,14 @@ pub fn list(
         records = kept;
     }
     if let Some(ids) = params.get(&["ids"]) {
-        let wanted = parse_ids(ids, limits.ids_max)?;
-        records.retain(|r| {
-            r.get("id")
-                .and_then(Value::as_i64)
-                .is_some_and(|id| wanted.contains(&id))
-        });
+        retain_ids(&mut records, shape.key, ids, limits.ids_max)?;
     }
-    sort(
-        &mut records,
-        params.get(&["order", "sort", "order_by"]),
-        columns,
-        limits,
-    )?;
+    if let Some(order) = params
+        .get(&["order", "sort", "order_by"])
+        .or(shape.default_order)
+    {
+        sort(&mut records, order, shape.columns, limits)?;
+    }
 
     let total = records.len();
     if params.flag("count_only") {
@@ -66,19 +128,17 @@ pub fn list(
         Some(n) if n >= 1 && n <= max => n,
         _ => max,
     };
-    let page: Vec<Record> = records.into_iter().skip(offset).take(limit).collect();
+    let page = records.into_iter().skip(offset).take(limit);
+    let key = shape.key.field();
     let resource: Vec<Value> = if params.flag("as_list") {
-        page.iter()
-            .map(|r| r.get("id").cloned().unwrap_or(Value::Null))
+        page.map(|r| r.get(key).cloned().unwrap_or(Value::Null))
             .collect()
     } else {
-        let fields = select_fields(params.get(&["fields", "select"]), columns)?.map(|mut f| {
-            f.extend(related.iter().map(|r| (*r).to_string()));
+        let fields = select_fields(params.get(&["fields", "select"]), shape)?.map(|mut f| {
+            f.extend(shape.related.iter().map(|r| (*r).to_string()));
             f
         });
-        page.into_iter()
-            .map(|r| project(r, fields.as_deref()))
-            .collect()
+        page.map(|r| project(r, fields.as_deref())).collect()
     };
     let mut body = json!({ "resource": resource });
     if params.flag("include_count") {
@@ -111,7 +171,47 @@ fn parse_number(value: Option<&str>, name: &str) -> Result<Option<usize>, ApiErr
     }
 }
 
+/// Keeps the records whose key is one of `ids`, in their order.
+fn retain_ids(
+    records: &mut Vec<Record>,
+    key: ListKey,
+    ids: &str,
+    max: usize,
+) -> Result<(), ApiError> {
+    match key {
+        ListKey::Id => {
+            let wanted = parse_ids(ids, max)?;
+            records.retain(|r| {
+                r.get("id")
+                    .and_then(Value::as_i64)
+                    .is_some_and(|id| wanted.contains(&id))
+            });
+        }
+        ListKey::Name => {
+            let wanted = split_ids(ids, max)?;
+            records.retain(|r| {
+                r.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|name| wanted.iter().any(|w| w.eq_ignore_ascii_case(name)))
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `ids=1,2,3` as integers, at most `max` of them.
 pub fn parse_ids(text: &str, max: usize) -> Result<Vec<i64>, ApiError> {
+    split_ids(text, max)?
+        .iter()
+        .map(|p| {
+            p.parse::<i64>()
+                .map_err(|_| ApiError::bad_request("Field 'id' must be a valid integer."))
+        })
+        .collect()
+}
+
+/// The comma-separated identifiers of `ids`: at least one, at most `max`.
+fn split_ids(text: &str, max: usize) -> Result<Vec<&str>, ApiError> {
     let parts: Vec<&str> = text
         .split(',')
         .map(str::trim)
@@ -128,26 +228,31 @@ pub fn parse_ids(text: &str, max: usize) -> Result<Vec<i64>, ApiError> {
             parts.len()
         )));
     }
-    parts
-        .iter()
-        .map(|p| {
-            p.parse::<i64>()
-                .map_err(|_| ApiError::bad_request("Field 'id' must be a valid integer."))
-        })
-        .collect()
+    Ok(parts)
 }
 
-fn select_fields(fields: Option<&str>, columns: &[&str]) -> Result<Option<Vec<String>>, ApiError> {
-    let Some(text) = fields.map(str::trim).filter(|f| *f != "*") else {
-        return Ok(None);
+/// The fields to return: `None` for all (`fields=*`, or absent with no default); the key only
+/// for an empty `fields=`; a 400 for a field the records do not have.
+fn select_fields(
+    fields: Option<&str>,
+    shape: &ListShape<'_>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(text) = fields.map(str::trim) else {
+        return Ok(shape
+            .default_fields
+            .map(|names| names.iter().map(|name| (*name).to_string()).collect()));
     };
+    if text == "*" {
+        return Ok(None);
+    }
     if text.is_empty() {
-        return Ok(Some(vec!["id".to_string()]));
+        return Ok(Some(vec![shape.key.field().to_string()]));
     }
     text.split(',')
         .map(str::trim)
         .map(|name| {
-            columns
+            shape
+                .columns
                 .iter()
                 .find(|c| c.eq_ignore_ascii_case(name))
                 .map(|c| (*c).to_string())
@@ -157,7 +262,7 @@ fn select_fields(fields: Option<&str>, columns: &[&str]) -> Result<Option<Vec<St
         .map(Some)
 }
 
-/// The `fields` a client asked for: `None` means all (absent, or `*`).
+/// The `fields` a client asked for on a single record: `None` means all (absent, or `*`).
 pub fn requested_fields(params: &Params) -> Option<Vec<String>> {
     params
         .get(&["fields"])
@@ -182,17 +287,12 @@ pub fn project(record: Record, fields: Option<&[String]>) -> Value {
 
 fn sort(
     records: &mut [Record],
-    order: Option<&str>,
+    order: &str,
     columns: &[&str],
     limits: &LimitSettings,
 ) -> Result<(), ApiError> {
     let mut terms = Vec::new();
-    for term in order
-        .unwrap_or("id")
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+    for term in order.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         let mut words = term.split_whitespace();
         let name = words.next().unwrap_or_default();
         let column = columns
@@ -217,6 +317,7 @@ fn sort(
             limits.order_terms_max
         )));
     }
+    // Stable: records equal on every term keep the order they came in.
     records.sort_by(|a, b| {
         for (column, descending) in &terms {
             let ordering = compare_values(a.get(*column), b.get(*column));

@@ -1,9 +1,8 @@
 //! Stored row filter entries to filter AST nodes, built node by node. DreamFactory writes
 //! `(name OP value)` strings, joins them with the `filter_op`, pastes the result after the
-//! client's filter and substitutes lookups into the text before parsing (wire reference 3.6
-//! and 3.1), so a value such as `x') OR (1=1` changes the query. Here no stored text is ever
+//! client's filter and substitutes lookups into the text before parsing, so a value such as `x') OR (1=1` changes the query. Here no stored text is ever
 //! parsed as filter syntax: the value becomes exactly one AST value (or one list of them),
-//! and lookups stay [`ValueKind::Lookup`] to be bound from the session (rule R3).
+//! and lookups stay [`ValueKind::Lookup`] to be bound from the session.
 
 use sluice_filter::{CompareOp, Comparison, Expr, Ident, Operand, Span, Value, ValueKind};
 

@@ -1,5 +1,5 @@
-//! Role row filters (wire reference 3.6): which access row's filters apply to a record
-//! request, and those filters as a filter AST.
+//! Role row filters: which access row's filters apply to a record request, and those
+//! filters as a filter AST.
 
 mod compile;
 mod error;
@@ -9,7 +9,7 @@ use sluice_filter::Expr;
 pub use compile::validate_filters;
 pub use error::FilterConfigError;
 
-use crate::component::{Specificity, normalize_component, specificity, table_component};
+use crate::component::{Specificity, specificity, table_component};
 use crate::grant::{FilterOp, Grant, RoleGrants, RowFilter};
 use crate::verb::{Requestor, Verb};
 
@@ -50,45 +50,15 @@ impl RowFilterSet {
     }
 }
 
-/// The client's filter and the role's row filter as one `And` node (rule R3: combined as
-/// trees, never as text). The client's tree is kept whole as the first operand, so its own
-/// `or` can never escape the role's condition.
-pub fn combine(client: Option<Expr>, role: Option<Expr>) -> Option<Expr> {
-    match (client, role) {
-        (Some(client), Some(role)) => Some(Expr::And(vec![client, role])),
-        (client, None) => client,
-        (None, role) => role,
-    }
-}
-
-/// The row filters that apply to a request on `component` (a path after the service; ids
-/// and deeper paths are ignored, so `_table/todo/5` is `_table/todo`). `None` when the
-/// request is not about a table's records, when no row for the service grants `verb` to
-/// `requestor` for the table, or when the chosen row has no filters.
-///
-/// Among rows of this very service (rows for all services never contribute filters) whose
-/// requestor and verb masks match, the most specific component match wins (exact >
-/// wildcard > `*`); among equally specific rows the last one, as DreamFactory does.
-/// This does not decide access: [`crate::decide`] does, and calls this.
-pub fn row_filter_for(
-    grants: &RoleGrants,
-    service_id: i64,
-    component: &str,
-    verb: Verb,
-    requestor: Requestor,
-) -> Option<RowFilterSet> {
-    let grant = select_record_grant(
-        grants,
-        service_id,
-        &normalize_component(component),
-        verb,
-        requestor,
-    )?;
-    RowFilterSet::new(grant.filter_op(), grant.filters().to_vec())
-}
-
 /// The access row whose record rules (row filters, hidden fields) apply to a request on a
-/// normalised component, as [`row_filter_for`] chooses it.
+/// normalised `component` (ids and deeper paths are ignored, so `_table/todo/5` is
+/// `_table/todo`). `None` when the request is not about a table's records, or when no row
+/// for the service grants `verb` to `requestor` for the table.
+///
+/// Among rows of this very service (rows for all services never contribute record rules)
+/// whose requestor and verb masks match, the most specific component match wins (exact >
+/// wildcard > `*`); among equally specific rows the last one, as DreamFactory does. This does
+/// not decide access: [`crate::decide`] does, and calls this.
 pub(crate) fn select_record_grant<'g>(
     grants: &'g RoleGrants,
     service_id: i64,

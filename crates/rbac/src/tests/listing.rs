@@ -1,4 +1,5 @@
-//! The "any access" questions of role-filtered listings, wire reference 9.6 and 9.3.
+//! The "any access" questions of role-filtered listings (`GET /_table`,
+//! `GET /api/v2`).
 
 use super::*;
 use crate::{Requestor, has_any_access, has_service_access};

@@ -1,4 +1,4 @@
-//! Verb and requestor bits and the validation of stored masks (wire reference 9.1).
+//! Verb and requestor bits and the validation of stored masks.
 
 use super::*;
 use crate::{MaskError, Requestor, Verb};

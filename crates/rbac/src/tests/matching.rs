@@ -1,4 +1,4 @@
-//! Permission evaluation, wire reference 9.2: which rows match a component, at which level,
+//! Permission evaluation: which rows match a component, at which level,
 //! and how levels shadow each other. Every case asks for the verbs of an API request on
 //! service `DB`.
 

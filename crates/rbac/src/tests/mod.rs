@@ -1,8 +1,6 @@
 //! Unit tests, table-driven, one file per rule group. Every table row says what it checks.
 
-mod check_write;
 mod decide;
-mod exceptions;
 mod listing;
 mod masks;
 mod matching;

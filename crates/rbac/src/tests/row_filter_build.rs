@@ -1,10 +1,10 @@
-//! Row filters as filter ASTs (rule R3): built node by node, values never parsed as filter
-//! syntax, lookups kept as lookups; and `combine`.
+//! Row filters as filter ASTs: built node by node, values never parsed as filter
+//! syntax, lookups kept as lookups.
 
-use sluice_filter::{CompareOp, Comparison, Expr, Ident, Limits, Operand, Span, Value, ValueKind};
+use sluice_filter::{CompareOp, Comparison, Expr, Ident, Operand, Span, Value, ValueKind};
 
 use super::*;
-use crate::{FilterConfigError, RowFilterSet, combine};
+use crate::{FilterConfigError, RowFilterSet};
 
 fn expr_of(op: FilterOp, filters: &[RowFilter]) -> Expr {
     RowFilterSet::new(op, filters.to_vec())
@@ -251,31 +251,5 @@ fn a_bad_entry_makes_the_whole_set_unusable() {
             index: 1,
             operator: "<>".to_owned()
         }
-    );
-}
-
-#[test]
-fn combine_puts_client_and_role_under_one_and_node() {
-    let parse = |text: &str| sluice_filter::parse(text, &Limits::default()).unwrap();
-    let client = parse("a = 1 or b = 2");
-    let role = one("owner_id", "=", "{user.id}");
-    let cases = [
-        (None, None, None),
-        (Some(client.clone()), None, Some(client.clone())),
-        (None, Some(role.clone()), Some(role.clone())),
-        (
-            Some(client.clone()),
-            Some(role.clone()),
-            Some(Expr::And(vec![client.clone(), role.clone()])),
-        ),
-    ];
-    for (c, r, expected) in cases {
-        assert_eq!(combine(c, r), expected);
-    }
-    // The client's `or` stays inside its own operand: it cannot widen the role's condition.
-    let combined = combine(Some(client), Some(role)).unwrap();
-    assert_eq!(
-        combined.to_string(),
-        "(a = 1 or b = 2) and owner_id = {user.id}"
     );
 }

@@ -2,7 +2,8 @@
 //! puts in `meta.schema`): the same keys in the same order as DreamFactory, without `alias`.
 
 use super::object::Object;
-use super::{label, plural, write_bool, write_f64, write_i64, write_str};
+use super::summary::TableSummary;
+use super::{label, write_bool, write_f64, write_i64, write_str};
 use crate::df_type::ValueClass;
 use crate::resolve::{parse_bool, parse_number};
 use crate::schema::{ColumnRef, TableSchema};
@@ -13,14 +14,8 @@ use crate::value::BoundValue;
 /// Relationships are not discovered yet, so `related` is empty; `constraints` lists the
 /// foreign keys under DreamFactory's names (`fk_{table}_{column}`).
 pub fn write_table_descriptor(buf: &mut Vec<u8>, table: &TableSchema) {
-    let table_label = label(table.name());
     let mut object = Object::open(buf);
-    object.string("name", table.name());
-    object.string("label", &table_label);
-    object.null("description");
-    object.raw("native", b"[]");
-    object.string("plural", &plural(&table_label));
-    object.boolean("is_view", table.is_view());
+    TableSummary::new(table.name(), table.is_view()).write_keys(&mut object);
     let buf = object.key("primary_key");
     buf.push(b'[');
     for (index, &key) in table.primary_key().iter().enumerate() {

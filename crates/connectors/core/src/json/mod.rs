@@ -11,6 +11,7 @@ mod inflect;
 mod object;
 mod row;
 mod schema_doc;
+mod summary;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -18,11 +19,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 pub use cell::write_cell;
 pub use descriptor::{write_field_descriptor, write_table_descriptor};
 pub use envelope::{Meta, ResourceWriter};
-pub use inflect::{label, plural};
+use inflect::label;
 pub use row::RowWriter;
 pub use schema_doc::{
     SchemaView, visible_relations, write_fields, write_relation_descriptor, write_schema_table,
 };
+pub use summary::{TABLE_LIST_FIELDS, TableSummary};
 
 /// `"text"` with JSON escaping.
 pub fn write_str(buf: &mut Vec<u8>, text: &str) {

@@ -3,7 +3,8 @@
 
 use super::descriptor::{write_constraints, write_field_descriptor};
 use super::object::Object;
-use super::{label, plural, write_i64, write_str};
+use super::summary::TableSummary;
+use super::{label, write_i64, write_str};
 use crate::relation::Relation;
 use crate::schema::TableSchema;
 
@@ -31,15 +32,9 @@ impl SchemaView<'_> {
 /// Writes `GET /_schema/{table}`: `alias, name, label, description, native, plural,
 /// is_view, primary_key, name_field, field, related, constraints, access`.
 pub fn write_schema_table(buf: &mut Vec<u8>, table: &TableSchema, view: &SchemaView<'_>) {
-    let table_label = label(table.name());
     let mut object = Object::open(buf);
     object.null("alias");
-    object.string("name", table.name());
-    object.string("label", &table_label);
-    object.null("description");
-    object.raw("native", b"[]");
-    object.string("plural", &plural(&table_label));
-    object.boolean("is_view", table.is_view());
+    TableSummary::new(table.name(), table.is_view()).write_keys(&mut object);
     let names: Vec<&str> = table
         .primary_key()
         .iter()

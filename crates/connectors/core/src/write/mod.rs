@@ -3,7 +3,6 @@
 //! and batch errors.
 
 mod body;
-mod clock;
 mod nested;
 mod outcome;
 mod plan;

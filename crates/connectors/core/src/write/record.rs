@@ -3,12 +3,12 @@
 use serde_json::{Map, Value};
 
 use crate::access::{LookupSource, LookupValue};
+use crate::clock::now_timestamp;
 use crate::df_type::{DfType, ValueClass};
 use crate::plan::RequestedId;
 use crate::resolve::{RawValue, type_value};
 use crate::schema::{ColumnRef, ColumnSchema, TableSchema};
 use crate::value::BoundValue;
-use crate::write::clock::current_timestamp;
 use crate::write::nested::{RecordRelations, split_relations};
 use crate::write::outcome::RecordError;
 use crate::write::plan::{ColumnValue, InsertRecord, RecordKey};
@@ -102,7 +102,7 @@ impl RecordReader<'_> {
         }
         match df_type {
             DfType::TimestampOnCreate | DfType::TimestampOnUpdate => {
-                Some(BoundValue::Text(current_timestamp()))
+                Some(BoundValue::Text(now_timestamp()))
             }
             _ => self.user_id.map(BoundValue::Integer),
         }

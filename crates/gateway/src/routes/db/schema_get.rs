@@ -5,21 +5,20 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value, json};
 use sluice_connector_core::json::{
-    SchemaView, label, plural, visible_relations, write_fields, write_relation_descriptor,
+    SchemaView, TableSummary, visible_relations, write_fields, write_relation_descriptor,
     write_schema_table,
 };
 use sluice_connector_core::{ConnectorError, SchemaSnapshot, TableSchema};
 
+use super::table_list::{TableListing, list_tables_as};
 use super::{connector, open_service};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
 use crate::error::ApiError;
 use crate::params::Params;
-use crate::routes::{ok, ok_json_bytes};
+use crate::routes::ok_json_bytes;
 use crate::state::AppState;
-use crate::system::listing::project;
 
 /// `_schema/{table}`, the component that guards one table's schema.
 pub fn table_component(table: &str) -> String {
@@ -68,10 +67,6 @@ pub async fn list_schema(
     let (connector, _) = connector(&state, &access)?;
     let params = Params::from_query(request.query_string())?;
     let schema = connector.schema(params.flag("refresh")).await?;
-    let visible = schema
-        .tables()
-        .iter()
-        .filter(|t| access.may_see(&table_component(t.name())));
     if let Some(ids) = params.get(&["ids"]) {
         let mut buf = br#"{"resource":["#.to_vec();
         for (index, name) in ids.split(',').map(str::trim).enumerate() {
@@ -87,39 +82,11 @@ pub async fn list_schema(
         buf.extend_from_slice(b"]}");
         return Ok(ok_json_bytes(buf));
     }
-    if params.flag("as_list") {
-        let names: Vec<&str> = visible.map(|t| t.name()).collect();
-        return Ok(ok(json!({ "resource": names })));
-    }
-    let fields: Option<Vec<String>> = match params.get(&["fields"]).map(str::trim) {
-        None | Some("") => Some(vec!["name".to_string()]),
-        Some("*") => None,
-        Some(list) => Some(list.split(',').map(|s| s.trim().to_string()).collect()),
-    };
-    let resource: Vec<Value> = visible
-        .map(|table| project(summary(&access, table), fields.as_deref()))
-        .collect();
-    Ok(ok(json!({ "resource": resource })))
-}
-
-/// The list form: `alias, name, label, description, native, plural, is_view, access[]`.
-fn summary(access: &ServiceAccess, table: &TableSchema) -> Map<String, Value> {
-    let table_label = label(table.name());
-    let verbs: Vec<&str> = access
-        .permitted(&table_component(table.name()))
-        .verbs()
-        .map(|verb| verb.as_str())
-        .collect();
-    let mut map = Map::new();
-    map.insert("alias".into(), Value::Null);
-    map.insert("name".into(), json!(table.name()));
-    map.insert("label".into(), json!(table_label));
-    map.insert("description".into(), Value::Null);
-    map.insert("native".into(), json!([]));
-    map.insert("plural".into(), json!(plural(&table_label)));
-    map.insert("is_view".into(), json!(table.is_view()));
-    map.insert("access".into(), json!(verbs));
-    map
+    let tables = schema
+        .tables()
+        .iter()
+        .map(|table| TableSummary::new(table.name(), table.is_view()));
+    list_tables_as(&access, tables, TableListing::Schema, &params, &state)
 }
 
 /// `GET /_schema/{table}`: the bare table descriptor.

@@ -1,17 +1,17 @@
-//! `GET /api/v2/{service}/_table`: the tables (and views) of a service (wire reference 2.2).
+//! `GET /api/v2/{service}/_table`: the tables (and views) of a service, and the table listing
+//! `GET /_schema` shares with it.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value, json};
+use sluice_connector_core::json::{TABLE_LIST_FIELDS, TableSummary};
 
 use super::{connector, open_service};
 use crate::auth::Principal;
+use crate::auth::access::ServiceAccess;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::routes::ok;
 use crate::state::AppState;
-use crate::system::listing::project;
-
-const ALL_VERBS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+use crate::system::listing::{ListKey, ListShape, list_records};
 
 pub async fn list_tables(
     principal: Principal,
@@ -23,87 +23,68 @@ pub async fn list_tables(
     let (connector, _) = connector(&state, &access)?;
     let params = Params::from_query(request.query_string())?;
     let names = connector.table_names(params.flag("refresh")).await?;
-    let wanted: Option<Vec<String>> = params.get(&["ids"]).map(|ids| {
-        ids.split(',')
-            .map(|s| s.trim().to_ascii_lowercase())
-            .collect()
-    });
-    // Only the tables the role grants some verb on (wire reference 9.3).
-    let names = names.iter().filter(|n| {
-        let lower = n.to_ascii_lowercase();
-        wanted.as_ref().is_none_or(|w| w.contains(&lower))
-            && access.may_see(&format!("_table/{lower}"))
-    });
-    if params.flag("as_list") {
-        return Ok(ok(json!({ "resource": names.collect::<Vec<_>>() })));
+    // DreamFactory's SQLite schema reports views as tables here.
+    let summaries = names.iter().map(|name| TableSummary::new(name, false));
+    list_tables_as(&access, summaries, TableListing::Table, &params, &state)
+}
+
+/// Which resource lists the tables: each shows only the tables the caller may use through
+/// it, with the verbs it may use there as `access`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableListing {
+    /// `GET /_table`: components `_table/{table}`.
+    Table,
+    /// `GET /_schema`: components `_schema/{table}`, items with `alias` first.
+    Schema,
+}
+
+impl TableListing {
+    fn component(self, table: &str) -> String {
+        let resource = match self {
+            TableListing::Table => "_table",
+            TableListing::Schema => "_schema",
+        };
+        format!("{resource}/{}", table.to_ascii_lowercase())
     }
-    let fields: Option<Vec<String>> = match params.get(&["fields"]).map(str::trim) {
-        None | Some("") => Some(vec!["name".to_string()]),
-        Some("*") => None,
-        Some(list) => Some(list.split(',').map(|s| s.trim().to_string()).collect()),
-    };
-    let resource: Vec<Value> = names
-        .map(|name| project(describe(name), fields.as_deref()))
-        .collect();
-    Ok(ok(json!({ "resource": resource })))
 }
 
-fn describe(name: &str) -> Map<String, Value> {
-    let label = label_of(name);
-    let mut map = Map::new();
-    map.insert("name".into(), json!(name));
-    map.insert("label".into(), json!(label));
-    map.insert("plural".into(), json!(plural_of(&label)));
-    map.insert("description".into(), Value::Null);
-    // DreamFactory's SQLite schema reports views as tables.
-    map.insert("is_view".into(), json!(false));
-    map.insert("access".into(), json!(ALL_VERBS));
-    map
-}
-
-/// `contact_info` -> `Contact Info`.
-pub fn label_of(name: &str) -> String {
-    name.split('_')
-        .filter(|w| !w.is_empty())
-        .map(|word| {
-            let mut chars = word.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_uppercase().chain(chars).collect()
-            })
+/// Lists tables with the list options every in-memory listing takes (`fields`, default
+/// `name` only; `filter`, `ids` by name, `order`, `limit`, `offset`, `include_count`,
+/// `count_only`, `as_list`), leaving out the tables the caller may not use.
+pub fn list_tables_as<'a>(
+    access: &ServiceAccess,
+    tables: impl Iterator<Item = TableSummary<'a>>,
+    listing: TableListing,
+    params: &Params,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
+    let with_alias = listing == TableListing::Schema;
+    let records = tables
+        .filter_map(|table| {
+            let component = listing.component(table.name);
+            if !access.may_see(&component) {
+                return None;
+            }
+            let verbs: Vec<&str> = access
+                .permitted(&component)
+                .verbs()
+                .map(|verb| verb.as_str())
+                .collect();
+            Some(table.listing_item(with_alias, &verbs))
         })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// English plural of the last word, by the common rules.
-pub fn plural_of(label: &str) -> String {
-    let lower = label.to_ascii_lowercase();
-    if lower.ends_with('s') {
-        label.to_string()
-    } else if lower.ends_with('y')
-        && !lower.ends_with("ay")
-        && !lower.ends_with("ey")
-        && !lower.ends_with("oy")
-        && !lower.ends_with("uy")
-    {
-        format!("{}ies", &label[..label.len() - 1])
-    } else if ["x", "z", "ch", "sh"].iter().any(|s| lower.ends_with(s)) {
-        format!("{label}es")
+        .collect();
+    let columns = if with_alias {
+        &TABLE_LIST_FIELDS[..]
     } else {
-        format!("{label}s")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_and_plurals_read_like_dreamfactory() {
-        assert_eq!(label_of("contact_info"), "Contact Info");
-        assert_eq!(plural_of("Contact Info"), "Contact Infos");
-        assert_eq!(plural_of("Category"), "Categories");
-        assert_eq!(plural_of("Employees"), "Employees");
-        assert_eq!(plural_of("Box"), "Boxes");
-    }
+        &TABLE_LIST_FIELDS[1..]
+    };
+    let shape = ListShape {
+        key: ListKey::Name,
+        columns,
+        related: &[],
+        default_fields: Some(&["name"]),
+        default_order: None,
+    };
+    let listing = list_records(records, &shape, params, &state.settings.limits)?;
+    Ok(ok(listing.into_json()))
 }

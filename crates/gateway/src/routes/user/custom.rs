@@ -19,7 +19,7 @@ use crate::routes::doc_schemas::{CustomValue, Resources};
 use crate::routes::ok;
 use crate::state::AppState;
 use crate::system::fields::{Body, invalid_field, not_found, records_of, text};
-use crate::system::listing::{project, requested_fields};
+use crate::system::listing::{ListKey, ListShape, list_records, project, requested_fields};
 
 /// Bounds what one user can store (R7).
 const MAX_VALUES_PER_USER: usize = 1000;
@@ -55,7 +55,10 @@ fn authorize(
     Ok(session)
 }
 
-/// A stored value as DreamFactory shows it (`id` and `user_id` are hidden).
+/// The fields of a stored value as DreamFactory shows it (`id` and `user_id` are hidden).
+const FIELDS: [&str; 4] = ["name", "value", "created_date", "last_modified_date"];
+
+/// A stored value as DreamFactory shows it.
 fn record(row: &UserCustomRow) -> Map<String, Value> {
     let value = json!({"name": row.name, "value": row.value, "created_date": row.created_date,
                        "last_modified_date": row.last_modified_date});
@@ -77,8 +80,13 @@ fn written(row: &UserCustomRow, params: &Params) -> Value {
     summary = "The signed-in user's stored values.",
     params(("ids" = Option<String>, Query, description = "Comma-separated names."),
         ("fields" = Option<String>, Query, description = "Comma-separated fields to return."),
+        ("filter" = Option<String>, Query, description = "Only the values that match, e.g. `name like 'ui.%'`."),
+        ("order" = Option<String>, Query, description = "Sort fields, e.g. `name desc` (default: as stored)."),
+        ("limit" = Option<u64>, Query, description = "At most this many values."),
+        ("offset" = Option<u64>, Query, description = "Skip this many values."),
         ("as_list" = Option<bool>, Query, description = "Names only."),
-        ("include_count" = Option<bool>, Query, description = "Add `meta.count`.")),
+        ("include_count" = Option<bool>, Query, description = "Add `meta.count`."),
+        ("count_only" = Option<bool>, Query, description = "Only the count.")),
     responses((status = 200, description = "The values.", body = Resources)))]
 async fn list(
     service: UserService,
@@ -88,25 +96,17 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let session = authorize(service, principal, request.method(), "custom")?;
     let params = Params::from_query(request.query_string())?;
-    let mut rows = state.db.user_custom().for_user(session.user.id).await?;
-    if let Some(ids) = params.get(&["ids"]) {
-        let names = names_of(ids);
-        rows.retain(|row| names.contains(&row.name.as_str()));
-    }
-    let total = rows.len();
-    let resource: Vec<Value> = if params.flag("as_list") {
-        rows.iter().map(|row| json!(row.name)).collect()
-    } else {
-        let fields = requested_fields(&params);
-        rows.iter()
-            .map(|row| project(record(row), fields.as_deref()))
-            .collect()
+    let rows = state.db.user_custom().for_user(session.user.id).await?;
+    let shape = ListShape {
+        key: ListKey::Name,
+        columns: &FIELDS,
+        related: &[],
+        default_fields: None,
+        default_order: None,
     };
-    let mut body = json!({ "resource": resource });
-    if params.flag("include_count") {
-        body["meta"] = json!({ "count": total });
-    }
-    Ok(ok(body))
+    let records = rows.iter().map(record).collect();
+    let listing = list_records(records, &shape, &params, &state.settings.limits)?;
+    Ok(ok(listing.into_json()))
 }
 
 fn names_of(ids: &str) -> Vec<&str> {
