@@ -4,7 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sluice_tests::{Auth, TestApp, df_error};
+use sluice_tests::{Auth, TestApp, df_error_hint, hints};
 
 const NO_CREDENTIALS: &str = "No session token (JWT) or API Key detected in request. Please \
 send in X-DreamFactory-Session-Token and/or X-DreamFactory-API-Key request header. You can also \
@@ -76,7 +76,8 @@ async fn an_api_key_with_a_read_only_role_reads_and_cannot_write() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(reply.body, df_error(401, NOT_AUTHENTICATED));
+    let hint = hints::key_role_denies("POST", "_table/contact", "db");
+    assert_eq!(reply.body, df_error_hint(401, NOT_AUTHENTICATED, &hint));
 
     // The key also works as a query parameter, and in any header case.
     let reply = app
@@ -114,19 +115,45 @@ async fn denials_carry_dreamfactory_statuses_and_messages() {
         .user_login("ann@example.com", "a long enough password", Some(&key))
         .await;
 
+    let (_, bare_key) = app.create_app(&admin, "bare", None).await;
+
+    // DreamFactory's messages; the hints tell apart what its messages do not.
     let cases = [
-        (Auth::default(), 400, NO_CREDENTIALS.to_string()),
-        (Auth::key("no-such-key"), 400, NO_SESSION_TOKEN.to_string()),
-        (Auth::token(&token), 400, NO_API_KEY.to_string()),
+        (Auth::default(), 400, NO_CREDENTIALS, hints::NO_CREDENTIALS),
+        (
+            Auth::key("no-such-key"),
+            400,
+            NO_SESSION_TOKEN,
+            hints::UNKNOWN_KEY,
+        ),
+        (
+            Auth::key(&bare_key),
+            400,
+            NO_SESSION_TOKEN,
+            hints::APP_WITHOUT_ROLE,
+        ),
+        (
+            Auth::token(&token),
+            400,
+            NO_API_KEY,
+            hints::SESSION_WITHOUT_KEY,
+        ),
         (
             Auth::both(&token, "no-such-key"),
             403,
-            ROLE_NOT_FOUND.to_string(),
+            ROLE_NOT_FOUND,
+            hints::UNKNOWN_KEY,
+        ),
+        (
+            Auth::both(&token, &bare_key),
+            403,
+            ROLE_NOT_FOUND,
+            hints::NO_ROLE,
         ),
     ];
-    for (auth, status, message) in cases {
+    for (auth, status, message, hint) in cases {
         let reply = app.call(Method::GET, table, auth, None).await;
-        assert_eq!(reply.body, df_error(status, &message), "{auth:?}");
+        assert_eq!(reply.body, df_error_hint(status, message, hint), "{auth:?}");
     }
     let reply = app
         .call(
@@ -138,10 +165,11 @@ async fn denials_carry_dreamfactory_statuses_and_messages() {
         .await;
     assert_eq!(
         reply.body,
-        df_error(
+        df_error_hint(
             403,
             "Access Forbidden. DELETE access to component '_table/contact/1' of service 'db' \
-             is not allowed by this user's role."
+             is not allowed by this user's role.",
+            &hints::session_role_denies("DELETE", "_table/contact/1", "db")
         )
     );
 
@@ -156,7 +184,10 @@ async fn denials_carry_dreamfactory_statuses_and_messages() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let reply = app.call(Method::GET, table, Auth::key(&key), None).await;
-    assert_eq!(reply.body, df_error(403, ROLE_INACTIVE));
+    assert_eq!(
+        reply.body,
+        df_error_hint(403, ROLE_INACTIVE, hints::ROLE_INACTIVE)
+    );
 }
 
 #[tokio::test]
@@ -183,7 +214,10 @@ async fn an_inactive_app_is_refused_and_a_regenerated_key_replaces_the_old_one()
     );
     assert_ne!(new_key, key);
     let old = app.call(Method::GET, table, Auth::key(&key), None).await;
-    assert_eq!(old.body, df_error(400, NO_SESSION_TOKEN));
+    assert_eq!(
+        old.body,
+        df_error_hint(400, NO_SESSION_TOKEN, hints::UNKNOWN_KEY)
+    );
     let new = app
         .call(Method::GET, table, Auth::key(&new_key), None)
         .await;
@@ -199,7 +233,10 @@ async fn an_inactive_app_is_refused_and_a_regenerated_key_replaces_the_old_one()
     let reply = app
         .call(Method::GET, table, Auth::key(&new_key), None)
         .await;
-    assert_eq!(reply.body, df_error(403, "App is not active."));
+    assert_eq!(
+        reply.body,
+        df_error_hint(403, "App is not active.", hints::APP_INACTIVE)
+    );
 }
 
 #[tokio::test]
@@ -367,10 +404,11 @@ async fn a_users_role_for_the_app_wins_over_the_apps_default_role() {
         .await;
     assert_eq!(
         contact.body,
-        df_error(
+        df_error_hint(
             403,
             "Access Forbidden. GET access to component '_table/contact' of service 'db' is not \
-             allowed by this user's role."
+             allowed by this user's role.",
+            &hints::session_role_denies("GET", "_table/contact", "db")
         )
     );
     let employees = app
@@ -440,5 +478,5 @@ async fn an_administrator_with_per_app_roles_is_restricted_by_them() {
         .await;
     assert_eq!(delete.status, StatusCode::FORBIDDEN);
     let system = app.get("/api/v2/system/role", &token).await;
-    assert_eq!(system.body, df_error(400, NO_API_KEY));
+    assert_eq!(system.body, df_error_hint(400, NO_API_KEY, hints::SYSTEM));
 }

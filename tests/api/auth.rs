@@ -3,7 +3,9 @@
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sluice_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, TestApp, df_error};
+use sluice_tests::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, TestApp, df_error, df_error_hint, hints,
+};
 
 const SESSION: &str = "/api/v2/system/admin/session";
 
@@ -59,7 +61,10 @@ async fn login_with_a_wrong_password_or_unknown_email_is_401() {
     ] {
         let reply = app.send(Method::POST, SESSION, None, Some(body)).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(reply.body, df_error(401, "Invalid credentials supplied."));
+        assert_eq!(
+            reply.body,
+            df_error_hint(401, "Invalid credentials supplied.", hints::ADMIN_LOGIN)
+        );
     }
 }
 
@@ -139,9 +144,10 @@ async fn refresh_issues_a_new_token_and_revokes_the_old_one() {
     let reply = app.get("/api/v2/system/service", &old).await;
     assert_eq!(
         reply.body,
-        df_error(
+        df_error_hint(
             403,
-            "The token has been blacklisted: Session terminated. Please re-login."
+            "The token has been blacklisted: Session terminated. Please re-login.",
+            hints::REVOKED
         )
     );
 }
@@ -182,9 +188,10 @@ async fn an_expired_token_is_401_and_can_still_be_refreshed() {
     let reply = app.get("/api/v2/system/service", &expired).await;
     assert_eq!(
         reply.body,
-        df_error(
+        df_error_hint(
             401,
-            "Token has expired: Session expired. Please refresh your token (if still within refresh window) or re-login."
+            "Token has expired: Session expired. Please refresh your token (if still within refresh window) or re-login.",
+            hints::EXPIRED
         )
     );
     let reply = app.send(Method::PUT, SESSION, Some(&expired), None).await;
@@ -204,9 +211,10 @@ async fn a_token_past_the_refresh_window_cannot_be_refreshed() {
     let reply = app.send(Method::PUT, SESSION, Some(&ancient), None).await;
     assert_eq!(
         reply.body,
-        df_error(
+        df_error_hint(
             401,
-            "Token refresh failed. The refresh window has expired. Please re-login."
+            "Token refresh failed. The refresh window has expired. Please re-login.",
+            hints::REFRESH_CLOSED
         )
     );
 }
@@ -223,7 +231,11 @@ async fn forged_and_malformed_tokens_are_401() {
     let reply = app.get("/api/v2/system/service", &forged).await;
     assert_eq!(
         reply.body,
-        df_error(401, "Invalid token: Token Signature could not be verified.")
+        df_error_hint(
+            401,
+            "Invalid token: Token Signature could not be verified.",
+            hints::INVALID_TOKEN
+        )
     );
     let reply = app.get("/api/v2/system/service", "not.a.jwt").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -247,7 +259,11 @@ async fn a_token_for_a_changed_email_fails_user_verification() {
     let reply = app.get("/api/v2/system/service", &other).await;
     assert_eq!(
         reply.body,
-        df_error(401, "Invalid token: User verification failed.")
+        df_error_hint(
+            401,
+            "Invalid token: User verification failed.",
+            hints::USER_CHANGED
+        )
     );
 }
 
@@ -259,9 +275,10 @@ async fn system_resources_without_credentials_are_400() {
         .await;
     assert_eq!(
         reply.body,
-        df_error(
+        df_error_hint(
             400,
-            "No session token (JWT) or API Key detected in request. Please send in X-DreamFactory-Session-Token and/or X-DreamFactory-API-Key request header. You can also use URL query parameters session_token and/or api_key."
+            "No session token (JWT) or API Key detected in request. Please send in X-DreamFactory-Session-Token and/or X-DreamFactory-API-Key request header. You can also use URL query parameters session_token and/or api_key.",
+            hints::SYSTEM
         )
     );
 }

@@ -4,7 +4,7 @@
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sluice_tests::{Auth, TestApp, df_error};
+use sluice_tests::{Auth, TestApp, df_error, df_error_hint, hints};
 
 use crate::access::service_id;
 
@@ -168,7 +168,11 @@ async fn admins_get_the_system_document_and_api_keys_do_not() {
     assert_eq!(denied.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         denied.body,
-        df_error(401, "Unauthorized. User is not authenticated.")
+        df_error_hint(
+            401,
+            "Unauthorized. User is not authenticated.",
+            hints::SYSTEM
+        )
     );
     // The list names database services only, as before.
     let list = with_key("/api/v2/api_docs?as_list=true").await;

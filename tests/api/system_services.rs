@@ -167,7 +167,10 @@ async fn service_validation_errors_are_400_and_nothing_is_created() {
             "{why}: {}",
             reply.body
         );
+        // The only path an administrator is told is the storage root they configured.
         let message = reply.body["error"]["message"].as_str().unwrap();
+        let data_dir = app.data_dir.path().display().to_string();
+        let message = message.replace(&data_dir, "");
         assert!(!message.contains('/'), "{why}: a path leaked: {message}");
     }
     // Only the built-in `user` service.
@@ -175,6 +178,78 @@ async fn service_validation_errors_are_400_and_nothing_is_created() {
         .get(&format!("{SERVICES}?count_only=true"), &token)
         .await;
     assert_eq!(reply.body, json!(1));
+}
+
+/// A SQLite file in a fresh directory outside every storage root.
+fn sqlite_file_elsewhere() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("shop.sqlite");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE item (id INTEGER PRIMARY KEY)")
+        .unwrap();
+    (dir, path)
+}
+
+#[tokio::test]
+async fn a_database_outside_the_data_directory_is_refused_naming_it_and_the_setting() {
+    let app = TestApp::spawn().await;
+    let token = app.login().await;
+    let (_elsewhere, path) = sqlite_file_elsewhere();
+    let reply = create(
+        &app,
+        &token,
+        json!({"name":"shop","type":"sqlite","config":{"database": path}}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let expected = format!(
+        "Invalid data supplied. The database path must be inside one of the configured storage \
+         directories. Allowed: the data directory \"{}\" (storage.sqlite_roots is not set). \
+         Copy the file into it, or add the file's directory to the storage.sqlite_roots setting.",
+        app.data_dir.path().display()
+    );
+    assert_eq!(reply.body, df_error(400, &expected));
+}
+
+#[tokio::test]
+async fn a_database_outside_the_configured_roots_is_refused_naming_them() {
+    let roots = [
+        tempfile::TempDir::new().unwrap(),
+        tempfile::TempDir::new().unwrap(),
+    ];
+    let list = format!(
+        "{},{}",
+        roots[0].path().display(),
+        roots[1].path().display()
+    );
+    let app = TestApp::spawn_with_env(vec![("SLUICE__STORAGE__SQLITE_ROOTS".into(), list)]).await;
+    let token = app.login().await;
+    let (_elsewhere, path) = sqlite_file_elsewhere();
+    let reply = create(
+        &app,
+        &token,
+        json!({"name":"shop","type":"sqlite","config":{"database": path}}),
+    )
+    .await;
+    let expected = format!(
+        "Invalid data supplied. The database path must be inside one of the configured storage \
+         directories. Allowed: \"{}\", \"{}\" (the storage.sqlite_roots setting). Copy the file \
+         into one of them, or add the file's directory to storage.sqlite_roots.",
+        roots[0].path().display(),
+        roots[1].path().display()
+    );
+    assert_eq!(reply.body, df_error(400, &expected));
+    // Once the file is in a root, the same service is created.
+    std::fs::copy(&path, roots[1].path().join("shop.sqlite")).unwrap();
+    let database = roots[1].path().join("shop.sqlite");
+    let reply = create(
+        &app,
+        &token,
+        json!({"name":"shop","type":"sqlite","config":{"database": database}}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sluice_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, TestApp, df_error};
+use sluice_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, TestApp, df_error, df_error_hint, hints};
 
 const PASSWORD: &str = "a long enough password";
 const ASSIGNMENTS: &str = "user_to_app_to_role_by_user_id";
@@ -369,7 +369,7 @@ async fn a_password_change_revokes_the_sessions_of_that_administrator() {
     assert_eq!(reply.body, json!({ "id": second }));
 
     let reply = app.get("/api/v2/system/admin", &second_token).await;
-    assert_eq!(reply.body, df_error(403, REVOKED));
+    assert_eq!(reply.body, df_error_hint(403, REVOKED, hints::REVOKED));
     let (fresh, _) = admin_login(&app, "second@example.com", new_password).await;
     assert_eq!(app.get(&url, &fresh).await.status, StatusCode::OK);
     let old = app
@@ -380,7 +380,10 @@ async fn a_password_change_revokes_the_sessions_of_that_administrator() {
             Some(json!({"email": "second@example.com", "password": PASSWORD})),
         )
         .await;
-    assert_eq!(old.body, df_error(401, "Invalid credentials supplied."));
+    assert_eq!(
+        old.body,
+        df_error_hint(401, "Invalid credentials supplied.", hints::ADMIN_LOGIN)
+    );
 }
 
 #[tokio::test]
@@ -407,7 +410,7 @@ async fn deactivating_or_deleting_an_administrator_ends_its_sessions() {
 
     for stale in [second_token, third_token] {
         let reply = app.get("/api/v2/system/admin", &stale).await;
-        assert_eq!(reply.body, df_error(403, REVOKED));
+        assert_eq!(reply.body, df_error_hint(403, REVOKED, hints::REVOKED));
     }
     let gone = app.get(&url, &token).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);

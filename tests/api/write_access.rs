@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sluice_tests::database::rows;
-use sluice_tests::{Auth, TestApp, df_error};
+use sluice_tests::{Auth, TestApp, df_error, df_error_hint, hints};
 
 use crate::access::{role, service_id};
 use crate::write_support::{batch_error, failed, tables};
@@ -237,12 +237,13 @@ async fn a_verb_tunnelled_through_post_is_authorised_as_that_verb() {
         let verb = if verb == "MERGE" { "PATCH" } else { verb };
         assert_eq!(
             reply.body,
-            df_error(
+            df_error_hint(
                 403,
                 &format!(
                     "Access Forbidden. {verb} access to component '_table/note/1' of service \
                      'db' is not allowed by this user's role."
-                )
+                ),
+                &hints::session_role_denies(verb, "_table/note/1", "db")
             )
         );
     }

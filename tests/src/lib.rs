@@ -170,6 +170,66 @@ pub fn df_error(status: u16, message: &str) -> Value {
     json!({"error": {"code": status, "context": null, "message": message, "status_code": status}})
 }
 
+/// A credential error: DreamFactory's envelope and message, with Sluice's hint in `context`.
+pub fn df_error_hint(status: u16, message: &str, hint: &str) -> Value {
+    let mut error = df_error(status, message);
+    error["error"]["context"] = json!({ "hint": hint });
+    error
+}
+
+/// The hints of credential errors (`context.hint`), as the README's troubleshooting table
+/// lists them.
+pub mod hints {
+    pub const NO_CREDENTIALS: &str = "Send an API key (X-DreamFactory-API-Key header) or a \
+session token (X-DreamFactory-Session-Token header).";
+    pub const SYSTEM: &str = "The system API is for administrators: sign in with POST \
+/api/v2/system/admin/session and send its session_token as X-DreamFactory-Session-Token.";
+    pub const UNKNOWN_KEY: &str = "The API key is not the api_key of any app: check the \
+X-DreamFactory-API-Key value (an administrator can list the apps' keys).";
+    pub const APP_WITHOUT_ROLE: &str = "The app of this API key has no default role: give the \
+app a role (role_id), or sign in as a user with a role for this app.";
+    pub const SESSION_WITHOUT_KEY: &str = "Users get their role through an app: send the app's \
+API key (X-DreamFactory-API-Key) along with the session token.";
+    pub const NO_ROLE: &str = "Neither the signed-in user nor the app of this API key has a \
+role: give the user a role for this app, or the app a default role.";
+    pub const ROLE_INACTIVE: &str = "The role that applies to this request is inactive: an \
+administrator can activate it (is_active) or assign another role.";
+    pub const APP_INACTIVE: &str = "The app of this API key is deactivated: an administrator \
+can activate it (is_active), or use the key of another app.";
+    pub const EXPIRED: &str = "The session expired: refresh it (PUT on the session resource \
+you signed in at) while the refresh window is open, or sign in again.";
+    pub const REVOKED: &str = "This token was ended by a sign-out, a refresh (which returns a \
+new token: use that one) or a password change: sign in again.";
+    pub const INVALID_TOKEN: &str = "The token is not one this gateway issued, or was cut \
+short: send the whole session_token from the sign-in answer, or sign in again.";
+    pub const USER_CHANGED: &str = "The token's user was deactivated, deleted or changed email \
+since signing in: sign in again.";
+    pub const REFRESH_CLOSED: &str = "A token can be refreshed only for \
+auth.refresh_ttl_minutes after it was first issued: sign in again.";
+    pub const ADMIN_LOGIN: &str = "Check the email and password. Only administrators sign in \
+here; other users sign in at /api/v2/user/session.";
+    pub const USER_LOGIN: &str = "Check the email and password. Administrators sign in at \
+/api/v2/system/admin/session, not here.";
+
+    /// The 401 of an API key whose role does not grant the verb (no session sent).
+    pub fn key_role_denies(verb: &str, component: &str, service: &str) -> String {
+        format!(
+            "The role of this API key does not allow {verb} on '{component}' of service \
+             '{service}': grant the verb to the role, or also send the session token of a user \
+             whose role allows it."
+        )
+    }
+
+    /// The 403 of a session whose role does not grant the verb.
+    pub fn session_role_denies(verb: &str, component: &str, service: &str) -> String {
+        format!(
+            "The role that applies to this session does not allow {verb} on '{component}' of \
+             service '{service}': an administrator can add the verb to the role's access for it \
+             (verb_mask)."
+        )
+    }
+}
+
 /// A small table with known rows and every kind of column, plus a view over it.
 pub const TODO_FIXTURE: &str = "
 CREATE TABLE todo (id INTEGER PRIMARY KEY, name TEXT NOT NULL, complete BOOLEAN,

@@ -1,4 +1,5 @@
-//! The command line: `sluice [--config FILE] [--data-dir DIR] <serve|demo|migrate|admin>`.
+//! The command line: `sluice [--config FILE] [--data-dir DIR]
+//! <serve|demo|migrate|openapi|admin|service>`.
 
 use std::path::PathBuf;
 
@@ -45,6 +46,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminCommand,
     },
+    /// Manage services.
+    Service {
+        #[command(subcommand)]
+        action: ServiceCommand,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -71,5 +77,20 @@ pub enum AdminCommand {
         /// Display name (default: the part of the email before '@').
         #[arg(long)]
         name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Add a SQLite service over an existing database file. The file must lie inside a
+    /// storage root (`storage.sqlite_roots`, by default the data directory).
+    Add {
+        /// The service name: the `{service}` of `/api/v2/{service}/_table`.
+        name: String,
+        /// The SQLite file, relative to the current directory or absolute.
+        path: PathBuf,
+        /// Display label (default: the name).
+        #[arg(long)]
+        label: Option<String>,
     },
 }

@@ -13,6 +13,7 @@ pub mod params;
 pub mod registry;
 pub mod routes;
 pub mod run;
+pub mod service_add;
 pub mod service_types;
 pub mod settings;
 pub mod startup;

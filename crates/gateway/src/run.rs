@@ -3,11 +3,11 @@
 use std::io::Write;
 
 use crate::admins::{AdminOutcome, bootstrap_from_env, create_or_reset};
-use crate::cli::{AdminCommand, Cli, Command, ServeArgs};
+use crate::cli::{AdminCommand, Cli, Command, ServeArgs, ServiceCommand};
 use crate::settings::{Overrides, Settings};
 use crate::startup::Application;
-use crate::state::{AppState, open_system_db};
-use crate::{demo, telemetry};
+use crate::state::{AppState, migrate_system_db, open_system_db};
+use crate::{demo, service_add, telemetry};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let env: Vec<(String, String)> = std::env::vars().collect();
@@ -27,15 +27,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve(args) => {
             let settings = load(Some(args))?;
+            settings.check_sqlite_roots()?;
             telemetry::init(&settings.log);
             let state = AppState::init(settings).await?;
             bootstrap_from_env(&state.db, &env, state.settings.auth.password_min_length).await?;
+            let notes = startup_notes(&state, &cli).await?;
             let app = Application::serve(state)?;
             announce(&format!("listening on {}", app.url()));
+            announce(&notes);
             app.run_until_stopped().await?;
         }
         Command::Demo(args) => {
             let settings = load(Some(args))?;
+            settings.check_sqlite_roots()?;
             telemetry::init(&settings.log);
             demo::ensure_database(&settings.data_dir).await?;
             let state = AppState::init(settings).await?;
@@ -50,8 +54,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load(None)?;
             telemetry::init(&settings.log);
             std::fs::create_dir_all(&settings.data_dir)?;
-            open_system_db(&settings).await?;
-            announce("system database is up to date");
+            let (_, applied) = migrate_system_db(&settings).await?;
+            if applied.is_empty() {
+                announce("system database is already up to date");
+            }
+            for migration in applied {
+                announce(&format!("applied migration {migration}"));
+            }
+        }
+        Command::Service {
+            action: ServiceCommand::Add { name, path, label },
+        } => {
+            let settings = load(None)?;
+            settings.check_sqlite_roots()?;
+            telemetry::init(&settings.log);
+            let added =
+                service_add::add_sqlite_service(&settings, name, path, label.as_deref()).await?;
+            announce(&added.report());
         }
         Command::Admin {
             action:
@@ -79,9 +98,76 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `serve` prints after its `listening on` line: the data directory and system database
+/// it uses, and how to create an administrator when none can use the system API yet.
+async fn startup_notes(state: &AppState, cli: &Cli) -> anyhow::Result<String> {
+    let data_dir = state.settings.data_dir.canonicalize()?;
+    let system_db = match &state.system_db_file {
+        Some(file) => file.display().to_string(),
+        None => without_password(&state.settings.system_db_url()),
+    };
+    let mut notes = format!(
+        "data directory:  {}\nsystem database: {system_db}",
+        data_dir.display()
+    );
+    if state.db.users().count_unrestricted_admins().await? == 0 {
+        let config = cli
+            .config
+            .as_ref()
+            .map(|file| format!(" --config {}", file.display()))
+            .unwrap_or_default();
+        notes.push_str(&format!(
+            "\nno administrator can sign in yet: create one with\n  \
+             sluice{config} --data-dir {} admin create --email you@example.com --password \
+             'at least {} characters'\n\
+             or start serve with SLUICE_ADMIN_EMAIL and SLUICE_ADMIN_PASSWORD set",
+            data_dir.display(),
+            state.settings.auth.password_min_length,
+        ));
+    }
+    Ok(notes)
+}
+
+/// A database URL without the password of its user info (`postgres://u:secret@h/db` ->
+/// `postgres://u@h/db`).
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info
+                .split_once(':')
+                .map_or(user_info, |(user, _)| user);
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// Prints a line for people and scripts on stdout, flushed at once (scripts wait for it).
 fn announce(line: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{line}");
     let _ = stdout.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn database_urls_are_shown_without_their_password() {
+        assert_eq!(
+            without_password("postgres://sluice:s3cret@db.internal:5432/system"),
+            "postgres://sluice@db.internal:5432/system"
+        );
+        assert_eq!(
+            without_password("postgres://db.internal/system"),
+            "postgres://db.internal/system"
+        );
+        assert_eq!(without_password("sqlite::memory:"), "sqlite::memory:");
+    }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
-use sluice_connector_sqlite::{SqliteConnector, validate_database_path};
+use sluice_connector_sqlite::{OUTSIDE_STORAGE_ROOTS, SqliteConnector, validate_database_path};
 
 use crate::error::ApiError;
 use crate::registry::{Backend, ServiceEntry};
@@ -246,7 +246,33 @@ pub fn resolve_database(
         system_db_file,
         create,
     )
-    .map_err(invalid)
+    .map_err(|message| match message.as_str() {
+        OUTSIDE_STORAGE_ROOTS => invalid(format!("{message} {}", allowed_roots(settings))),
+        _ => invalid(message),
+    })
+}
+
+/// Which directories SQLite services may use and how to change that, as the administrator
+/// configured them (never resolved further): only administrators add services, and these
+/// are their own settings (docs/COMPATIBILITY.md).
+fn allowed_roots(settings: &Settings) -> String {
+    let configured = &settings.storage.sqlite_roots;
+    if configured.is_empty() {
+        return format!(
+            "Allowed: the data directory \"{}\" (storage.sqlite_roots is not set). Copy the \
+             file into it, or add the file's directory to the storage.sqlite_roots setting.",
+            settings.data_dir.display()
+        );
+    }
+    let roots: Vec<String> = configured
+        .iter()
+        .map(|root| format!("\"{}\"", root.display()))
+        .collect();
+    format!(
+        "Allowed: {} (the storage.sqlite_roots setting). Copy the file into one of them, or \
+         add the file's directory to storage.sqlite_roots.",
+        roots.join(", ")
+    )
 }
 
 /// Builds the registry entry for a stored service row: opens its connector, or marks the

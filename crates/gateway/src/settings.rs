@@ -259,6 +259,31 @@ impl Settings {
         Ok(())
     }
 
+    /// Checks that every configured `storage.sqlite_roots` entry is an existing directory, so
+    /// a typo shows at start rather than as services that cannot be added or opened.
+    ///
+    /// # Errors
+    ///
+    /// Names the first root that is missing or not a directory and how to fix it.
+    pub fn check_sqlite_roots(&self) -> Result<(), SettingsError> {
+        for root in &self.storage.sqlite_roots {
+            if root.is_dir() {
+                continue;
+            }
+            let problem = if root.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
+            return Err(SettingsError(format!(
+                "the storage root {} {problem}; create the directory, or remove it from \
+                 storage.sqlite_roots (in the config file or SLUICE__STORAGE__SQLITE_ROOTS)",
+                root.display()
+            )));
+        }
+        Ok(())
+    }
+
     /// The directories SQLite services may use: `storage.sqlite_roots`, or the data directory.
     pub fn sqlite_roots(&self) -> Vec<PathBuf> {
         if self.storage.sqlite_roots.is_empty() {
@@ -398,6 +423,41 @@ mod tests {
         assert_eq!(options.busy_timeout, Duration::ZERO);
         assert_eq!(options.statement_timeout, Duration::from_millis(250));
         assert_eq!(options.acquire_timeout, Duration::from_millis(75));
+    }
+
+    #[test]
+    fn storage_roots_must_be_existing_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let missing = dir.path().join("missing");
+        let roots = |roots: &[&Path]| {
+            let joined: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+            let joined = joined.join(",");
+            let env = [("SLUICE__STORAGE__SQLITE_ROOTS", joined.as_str())];
+            load(&env, Overrides::default())
+                .unwrap()
+                .check_sqlite_roots()
+        };
+        assert!(roots(&[dir.path()]).is_ok());
+        assert!(
+            load(&[], Overrides::default())
+                .unwrap()
+                .check_sqlite_roots()
+                .is_ok()
+        );
+        let error = roots(&[dir.path(), &missing]).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "invalid configuration: the storage root {} does not exist; create the \
+                 directory, or remove it from storage.sqlite_roots (in the config file or \
+                 SLUICE__STORAGE__SQLITE_ROOTS)",
+                missing.display()
+            )
+        );
+        let error = roots(&[&file]).unwrap_err().to_string();
+        assert!(error.contains("is not a directory"), "{error}");
     }
 
     #[test]

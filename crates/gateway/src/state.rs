@@ -87,13 +87,19 @@ impl AppState {
 }
 
 pub async fn open_system_db(settings: &Settings) -> anyhow::Result<SystemDb> {
+    Ok(migrate_system_db(settings).await?.0)
+}
+
+/// Opens and migrates the system database; also returns the migrations this applied.
+pub async fn migrate_system_db(settings: &Settings) -> anyhow::Result<(SystemDb, Vec<String>)> {
     let db = SystemDb::connect(&settings.system_db_url())
         .await
         .context("cannot open the system database; check system_db.url")?;
-    db.migrate()
+    let applied = db
+        .migrate()
         .await
         .context("cannot migrate the system database")?;
-    Ok(db)
+    Ok((db, applied))
 }
 
 /// `auth.jwt_secret`, or a random secret generated once and kept in the data directory

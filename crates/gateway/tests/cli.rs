@@ -1,5 +1,6 @@
 //! The `sluice` binary itself: the `listening on` line, config layering and validation,
-//! `migrate`, `admin create` and first-admin bootstrap.
+//! `migrate`, `admin create`, `service add`, first-admin bootstrap and what `serve` says
+//! about where its data lives.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -163,11 +164,213 @@ fn migrate_creates_the_system_database() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let applied: Vec<&str> = stdout.lines().collect();
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
-        "system database is up to date\n"
+        applied.first(),
+        Some(&"applied migration 0001 initial"),
+        "{stdout}"
+    );
+    assert!(
+        applied
+            .iter()
+            .all(|line| line.starts_with("applied migration 00")),
+        "{stdout}"
     );
     assert!(dir.path().join("system.sqlite").exists());
+
+    let output = sluice(&dir).arg("migrate").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "system database is already up to date\n"
+    );
+}
+
+/// Starts `serve` and returns it with the lines it printed after `listening on`, up to and
+/// including the one starting with `last`.
+fn serve_with_notes(mut command: Command, last: &str) -> (Running, Vec<String>) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sluice");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    reader.read_line(&mut first).expect("read line");
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+        .to_string();
+    let running = Running { child, url };
+    let mut notes = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).expect("read") > 0, "{notes:?}");
+        let line = line.trim_end().to_string();
+        let done = line.starts_with(last);
+        notes.push(line);
+        if done {
+            return (running, notes);
+        }
+    }
+}
+
+#[test]
+fn serve_says_which_data_dir_and_system_database_it_uses_and_how_to_add_an_admin() {
+    let dir = TempDir::new().unwrap();
+    let data_dir = dir.path().canonicalize().unwrap();
+    let mut command = sluice(&dir);
+    command.args(["serve", "--port", "0"]);
+    let (running, notes) = serve_with_notes(command, "or start serve");
+    drop(running);
+    assert_eq!(
+        notes,
+        [
+            format!("data directory:  {}", data_dir.display()),
+            format!(
+                "system database: {}",
+                data_dir.join("system.sqlite").display()
+            ),
+            "no administrator can sign in yet: create one with".to_string(),
+            format!(
+                "  sluice --data-dir {} admin create --email you@example.com --password \
+                 'at least 16 characters'",
+                data_dir.display()
+            ),
+            "or start serve with SLUICE_ADMIN_EMAIL and SLUICE_ADMIN_PASSWORD set".to_string(),
+        ]
+    );
+
+    // With an administrator, only the first two lines; nothing follows them.
+    let mut command = sluice(&dir);
+    command
+        .env("SLUICE_ADMIN_EMAIL", "boot@example.com")
+        .env("SLUICE_ADMIN_PASSWORD", "bootstrap password 123")
+        .args(["serve", "--port", "0"]);
+    let (mut running, notes) = serve_with_notes(command, "system database:");
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    let _ = running.child.kill();
+    let mut rest = String::new();
+    running
+        .child
+        .stdout
+        .take()
+        .map(|mut out| std::io::Read::read_to_string(&mut out, &mut rest));
+    assert_eq!(rest, "");
+}
+
+#[test]
+fn a_configured_storage_root_that_does_not_exist_stops_the_start() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("databases");
+    for command in [&["serve", "--port", "0"][..], &["demo", "--port", "0"]] {
+        let output = sluice(&dir)
+            .env("SLUICE__STORAGE__SQLITE_ROOTS", &missing)
+            .args(command)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!(
+                "sluice: invalid configuration: the storage root {} does not exist; create the \
+                 directory, or remove it from storage.sqlite_roots (in the config file or \
+                 SLUICE__STORAGE__SQLITE_ROOTS)\n",
+                missing.display()
+            )
+        );
+    }
+    std::fs::create_dir(&missing).unwrap();
+    let mut command = sluice(&dir);
+    command
+        .env("SLUICE__STORAGE__SQLITE_ROOTS", &missing)
+        .args(["serve", "--port", "0"]);
+    drop(serve(command));
+}
+
+fn make_sqlite(path: &std::path::Path) {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+        .unwrap();
+}
+
+#[test]
+fn service_add_adds_a_file_inside_the_data_dir_and_refuses_one_outside() {
+    let dir = TempDir::new().unwrap();
+    let elsewhere = TempDir::new().unwrap();
+    let outside = elsewhere.path().join("shop.sqlite");
+    make_sqlite(&outside);
+    let add = |name: &str, path: &std::path::Path| {
+        sluice(&dir)
+            .args(["service", "add", name])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+
+    let output = add("shop", &outside);
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "sluice: Invalid data supplied. The database path must be inside one of the \
+             configured storage directories. Allowed: the data directory \"{}\" \
+             (storage.sqlite_roots is not set). Copy the file into it, or add the file's \
+             directory to the storage.sqlite_roots setting.\n",
+            dir.path().display()
+        )
+    );
+
+    let inside = dir.path().join("shop.sqlite");
+    std::fs::copy(&outside, &inside).unwrap();
+    let output = add("shop", &inside);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let canonical = inside.canonicalize().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!(
+            "service 'shop' added (id 2) over {} (config database \"shop.sqlite\")\n\
+             its tables: /api/v2/shop/_table; a running `sluice serve` serves it after a \
+             restart (POST /api/v2/system/service adds one without)\n",
+            canonical.display()
+        )
+    );
+    let system = rusqlite::Connection::open(dir.path().join("system.sqlite")).unwrap();
+    let config: String = system
+        .query_row(
+            "SELECT config FROM service WHERE name = 'shop'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(config.contains(r#""database":"shop.sqlite""#), "{config}");
+
+    let output = add("shop", &inside);
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "sluice: a service named 'shop' already exists\n"
+    );
+    let output = add("Bad Name", &inside);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("The name must be 1 to 40 characters"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = add("system", &dir.path().join("system.sqlite"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("reserved"));
+    let output = add("sys", &dir.path().join("system.sqlite"));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "sluice: Invalid data supplied. The system database cannot be used as a service database.\n"
+    );
 }
 
 #[test]
@@ -228,6 +431,7 @@ fn help_is_available_everywhere() {
         &["serve", "--help"],
         &["demo", "--help"],
         &["admin", "create", "--help"],
+        &["service", "add", "--help"],
     ] {
         let output = Command::new(SLUICE).args(args).output().unwrap();
         assert!(output.status.success(), "{args:?}");

@@ -89,19 +89,39 @@ impl SystemDb {
         })
     }
 
-    /// Applies pending migrations (embedded at compile time) for this backend. Running it again
-    /// is a no-op; on PostgreSQL concurrent nodes serialise on an advisory lock.
+    /// Applies pending migrations (embedded at compile time) for this backend and returns the
+    /// ones this call applied, as `0002 role access hidden fields` (version and description);
+    /// empty when the database was up to date. Running it again is a no-op; on PostgreSQL
+    /// concurrent nodes serialise on an advisory lock.
     ///
     /// # Errors
     /// [`DbError::Migrate`], e.g. when an already applied migration file was edited.
-    pub async fn migrate(&self) -> Result<(), DbError> {
+    pub async fn migrate(&self) -> Result<Vec<String>, DbError> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
+        let applied_before = self.applied_migration_versions().await;
         migrator.run(&self.pool).await?;
-        tracing::info!(backend = ?self.backend, "system database migrations are up to date");
-        Ok(())
+        let applied: Vec<String> = migrator
+            .iter()
+            .filter(|migration| !applied_before.contains(&migration.version))
+            .map(|migration| format!("{:04} {}", migration.version, migration.description))
+            .collect();
+        tracing::info!(
+            backend = ?self.backend,
+            applied = applied.len(),
+            "system database migrations are up to date"
+        );
+        Ok(applied)
+    }
+
+    /// The versions recorded in sqlx's bookkeeping table; none when it does not exist yet.
+    async fn applied_migration_versions(&self) -> Vec<i64> {
+        sqlx::query_scalar::<_, i64>("SELECT version FROM _sqlx_migrations")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default()
     }
 
     /// The backend this handle talks to.

@@ -27,8 +27,8 @@ async fn migrate_twice_is_a_no_op_and_keeps_data() {
         .await
         .unwrap();
 
-    test.db.migrate().await.unwrap();
-    test.db.migrate().await.unwrap();
+    assert_eq!(test.db.migrate().await.unwrap(), Vec::<String>::new());
+    assert_eq!(test.db.migrate().await.unwrap(), Vec::<String>::new());
 
     assert_eq!(test.db.services().list().await.unwrap().len(), 1);
 }
@@ -38,7 +38,9 @@ async fn data_survives_reconnecting_to_the_same_file() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("system.db").display());
     let db = SystemDb::connect(&url).await.unwrap();
-    db.migrate().await.unwrap();
+    let applied = db.migrate().await.unwrap();
+    assert_eq!(applied.first().map(String::as_str), Some("0001 initial"));
+    assert!(applied.len() >= 2, "{applied:?}");
     db.settings().set_setting("k", "v").await.unwrap();
     db.close().await;
 

@@ -2,7 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sluice_tests::{Auth, TestApp, df_error};
+use sluice_tests::{Auth, TestApp, df_error, df_error_hint, hints};
 
 use super::{NO_SESSION, PASSWORD, token_of, user_role};
 
@@ -128,10 +128,11 @@ async fn custom_values_need_a_session_and_the_role_grant() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(
         reply.body,
-        df_error(
+        df_error_hint(
             403,
             "Access Forbidden. GET access to component 'custom' of service 'user' is not \
-             allowed by this user's role."
+             allowed by this user's role.",
+            &hints::session_role_denies("GET", "custom", "user")
         )
     );
     let reply = app

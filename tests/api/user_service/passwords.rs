@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sluice_gateway::auth::password::hash_password;
-use sluice_tests::{Auth, NewUser, TestApp, df_error};
+use sluice_tests::{Auth, NewUser, TestApp, df_error, df_error_hint, hints};
 
 use super::{PASSWORD, REVOKED, SESSION, login, token_of};
 
@@ -63,7 +63,7 @@ async fn a_password_change_succeeds_and_ends_the_old_session() {
     for old in [&token, &other] {
         let reply = app.call(Method::GET, SESSION, Auth::token(old), None).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
-        assert_eq!(reply.body, df_error(403, REVOKED));
+        assert_eq!(reply.body, df_error_hint(403, REVOKED, hints::REVOKED));
     }
     assert_eq!(
         login(&app, "ann@example.com", PASSWORD, None).await.status,

@@ -2,7 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sluice_tests::{Auth, TestApp, df_error};
+use sluice_tests::{Auth, TestApp, df_error, df_error_hint, hints};
 
 use super::{NO_SESSION, PASSWORD, REVOKED, SESSION, login, token_of};
 
@@ -111,7 +111,7 @@ async fn changing_the_email_needs_the_password_and_ends_other_sessions() {
     let old = app
         .call(Method::GET, SESSION, Auth::token(&token), None)
         .await;
-    assert_eq!(old.body, df_error(403, REVOKED));
+    assert_eq!(old.body, df_error_hint(403, REVOKED, hints::REVOKED));
     let current = app
         .call(Method::GET, SESSION, Auth::token(&new_token), None)
         .await;

@@ -2,7 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sluice_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Auth, TestApp, df_error};
+use sluice_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Auth, TestApp, df_error, df_error_hint, hints};
 
 use super::{NO_SESSION, PASSWORD, REVOKED, SESSION, is_df_date, login, token_of, user_role};
 
@@ -92,7 +92,7 @@ async fn login_current_refresh_and_logout_answer_dreamfactory_bodies() {
         .call(Method::GET, SESSION, Auth::token(&token), None)
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert_eq!(reply.body, df_error(403, REVOKED));
+    assert_eq!(reply.body, df_error_hint(403, REVOKED, hints::REVOKED));
 
     let reply = app
         .call(Method::DELETE, SESSION, Auth::token(&new_token), None)
@@ -101,7 +101,7 @@ async fn login_current_refresh_and_logout_answer_dreamfactory_bodies() {
     let reply = app
         .call(Method::GET, SESSION, Auth::token(&new_token), None)
         .await;
-    assert_eq!(reply.body, df_error(403, REVOKED));
+    assert_eq!(reply.body, df_error_hint(403, REVOKED, hints::REVOKED));
     let reply = app
         .call(Method::DELETE, SESSION, Auth::default(), None)
         .await;
@@ -126,7 +126,10 @@ async fn administrators_sign_in_only_as_administrators() {
         .await;
     let reply = login(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(reply.body, df_error(401, "Invalid credentials supplied."));
+    assert_eq!(
+        reply.body,
+        df_error_hint(401, "Invalid credentials supplied.", hints::USER_LOGIN)
+    );
     let reply = app
         .send(
             Method::POST,
@@ -135,7 +138,10 @@ async fn administrators_sign_in_only_as_administrators() {
             Some(json!({"email": "ann@example.com", "password": PASSWORD})),
         )
         .await;
-    assert_eq!(reply.body, df_error(401, "Invalid credentials supplied."));
+    assert_eq!(
+        reply.body,
+        df_error_hint(401, "Invalid credentials supplied.", hints::ADMIN_LOGIN)
+    );
 }
 
 #[tokio::test]
@@ -167,7 +173,11 @@ async fn bad_logins_get_dreamfactory_messages() {
     ];
     for (body, status, message) in cases {
         let reply = app.send(Method::POST, SESSION, None, Some(body)).await;
-        assert_eq!(reply.body, df_error(status, message));
+        let expected = match status {
+            401 => df_error_hint(status, message, hints::USER_LOGIN),
+            _ => df_error(status, message),
+        };
+        assert_eq!(reply.body, expected);
     }
 }
 
@@ -195,7 +205,10 @@ async fn an_inactive_role_or_app_refuses_the_login() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let reply = login(&app, "ann@example.com", PASSWORD, Some(&key)).await;
-    assert_eq!(reply.body, df_error(403, "App is not active."));
+    assert_eq!(
+        reply.body,
+        df_error_hint(403, "App is not active.", hints::APP_INACTIVE)
+    );
     // Without the key the user still signs in, with no role.
     token_of(&app, "ann@example.com", PASSWORD, None).await;
 }

@@ -23,4 +23,4 @@ mod write;
 pub use compile::{CompiledSql, compile_count, compile_select};
 pub use connector::SqliteConnector;
 pub use options::SqliteOptions;
-pub use path::validate_database_path;
+pub use path::{OUTSIDE as OUTSIDE_STORAGE_ROOTS, validate_database_path};

@@ -15,7 +15,9 @@ const EMPTY: &str = "Database connection information must contain at least datab
 const URI: &str = "The database must be a file path, not a URI.";
 const INVALID: &str = "The database path is not valid.";
 const NO_ROOTS: &str = "No storage directory is configured for SQLite databases.";
-const OUTSIDE: &str = "The database path must be inside one of the configured storage directories.";
+/// The refusal of a path outside the storage roots; the gateway adds which roots are allowed.
+pub const OUTSIDE: &str =
+    "The database path must be inside one of the configured storage directories.";
 const SYSTEM: &str = "The system database cannot be used as a service database.";
 const MISSING: &str = "The database file does not exist. Set \"create\": true to create it.";
 const NOT_FILE: &str = "The database path must point to a regular file.";

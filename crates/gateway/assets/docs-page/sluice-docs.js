@@ -62,16 +62,38 @@
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "omit",
     });
-    if (!response.ok) throw new Error(await failure(response));
+    if (!response.ok) {
+      const error = new Error(await failure(response));
+      error.status = response.status;
+      throw error;
+    }
     return response.json();
   }
 
-  async function signIn(email, password, account) {
-    const session = await call("POST", LOGIN[account], { email, password });
+  // Users and administrators sign in at different URLs, and each answers 401 "Invalid
+  // credentials supplied." for the other kind of account. When the chosen kind refuses with
+  // 401, the other is tried, so an administrator who keeps the default "User" gets in; if
+  // both refuse, the first answer is shown.
+  async function signIn(email, password, chosen) {
+    const other = chosen === "user" ? "admin" : "user";
+    let account = chosen;
+    let session;
+    try {
+      session = await call("POST", LOGIN[chosen], { email, password });
+    } catch (refused) {
+      if (refused.status !== 401) throw refused;
+      try {
+        session = await call("POST", LOGIN[other], { email, password });
+        account = other;
+      } catch (alsoRefused) {
+        throw alsoRefused.status === 401 ? refused : alsoRefused;
+      }
+    }
     caller.sessionToken = session.session_token;
     caller.sessionUrl = LOGIN[account];
-    caller.label = session.email || email;
-    return session.is_sys_admin === true;
+    const isAdmin = session.is_sys_admin === true;
+    caller.label = `${session.email || email}${isAdmin ? " (administrator)" : ""}`;
+    return isAdmin;
   }
 
   // One Swagger UI entry per service the caller's role reaches; `system` (the system API) is

@@ -13,7 +13,7 @@ use sluice_rbac::{
     decide, has_any_access, permitted_verbs,
 };
 
-use super::caller::{MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session};
+use super::caller::{MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session, hint_context};
 use super::principal::{Authority, Principal};
 use super::related::RoleTableAccess;
 use crate::error::{ApiError, MSG_BAD_SERVER_FILTER};
@@ -27,36 +27,101 @@ const MSG_NOT_AUTHENTICATED: &str = "Unauthorized. User is not authenticated.";
 
 /// DreamFactory's denial for a request the caller's role does not allow (wire reference
 /// 8.7), in its order: no credentials, no role, inactive role, not logged in, not allowed.
+/// The message is DreamFactory's; `context.hint` says what to check.
 pub fn deny(principal: &Principal, method: &Method, component: &str, service: &str) -> ApiError {
+    let (error, why) = denial(principal, method, component, service);
+    // Roles cannot be granted the system API, nor its document: only administrators reach it.
+    let system_api = service == "system" || (service == "api_docs" && component == "system");
+    let hint = if system_api {
+        SYSTEM_HINT.to_string()
+    } else {
+        why
+    };
+    error.with_context(hint_context(&hint))
+}
+
+const SYSTEM_HINT: &str = "The system API is for administrators: sign in with POST \
+/api/v2/system/admin/session and send its session_token as X-DreamFactory-Session-Token.";
+const UNKNOWN_KEY_HINT: &str = "The API key is not the api_key of any app: check the \
+X-DreamFactory-API-Key value (an administrator can list the apps' keys).";
+
+/// The denial and what to check.
+fn denial(
+    principal: &Principal,
+    method: &Method,
+    component: &str,
+    service: &str,
+) -> (ApiError, String) {
     let logged_in = principal.session.is_some();
+    let key_known = principal.app.is_some();
     if !logged_in && !principal.api_key_sent {
-        return ApiError::bad_request(MSG_NO_CREDENTIALS);
+        let hint = "Send an API key (X-DreamFactory-API-Key header) or a session token \
+                    (X-DreamFactory-Session-Token header).";
+        return (ApiError::bad_request(MSG_NO_CREDENTIALS), hint.to_string());
     }
     let role = match &principal.authority {
         Authority::Role(role) => role,
         Authority::NoRole | Authority::Unrestricted => {
+            let no_role = "Neither the signed-in user nor the app of this API key has a \
+                           role: give the user a role for this app, or the app a default role.";
             return match (logged_in, principal.api_key_sent) {
-                (false, _) => ApiError::bad_request(MSG_NO_SESSION_TOKEN),
-                (true, false) => ApiError::bad_request(MSG_NO_API_KEY),
-                (true, true) => ApiError::forbidden(MSG_ROLE_NOT_FOUND),
+                (false, _) if !key_known => (
+                    ApiError::bad_request(MSG_NO_SESSION_TOKEN),
+                    UNKNOWN_KEY_HINT.to_string(),
+                ),
+                (false, _) => (
+                    ApiError::bad_request(MSG_NO_SESSION_TOKEN),
+                    "The app of this API key has no default role: give the app a role \
+                     (role_id), or sign in as a user with a role for this app."
+                        .to_string(),
+                ),
+                (true, false) => (
+                    ApiError::bad_request(MSG_NO_API_KEY),
+                    "Users get their role through an app: send the app's API key \
+                     (X-DreamFactory-API-Key) along with the session token."
+                        .to_string(),
+                ),
+                (true, true) if !key_known => (
+                    ApiError::forbidden(MSG_ROLE_NOT_FOUND),
+                    UNKNOWN_KEY_HINT.to_string(),
+                ),
+                (true, true) => (ApiError::forbidden(MSG_ROLE_NOT_FOUND), no_role.to_string()),
             };
         }
     };
     if !role.grants.is_active {
-        return ApiError::forbidden(DenyReason::RoleInactive.message());
-    }
-    if !logged_in {
-        return ApiError::unauthorized(MSG_NOT_AUTHENTICATED);
+        let hint = "The role that applies to this request is inactive: an administrator can \
+                    activate it (is_active) or assign another role.";
+        return (
+            ApiError::forbidden(DenyReason::RoleInactive.message()),
+            hint.to_string(),
+        );
     }
     let verb = method.as_str().parse().unwrap_or(Verb::Get);
-    ApiError::forbidden(
-        DenyReason::VerbNotAllowed {
-            verb,
-            component: component.to_ascii_lowercase(),
-            service: service.to_string(),
-        }
-        .message(),
-    )
+    let component = component.to_ascii_lowercase();
+    let target = if component.is_empty() {
+        format!("service '{service}'")
+    } else {
+        format!("'{component}' of service '{service}'")
+    };
+    if !logged_in {
+        let hint = format!(
+            "The role of this API key does not allow {verb} on {target}: grant the verb to \
+             the role, or also send the session token of a user whose role allows it."
+        );
+        return (ApiError::unauthorized(MSG_NOT_AUTHENTICATED), hint);
+    }
+    let hint = format!(
+        "The role that applies to this session does not allow {verb} on {target}: an \
+         administrator can add the verb to the role's access for it (verb_mask)."
+    );
+    let message = DenyReason::VerbNotAllowed {
+        verb,
+        component,
+        service: service.to_string(),
+    }
+    .message();
+    (ApiError::forbidden(message), hint)
 }
 
 /// A system administrator's verified session: the capability the `system` routes require.

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use serde_json::{Value, json};
 use sluice_system_db::UserRow;
 
 use super::credentials::{Credentials, read_credentials};
@@ -45,16 +46,50 @@ impl Caller {
     }
 }
 
-pub fn token_error(error: TokenError) -> ApiError {
-    match error {
-        TokenError::Expired => ApiError::unauthorized(MSG_EXPIRED),
-        TokenError::Revoked => ApiError::forbidden(MSG_REVOKED),
-        TokenError::Invalid(reason) => ApiError::unauthorized(format!("Invalid token: {reason}")),
-        TokenError::RefreshWindowClosed => ApiError::unauthorized(
-            "Token refresh failed. The refresh window has expired. Please re-login.",
-        ),
-    }
+/// The `context` of a credential error: DreamFactory's message stays as it is, and
+/// `{"hint": ...}` says what to check.
+pub fn hint_context(hint: &str) -> Value {
+    json!({ "hint": hint })
 }
+
+/// DreamFactory's answer to a session token that cannot be used, with what to do about it.
+pub fn token_error(error: TokenError) -> ApiError {
+    let (error, hint) = match error {
+        TokenError::Expired => (
+            ApiError::unauthorized(MSG_EXPIRED),
+            "The session expired: refresh it (PUT on the session resource you signed in at) \
+             while the refresh window is open, or sign in again.",
+        ),
+        TokenError::Revoked => (
+            ApiError::forbidden(MSG_REVOKED),
+            "This token was ended by a sign-out, a refresh (which returns a new token: use \
+             that one) or a password change: sign in again.",
+        ),
+        TokenError::Invalid(reason) => {
+            let hint = if reason == USER_VERIFICATION_FAILED {
+                "The token's user was deactivated, deleted or changed email since signing in: \
+                 sign in again."
+            } else {
+                "The token is not one this gateway issued, or was cut short: send the whole \
+                 session_token from the sign-in answer, or sign in again."
+            };
+            (
+                ApiError::unauthorized(format!("Invalid token: {reason}")),
+                hint,
+            )
+        }
+        TokenError::RefreshWindowClosed => (
+            ApiError::unauthorized(
+                "Token refresh failed. The refresh window has expired. Please re-login.",
+            ),
+            "A token can be refreshed only for auth.refresh_ttl_minutes after it was first \
+             issued: sign in again.",
+        ),
+    };
+    error.with_context(hint_context(hint))
+}
+
+const USER_VERIFICATION_FAILED: &str = "User verification failed.";
 
 /// Verifies a session token without touching the system database in the steady state
 /// (users come from the cache).
@@ -73,7 +108,7 @@ pub async fn verify_session(state: &AppState, token: &str) -> Result<Session, Ap
 
 /// The user a token was issued to, if it still exists, is active and has the same email.
 pub async fn session_user(state: &AppState, claims: &Claims) -> Result<Arc<UserRow>, ApiError> {
-    let verification_failed = || token_error(TokenError::Invalid("User verification failed."));
+    let verification_failed = || token_error(TokenError::Invalid(USER_VERIFICATION_FAILED));
     let user = state
         .users
         .get(&state.db, claims.user_id)

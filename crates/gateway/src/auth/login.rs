@@ -8,6 +8,7 @@ use std::sync::Arc;
 use actix_web::HttpRequest;
 use sluice_system_db::UserRow;
 
+use super::caller::hint_context;
 use super::password::{PasswordCheck, check_password, hash_password};
 use crate::clock;
 use crate::error::ApiError;
@@ -25,6 +26,21 @@ pub enum Audience {
 }
 
 impl Audience {
+    /// The same for every failed login of this route, so it reveals nothing about accounts.
+    fn invalid_credentials(self) -> ApiError {
+        let hint = match self {
+            Audience::Administrators => {
+                "Check the email and password. Only administrators sign in here; other users \
+                 sign in at /api/v2/user/session."
+            }
+            Audience::Users => {
+                "Check the email and password. Administrators sign in at \
+                 /api/v2/system/admin/session, not here."
+            }
+        };
+        ApiError::unauthorized(MSG_INVALID_CREDENTIALS).with_context(hint_context(hint))
+    }
+
     fn admits(self, user: &UserRow) -> bool {
         user.is_active
             && match self {
@@ -85,7 +101,7 @@ pub async fn authenticate(
         Some(user) if check.matches() => user,
         _ => {
             state.login_throttle.record_failure(address, email);
-            return Err(ApiError::unauthorized(MSG_INVALID_CREDENTIALS));
+            return Err(audience.invalid_credentials());
         }
     };
     state.login_throttle.record_success(email);

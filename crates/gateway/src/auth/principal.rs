@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use sluice_system_db::{AppRow, UserRow};
 
-use super::caller::{Caller, Session};
+use super::caller::{Caller, Session, hint_context};
 use super::directory::RoleEntry;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -93,7 +93,12 @@ pub async fn app_for_key(
         None => None,
     };
     if app.as_ref().is_some_and(|app| !app.is_active) {
-        return Err(ApiError::forbidden("App is not active."));
+        return Err(
+            ApiError::forbidden("App is not active.").with_context(hint_context(
+                "The app of this API key is deactivated: an administrator can activate it \
+             (is_active), or use the key of another app.",
+            )),
+        );
     }
     Ok(app)
 }

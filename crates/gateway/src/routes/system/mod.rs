@@ -24,6 +24,7 @@ use crate::routes::doc_schemas::Resources;
 use crate::system::resource;
 
 pub use app::generate_key as generate_api_key;
+pub(crate) use service::validate_name as validate_service_name;
 
 /// The resources this build serves under `/system`.
 const RESOURCES: &[&str] = &[
