@@ -60,29 +60,6 @@ pub fn text(map: &Body, key: &str) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// A nullable text field for a patch: absent is `None`, `null` is `Some(None)`.
-pub fn nullable_text(map: &Body, key: &str) -> Result<Option<Option<String>>, ApiError> {
-    if map.contains_key(key) {
-        text(map, key).map(Some)
-    } else {
-        Ok(None)
-    }
-}
-
-/// A boolean; DreamFactory clients also send `0`/`1`.
-pub fn flag(map: &Body, key: &str) -> Result<Option<bool>, ApiError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
-        Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
-        Some(_) => Err(invalid_field(
-            key,
-            &format!("The {key} field must be true or false."),
-        )),
-    }
-}
-
 /// An integer (a JSON number, or a string of digits as forms send).
 pub fn integer(map: &Body, key: &str) -> Result<Option<i64>, ApiError> {
     match map.get(key) {
@@ -93,15 +70,6 @@ pub fn integer(map: &Body, key: &str) -> Result<Option<i64>, ApiError> {
             key,
             &format!("The {key} must be an integer."),
         )),
-    }
-}
-
-/// A nullable integer for a patch: absent is `None`, `null` is `Some(None)`.
-pub fn nullable_integer(map: &Body, key: &str) -> Result<Option<Option<i64>>, ApiError> {
-    if map.contains_key(key) {
-        integer(map, key).map(Some)
-    } else {
-        Ok(None)
     }
 }
 
