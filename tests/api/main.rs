@@ -12,6 +12,7 @@ mod schema_alter;
 mod schema_read;
 mod schema_types;
 mod schema_write;
+mod storage_faults;
 mod system_services;
 mod system_users;
 mod table_filters;
