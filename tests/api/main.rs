@@ -16,6 +16,7 @@ mod schema_read;
 mod schema_types;
 mod schema_write;
 mod system_bodies;
+mod storage_faults;
 mod system_services;
 mod system_users;
 mod table_filters;

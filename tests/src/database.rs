@@ -70,7 +70,7 @@ impl WriteLock {
 }
 
 /// A tmpfs of a few hundred KiB mounted on a fresh temporary directory, lazily unmounted
-/// when dropped (the server may still hold files open on it).
+/// when dropped (the server may still hold files open on it; a read-only one unmounts too).
 pub struct Tmpfs {
     dir: TempDir,
 }
@@ -102,6 +102,37 @@ impl Tmpfs {
                 "this test needs a small tmpfs to fill up, and `mount` could not be run \
                  ({error}); install util-linux's mount and run the tests as root with \
                  CAP_SYS_ADMIN."
+            ),
+        }
+    }
+
+    /// Remounts the tmpfs read-only (`true`) or writable again. The kernel refuses to make a
+    /// file system read-only while a file on it is open for writing, so a test does this
+    /// before a server opens the database for writing.
+    ///
+    /// # Panics
+    ///
+    /// When `mount -o remount` fails (with what the tests need, as in [`Tmpfs::mount`]).
+    pub fn remount(&self, read_only: bool) {
+        let mode = if read_only {
+            "remount,ro"
+        } else {
+            "remount,rw"
+        };
+        let output = Command::new("mount")
+            .args(["-o", mode])
+            .arg(self.dir.path())
+            .output();
+        match output {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => panic!(
+                "this test remounts a tmpfs ({mode}), and `mount` failed: {}. Run the tests \
+                 as root with CAP_SYS_ADMIN, and keep no file on it open for writing.",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+            Err(error) => panic!(
+                "this test remounts a tmpfs, and `mount` could not be run ({error}); install \
+                 util-linux's mount and run the tests as root with CAP_SYS_ADMIN."
             ),
         }
     }

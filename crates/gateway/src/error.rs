@@ -156,12 +156,21 @@ impl From<ConnectorError> for ApiError {
     }
 }
 
+/// The answer (503, with `Retry-After`) while the system database cannot be used.
+pub const MSG_SYSTEM_DB_UNAVAILABLE: &str = "The system database is unavailable.";
+
 impl From<sluice_system_db::DbError> for ApiError {
     fn from(error: sluice_system_db::DbError) -> Self {
         match error {
             sluice_system_db::DbError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "system database unavailable");
-                Self::unavailable("The system database is unavailable.")
+                Self::unavailable(MSG_SYSTEM_DB_UNAVAILABLE)
+            }
+            // The file was deleted, replaced or made read-only: refused, never acknowledged
+            // (the change is logged once by the system database's file watch).
+            sluice_system_db::DbError::Storage(fault) => {
+                tracing::debug!(%fault, "system database call refused");
+                Self::unavailable(MSG_SYSTEM_DB_UNAVAILABLE)
             }
             // Callers that know which field was meant map these themselves; these are the
             // fallbacks, still 4xx: a client's write should never become a 500.
@@ -226,6 +235,24 @@ mod tests {
         let error = ApiError::internal("SELECT secret FROM /etc/passwd");
         assert!(!error.message.contains("SELECT"));
         assert_eq!(error.status.as_u16(), 500);
+    }
+
+    #[test]
+    fn a_system_database_storage_fault_is_503_with_retry_after() {
+        for fault in [
+            sluice_system_db::StorageFault::Missing,
+            sluice_system_db::StorageFault::Replaced,
+            sluice_system_db::StorageFault::ReadOnly,
+        ] {
+            let error = ApiError::from(sluice_system_db::DbError::Storage(fault));
+            assert_eq!(
+                error.body(),
+                json!({"error":{"code":503,"context":null,
+                    "message":"The system database is unavailable.","status_code":503}})
+            );
+            let response = error.error_response();
+            assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+        }
     }
 
     #[test]

@@ -206,7 +206,7 @@ impl<'a> Apps<'a> {
     /// [`Apps::list`].
     pub async fn insert(self, app: &NewApp, actor: Option<i64>) -> Result<AppRow, DbError> {
         let now = now_timestamp();
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO app (name, api_key, description, is_active, type, path, url, \
              storage_service_id, storage_container, requires_fullscreen, \
@@ -233,7 +233,7 @@ impl<'a> Apps<'a> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        app_from_row(&row)
+        conn.confirm(app_from_row(&row))
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -247,7 +247,7 @@ impl<'a> Apps<'a> {
         patch: &AppPatch,
         actor: Option<i64>,
     ) -> Result<Option<AppRow>, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let query = sqlx::query(concat!(
             "UPDATE app SET \
              name = COALESCE($2, name), \
@@ -286,7 +286,7 @@ impl<'a> Apps<'a> {
             .bind(actor)
             .fetch_optional(&mut *conn)
             .await?;
-        row.as_ref().map(app_from_row).transpose()
+        conn.confirm(row.as_ref().map(app_from_row).transpose())
     }
 
     /// Deletes an app; `false` if there was none.
@@ -299,12 +299,12 @@ impl<'a> Apps<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn delete(self, id: i64) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM app WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 }
 

@@ -4,6 +4,7 @@
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
@@ -12,6 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Transaction};
 
 use crate::DbError;
+use crate::storage::FileWatch;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -35,6 +37,8 @@ pub struct SystemDb {
     pool: AnyPool,
     backend: Backend,
     sqlite_file: Option<PathBuf>,
+    /// The SQLite file's identity, checked around every call (see `storage.rs`).
+    watch: Option<Arc<FileWatch>>,
 }
 
 // Manual impl: never risk printing connection details (URLs may carry passwords).
@@ -53,6 +57,8 @@ impl SystemDb {
     ///
     /// For a SQLite file this creates the file (and its directory) if missing and switches it to
     /// WAL; every connection enforces foreign keys and waits up to 5 s on a locked database.
+    /// The file is then watched: once it is deleted, replaced or made read-only, calls fail
+    /// with [`DbError::Storage`] instead of reaching a file that is no longer the database.
     /// An in-memory SQLite database lives in a single pooled connection (tests only).
     ///
     /// Does not apply migrations: call [`SystemDb::migrate`].
@@ -65,6 +71,7 @@ impl SystemDb {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
         let mut sqlite_file = None;
+        let mut watch = None;
         let pool_options = match backend {
             Backend::Postgres => AnyPoolOptions::new().max_connections(POSTGRES_MAX_CONNECTIONS),
             Backend::Sqlite if sqlite_is_memory(url) => {
@@ -77,8 +84,16 @@ impl SystemDb {
                     .max_lifetime(None)
             }
             Backend::Sqlite => {
-                sqlite_file = Some(prepare_sqlite_file(url).await?);
-                AnyPoolOptions::new().max_connections(SQLITE_MAX_CONNECTIONS)
+                let file = prepare_sqlite_file(url).await?;
+                watch = Some(Arc::new(FileWatch::new(file.clone())?));
+                sqlite_file = Some(file);
+                // Connections live as long as the process: a pool that opened new ones over
+                // time could open a file that replaced the database (see `storage.rs`), and
+                // the open ones keep the file's inode, so no other file can take its number.
+                AnyPoolOptions::new()
+                    .max_connections(SQLITE_MAX_CONNECTIONS)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
             }
         };
         let pool = pool_options.connect(url).await?;
@@ -86,6 +101,7 @@ impl SystemDb {
             pool,
             backend,
             sqlite_file,
+            watch,
         })
     }
 
@@ -139,8 +155,12 @@ impl SystemDb {
     /// [`SystemTx::commit`]. Dropping it without committing rolls back.
     ///
     /// # Errors
-    /// [`DbError::Unavailable`] if no connection can be had, [`DbError::Database`] otherwise.
+    /// [`DbError::Storage`] if the SQLite file cannot be written, [`DbError::Unavailable`] if
+    /// no connection can be had, [`DbError::Database`] otherwise.
     pub async fn begin(&self) -> Result<SystemTx, DbError> {
+        if let Some(watch) = &self.watch {
+            watch.check_writable()?;
+        }
         let tx = match self.backend {
             // IMMEDIATE takes the write lock up front. A deferred transaction that reads first
             // and then writes can fail with SQLITE_BUSY at once (no busy-timeout wait) when
@@ -148,7 +168,10 @@ impl SystemDb {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(SystemTx { tx })
+        Ok(SystemTx {
+            tx,
+            watch: self.watch.clone(),
+        })
     }
 
     /// Closes every pooled connection (graceful shutdown); later calls fail with
@@ -160,7 +183,7 @@ impl SystemDb {
     /// Where repositories obtained from this handle run: a pooled connection per call. The
     /// accessors themselves (`services()`, `roles()`, …) are generated in `repositories.rs`.
     pub(crate) fn handle(&self) -> Handle<'_> {
-        Handle::Pool(&self.pool)
+        Handle::Pool(&self.pool, self.watch.as_deref())
     }
 
     #[cfg(test)]
@@ -173,6 +196,7 @@ impl SystemDb {
 /// call borrows the transaction, so calls run one after another on its connection.
 pub struct SystemTx {
     tx: Transaction<'static, Any>,
+    watch: Option<Arc<FileWatch>>,
 }
 
 impl std::fmt::Debug for SystemTx {
@@ -186,8 +210,14 @@ impl SystemTx {
     ///
     /// # Errors
     /// [`DbError::Database`]/[`DbError::Unavailable`]; the writes are then discarded.
+    /// [`DbError::Storage`] when the SQLite file left its path during the transaction: the
+    /// writes went to the old file, so they must not be acknowledged.
     pub async fn commit(self) -> Result<(), DbError> {
-        Ok(self.tx.commit().await?)
+        self.tx.commit().await?;
+        match &self.watch {
+            Some(watch) => Ok(watch.check_identity()?),
+            None => Ok(()),
+        }
     }
 
     /// Discards every write done through this transaction (dropping it does the same).
@@ -205,19 +235,79 @@ impl SystemTx {
     }
 }
 
-/// Where a repository runs its statements: a fresh pooled connection per call, or the
-/// connection of an open transaction. Repositories consume it, so one handle serves one call.
+/// Where a repository runs its statements: a fresh pooled connection per call (with the
+/// SQLite file's watch, if any), or the connection of an open transaction (checked at begin
+/// and commit). Repositories consume it, so one handle serves one call.
 pub(crate) enum Handle<'a> {
-    Pool(&'a AnyPool),
+    Pool(&'a AnyPool, Option<&'a FileWatch>),
     Tx(&'a mut AnyConnection),
 }
 
 impl<'a> Handle<'a> {
+    /// A connection for reading: refused when the SQLite file is no longer at its path.
     pub(crate) async fn acquire(self) -> Result<Conn<'a>, DbError> {
         Ok(match self {
-            Handle::Pool(pool) => Conn::Pooled(pool.acquire().await?),
+            Handle::Pool(pool, watch) => {
+                if let Some(watch) = watch {
+                    watch.check_identity()?;
+                }
+                Conn::Pooled(pool.acquire().await?)
+            }
             Handle::Tx(conn) => Conn::Borrowed(conn),
         })
+    }
+
+    /// A connection for a write: refused when the SQLite file cannot be written. Its result
+    /// goes through [`WriteConn::confirm`] before it is returned.
+    pub(crate) async fn acquire_write(self) -> Result<WriteConn<'a>, DbError> {
+        Ok(match self {
+            Handle::Pool(pool, watch) => {
+                if let Some(watch) = watch {
+                    watch.check_writable()?;
+                }
+                WriteConn {
+                    conn: Conn::Pooled(pool.acquire().await?),
+                    watch,
+                }
+            }
+            Handle::Tx(conn) => WriteConn {
+                conn: Conn::Borrowed(conn),
+                watch: None,
+            },
+        })
+    }
+}
+
+/// A connection a repository writes on (`&mut *conn`, as [`Conn`]).
+pub(crate) struct WriteConn<'a> {
+    conn: Conn<'a>,
+    /// Set for a pooled write, which commits on its own; a transaction checks at commit.
+    watch: Option<&'a FileWatch>,
+}
+
+impl WriteConn<'_> {
+    /// Passes on the write's `outcome`, unless it succeeded on a file that has left its path
+    /// meanwhile: that write is not durable and must not be acknowledged.
+    pub(crate) fn confirm<T>(self, outcome: Result<T, DbError>) -> Result<T, DbError> {
+        let value = outcome?;
+        if let Some(watch) = self.watch {
+            watch.check_identity()?;
+        }
+        Ok(value)
+    }
+}
+
+impl Deref for WriteConn<'_> {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for WriteConn<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
     }
 }
 
@@ -339,5 +429,82 @@ mod tests {
         assert_eq!(foreign_keys, 1);
         assert_eq!(busy_timeout, 5000);
         assert!(dir.path().join("nested/sys.db").exists());
+    }
+
+    async fn migrated() -> (tempfile::TempDir, PathBuf, SystemDb) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sys.db");
+        let db = SystemDb::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        (dir, path, db)
+    }
+
+    fn is_missing<T: std::fmt::Debug>(result: Result<T, DbError>) -> bool {
+        matches!(result, Err(DbError::Storage(crate::StorageFault::Missing)))
+    }
+
+    #[tokio::test]
+    async fn calls_are_refused_while_the_file_is_away_and_resume_when_it_is_back() {
+        let (dir, path, db) = migrated().await;
+        let aside = dir.path().join("aside.db");
+        std::fs::rename(&path, &aside).unwrap();
+
+        assert!(is_missing(
+            db.roles().insert(&crate::NewRole::new("r"), None).await
+        ));
+        assert!(is_missing(db.roles().list().await));
+        assert!(is_missing(db.begin().await));
+
+        std::fs::rename(&aside, &path).unwrap();
+        assert!(
+            db.roles()
+                .insert(&crate::NewRole::new("r"), None)
+                .await
+                .is_ok()
+        );
+        assert_eq!(db.roles().list().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_committed_after_the_file_left_is_not_acknowledged() {
+        let (dir, path, db) = migrated().await;
+        let aside = dir.path().join("aside.db");
+
+        let mut tx = db.begin().await.unwrap();
+        tx.roles()
+            .insert(&crate::NewRole::new("in tx"), None)
+            .await
+            .unwrap();
+        std::fs::rename(&path, &aside).unwrap();
+        assert!(is_missing(tx.commit().await));
+
+        std::fs::rename(&aside, &path).unwrap();
+        let conn = db.handle().acquire_write().await.unwrap();
+        std::fs::rename(&path, &aside).unwrap();
+        assert!(is_missing(conn.confirm(Ok(()))));
+    }
+
+    #[tokio::test]
+    async fn a_file_without_write_permission_refuses_writes_but_serves_reads() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_dir, path, db) = migrated().await;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+
+        let refused = db.roles().insert(&crate::NewRole::new("r"), None).await;
+        assert!(matches!(
+            refused,
+            Err(DbError::Storage(crate::StorageFault::ReadOnly))
+        ));
+        assert!(db.roles().list().await.unwrap().is_empty());
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(
+            db.roles()
+                .insert(&crate::NewRole::new("r"), None)
+                .await
+                .is_ok()
+        );
     }
 }

@@ -2,6 +2,8 @@
 
 use sqlx::error::{DatabaseError, ErrorKind};
 
+use crate::StorageFault;
+
 /// Everything a system-db call can fail with.
 ///
 /// The gateway maps these to HTTP itself (this crate knows nothing of HTTP). `Display` never
@@ -32,9 +34,16 @@ pub enum DbError {
     #[error("unsupported system database URL (expected sqlite:... or postgres://...)")]
     UnsupportedUrl,
 
-    /// The database could not be reached (pool timeout or closed, I/O, TLS, protocol).
+    /// The database could not be reached (pool timeout or closed, I/O, TLS, protocol), or
+    /// its storage failed a statement (read-only, I/O error, full, unopenable or corrupt
+    /// file; a read-only or shutting-down PostgreSQL): nothing of the call was written.
     #[error("system database unavailable")]
     Unavailable(#[source] sqlx::Error),
+
+    /// The SQLite file was deleted, replaced or made read-only while Sluice runs: the call
+    /// was refused, or its write went to a file that is no longer the database.
+    #[error(transparent)]
+    Storage(#[from] StorageFault),
 
     /// Any other driver error.
     #[error("system database error")]
@@ -70,6 +79,7 @@ impl From<sqlx::Error> for DbError {
                 ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
                     DbError::ConstraintViolation
                 }
+                _ if is_storage_failure(db.as_ref()) => DbError::Unavailable(err),
                 _ => DbError::Database(err),
             },
             sqlx::Error::PoolTimedOut
@@ -87,6 +97,60 @@ impl From<sqlx::migrate::MigrateError> for DbError {
     fn from(err: sqlx::migrate::MigrateError) -> Self {
         DbError::Migrate(err)
     }
+}
+
+/// A statement failed because of where the data lives, not because of what it asked: the
+/// caller should retry later (503), not report a bug (500).
+fn is_storage_failure(db: &dyn DatabaseError) -> bool {
+    let Some(code) = db.code() else {
+        return false;
+    };
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        code.parse().is_ok_and(sqlite_storage_code)
+    } else if db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        postgres_storage_state(&code)
+    } else {
+        false
+    }
+}
+
+// SQLite's result codes (stable across versions; sqlx does not re-export its bindings).
+const SQLITE_READONLY: i32 = 8;
+const SQLITE_IOERR: i32 = 10;
+const SQLITE_CORRUPT: i32 = 11;
+const SQLITE_FULL: i32 = 13;
+const SQLITE_CANTOPEN: i32 = 14;
+const SQLITE_NOTADB: i32 = 26;
+const SQLITE_IOERR_NOMEM: i32 = SQLITE_IOERR | (12 << 8);
+
+/// SQLite result codes of storage trouble (extended codes carry the primary code in their low
+/// byte): read-only file, directory or file system (`SQLITE_READONLY*`), failed reads, writes
+/// or syncs (`SQLITE_IOERR*`, also `EROFS` on a file system remounted read-only), a corrupt
+/// file, a full disk, a file that cannot be opened, or one that is not a database. An I/O
+/// error that is really an allocation failure (`SQLITE_IOERR_NOMEM`) is not storage.
+fn sqlite_storage_code(extended: i32) -> bool {
+    extended != SQLITE_IOERR_NOMEM
+        && matches!(
+            extended & 0xff,
+            SQLITE_READONLY
+                | SQLITE_IOERR
+                | SQLITE_CORRUPT
+                | SQLITE_FULL
+                | SQLITE_CANTOPEN
+                | SQLITE_NOTADB
+        )
+}
+
+/// PostgreSQL SQLSTATEs of a server that cannot take the statement now: a read-only
+/// transaction (a standby after a failover), a full disk or other exhausted resources, the
+/// server shutting down or starting, a lost connection.
+fn postgres_storage_state(state: &str) -> bool {
+    matches!(state, "25006" | "57P01" | "57P02" | "57P03")
+        || state.starts_with("53")
+        || state.starts_with("08")
 }
 
 /// Unique index (and primary key) names of both dialects, mapped to the field a client sent.
@@ -171,6 +235,64 @@ mod tests {
     fn postgres_constraint_names_map_through_the_index_table() {
         assert_eq!(field_for_index("ux_app_api_key"), "api_key");
         assert_eq!(field_for_index("token_revocation_pkey"), "jti");
+    }
+
+    #[test]
+    fn sqlite_storage_codes_are_recognised_with_their_extended_codes() {
+        // READONLY, its DBMOVED, CANTINIT and DIRECTORY forms; IOERR, its WRITE and FSYNC
+        // forms; CANTOPEN, CORRUPT, FULL, NOTADB.
+        for code in [8, 1032, 1288, 1544, 10, 778, 1034, 14, 11, 13, 26] {
+            assert!(sqlite_storage_code(code), "{code}");
+        }
+        // ERROR, CONSTRAINT_UNIQUE, MISMATCH, IOERR_NOMEM.
+        for code in [1, 2067, 20, 3082] {
+            assert!(!sqlite_storage_code(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn postgres_unavailability_states_are_recognised() {
+        for state in ["25006", "53100", "53200", "57P01", "57P03", "08006"] {
+            assert!(postgres_storage_state(state), "{state}");
+        }
+        for state in ["23505", "42P01", "22P02", "40001"] {
+            assert!(!postgres_storage_state(state), "{state}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_sqlite_refuses_as_read_only_is_unavailable() {
+        use sqlx::sqlite::SqliteConnectOptions;
+        use sqlx::{ConnectOptions, Connection};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sys.db");
+        let mut writable = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x)")
+            .execute(&mut writable)
+            .await
+            .unwrap();
+        writable.close().await.unwrap();
+        let mut read_only = SqliteConnectOptions::new()
+            .filename(&path)
+            .read_only(true)
+            .connect()
+            .await
+            .unwrap();
+
+        let refused = sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&mut read_only)
+            .await
+            .unwrap_err();
+
+        assert!(
+            matches!(DbError::from(refused), DbError::Unavailable(_)),
+            "a read-only database is a 503, not a 500"
+        );
     }
 
     #[test]

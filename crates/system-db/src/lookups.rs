@@ -164,7 +164,7 @@ impl<'a> Lookups<'a> {
         actor: Option<i64>,
     ) -> Result<LookupRow, DbError> {
         let now = now_timestamp();
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO lookup (app_id, role_id, user_id, name, value, private, description, \
              created_date, last_modified_date, created_by_id, last_modified_by_id) \
@@ -182,7 +182,7 @@ impl<'a> Lookups<'a> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        lookup_from_row(&row)
+        conn.confirm(lookup_from_row(&row))
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -196,7 +196,7 @@ impl<'a> Lookups<'a> {
         patch: &LookupPatch,
         actor: Option<i64>,
     ) -> Result<Option<LookupRow>, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let query = sqlx::query(concat!(
             "UPDATE lookup SET \
              app_id = CASE WHEN $2 THEN $3 ELSE app_id END, \
@@ -221,7 +221,7 @@ impl<'a> Lookups<'a> {
             .bind(actor)
             .fetch_optional(&mut *conn)
             .await?;
-        row.as_ref().map(lookup_from_row).transpose()
+        conn.confirm(row.as_ref().map(lookup_from_row).transpose())
     }
 
     /// Deletes a lookup; `false` if there was none.
@@ -229,12 +229,12 @@ impl<'a> Lookups<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn delete(self, id: i64) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM lookup WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 }
 

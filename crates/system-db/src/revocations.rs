@@ -23,7 +23,7 @@ impl<'a> Revocations<'a> {
     /// [`DbError::InvalidReference`] if the user does not exist, [`DbError::Unavailable`],
     /// [`DbError::Database`].
     pub async fn revoke(self, jti: &str, user_id: i64, expires_at: i64) -> Result<(), DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         sqlx::query(
             "INSERT INTO token_revocation (jti, user_id, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (jti) DO NOTHING",
@@ -33,7 +33,7 @@ impl<'a> Revocations<'a> {
         .bind(expires_at)
         .execute(&mut *conn)
         .await?;
-        Ok(())
+        conn.confirm(Ok(()))
     }
 
     /// Revocations still in force at `now`, as `(jti, expires_at)` ordered by expiry: what the
@@ -61,11 +61,11 @@ impl<'a> Revocations<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn prune(self, now: i64) -> Result<u64, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM token_revocation WHERE expires_at <= $1")
             .bind(now)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected())
+        conn.confirm(Ok(result.rows_affected()))
     }
 }

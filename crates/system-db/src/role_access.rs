@@ -154,7 +154,7 @@ impl Roles<'_> {
         actor: Option<i64>,
     ) -> Result<RoleAccessRow, DbError> {
         let now = now_timestamp();
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO role_service_access (role_id, service_id, component, verb_mask, \
              requestor_mask, filters, filter_op, hidden_fields, created_date, \
@@ -174,7 +174,7 @@ impl Roles<'_> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        access_from_row(&row)
+        conn.confirm(access_from_row(&row))
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -188,7 +188,7 @@ impl Roles<'_> {
         patch: &RoleAccessPatch,
         actor: Option<i64>,
     ) -> Result<Option<RoleAccessRow>, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let query = sqlx::query(concat!(
             "UPDATE role_service_access SET \
              service_id = CASE WHEN $2 THEN $3 ELSE service_id END, \
@@ -220,7 +220,7 @@ impl Roles<'_> {
             .bind(actor)
             .fetch_optional(&mut *conn)
             .await?;
-        row.as_ref().map(access_from_row).transpose()
+        conn.confirm(row.as_ref().map(access_from_row).transpose())
     }
 
     /// Deletes an access row; `false` if there was none.
@@ -228,12 +228,12 @@ impl Roles<'_> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn delete_access(self, id: i64) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM role_service_access WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 }
 

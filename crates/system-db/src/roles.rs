@@ -108,7 +108,7 @@ impl<'a> Roles<'a> {
     /// [`DbError::InvalidReference`] if `actor` is not a user, and as [`Roles::list`].
     pub async fn insert(self, role: &NewRole, actor: Option<i64>) -> Result<RoleRow, DbError> {
         let now = now_timestamp();
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO role (name, description, is_active, created_date, last_modified_date, \
              created_by_id, last_modified_by_id) VALUES ($1, $2, $3, $4, $4, $5, $5) RETURNING ",
@@ -121,7 +121,7 @@ impl<'a> Roles<'a> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        role_from_row(&row)
+        conn.confirm(role_from_row(&row))
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -135,7 +135,7 @@ impl<'a> Roles<'a> {
         patch: &RolePatch,
         actor: Option<i64>,
     ) -> Result<Option<RoleRow>, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let query = sqlx::query(concat!(
             "UPDATE role SET \
              name = COALESCE($2, name), \
@@ -154,7 +154,7 @@ impl<'a> Roles<'a> {
             .bind(actor)
             .fetch_optional(&mut *conn)
             .await?;
-        row.as_ref().map(role_from_row).transpose()
+        conn.confirm(row.as_ref().map(role_from_row).transpose())
     }
 
     /// Deletes a role; `false` if there was none.
@@ -168,12 +168,12 @@ impl<'a> Roles<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn delete(self, id: i64) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM role WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 }
 

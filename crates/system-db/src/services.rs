@@ -153,7 +153,7 @@ impl<'a> Services<'a> {
         actor: Option<i64>,
     ) -> Result<ServiceRow, DbError> {
         let now = now_timestamp();
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO service (name, label, description, is_active, type, mutable, deletable, \
              config, created_date, last_modified_date, created_by_id, last_modified_by_id) \
@@ -172,7 +172,7 @@ impl<'a> Services<'a> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        service_from_row(&row)
+        conn.confirm(service_from_row(&row))
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -187,7 +187,7 @@ impl<'a> Services<'a> {
         actor: Option<i64>,
     ) -> Result<Option<ServiceRow>, DbError> {
         let now = now_timestamp();
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let query = sqlx::query(concat!(
             "UPDATE service SET \
              name = COALESCE($2, name), \
@@ -216,7 +216,7 @@ impl<'a> Services<'a> {
             .bind(actor)
             .fetch_optional(&mut *conn)
             .await?;
-        row.as_ref().map(service_from_row).transpose()
+        conn.confirm(row.as_ref().map(service_from_row).transpose())
     }
 
     /// Deletes a service (its role accesses and limits go with it); `false` if there was none.
@@ -224,12 +224,12 @@ impl<'a> Services<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn delete(self, id: i64) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM service WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 }
 

@@ -31,7 +31,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn set_setting(self, name: &str, value: &str) -> Result<(), DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         sqlx::query(
             "INSERT INTO system_setting (name, value) VALUES ($1, $2) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -40,6 +40,6 @@ impl<'a> Settings<'a> {
         .bind(value)
         .execute(&mut *conn)
         .await?;
-        Ok(())
+        conn.confirm(Ok(()))
     }
 }

@@ -43,7 +43,7 @@ impl<'a> TokenMap<'a> {
         issued_at: i64,
         expires_at: i64,
     ) -> Result<(), DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         sqlx::query(
             "INSERT INTO token_map (jti, user_id, app_id, issued_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -55,7 +55,7 @@ impl<'a> TokenMap<'a> {
         .bind(expires_at)
         .execute(&mut *conn)
         .await?;
-        Ok(())
+        conn.confirm(Ok(()))
     }
 
     /// Live tokens of one user (password change, deactivation, deletion).
@@ -125,12 +125,12 @@ impl<'a> TokenMap<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn forget(self, jti: &str) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM token_map WHERE jti = $1")
             .bind(jti)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 
     /// Deletes the records of tokens that have expired by `now` (an expired token is refused
@@ -139,12 +139,12 @@ impl<'a> TokenMap<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn prune(self, now: i64) -> Result<u64, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM token_map WHERE expires_at <= $1")
             .bind(now)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected())
+        conn.confirm(Ok(result.rows_affected()))
     }
 }
 

@@ -87,7 +87,7 @@ impl<'a> UserAppRoles<'a> {
         app_id: i64,
         role_id: i64,
     ) -> Result<UserAppRoleRow, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(
             "INSERT INTO user_to_app_to_role (user_id, app_id, role_id) VALUES ($1, $2, $3) \
              RETURNING id, user_id, app_id, role_id",
@@ -97,7 +97,7 @@ impl<'a> UserAppRoles<'a> {
         .bind(role_id)
         .fetch_one(&mut *conn)
         .await?;
-        assignment_from_row(&row)
+        conn.confirm(assignment_from_row(&row))
     }
 
     /// Points assignment `id` at another app and role (the user stays); `None` if there is no
@@ -111,7 +111,7 @@ impl<'a> UserAppRoles<'a> {
         app_id: i64,
         role_id: i64,
     ) -> Result<Option<UserAppRoleRow>, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(
             "UPDATE user_to_app_to_role SET app_id = $2, role_id = $3 WHERE id = $1 \
              RETURNING id, user_id, app_id, role_id",
@@ -121,7 +121,7 @@ impl<'a> UserAppRoles<'a> {
         .bind(role_id)
         .fetch_optional(&mut *conn)
         .await?;
-        row.as_ref().map(assignment_from_row).transpose()
+        conn.confirm(row.as_ref().map(assignment_from_row).transpose())
     }
 
     /// Deletes an assignment; `false` if there was none.
@@ -129,12 +129,12 @@ impl<'a> UserAppRoles<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn delete(self, id: i64) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM user_to_app_to_role WHERE id = $1")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 }
 

@@ -92,7 +92,7 @@ impl<'a> UserCustom<'a> {
         name: &str,
         value: Option<&str>,
     ) -> Result<UserCustomRow, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(concat!(
             "INSERT INTO user_custom (user_id, name, value, created_date, last_modified_date, \
              created_by_id, last_modified_by_id) VALUES ($1, $2, $3, $4, $4, $1, $1) \
@@ -108,7 +108,7 @@ impl<'a> UserCustom<'a> {
         .bind(now_timestamp())
         .fetch_one(&mut *conn)
         .await?;
-        custom_from_row(&row)
+        conn.confirm(custom_from_row(&row))
     }
 
     /// Deletes the value `name` of `user_id`; `false` if it was not set.
@@ -116,13 +116,13 @@ impl<'a> UserCustom<'a> {
     /// # Errors
     /// As [`UserCustom::for_user`].
     pub async fn delete(self, user_id: i64, name: &str) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query("DELETE FROM user_custom WHERE user_id = $1 AND name = $2")
             .bind(user_id)
             .bind(name)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 }
 

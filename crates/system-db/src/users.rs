@@ -157,7 +157,7 @@ impl<'a> Users<'a> {
     /// [`Users::get`].
     pub async fn insert(self, user: &NewUser) -> Result<UserRow, DbError> {
         let now = now_timestamp();
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let row = sqlx::query(concat!(
             r#"INSERT INTO "user" (name, username, first_name, last_name, email, password, "#,
             "is_sys_admin, is_active, phone, security_question, security_answer, confirm_code, \
@@ -188,7 +188,7 @@ impl<'a> Users<'a> {
         .bind(user.created_by_id)
         .fetch_one(&mut *conn)
         .await?;
-        user_from_row(&row)
+        conn.confirm(user_from_row(&row))
     }
 
     /// Replaces the password hash and bumps `last_modified_date`.
@@ -196,7 +196,7 @@ impl<'a> Users<'a> {
     /// # Errors
     /// [`DbError::NotFound`] if there is no such user, and as [`Users::get`].
     pub async fn set_password_hash(self, id: i64, hash: &str) -> Result<(), DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query(
             r#"UPDATE "user" SET password = $2, last_modified_date = $3 WHERE id = $1"#,
         )
@@ -205,7 +205,7 @@ impl<'a> Users<'a> {
         .bind(now_timestamp())
         .execute(&mut *conn)
         .await?;
-        found(result.rows_affected())
+        conn.confirm(found(result.rows_affected()))
     }
 
     /// Records a successful login (does not count as a modification of the user).
@@ -213,13 +213,13 @@ impl<'a> Users<'a> {
     /// # Errors
     /// [`DbError::NotFound`] if there is no such user, and as [`Users::get`].
     pub async fn set_last_login(self, id: i64, when: DateTime<Utc>) -> Result<(), DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query(r#"UPDATE "user" SET last_login_date = $2 WHERE id = $1"#)
             .bind(id)
             .bind(format_timestamp(when))
             .execute(&mut *conn)
             .await?;
-        found(result.rows_affected())
+        conn.confirm(found(result.rows_affected()))
     }
 
     /// Number of users with `is_sys_admin`, active or not (zero means first-run setup).
@@ -263,12 +263,12 @@ impl<'a> Users<'a> {
     /// # Errors
     /// [`DbError::Unavailable`], [`DbError::Database`].
     pub async fn delete(self, id: i64) -> Result<bool, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let result = sqlx::query(r#"DELETE FROM "user" WHERE id = $1"#)
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        Ok(result.rows_affected() > 0)
+        conn.confirm(Ok(result.rows_affected() > 0))
     }
 
     /// Applies `patch` and stamps `last_modified_date`; `None` if there is no such user.
@@ -276,7 +276,7 @@ impl<'a> Users<'a> {
     /// # Errors
     /// As [`Users::insert`].
     pub async fn update(self, id: i64, patch: &UserPatch) -> Result<Option<UserRow>, DbError> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.handle.acquire_write().await?;
         let query = sqlx::query(concat!(
             r#"UPDATE "user" SET "#,
             "name = COALESCE($2, name), \
@@ -323,7 +323,7 @@ impl<'a> Users<'a> {
             .bind(patch.last_modified_by_id)
             .fetch_optional(&mut *conn)
             .await?;
-        row.as_ref().map(user_from_row).transpose()
+        conn.confirm(row.as_ref().map(user_from_row).transpose())
     }
 }
 

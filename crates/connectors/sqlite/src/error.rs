@@ -2,7 +2,7 @@
 //! SQLite message or path ever ends up in an error a client can see. The detail is
 //! logged at debug level for operators.
 
-use rusqlite::ErrorCode;
+use rusqlite::{ErrorCode, ffi};
 use sluice_connector_core::ConnectorError;
 
 pub(crate) fn map_error(error: rusqlite::Error) -> ConnectorError {
@@ -23,8 +23,16 @@ pub(crate) fn map_error(error: rusqlite::Error) -> ConnectorError {
         ErrorCode::DiskFull => ConnectorError::Full,
         ErrorCode::DatabaseCorrupt => unavailable("the database file is corrupt"),
         ErrorCode::NotADatabase => unavailable("the file is not a SQLite database"),
+        // Storage trouble, not a bug: the request may succeed later, and the lane opens a
+        // fresh connection for its next job. A read-only file, directory or file system
+        // (including a file moved or replaced since it was opened, SQLITE_READONLY_DBMOVED),
+        // a file or its journal that cannot be opened for the write, a failed read, write or
+        // sync (EROFS, EIO).
         ErrorCode::CannotOpen => unavailable("the database file cannot be opened"),
         ErrorCode::ReadOnly => unavailable("the database is read-only"),
+        ErrorCode::SystemIoFailure if failure.extended_code != ffi::SQLITE_IOERR_NOMEM => {
+            unavailable("the database's storage failed an I/O operation")
+        }
         ErrorCode::AuthorizationForStatementDenied => {
             ConnectorError::Internal("a statement was refused by the SQLite authorizer".to_owned())
         }
@@ -76,6 +84,36 @@ mod tests {
                 ConnectorError::Unavailable(_)
             ));
         }
+    }
+
+    #[test]
+    fn read_only_and_io_failures_of_the_storage_are_unavailable() {
+        for code in [
+            ffi::SQLITE_READONLY,
+            ffi::SQLITE_READONLY_DBMOVED,
+            ffi::SQLITE_READONLY_CANTINIT,
+            ffi::SQLITE_READONLY_CANTLOCK,
+            ffi::SQLITE_READONLY_DIRECTORY,
+            ffi::SQLITE_READONLY_RECOVERY,
+            ffi::SQLITE_READONLY_ROLLBACK,
+            ffi::SQLITE_CANTOPEN,
+            ffi::SQLITE_IOERR,
+            ffi::SQLITE_IOERR_WRITE,
+            ffi::SQLITE_IOERR_FSYNC,
+            ffi::SQLITE_IOERR_READ,
+            ffi::SQLITE_IOERR_SHMOPEN,
+            ffi::SQLITE_IOERR_TRUNCATE,
+        ] {
+            assert!(
+                matches!(map_error(failure(code)), ConnectorError::Unavailable(_)),
+                "{code}"
+            );
+        }
+        // An allocation failure reported as an I/O error is not the storage's fault.
+        assert!(matches!(
+            map_error(failure(ffi::SQLITE_IOERR_NOMEM)),
+            ConnectorError::Internal(_)
+        ));
     }
 
     #[test]
