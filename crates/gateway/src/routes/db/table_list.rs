@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 
-use super::{connector, open_service};
+use super::{database, open_service};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::params::Params;
@@ -20,9 +20,9 @@ pub async fn list_tables(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let access = open_service(&state, principal, &path, request.method(), "_table").await?;
-    let (connector, _) = connector(&state, &access)?;
+    let database = database(&state, &access)?;
     let params = Params::from_query(request.query_string())?;
-    let names = connector.table_names(params.flag("refresh")).await?;
+    let names = database.table_names(params.flag("refresh")).await?;
     let wanted: Option<Vec<String>> = params.get(&["ids"]).map(|ids| {
         ids.split(',')
             .map(|s| s.trim().to_ascii_lowercase())
