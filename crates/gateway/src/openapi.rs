@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use serde_json::Value;
+use sluice_connector_core::Database;
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
 use sluice_docs::{ServiceInfo, Unrestricted, service_document};
 
@@ -42,8 +43,8 @@ async fn demo_document(scratch: &Path) -> anyhow::Result<Value> {
         sluice_connector_sqlite::demo::generate_demo_database(&generated)
     })
     .await??;
-    let connector = SqliteConnector::open(&path, SqliteOptions::default())?;
-    let schema = connector.schema(false).await?;
+    let database = Database::new(SqliteConnector::open(&path, SqliteOptions::default())?);
+    let schema = database.schema(false).await?;
     let info = ServiceInfo {
         name: DEMO_SERVICE.to_string(),
         label: "Demo database".to_string(),

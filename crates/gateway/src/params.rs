@@ -309,7 +309,6 @@ impl Params {
             params: self.params_map.clone(),
             related: self.related(),
             related_options: self.related_options(),
-            ..ReadRequest::default()
         }
     }
 }

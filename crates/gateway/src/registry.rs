@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use sluice_connector_core::Connector;
+use sluice_connector_core::Database;
 use sluice_system_db::ServiceRow;
 
 use crate::service_types::SqliteServiceConfig;
@@ -18,7 +18,7 @@ pub struct ServiceEntry {
 
 pub enum Backend {
     Sqlite {
-        connector: Arc<dyn Connector>,
+        database: Arc<Database>,
         config: SqliteServiceConfig,
     },
     /// The built-in `user` service: served by `routes::user`, never a database.

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
+use sluice_connector_core::Database;
 use sluice_connector_sqlite::{OUTSIDE_STORAGE_ROOTS, SqliteConnector, validate_database_path};
 
 use crate::error::ApiError;
@@ -317,7 +318,7 @@ async fn open_backend(
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     Ok(Backend::Sqlite {
-        connector: Arc::new(connector),
+        database: Arc::new(Database::new(connector)),
         config,
     })
 }

@@ -1,11 +1,12 @@
+//! The connector seam: what one kind of database implements. Everything else of a request
+//! (schema cache, table lookup, planning with the caller's access, DreamFactory's answers)
+//! is core's, in [`Database`](crate::Database) and the plans.
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::{
-    ConnectorError, ReadBounds, ReadRequest, SchemaChange, SchemaSnapshot, WriteBounds,
-    WriteOutput, WriteRequest,
-};
+use crate::{ConnectorError, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput, WritePlan};
 
 /// The body of a successful read, already serialised as DreamFactory JSON.
 ///
@@ -13,71 +14,62 @@ use crate::{
 /// `serde_json::Value` per cell), so the gateway only sends the bytes.
 #[derive(Debug)]
 pub enum ReadOutput {
-    /// `{"resource":[...]}` with an optional `"meta":{...}`, or the `as_list` form.
+    /// `{"resource":[...]}` with an optional `"meta":{...}`, the `as_list` form, or the
+    /// bare object of a read by id.
     Json(Vec<u8>),
     /// `count_only=true`: a bare JSON number.
     Count(u64),
 }
 
-/// A database behind a service. One value per configured service, shared by all requests.
+/// One kind of database (SQLite today; PostgreSQL and MySQL next): introspection and the
+/// execution of plans, nothing else. A connector never sees the client's raw options or
+/// the caller's role: it gets a [`ReadPlan`] / [`WritePlan`] that core built from them, with
+/// the role's row filter already in every condition and its hidden fields already out of
+/// every projection, and it compiles and runs exactly that.
+///
+/// What differs between databases belongs to each connector's SQL compilation:
+/// - placeholders: SQLite and MySQL bind `?`, PostgreSQL `$1`, `$2`, ... (the compiler
+///   numbers binds as it appends them);
+/// - identifier quoting: `"name"` for SQLite and PostgreSQL, `` `name` `` for MySQL, the
+///   quote character doubled inside names;
+/// - new keys and the role's check on written rows: SQLite (3.35+) and PostgreSQL say
+///   `RETURNING`; MySQL has none, so its connector reads `LAST_INSERT_ID()` and re-selects
+///   the written row `WHERE key AND role` inside the transaction;
+/// - drivers: SQLite runs rusqlite on threads of its own (`execute_*` await a job queued to
+///   them); PostgreSQL and MySQL await an async driver (sqlx) directly. Either way no
+///   blocking call runs on an async thread.
+///
+/// One value per configured service, shared by all requests; wrap it in a
+/// [`Database`](crate::Database).
 #[async_trait]
 pub trait Connector: Send + Sync + 'static {
-    /// Table and view names (DB spelling), sorted case-insensitively; `sqlite_*` never appears.
-    async fn table_names(&self, refresh: bool) -> Result<Arc<Vec<String>>, ConnectorError>;
+    /// Reads the database's schema: tables and views (never internal ones such as
+    /// `sqlite_*`), columns with their DreamFactory types, keys, foreign keys. Core caches
+    /// the snapshot until a refresh or [`Connector::invalidate`].
+    async fn introspect(&self) -> Result<SchemaSnapshot, ConnectorError>;
 
-    /// The schema snapshot (tables, columns, keys, relations) for `_schema` reads and
-    /// generated API documents, introspected again when `refresh` is set.
-    async fn schema(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError>;
+    /// Runs a read: the rows of `plan.query` written with `plan.rows`, related data
+    /// attached with [`ReadPlan::attach_related`], and the answer `plan.kind` asks for (a
+    /// page with `meta`, the `ids` list, one bare record, or a count). Reads of one plan
+    /// (rows, count, related rows) must see one snapshot of the database.
+    async fn execute_read(&self, plan: ReadPlan) -> Result<ReadOutput, ConnectorError>;
 
-    /// `GET /_table/{table}`: every option of `ReadRequest`. Table lookup is case-insensitive;
-    /// an unknown table is `ConnectorError::TableNotFound`. `request.access` (the role's row
-    /// filter and hidden fields) must restrict the read; planning with `ReadPlan` does that.
-    async fn read_records(
+    /// Runs a write in one transaction, statement by statement as `plan.action` says, with
+    /// `plan.role` restricting every UPDATE / DELETE and checked on every written row, and
+    /// answers with [`WritePlan::finish`]. Nothing of the request is written when the
+    /// database fails (`Busy`, `Full`, `Unavailable`, `Internal`).
+    async fn execute_write(&self, plan: WritePlan) -> Result<WriteOutput, ConnectorError>;
+
+    /// `_schema` writes: applies `change` against `schema` (the current snapshot) in one
+    /// transaction, nothing changed when it fails. Invalid definitions are `BadRequest`; an
+    /// unknown or internal table is `TableNotFound`. Core invalidates afterwards.
+    async fn apply_schema_change(
         &self,
-        table: &str,
-        request: ReadRequest,
-        bounds: ReadBounds,
-    ) -> Result<ReadOutput, ConnectorError>;
+        schema: Arc<SchemaSnapshot>,
+        change: SchemaChange,
+    ) -> Result<(), ConnectorError>;
 
-    /// `GET /_table/{table}/{id}`: one record as a bare JSON object, or
-    /// `ConnectorError::RecordNotFound` (also when the role's row filter excludes it).
-    async fn read_record(
-        &self,
-        table: &str,
-        id: &str,
-        request: ReadRequest,
-        bounds: ReadBounds,
-    ) -> Result<Vec<u8>, ConnectorError>;
-
-    /// `POST`, `PUT`, `PATCH` and `DELETE` on `/_table/{table}` and `/_table/{table}/{id}`
-    /// (wire reference 4): every body shape, target and option of `WriteRequest`, planned
-    /// with [`WritePlan`](crate::WritePlan). Table lookup is case-insensitive; an unknown
-    /// table is `ConnectorError::TableNotFound`.
-    ///
-    /// `request.access` must restrict the write: UPDATE and DELETE only reach rows inside
-    /// the role's row filter (others are "not found"), and a row an INSERT or UPDATE would
-    /// leave outside it is not written (403 `Denied access to some of the requested
-    /// fields.`).
-    ///
-    /// # Errors
-    ///
-    /// Request-level 400s; for the `/{id}` forms the record's own error (`BadRequest`,
-    /// `RecordNotFound`, `Forbidden`); otherwise `ConnectorError::Batch` when any record
-    /// failed (records before it may be written unless `rollback`); `Busy`, `Full`,
-    /// `Unavailable`, `Internal` when the database fails, in which case nothing of the
-    /// request is written.
-    async fn write(
-        &self,
-        table: &str,
-        request: WriteRequest,
-        bounds: WriteBounds,
-    ) -> Result<WriteOutput, ConnectorError>;
-
-    /// `_schema` writes: applies `change` in one transaction (nothing changes when it
-    /// fails) and refreshes the cached schema. Invalid definitions are `BadRequest`; an
-    /// unknown or internal (`sqlite_*`) table is `TableNotFound`.
-    async fn change_schema(&self, change: SchemaChange) -> Result<(), ConnectorError>;
-
-    /// Drop cached schema and statements so the next call re-introspects.
+    /// Drops what the connector caches that depends on the schema (prepared statements,
+    /// pooled connections), so the next call starts afresh.
     fn invalidate(&self);
 }

@@ -4,6 +4,7 @@ mod access;
 pub mod clock;
 mod condition;
 mod connector;
+mod database;
 mod df_type;
 mod error;
 pub mod json;
@@ -17,9 +18,10 @@ mod schema_change;
 mod value;
 mod write;
 
-pub use access::{LookupSource, LookupValue, RowAccess};
+pub use access::{LookupSource, LookupValue, RowAccess, TableAccess};
 pub use condition::{ComparisonOp, Condition, LIKE_ESCAPE, escape_like};
 pub use connector::{Connector, ReadOutput};
+pub use database::{AuthorizedTable, Database};
 pub use df_type::{DeclaredType, DfType, ValueClass};
 pub use error::ConnectorError;
 pub use plan::{

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sluice_connector_core::{
-    ColumnSchema, ReadBounds, ReadPlan, ReadRequest, TableSchema, parse_filter,
+    ColumnSchema, ReadBounds, ReadPlan, ReadRequest, TableAccess, TableSchema, parse_filter,
 };
 use sluice_connector_sqlite::compile_select;
 
@@ -57,6 +57,7 @@ fn filter_pipeline(c: &mut Criterion) {
                 &sluice_connector_core::SchemaSnapshot::default(),
                 Arc::clone(&table),
                 black_box(&request),
+                &TableAccess::unrestricted(),
                 &bounds,
             )
             .expect("valid request");

@@ -1,4 +1,4 @@
-//! Throughput of `POST` with 1,000 records through `Connector::write` (records checked and
+//! Throughput of `POST` with 1,000 records through `AuthorizedTable::write` (records checked and
 //! typed, one transaction, one cached INSERT reused), on a file database in WAL mode. Run
 //! with `cargo bench -p sluice-connector-sqlite --bench write_insert`.
 
@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
-use sluice_connector_core::{Connector, RowAccess, WriteBounds, WriteKind, WriteRequest};
+use sluice_connector_core::{
+    AuthorizedTable, Database, RowAccess, TableAccess, Unrestricted, WriteBounds, WriteKind,
+    WriteRequest,
+};
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
 
 const RECORDS: usize = 1_000;
@@ -49,35 +52,42 @@ fn insert_batches(c: &mut Criterion) {
         .and_then(|connection| connection.execute_batch(SCHEMA))
         .expect("schema created");
     let connector = SqliteConnector::open(&path, SqliteOptions::default()).expect("opens");
+    let database = Arc::new(Database::new(connector));
     let cleaner = rusqlite::Connection::open(&path).expect("opens");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let role = sluice_filter::parse("owner_id = 1", &sluice_filter::Limits::default())
         .expect("role filter parses");
     let records = records();
-    let variants: [(&str, WriteRequest); 3] = [
-        ("default", WriteRequest::new(WriteKind::Create)),
+    let role = TableAccess::restricted(
+        Arc::new(RowAccess::restricted(Some(role), Vec::new())),
+        Arc::new(Unrestricted),
+    );
+    let variants: [(&str, WriteRequest, TableAccess); 3] = [
+        (
+            "default",
+            WriteRequest::new(WriteKind::Create),
+            TableAccess::unrestricted(),
+        ),
         (
             "rollback",
             WriteRequest {
                 rollback: true,
                 ..WriteRequest::new(WriteKind::Create)
             },
+            TableAccess::unrestricted(),
         ),
-        (
-            "role_filter",
-            WriteRequest {
-                access: Some(Arc::new(RowAccess {
-                    row_filter: Some(role),
-                    hidden_fields: Vec::new(),
-                })),
-                ..WriteRequest::new(WriteKind::Create)
-            },
-        ),
+        ("role_filter", WriteRequest::new(WriteKind::Create), role),
     ];
     let mut group = c.benchmark_group("write/insert_1000");
     group.throughput(Throughput::Elements(RECORDS as u64));
     group.sample_size(30);
-    for (name, template) in variants {
+    for (name, template, access) in variants {
+        let table = AuthorizedTable::new(
+            Arc::clone(&database),
+            "employees".to_owned(),
+            access,
+            WriteBounds::default(),
+        );
         group.bench_function(name, |b| {
             b.iter_batched(
                 || {
@@ -89,11 +99,7 @@ fn insert_batches(c: &mut Criterion) {
                         ..template.clone()
                     }
                 },
-                |request| {
-                    runtime
-                        .block_on(connector.write("employees", request, WriteBounds::default()))
-                        .expect("inserted")
-                },
+                |request| runtime.block_on(table.write(&request)).expect("inserted"),
                 BatchSize::PerIteration,
             )
         });

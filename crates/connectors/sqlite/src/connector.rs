@@ -1,12 +1,12 @@
 //! `SqliteConnector`: the `Connector` for one SQLite service.
 
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sluice_connector_core::{
-    Connector, ConnectorError, ReadBounds, ReadOutput, ReadPlan, ReadRequest, SchemaChange,
-    SchemaSnapshot, TableSchema, WriteBounds, WriteOutput, WritePlan, WriteRequest,
+    Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
+    WritePlan,
 };
 
 use crate::connection::enable_wal;
@@ -17,14 +17,12 @@ use crate::options::SqliteOptions;
 use crate::schema_write;
 use crate::write;
 
-/// A SQLite database behind a service: a read pool, one writer connection and the cached
-/// schema snapshot.
+/// A SQLite database behind a service: a read pool and one writer connection, each
+/// connection on a lane of its own. Core's [`Database`](sluice_connector_core::Database)
+/// keeps the schema snapshot and plans every request; this only introspects and executes.
 pub struct SqliteConnector {
     pool: Arc<Lanes>,
     writer: Arc<Lanes>,
-    /// Introspected once and kept until `refresh=true` or [`Connector::invalidate`]
-    /// (DreamFactory caches schema forever, too).
-    schema: RwLock<Option<Arc<SchemaSnapshot>>>,
 }
 
 impl std::fmt::Debug for SqliteConnector {
@@ -49,116 +47,48 @@ impl SqliteConnector {
         Ok(Self {
             pool: Arc::new(pool),
             writer: Arc::new(Lanes::writer(path.to_path_buf(), options)),
-            schema: RwLock::new(None),
         })
     }
-
-    /// The schema snapshot, introspected on first use or when `refresh` is set.
-    ///
-    /// # Errors
-    ///
-    /// The mapped SQLite error when the schema cannot be read.
-    pub async fn schema(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError> {
-        if !refresh && let Some(snapshot) = self.cached_schema() {
-            return Ok(snapshot);
-        }
-        let snapshot = Arc::new(self.pool.run(introspect).await?);
-        *self.schema.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&snapshot));
-        Ok(snapshot)
-    }
-
-    fn cached_schema(&self) -> Option<Arc<SchemaSnapshot>> {
-        self.schema
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-/// `name` in `schema` (case-insensitively), or DreamFactory's 404.
-fn found(schema: &SchemaSnapshot, name: &str) -> Result<Arc<TableSchema>, ConnectorError> {
-    schema
-        .table(name)
-        .cloned()
-        .ok_or_else(|| ConnectorError::TableNotFound(name.to_owned()))
 }
 
 #[async_trait]
 impl Connector for SqliteConnector {
-    async fn table_names(&self, refresh: bool) -> Result<Arc<Vec<String>>, ConnectorError> {
-        Ok(self.schema(refresh).await?.table_names())
+    /// Reads the schema through the table-valued PRAGMAs on a read lane.
+    async fn introspect(&self) -> Result<SchemaSnapshot, ConnectorError> {
+        self.pool.run(introspect).await
     }
 
-    async fn schema(&self, refresh: bool) -> Result<Arc<SchemaSnapshot>, ConnectorError> {
-        SqliteConnector::schema(self, refresh).await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(table.name = table))]
-    async fn read_records(
-        &self,
-        table: &str,
-        request: ReadRequest,
-        bounds: ReadBounds,
-    ) -> Result<ReadOutput, ConnectorError> {
-        let schema = self.schema(request.refresh).await?;
-        let table = found(&schema, table)?;
-        let plan = ReadPlan::list(&schema, table, &request, &bounds)?;
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.query.table.name()))]
+    async fn execute_read(&self, plan: ReadPlan) -> Result<ReadOutput, ConnectorError> {
         self.pool
-            .run(move |connection| execute::read_records(connection, &plan))
+            .run(move |connection| execute::read(connection, &plan))
             .await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(table.name = table))]
-    async fn read_record(
-        &self,
-        table: &str,
-        id: &str,
-        request: ReadRequest,
-        bounds: ReadBounds,
-    ) -> Result<Vec<u8>, ConnectorError> {
-        let schema = self.schema(request.refresh).await?;
-        let table = found(&schema, table)?;
-        let plan = ReadPlan::by_id(&schema, table, id, &request, &bounds)?;
-        self.pool
-            .run(move |connection| execute::read_record(connection, &plan))
-            .await
-    }
-
-    /// Plans the write against the cached schema and runs it on the writer connection.
-    /// Record writes leave the schema as it is, so the cached snapshot and the read
-    /// connections' prepared statements stay valid.
-    #[tracing::instrument(level = "debug", skip_all, fields(table.name = table))]
-    async fn write(
-        &self,
-        table: &str,
-        request: WriteRequest,
-        bounds: WriteBounds,
-    ) -> Result<WriteOutput, ConnectorError> {
-        let schema = self.schema(false).await?;
-        let table = found(&schema, table)?;
-        let plan = WritePlan::new(&schema, table, &request, &bounds)?;
+    /// Runs the write on the writer lane. Record writes leave the schema as it is, so the
+    /// read connections' prepared statements stay valid.
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.table.name()))]
+    async fn execute_write(&self, plan: WritePlan) -> Result<WriteOutput, ConnectorError> {
         self.writer
             .run(move |connection| write::execute(connection, &plan))
             .await
     }
 
-    /// Runs the change on the writer (one transaction, DDL allowed for this job only), then
-    /// drops every cached schema and statement, whether it succeeded or not.
+    /// Runs the change on the writer (one transaction, DDL allowed for this job only).
     #[tracing::instrument(skip_all)]
-    async fn change_schema(&self, change: SchemaChange) -> Result<(), ConnectorError> {
-        let schema = self.schema(true).await?;
-        let result = self
-            .writer
+    async fn apply_schema_change(
+        &self,
+        schema: Arc<SchemaSnapshot>,
+        change: SchemaChange,
+    ) -> Result<(), ConnectorError> {
+        self.writer
             .run(move |connection| schema_write::apply(connection, &schema, &change))
-            .await;
-        self.invalidate();
-        result
+            .await
     }
 
-    /// Drops the schema snapshot and retires the pooled connections and the writer (with
-    /// their prepared statements); all are rebuilt on the next call.
+    /// Retires the pooled connections and the writer (with their prepared statements);
+    /// they are reopened on the next call.
     fn invalidate(&self) {
-        *self.schema.write().unwrap_or_else(PoisonError::into_inner) = None;
         self.pool.invalidate();
         self.writer.invalidate();
     }

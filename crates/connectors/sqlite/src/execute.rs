@@ -3,7 +3,7 @@
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, params_from_iter};
-use sluice_connector_core::json::{Meta, ResourceWriter, RowWriter};
+use sluice_connector_core::json::RowWriter;
 use sluice_connector_core::{
     BoundValue, CellValue, ConnectorError, FetchedRow, IdLookup, Paging, ReadKind, ReadOutput,
     ReadPlan, RelatedFetcher, RelatedQuery, RelatedRow, Reselect, SelectQuery, attach_related,
@@ -12,32 +12,20 @@ use sluice_connector_core::{
 use crate::compile::{CompiledSql, compile_count, compile_related, compile_select};
 use crate::error::map_error;
 
-/// `GET /_table/{table}` (list or `ids`).
-pub(crate) fn read_records(
-    connection: &Connection,
-    plan: &ReadPlan,
-) -> Result<ReadOutput, ConnectorError> {
+/// Any read: a page (list, `count_only`), the `ids` list, or the bare record of
+/// `GET /_table/{table}/{id}`.
+pub(crate) fn read(connection: &Connection, plan: &ReadPlan) -> Result<ReadOutput, ConnectorError> {
     match &plan.kind {
         ReadKind::Page(paging) => read_page(connection, plan, paging),
-        ReadKind::Ids(lookup) | ReadKind::Single(lookup) => {
+        ReadKind::Ids(lookup) => {
             let (buf, rows) = fetch_by_id(connection, plan, lookup)?;
             lookup.assemble(&buf, &rows).map(ReadOutput::Json)
         }
+        ReadKind::Single(lookup) => {
+            let (buf, rows) = fetch_by_id(connection, plan, lookup)?;
+            lookup.single(&buf, &rows).map(ReadOutput::Json)
+        }
     }
-}
-
-/// `GET /_table/{table}/{id}`: the bare record.
-pub(crate) fn read_record(
-    connection: &Connection,
-    plan: &ReadPlan,
-) -> Result<Vec<u8>, ConnectorError> {
-    let (ReadKind::Single(lookup) | ReadKind::Ids(lookup)) = &plan.kind else {
-        return Err(ConnectorError::Internal(
-            "a record read was planned as a list read".to_owned(),
-        ));
-    };
-    let (buf, rows) = fetch_by_id(connection, plan, lookup)?;
-    lookup.single(&buf, &rows)
 }
 
 fn read_page(
@@ -75,16 +63,7 @@ fn read_page(
         None
     };
     drop(snapshot);
-    let mut writer = ResourceWriter::with_capacity(buf.len() + rows.len() + 64);
-    rows.iter()
-        .for_each(|row| writer.push_raw(&buf[row.json.clone()]));
-    let (count, next) = paging.meta(total);
-    let meta = Meta {
-        count,
-        next,
-        schema: plan.include_schema.then_some(&*plan.query.table),
-    };
-    Ok(ReadOutput::Json(writer.finish(&meta)))
+    Ok(ReadOutput::Json(plan.page(paging, &buf, &rows, total)))
 }
 
 /// Every requested row in one query, with its key values (the hidden trailing columns) to

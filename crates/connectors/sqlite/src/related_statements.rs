@@ -3,14 +3,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use rusqlite::Connection;
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
 use serde_json::Value;
-use sluice_connector_core::{ReadBounds, ReadOutput, ReadPlan, ReadRequest, Unrestricted};
+use sluice_connector_core::{ReadBounds, ReadOutput, ReadPlan, ReadRequest, TableAccess};
 
-use crate::execute::{read_record, read_records};
+use crate::execute::read;
 use crate::introspect::introspect;
 
 const SCHEMA: &str = "
@@ -71,7 +70,6 @@ fn request(query: &[(&str, &str)]) -> ReadRequest {
         related: get("related"),
         limit: get("limit"),
         related_options: options,
-        related_access: Some(Arc::new(Unrestricted)),
         ..ReadRequest::default()
     }
 }
@@ -80,10 +78,17 @@ fn request(query: &[(&str, &str)]) -> ReadRequest {
 fn list(connection: &Connection, request: &ReadRequest) -> (Value, Vec<String>) {
     let schema = introspect(connection).expect("introspects");
     let table = schema.table("contact").cloned().expect("table");
-    let plan = ReadPlan::list(&schema, table, request, &ReadBounds::default()).expect("plan");
+    let plan = ReadPlan::list(
+        &schema,
+        table,
+        request,
+        &TableAccess::unrestricted(),
+        &ReadBounds::default(),
+    )
+    .expect("plan");
     SELECTS.with(|selects| selects.borrow_mut().clear());
     connection.trace_v2(TraceEventCodes::SQLITE_TRACE_STMT, Some(count));
-    let output = read_records(connection, &plan).expect("reads");
+    let output = read(connection, &plan).expect("reads");
     connection.trace_v2(TraceEventCodes::empty(), None);
     let ReadOutput::Json(bytes) = output else {
         panic!("a list");
@@ -143,11 +148,20 @@ fn a_record_by_id_costs_one_select_per_relationship_too() {
         ("related", "contact_by_contact_id"),
         ("contact_by_contact_id_fields", "first_name"),
     ]);
-    let plan =
-        ReadPlan::by_id(&schema, table, "3", &request, &ReadBounds::default()).expect("plan");
+    let plan = ReadPlan::by_id(
+        &schema,
+        table,
+        "3",
+        &request,
+        &TableAccess::unrestricted(),
+        &ReadBounds::default(),
+    )
+    .expect("plan");
     SELECTS.with(|selects| selects.borrow_mut().clear());
     connection.trace_v2(TraceEventCodes::SQLITE_TRACE_STMT, Some(count));
-    let bytes = read_record(&connection, &plan).expect("reads");
+    let ReadOutput::Json(bytes) = read(&connection, &plan).expect("reads") else {
+        panic!("a record");
+    };
     connection.trace_v2(TraceEventCodes::empty(), None);
     let body: Value = serde_json::from_slice(&bytes).expect("JSON");
     assert_eq!(

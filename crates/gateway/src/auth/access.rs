@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use sluice_connector_core::{RelatedAccess, RowAccess};
+use sluice_connector_core::{RowAccess, TableAccess};
 use sluice_rbac::{
     Action, Decision, DenyReason, FilterConfigError, Requestor, RowFilterSet, Verb, VerbMask,
     decide, has_any_access, permitted_verbs,
@@ -162,8 +162,9 @@ impl FromRequest for SystemAdmin {
 pub struct ServiceAccess {
     service: Arc<ServiceEntry>,
     principal: Principal,
-    /// The role's record rules for this request (row filter, hidden fields), if any.
-    row_access: Option<Arc<RowAccess>>,
+    /// The role's record rules for this request (row filter, hidden fields);
+    /// [`RowAccess::unrestricted`] for an administrator.
+    row_access: Arc<RowAccess>,
 }
 
 impl ServiceAccess {
@@ -175,18 +176,28 @@ impl ServiceAccess {
         &self.principal
     }
 
-    pub fn row_access(&self) -> Option<&Arc<RowAccess>> {
-        self.row_access.as_ref()
+    pub fn row_access(&self) -> &RowAccess {
+        &self.row_access
     }
 
-    /// The caller's access to the other tables of this service, for relationships (`related`
-    /// reads and nested writes): the same role, decided per table and verb.
-    pub fn related_access(&self) -> Arc<dyn RelatedAccess> {
-        Arc::new(RoleTableAccess::new(
-            self.principal.clone(),
-            self.service.row.id,
-            self.service.name.clone(),
-        ))
+    /// What the caller may do on the table of this request, for core's plans: the role's
+    /// record rules on it and, for relationships (`related` reads and nested writes), the
+    /// same role decided per table and verb; an administrator's is
+    /// [`TableAccess::unrestricted`]. The session's user id comes along; lookups are
+    /// attached by the handler when a filter may use them.
+    pub fn table_access(&self) -> TableAccess {
+        let access = match &self.principal.authority {
+            Authority::Unrestricted => TableAccess::unrestricted(),
+            Authority::Role(_) | Authority::NoRole => TableAccess::restricted(
+                Arc::clone(&self.row_access),
+                Arc::new(RoleTableAccess::new(
+                    self.principal.clone(),
+                    self.service.row.id,
+                    self.service.name.clone(),
+                )),
+            ),
+        };
+        access.with_user_id(self.principal.user_id())
     }
 
     /// Whether the caller may use `component` of this service with any verb: what decides
@@ -216,11 +227,7 @@ impl ServiceAccess {
     /// The fields the role hides when reading `table`: those of this request's grant and
     /// those of `GET _table/{table}`, so `_schema` never shows what `_table` would not.
     pub fn hidden_fields(&self, table: &str) -> Vec<String> {
-        let mut hidden: Vec<String> = self
-            .row_access
-            .as_ref()
-            .map(|access| access.hidden_fields.clone())
-            .unwrap_or_default();
+        let mut hidden: Vec<String> = self.row_access.hidden_fields().to_vec();
         if let Authority::Role(role) = &self.principal.authority {
             let component = format!("_table/{}", table.to_ascii_lowercase());
             let action = Action {
@@ -255,7 +262,7 @@ pub fn authorize_service(
             return Ok(ServiceAccess {
                 service,
                 principal,
-                row_access: None,
+                row_access: RowAccess::unrestricted(),
             });
         }
         Authority::Role(role) => Arc::clone(role),
@@ -292,7 +299,8 @@ pub fn authorize_service(
     }
 }
 
-/// The record rules of an allowed decision, or `None` when it restricts nothing.
+/// The record rules of an allowed decision ([`RowAccess::unrestricted`] when it restricts
+/// nothing).
 ///
 /// # Errors
 ///
@@ -300,14 +308,10 @@ pub fn authorize_service(
 pub fn row_access(
     row_filter: Option<RowFilterSet>,
     hidden_fields: Vec<String>,
-) -> Result<Option<Arc<RowAccess>>, FilterConfigError> {
+) -> Result<Arc<RowAccess>, FilterConfigError> {
     let row_filter = row_filter.map(|set| set.to_expr()).transpose()?;
-    Ok(
-        (row_filter.is_some() || !hidden_fields.is_empty()).then(|| {
-            Arc::new(RowAccess {
-                row_filter,
-                hidden_fields,
-            })
-        }),
-    )
+    if row_filter.is_none() && hidden_fields.is_empty() {
+        return Ok(RowAccess::unrestricted());
+    }
+    Ok(Arc::new(RowAccess::restricted(row_filter, hidden_fields)))
 }

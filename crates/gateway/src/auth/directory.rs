@@ -32,7 +32,7 @@ pub struct RoleEntry {
     pub grants: RoleGrants,
     /// The record rules of each (row filters, hidden fields) this role's grants have produced,
     /// compiled once: at most one entry per access row, and dropped with the role snapshot.
-    record_rules: Mutex<HashMap<RecordRulesKey, Option<Arc<RowAccess>>>>,
+    record_rules: Mutex<HashMap<RecordRulesKey, Arc<RowAccess>>>,
 }
 
 type RecordRulesKey = (Option<RowFilterSet>, Vec<String>);
@@ -56,9 +56,9 @@ impl RoleEntry {
         &self,
         row_filter: Option<RowFilterSet>,
         hidden_fields: Vec<String>,
-    ) -> Result<Option<Arc<RowAccess>>, FilterConfigError> {
+    ) -> Result<Arc<RowAccess>, FilterConfigError> {
         if row_filter.is_none() && hidden_fields.is_empty() {
-            return Ok(None);
+            return Ok(RowAccess::unrestricted());
         }
         let key = (row_filter, hidden_fields);
         let cached = || {
@@ -336,28 +336,24 @@ mod tests {
         let second = role
             .record_rules(owner_filter(), Vec::new())
             .expect("compiles");
-        let (first, second) = (first.expect("a rule"), second.expect("a rule"));
         assert!(
             Arc::ptr_eq(&first, &second),
             "the second request reuses the first"
         );
-        assert!(first.row_filter.is_some());
+        assert!(first.row_filter().is_some());
         let hidden = role
             .record_rules(owner_filter(), vec!["salary".to_owned()])
-            .expect("compiles")
-            .expect("a rule");
-        assert_eq!(hidden.hidden_fields, ["salary"]);
+            .expect("compiles");
+        assert_eq!(hidden.hidden_fields(), ["salary"]);
         assert!(!Arc::ptr_eq(&first, &hidden));
     }
 
     #[test]
     fn no_filters_and_no_hidden_fields_restrict_nothing() {
-        assert_eq!(
-            role()
-                .record_rules(None, Vec::new())
-                .expect("nothing to compile"),
-            None
-        );
+        let rules = role()
+            .record_rules(None, Vec::new())
+            .expect("nothing to compile");
+        assert!(rules.is_unrestricted());
     }
 
     #[test]

@@ -40,14 +40,10 @@ impl RoleTableAccess {
 }
 
 impl RelatedAccess for RoleTableAccess {
-    fn table_access(
-        &self,
-        table: &str,
-        verb: TableVerb,
-    ) -> Result<Option<Arc<RowAccess>>, ConnectorError> {
+    fn table_access(&self, table: &str, verb: TableVerb) -> Result<Arc<RowAccess>, ConnectorError> {
         let component = format!("_table/{}", table.to_ascii_lowercase());
         let role = match &self.principal.authority {
-            Authority::Unrestricted => return Ok(None),
+            Authority::Unrestricted => return Ok(RowAccess::unrestricted()),
             Authority::Role(role) => role,
             Authority::NoRole => return Err(self.denied(verb, &component)),
         };

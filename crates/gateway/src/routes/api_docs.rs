@@ -98,8 +98,8 @@ async fn document(
     service: &Arc<ServiceEntry>,
     refresh: bool,
 ) -> Result<Option<Value>, ApiError> {
-    let connector = match &service.backend {
-        Backend::Sqlite { connector, .. } => connector,
+    let database = match &service.backend {
+        Backend::Sqlite { database, .. } => database,
         Backend::User { .. } => return Ok(None),
         Backend::Unavailable { .. } => {
             return Err(ApiError::unavailable(format!(
@@ -108,7 +108,7 @@ async fn document(
             )));
         }
     };
-    let schema = connector.schema(refresh).await?;
+    let schema = database.schema(refresh).await?;
     let info = ServiceInfo {
         name: service.name.clone(),
         label: service.row.label.clone(),

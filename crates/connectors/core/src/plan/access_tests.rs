@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::tests::{employees, table_with_name_column};
 use super::*;
-use crate::access::RowAccess;
 use crate::access::test_support::Session;
+use crate::access::{RowAccess, TableAccess};
 use crate::condition::ComparisonOp;
 use crate::value::BoundValue;
 
@@ -15,27 +15,42 @@ fn parsed(filter: &str) -> sluice_filter::Expr {
     sluice_filter::parse(filter, &sluice_filter::Limits::default()).expect("parses")
 }
 
-fn access(row_filter: Option<&str>, hidden: &[&str]) -> Option<Arc<RowAccess>> {
-    Some(Arc::new(RowAccess {
-        row_filter: row_filter.map(parsed),
-        hidden_fields: hidden.iter().map(|name| (*name).to_owned()).collect(),
-    }))
+/// A role's access with `row_filter` and `hidden` fields, no lookups.
+fn access(row_filter: Option<&str>, hidden: &[&str]) -> TableAccess {
+    let row = RowAccess::restricted(
+        row_filter.map(parsed),
+        hidden.iter().map(|name| (*name).to_owned()).collect(),
+    );
+    TableAccess::restricted(Arc::new(row), Arc::new(crate::Unrestricted))
 }
 
 /// A role that sees its own department's rows and may not read `salary`.
-fn restricted(request: ReadRequest) -> ReadRequest {
-    ReadRequest {
-        access: access(Some("dept = {user.dept}"), &["SALARY"]),
-        lookups: Some(Arc::new(Session::default().with("user.dept", json!("ops")))),
-        ..request
-    }
+fn restricted() -> TableAccess {
+    access(Some("dept = {user.dept}"), &["SALARY"])
+        .with_lookups(Arc::new(Session::default().with("user.dept", json!("ops"))))
 }
 
-fn list(request: ReadRequest) -> Result<ReadPlan, ConnectorError> {
+fn list(request: ReadRequest, access: &TableAccess) -> Result<ReadPlan, ConnectorError> {
     ReadPlan::list(
         &crate::schema::SchemaSnapshot::default(),
         Arc::new(employees()),
         &request,
+        access,
+        &ReadBounds::default(),
+    )
+}
+
+fn by_id(
+    id: &str,
+    request: &ReadRequest,
+    access: &TableAccess,
+) -> Result<ReadPlan, ConnectorError> {
+    ReadPlan::by_id(
+        &crate::schema::SchemaSnapshot::default(),
+        Arc::new(employees()),
+        id,
+        request,
+        access,
         &ReadBounds::default(),
     )
 }
@@ -69,17 +84,20 @@ fn keys(plan: &ReadPlan) -> Vec<String> {
 
 #[test]
 fn the_role_filter_alone_is_the_condition_of_a_list() {
-    let plan = list(restricted(ReadRequest::default())).expect("valid");
+    let plan = list(ReadRequest::default(), &restricted()).expect("valid");
     assert_eq!(plan.query.condition, Some(role_condition()));
 }
 
 #[test]
 fn the_client_filter_stays_one_node_beside_the_role_filter() {
-    let plan = list(restricted(ReadRequest {
-        filter: Some("id = 1 or id > 0".into()),
-        count_only: true,
-        ..ReadRequest::default()
-    }))
+    let plan = list(
+        ReadRequest {
+            filter: Some("id = 1 or id > 0".into()),
+            count_only: true,
+            ..ReadRequest::default()
+        },
+        &restricted(),
+    )
     .expect("valid");
     let id = column("id");
     assert_eq!(
@@ -109,23 +127,19 @@ fn ids_and_by_id_reads_carry_the_role_filter() {
         values: values.into_iter().map(BoundValue::Integer).collect(),
         negated: false,
     };
-    let plan = list(restricted(ReadRequest {
-        ids: Some("1,2".into()),
-        ..ReadRequest::default()
-    }))
+    let plan = list(
+        ReadRequest {
+            ids: Some("1,2".into()),
+            ..ReadRequest::default()
+        },
+        &restricted(),
+    )
     .expect("valid");
     assert_eq!(
         plan.query.condition,
         Some(Condition::And(vec![id_in(vec![1, 2]), role_condition()]))
     );
-    let plan = ReadPlan::by_id(
-        &crate::schema::SchemaSnapshot::default(),
-        Arc::new(employees()),
-        "3",
-        &restricted(ReadRequest::default()),
-        &ReadBounds::default(),
-    )
-    .expect("valid");
+    let plan = by_id("3", &ReadRequest::default(), &restricted()).expect("valid");
     assert_eq!(
         plan.query.condition,
         Some(Condition::And(vec![id_in(vec![3]), role_condition()]))
@@ -134,11 +148,8 @@ fn ids_and_by_id_reads_carry_the_role_filter() {
 
 #[test]
 fn a_role_filter_may_use_hidden_columns() {
-    let request = ReadRequest {
-        access: access(Some("salary < 100"), &["salary"]),
-        ..ReadRequest::default()
-    };
-    let plan = list(request).expect("valid");
+    let access = access(Some("salary < 100"), &["salary"]);
+    let plan = list(ReadRequest::default(), &access).expect("valid");
     assert_eq!(
         plan.query.condition,
         Some(Condition::Compare {
@@ -153,19 +164,10 @@ fn a_role_filter_may_use_hidden_columns() {
 
 #[test]
 fn a_role_filter_naming_an_unknown_column_is_a_server_filter_error() {
-    let request = ReadRequest {
-        access: access(Some("owner_id = {user.id}"), &[]),
-        ..ReadRequest::default()
-    };
+    let access = access(Some("owner_id = {user.id}"), &[]);
     for result in [
-        list(request.clone()),
-        ReadPlan::by_id(
-            &crate::schema::SchemaSnapshot::default(),
-            Arc::new(employees()),
-            "1",
-            &request,
-            &ReadBounds::default(),
-        ),
+        list(ReadRequest::default(), &access),
+        by_id("1", &ReadRequest::default(), &access),
     ] {
         assert!(
             matches!(result, Err(ConnectorError::ServerFilter { .. })),
@@ -176,11 +178,8 @@ fn a_role_filter_naming_an_unknown_column_is_a_server_filter_error() {
 
 #[test]
 fn a_role_lookup_without_a_value_fails_closed_in_the_plan() {
-    let request = ReadRequest {
-        access: access(Some("dept != {user.dept}"), &[]),
-        ..ReadRequest::default()
-    };
-    let plan = list(request).expect("valid");
+    let access = access(Some("dept != {user.dept}"), &[]);
+    let plan = list(ReadRequest::default(), &access).expect("valid");
     assert_eq!(
         plan.query.condition,
         Some(Condition::Compare {
@@ -265,21 +264,19 @@ fn hidden_fields_get_the_unknown_field_400_in_every_option() {
                 .map(|f| f.replace("alary", "alaryx")),
             ..request.clone()
         };
-        assert_eq!(message(list(unknown)), expected.replace("alary", "alaryx"));
-        assert_eq!(message(list(restricted(request))), expected);
+        let unrestricted = TableAccess::unrestricted();
+        assert_eq!(
+            message(list(unknown, &unrestricted)),
+            expected.replace("alary", "alaryx")
+        );
+        assert_eq!(message(list(request, &restricted())), expected);
     }
-    let by_id = ReadRequest {
+    let request = ReadRequest {
         id_field: Some("salary".into()),
-        ..restricted(ReadRequest::default())
+        ..ReadRequest::default()
     };
     assert_eq!(
-        message(ReadPlan::by_id(
-            &crate::schema::SchemaSnapshot::default(),
-            Arc::new(employees()),
-            "1",
-            &by_id,
-            &ReadBounds::default()
-        )),
+        message(by_id("1", &request, &restricted())),
         "Invalid identifier field 'salary' requested."
     );
 }
@@ -288,21 +285,24 @@ fn hidden_fields_get_the_unknown_field_400_in_every_option() {
 fn star_and_the_default_projection_leave_hidden_fields_out() {
     let expected = ["id", "first_name", "last_name", "dept"];
     for fields in [None, Some("*"), Some("*,id")] {
-        let plan = list(restricted(ReadRequest {
+        let request = ReadRequest {
             fields: fields.map(str::to_owned),
             ..ReadRequest::default()
-        }))
-        .expect("valid");
+        };
+        let plan = list(request, &restricted()).expect("valid");
         assert_eq!(keys(&plan), expected, "{fields:?}");
     }
 }
 
 #[test]
 fn include_schema_describes_only_readable_columns() {
-    let plan = list(restricted(ReadRequest {
-        include_schema: true,
-        ..ReadRequest::default()
-    }))
+    let plan = list(
+        ReadRequest {
+            include_schema: true,
+            ..ReadRequest::default()
+        },
+        &restricted(),
+    )
     .expect("valid");
     let mut buf = Vec::new();
     crate::json::write_table_descriptor(&mut buf, &plan.query.table);
@@ -321,13 +321,13 @@ fn include_schema_describes_only_readable_columns() {
 fn as_list_falls_back_to_the_primary_key_when_name_is_hidden() {
     let request = ReadRequest {
         as_list: true,
-        access: access(None, &["name"]),
         ..ReadRequest::default()
     };
     let plan = ReadPlan::list(
         &crate::schema::SchemaSnapshot::default(),
         Arc::new(table_with_name_column()),
         &request,
+        &access(None, &["name"]),
         &ReadBounds::default(),
     )
     .expect("valid");
@@ -337,15 +337,15 @@ fn as_list_falls_back_to_the_primary_key_when_name_is_hidden() {
 #[test]
 fn unrestricted_reads_use_the_shared_table_as_it_is() {
     let table = Arc::new(employees());
-    for access in [None, access(None, &["no_such_column"])] {
-        let request = ReadRequest {
-            access,
-            ..ReadRequest::default()
-        };
+    for access in [
+        TableAccess::unrestricted(),
+        access(None, &["no_such_column"]),
+    ] {
         let plan = ReadPlan::list(
             &crate::schema::SchemaSnapshot::default(),
             Arc::clone(&table),
-            &request,
+            &ReadRequest::default(),
+            &access,
             &ReadBounds::default(),
         )
         .expect("valid");

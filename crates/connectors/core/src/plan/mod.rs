@@ -24,7 +24,7 @@ pub(crate) use paging::parse_integer;
 pub use related::attach_related;
 use related::related;
 
-use crate::access::{LookupSource, RowAccess};
+use crate::access::{LookupSource, RowAccess, TableAccess};
 use crate::condition::Condition;
 use crate::error::ConnectorError;
 use crate::json::RowWriter;
@@ -60,7 +60,26 @@ pub enum ReadKind {
     Single(IdLookup),
 }
 
+/// Only [`ReadPlan::list`] and [`ReadPlan::by_id`] make one (`non_exhaustive`: other crates
+/// cannot write it as a literal), and both require the caller's [`TableAccess`], so a read
+/// without the access check does not compile:
+///
+/// ```compile_fail,E0061
+/// # use std::sync::Arc;
+/// # use sluice_connector_core::{ReadBounds, ReadPlan, ReadRequest, SchemaSnapshot, TableSchema};
+/// # fn plan(schema: &SchemaSnapshot, table: Arc<TableSchema>) {
+/// let plan = ReadPlan::list(schema, table, &ReadRequest::default(), &ReadBounds::default());
+/// # }
+/// ```
+///
+/// and neither does a request that carries its own (optional) access:
+///
+/// ```compile_fail,E0560
+/// # use sluice_connector_core::ReadRequest;
+/// let request = ReadRequest { access: None, ..ReadRequest::default() };
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ReadPlan {
     pub query: SelectQuery,
     pub kind: ReadKind,
@@ -81,9 +100,10 @@ impl ReadPlan {
     /// `include_schema` do not apply (as in DreamFactory); `order` is applied only with
     /// `continue`, since without it records come back in request order.
     ///
-    /// `request.access` restricts every kind of read: its row filter is ANDed with the
+    /// `access.row()` restricts every kind of read: its row filter is ANDed with the
     /// client's condition (or with the ids' condition), and its hidden fields are unknown
-    /// names for every option (see [`RowAccess`](crate::RowAccess)).
+    /// names for every option (see [`RowAccess`]); `access.related()` decides which related
+    /// tables `related` may reach.
     ///
     /// `related` is planned against `schema` (see [`RelatedPlan`]); it is ignored with
     /// `as_list` and `count_only`, whose answers have no records to put related data in.
@@ -98,10 +118,11 @@ impl ReadPlan {
         schema: &SchemaSnapshot,
         table: Arc<TableSchema>,
         request: &ReadRequest,
+        access: &TableAccess,
         bounds: &ReadBounds,
     ) -> Result<Self, ConnectorError> {
-        let (table, role) = restrict(table, request)?;
-        let related = related(schema, &table, request, bounds)?;
+        let (table, role) = restrict_table(table, access.row(), access.lookups())?;
+        let related = related(schema, &table, request, access, bounds)?;
         let order_by =
             order::parse_order(&table, request.order.as_deref(), bounds.max_order_terms)?;
         if let Some(ids) = request.ids.as_deref() {
@@ -156,13 +177,9 @@ impl ReadPlan {
         projection.extend(related.links.iter().copied().map(Projection::Column));
         let paging = paging::Paging::parse(request, bounds)?;
         let client = match request.filter.as_deref() {
-            Some(filter) => parse_filter(
-                filter,
-                &table,
-                &request.params,
-                request.lookups.as_deref(),
-                bounds,
-            )?,
+            Some(filter) => {
+                parse_filter(filter, &table, &request.params, access.lookups(), bounds)?
+            }
             None => None,
         };
         let condition = both(client, role);
@@ -184,7 +201,7 @@ impl ReadPlan {
     }
 
     /// Plans `GET /_table/{table}/{id}`: `fields` and `id_field` apply, and so does
-    /// `request.access` (a record outside the role's row filter is not found, exactly like a
+    /// `access` (a record outside the role's row filter is not found, exactly like a
     /// missing one).
     ///
     /// `related` applies as for [`ReadPlan::list`].
@@ -199,14 +216,15 @@ impl ReadPlan {
         table: Arc<TableSchema>,
         id: &str,
         request: &ReadRequest,
+        access: &TableAccess,
         bounds: &ReadBounds,
     ) -> Result<Self, ConnectorError> {
-        let (table, role) = restrict(table, request)?;
+        let (table, role) = restrict_table(table, access.row(), access.lookups())?;
         let request = ReadRequest {
             as_list: false,
             ..request.clone()
         };
-        let related = related(schema, &table, &request, bounds)?;
+        let related = related(schema, &table, &request, access, bounds)?;
         let key_columns = identifier_columns(&table, request.id_field.as_deref())?;
         let id = RequestedId::typed(&table, &key_columns, id)?;
         let lookup = IdLookup {
@@ -257,34 +275,22 @@ impl ReadPlan {
     }
 }
 
-/// The table as this request may see it, and the role's row condition.
-fn restrict(
-    table: Arc<TableSchema>,
-    request: &ReadRequest,
-) -> Result<(Arc<TableSchema>, Option<Condition>), ConnectorError> {
-    restrict_table(table, request.access.as_deref(), request.lookups.as_deref())
-}
-
 /// The table as a caller with `access` may see it, and the role's row condition.
 ///
-/// Without `access` (or with one that restricts nothing) the shared table is used as it
-/// is, so unrestricted requests cost nothing extra. The role filter is resolved against the
+/// With an access that restricts nothing the shared table is used as it is, so
+/// unrestricted requests cost nothing extra. The role filter is resolved against the
 /// full table, before hidden columns are dropped; its column references stay valid in the
 /// restricted copy, which keeps every column in place.
 pub(crate) fn restrict_table(
     table: Arc<TableSchema>,
-    access: Option<&RowAccess>,
+    access: &RowAccess,
     lookups: Option<&dyn LookupSource>,
 ) -> Result<(Arc<TableSchema>, Option<Condition>), ConnectorError> {
-    let Some(access) = access else {
-        return Ok((table, None));
-    };
     let role = access
-        .row_filter
-        .as_ref()
+        .row_filter()
         .map(|filter| resolve_role_filter(filter, &table, lookups))
         .transpose()?;
-    let table = match table.restricted(&access.hidden_fields) {
+    let table = match table.restricted(access.hidden_fields()) {
         Some(restricted) => Arc::new(restricted),
         None => table,
     };

@@ -1,7 +1,9 @@
 //! `limit`, `offset`, `include_count`, `count_only` and the `meta` rules of wire
 //! reference 1.4.
 
+use super::{FetchedRow, ReadPlan};
 use crate::error::ConnectorError;
+use crate::json::{Meta, ResourceWriter};
 use crate::read::{ReadBounds, ReadRequest};
 
 /// Paging of a list read, with DreamFactory's "need limit" rule: when `limit` is absent,
@@ -17,6 +19,30 @@ pub struct Paging {
     pub include_count: bool,
     /// `count_only=true`: the response is the bare total.
     pub count_only: bool,
+}
+
+impl ReadPlan {
+    /// DreamFactory's page: `{"resource":[...]}` with the fetched rows (their JSON in `buf`,
+    /// related data attached) and `meta` (`count` and `next` from `total`, see
+    /// [`Paging::meta`]; `schema` for `include_schema`). The same for every connector.
+    pub fn page(
+        &self,
+        paging: &Paging,
+        buf: &[u8],
+        rows: &[FetchedRow],
+        total: Option<u64>,
+    ) -> Vec<u8> {
+        let mut writer = ResourceWriter::with_capacity(buf.len() + rows.len() + 64);
+        rows.iter()
+            .for_each(|row| writer.push_raw(&buf[row.json.clone()]));
+        let (count, next) = paging.meta(total);
+        let meta = Meta {
+            count,
+            next,
+            schema: self.include_schema.then_some(&*self.query.table),
+        };
+        writer.finish(&meta)
+    }
 }
 
 /// Offsets beyond this cannot be passed to SQLite (its OFFSET is a signed 64-bit integer).

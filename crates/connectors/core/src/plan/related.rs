@@ -1,6 +1,7 @@
 //! Putting related data into the rows of a read.
 
 use super::{FetchedRow, ReadPlan};
+use crate::access::TableAccess;
 use crate::error::ConnectorError;
 use crate::read::{ReadBounds, ReadRequest};
 use crate::related::{RelatedFetcher, RelatedPlan, RelatedRequest, append_members, plan_related};
@@ -57,6 +58,7 @@ pub(super) fn related(
     schema: &SchemaSnapshot,
     table: &TableSchema,
     request: &ReadRequest,
+    access: &TableAccess,
     bounds: &ReadBounds,
 ) -> Result<RelatedPlan, ConnectorError> {
     if request.as_list || request.count_only {
@@ -68,8 +70,8 @@ pub(super) fn related(
         &RelatedRequest {
             related: request.related.as_deref(),
             options: &request.related_options,
-            access: request.related_access.as_deref(),
-            lookups: request.lookups.as_deref(),
+            access: access.related(),
+            lookups: access.lookups(),
             bounds,
         },
     )

@@ -40,6 +40,7 @@ fn list(request: ReadRequest) -> Result<ReadPlan, String> {
         &crate::schema::SchemaSnapshot::default(),
         Arc::new(employees()),
         &request,
+        &crate::TableAccess::unrestricted(),
         &ReadBounds::default(),
     )
     .map_err(|e| e.to_string())
@@ -241,6 +242,7 @@ fn by_id_returns_the_bare_record_or_not_found() {
         Arc::new(employees()),
         "3",
         &ReadRequest::default(),
+        &crate::TableAccess::unrestricted(),
         &ReadBounds::default(),
     )
     .expect("valid");
@@ -269,6 +271,7 @@ fn as_list_uses_id_field_then_name_then_primary_key() {
             &crate::schema::SchemaSnapshot::default(),
             Arc::clone(&table),
             &request,
+            &crate::TableAccess::unrestricted(),
             &ReadBounds::default(),
         )
         .expect("valid");
@@ -299,6 +302,7 @@ fn tables_without_identifier_refuse_ids() {
         &crate::schema::SchemaSnapshot::default(),
         table,
         &ids_request("1", false),
+        &crate::TableAccess::unrestricted(),
         &ReadBounds::default(),
     )
     .expect_err("no key");

@@ -59,23 +59,20 @@ impl fmt::Display for TableVerb {
 /// through relationships (`related` reads, nested writes). The gateway implements it with
 /// the role's grants for component `_table/{table}`; a connector only asks.
 pub trait RelatedAccess: Send + Sync {
-    /// The caller's restriction on `table` (the database's spelling) for `verb`: `None`
-    /// unrestricted, `Some` the role's row filter and hidden fields for that table.
+    /// The caller's restriction on `table` (the database's spelling) for `verb`: the role's
+    /// row filter and hidden fields for that table, or [`RowAccess::unrestricted`].
     ///
     /// # Errors
     ///
     /// `ConnectorError::Forbidden` with the denial message when the role may not use the
     /// table with this verb; `ConnectorError::ServerFilter` when the role's row filter for it
     /// cannot be read.
-    fn table_access(
-        &self,
-        table: &str,
-        verb: TableVerb,
-    ) -> Result<Option<Arc<RowAccess>>, ConnectorError>;
+    fn table_access(&self, table: &str, verb: TableVerb) -> Result<Arc<RowAccess>, ConnectorError>;
 }
 
-/// Every table with every verb and no restriction: a system administrator's access.
-#[derive(Debug, Clone, Copy, Default)]
+/// Every table with every verb and no restriction: a system administrator's access (see
+/// [`TableAccess::unrestricted`](crate::TableAccess::unrestricted)).
+#[derive(Debug, Clone, Copy)]
 pub struct Unrestricted;
 
 impl RelatedAccess for Unrestricted {
@@ -83,8 +80,8 @@ impl RelatedAccess for Unrestricted {
         &self,
         _table: &str,
         _verb: TableVerb,
-    ) -> Result<Option<Arc<RowAccess>>, ConnectorError> {
-        Ok(None)
+    ) -> Result<Arc<RowAccess>, ConnectorError> {
+        Ok(RowAccess::unrestricted())
     }
 }
 
@@ -97,7 +94,6 @@ pub(crate) struct TableView {
 }
 
 /// Resolves `name` in `schema` and asks `access` how the caller may use it with `verb`.
-/// Without an `access` no other table may be reached at all (fail closed).
 ///
 /// # Errors
 ///
@@ -105,7 +101,7 @@ pub(crate) struct TableView {
 /// not fit the table; `Internal` when the table is not in the snapshot.
 pub(crate) fn table_view(
     schema: &SchemaSnapshot,
-    access: Option<&dyn RelatedAccess>,
+    access: &dyn RelatedAccess,
     lookups: Option<&dyn LookupSource>,
     name: &str,
     verb: TableVerb,
@@ -113,13 +109,7 @@ pub(crate) fn table_view(
     let table = schema.table(name).cloned().ok_or_else(|| {
         ConnectorError::Internal(format!("related table '{name}' is not in the schema"))
     })?;
-    let Some(access) = access else {
-        return Err(ConnectorError::Forbidden(format!(
-            "{verb} access to component '_table/{}' is not allowed.",
-            table.name().to_ascii_lowercase()
-        )));
-    };
     let row_access = access.table_access(table.name(), verb)?;
-    let (table, role) = restrict_table(table, row_access.as_deref(), lookups)?;
+    let (table, role) = restrict_table(table, &row_access, lookups)?;
     Ok(TableView { table, role })
 }

@@ -156,7 +156,7 @@ impl RelatedNode {
 pub(crate) struct RelatedRequest<'a> {
     pub(crate) related: Option<&'a str>,
     pub(crate) options: &'a HashMap<String, String>,
-    pub(crate) access: Option<&'a dyn RelatedAccess>,
+    pub(crate) access: &'a dyn RelatedAccess,
     pub(crate) lookups: Option<&'a dyn LookupSource>,
     pub(crate) bounds: &'a ReadBounds,
 }

@@ -80,18 +80,16 @@ impl RelatedAccess for Role {
         &self,
         table: &str,
         verb: TableVerb,
-    ) -> Result<Option<Arc<RowAccess>>, crate::ConnectorError> {
+    ) -> Result<Arc<RowAccess>, crate::ConnectorError> {
         if self.denied.contains(&table) {
             return Err(crate::ConnectorError::Forbidden(format!(
                 "{verb} access to component '_table/{table}' of service 'db' is not allowed by this user's role."
             )));
         }
-        Ok(self.hidden.get(table).map(|hidden| {
-            Arc::new(RowAccess {
-                row_filter: None,
-                hidden_fields: hidden.clone(),
-            })
-        }))
+        Ok(match self.hidden.get(table) {
+            Some(hidden) => Arc::new(RowAccess::restricted(None, hidden.clone())),
+            None => RowAccess::unrestricted(),
+        })
     }
 }
 
@@ -113,7 +111,7 @@ fn plan_with(
         &RelatedRequest {
             related: Some(related),
             options: &options,
-            access: Some(access),
+            access,
             lookups: None,
             bounds: &bounds,
         },

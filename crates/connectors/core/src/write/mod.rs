@@ -14,7 +14,6 @@ mod tests;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 
 pub use body::unwrap_records;
 pub use nested::{NestedWriter, ParentRow, RecordRelations, RecordStore};
@@ -23,9 +22,7 @@ pub use plan::{
     BatchMode, ColumnValue, InsertRecord, RecordKey, Reselect, UpdateRecord, WriteAction, WritePlan,
 };
 
-use crate::access::{LookupSource, RowAccess};
 use crate::read::ReadBounds;
-use crate::related::RelatedAccess;
 
 /// Which verb the write is. PUT and PATCH are the same for tables: both are partial
 /// updates (PUT does not null the columns it leaves out), so both are `Update`.
@@ -50,9 +47,10 @@ impl WriteKind {
     }
 }
 
-/// One write on a table, as the client asked for it. The gateway fills it from the URL,
-/// the query string (or the same options in the JSON body, the query winning) and the
-/// session; every name and value is checked against the schema by the connector.
+/// One write on a table, as the client asked for it. The gateway fills it from the URL and
+/// the query string (or the same options in the JSON body, the query winning); the caller's
+/// role and session travel separately, as the [`TableAccess`](crate::TableAccess) every
+/// plan requires. Every name and value is checked against the schema.
 ///
 /// Which records are written (wire reference 4.1, first match wins):
 /// - `Create`: `records`, each one row. `id` is refused.
@@ -89,28 +87,14 @@ pub struct WriteRequest {
     pub continue_on_error: bool,
     /// `rollback=true`: all records or none.
     pub rollback: bool,
-    /// The service's `allow_upsert`: an update of an identified record that does not exist
-    /// inserts it.
-    pub allow_upsert: bool,
     /// `params` for `:name` placeholders in `filter`; keys with or without the colon.
     pub params: HashMap<String, serde_json::Value>,
-    /// Values for `{name}` in the filter and in record values.
-    pub lookups: Option<Arc<dyn LookupSource>>,
-    /// The role's row filter and hidden fields for this table; `None`: unrestricted.
-    pub access: Option<Arc<RowAccess>>,
-    /// The session's user id: the value of `{user.id}` in record values (before
-    /// `lookups` is asked), and later of `user_id_on_create` / `user_id_on_update` fields.
-    pub user_id: Option<i64>,
     /// `related`: read the written records back with related data (as `fields` does;
     /// without `fields` the primary key is read).
     pub related: Option<String>,
     /// `{rel}_fields`, `{rel}_limit`, `{rel}_order` for `related` (see
     /// [`ReadRequest::related_options`](crate::ReadRequest::related_options)).
     pub related_options: HashMap<String, String>,
-    /// How the caller may use the related tables: `GET` for `related`, the verb of each
-    /// nested write. `None`: no related table may be used (nested writes fail, `related`
-    /// is refused).
-    pub related_access: Option<Arc<dyn RelatedAccess>>,
     /// `allow_related_delete=true`: a has_many record disowned (foreign key `null`) whose
     /// foreign key column is NOT NULL is deleted instead.
     pub allow_related_delete: bool,
@@ -130,14 +114,9 @@ impl WriteRequest {
             fields: None,
             continue_on_error: false,
             rollback: false,
-            allow_upsert: false,
             params: HashMap::new(),
-            lookups: None,
-            access: None,
-            user_id: None,
             related: None,
             related_options: HashMap::new(),
-            related_access: None,
             allow_related_delete: false,
         }
     }
@@ -158,23 +137,16 @@ impl fmt::Debug for WriteRequest {
             .field("fields", &self.fields)
             .field("continue_on_error", &self.continue_on_error)
             .field("rollback", &self.rollback)
-            .field("allow_upsert", &self.allow_upsert)
             .field("params", &self.params.keys().collect::<Vec<_>>())
-            .field("lookups", &self.lookups.as_ref().map(|_| "..."))
-            .field("access", &self.access)
-            .field("user_id", &self.user_id)
             .field("related", &self.related)
             .field("related_options", &self.related_options)
-            .field(
-                "related_access",
-                &self.related_access.as_ref().map(|_| "..."),
-            )
             .field("allow_related_delete", &self.allow_related_delete)
             .finish()
     }
 }
 
-/// Limits from configuration (security rules R7).
+/// What configuration decides about writes: limits (security rules R7) and the service's
+/// settings.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteBounds {
     /// Records in one request (default 10,000).
@@ -182,6 +154,9 @@ pub struct WriteBounds {
     /// The read bounds: filter limits, `ids` count, and `max_records` for the rows listed
     /// after a filter update or delete.
     pub read: ReadBounds,
+    /// The service's `allow_upsert`: an update of an identified record that does not exist
+    /// inserts it.
+    pub allow_upsert: bool,
 }
 
 impl Default for WriteBounds {
@@ -189,6 +164,7 @@ impl Default for WriteBounds {
         Self {
             max_batch_records: 10_000,
             read: ReadBounds::default(),
+            allow_upsert: false,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `fields` and `related` on writes: how written rows are read back (wire reference 4.3).
 
+use crate::access::TableAccess;
 use crate::error::ConnectorError;
 use crate::plan::{Projection, object_writer, parse_fields};
 use crate::related::{RelatedPlan, RelatedRequest, plan_related};
@@ -14,6 +15,7 @@ pub(crate) fn reselect(
     schema: &SchemaSnapshot,
     table: &TableSchema,
     request: &WriteRequest,
+    access: &TableAccess,
     bounds: &WriteBounds,
     matching: bool,
 ) -> Result<Option<Reselect>, ConnectorError> {
@@ -29,8 +31,8 @@ pub(crate) fn reselect(
             &RelatedRequest {
                 related: Some(related),
                 options: &request.related_options,
-                access: request.related_access.as_deref(),
-                lookups: request.lookups.as_deref(),
+                access: access.related(),
+                lookups: access.lookups(),
                 bounds: &bounds.read,
             },
         )?,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Map;
 
+use crate::access::{LookupSource, TableAccess};
 use crate::condition::Condition;
 use crate::error::ConnectorError;
 use crate::json::RowWriter;
@@ -37,7 +38,9 @@ enum Target<'r> {
 }
 
 impl WritePlan {
-    /// Checks `request` against `table` and plans it.
+    /// Checks `request` against `table` as the caller's `access` allows and plans it: the
+    /// role's row filter restricts every statement and every written row, its hidden fields
+    /// are unknown, `access.related()` decides the nested writes and `related`.
     ///
     /// Request-level problems are errors here; problems of one record (a missing required
     /// field, a value of the wrong type, a missing identifier) are kept at the record's
@@ -61,6 +64,7 @@ impl WritePlan {
         schema: &Arc<SchemaSnapshot>,
         table: Arc<TableSchema>,
         request: &WriteRequest,
+        access: &TableAccess,
         bounds: &WriteBounds,
     ) -> Result<Self, ConnectorError> {
         if table.is_view() {
@@ -81,8 +85,7 @@ impl WritePlan {
                 bounds.max_batch_records
             )));
         }
-        let (table, role) =
-            restrict_table(table, request.access.as_deref(), request.lookups.as_deref())?;
+        let (table, role) = restrict_table(table, access.row(), access.lookups())?;
         let key_columns = match (&target, request.kind) {
             (Target::Records, WriteKind::Create) => {
                 requested_id_fields(&table, request.id_field.as_deref())?
@@ -92,14 +95,14 @@ impl WritePlan {
             _ => identifier_columns(&table, request.id_field.as_deref())?,
         };
         let matching = matches!(target, Target::Filter(_));
-        let reselect = reselect(schema, &table, request, bounds, matching)?;
+        let reselect = reselect(schema, &table, request, access, bounds, matching)?;
         if reselect.is_some() && !matching && key_columns.is_empty() {
             return Err(no_identifier(&table));
         }
         let reader = RecordReader {
             table: &table,
-            lookups: request.lookups.as_deref(),
-            user_id: request.user_id,
+            lookups: access.lookups(),
+            user_id: access.user_id(),
         };
         let action = action(
             &reader,
@@ -130,9 +133,7 @@ impl WritePlan {
             identifier_writer,
             nested: NestedContext {
                 schema: Arc::clone(schema),
-                access: request.related_access.clone(),
-                lookups: request.lookups.clone(),
-                user_id: request.user_id,
+                access: access.clone(),
                 allow_related_delete: request.allow_related_delete,
                 max_depth: bounds.read.max_related_depth,
             },
@@ -191,7 +192,7 @@ fn action(
     let records = &request.records;
     let empty = Map::new();
     let change_set = || records.first().unwrap_or(&empty);
-    let upsert = request.allow_upsert;
+    let upsert = bounds.allow_upsert;
     let keys = |ids: &str| -> Result<Vec<RecordKey>, ConnectorError> {
         let lookup = IdLookup::parse(table, key_columns.to_vec(), ids, bounds.read.max_ids, false)?;
         Ok(lookup
@@ -250,7 +251,7 @@ fn action(
                 changes: reader
                     .values(change_set(), Purpose::Update, &[], &[])
                     .map_err(RecordError::into_connector_error)?,
-                condition: matching(filter, request, table, bounds, role)?,
+                condition: matching(filter, request, reader.lookups, table, bounds, role)?,
             }
         }
         (WriteKind::Update, _) => WriteAction::Update {
@@ -283,7 +284,7 @@ fn action(
                 .collect(),
         ),
         (WriteKind::Delete, Target::Filter(filter)) => WriteAction::DeleteMatching {
-            condition: matching(filter, request, table, bounds, role)?,
+            condition: matching(filter, request, reader.lookups, table, bounds, role)?,
         },
         (WriteKind::Delete, Target::All) => WriteAction::DeleteAll,
     })
@@ -306,17 +307,12 @@ fn keys_of_one(
 fn matching(
     filter: &str,
     request: &WriteRequest,
+    lookups: Option<&dyn LookupSource>,
     table: &TableSchema,
     bounds: &WriteBounds,
     role: Option<&Condition>,
 ) -> Result<Condition, ConnectorError> {
-    let client = parse_filter(
-        filter,
-        table,
-        &request.params,
-        request.lookups.as_deref(),
-        &bounds.read,
-    )?;
+    let client = parse_filter(filter, table, &request.params, lookups, &bounds.read)?;
     // `target` only picks the filter form for a filter with content, so `client` is set.
     Ok(both(client, role.cloned()).unwrap_or(Condition::And(Vec::new())))
 }

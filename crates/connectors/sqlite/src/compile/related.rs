@@ -48,11 +48,10 @@ pub(crate) fn compile_related(query: &RelatedQuery) -> CompiledSql {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use sluice_connector_core::{
         BoundValue, ColumnSchema, ForeignKey, ReadBounds, ReadPlan, ReadRequest, SchemaSnapshot,
-        TableSchema, Unrestricted,
+        TableAccess, TableSchema,
     };
 
     use super::*;
@@ -91,11 +90,17 @@ mod tests {
         ]);
         let request = ReadRequest {
             related: Some(relation.into()),
-            related_access: Some(Arc::new(Unrestricted)),
             ..ReadRequest::default()
         };
         let post = schema.table("post").cloned().expect("post");
-        let plan = ReadPlan::list(&schema, post, &request, &ReadBounds::default()).expect("plan");
+        let plan = ReadPlan::list(
+            &schema,
+            post,
+            &request,
+            &TableAccess::unrestricted(),
+            &ReadBounds::default(),
+        )
+        .expect("plan");
         let values = [BoundValue::Integer(1), BoundValue::Integer(2)];
         compile_related(&plan.related.nodes[0].query(&values, 10))
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sluice_connector_core::{
     BoundValue, ColumnSchema, LIKE_ESCAPE, ReadBounds, ReadPlan, ReadRequest, RowAccess,
-    SelectQuery, TableSchema,
+    SelectQuery, TableAccess, TableSchema, Unrestricted,
 };
 
 use super::*;
@@ -27,10 +27,15 @@ fn employees() -> Arc<TableSchema> {
 }
 
 fn plan(table: Arc<TableSchema>, request: ReadRequest) -> SelectQuery {
+    plan_as(table, request, &TableAccess::unrestricted())
+}
+
+fn plan_as(table: Arc<TableSchema>, request: ReadRequest, access: &TableAccess) -> SelectQuery {
     ReadPlan::list(
         &sluice_connector_core::SchemaSnapshot::default(),
         table,
         &request,
+        access,
         &ReadBounds::default(),
     )
     .expect("valid request")
@@ -245,31 +250,26 @@ fn offset_without_limit_uses_sqlite_no_limit() {
     );
 }
 
-fn with_role(row_filter: &str, hidden: &[&str], request: ReadRequest) -> ReadRequest {
+/// A role that sees `row_filter` and may not read `hidden`.
+fn role(row_filter: &str, hidden: &[&str]) -> TableAccess {
     let row_filter = sluice_filter::parse(row_filter, &sluice_filter::Limits::default())
         .expect("role filter parses");
-    ReadRequest {
-        access: Some(Arc::new(RowAccess {
-            row_filter: Some(row_filter),
-            hidden_fields: hidden.iter().map(|name| (*name).to_owned()).collect(),
-        })),
-        ..request
-    }
+    let row = RowAccess::restricted(
+        Some(row_filter),
+        hidden.iter().map(|name| (*name).to_owned()).collect(),
+    );
+    TableAccess::restricted(Arc::new(row), Arc::new(Unrestricted))
 }
 
 #[test]
 fn the_role_filter_is_anded_after_the_whole_client_filter() {
-    let request = with_role(
-        "dept = 'ops'",
-        &[],
-        ReadRequest {
-            fields: Some("id".into()),
-            filter: Some("id = 1 or salary > 0".into()),
-            limit: Some("10".into()),
-            ..ReadRequest::default()
-        },
-    );
-    let query = plan(employees(), request);
+    let request = ReadRequest {
+        fields: Some("id".into()),
+        filter: Some("id = 1 or salary > 0".into()),
+        limit: Some("10".into()),
+        ..ReadRequest::default()
+    };
+    let query = plan_as(employees(), request, &role("dept = 'ops'", &[]));
     let compiled = compile_select(&query);
     assert_eq!(
         compiled.sql,
@@ -289,17 +289,11 @@ fn the_role_filter_is_anded_after_the_whole_client_filter() {
 
 #[test]
 fn an_unresolved_role_lookup_compiles_to_a_comparison_with_a_bound_null() {
-    let query = plan(
-        employees(),
-        with_role(
-            "not (id != {user.id})",
-            &[],
-            ReadRequest {
-                fields: Some("id".into()),
-                ..ReadRequest::default()
-            },
-        ),
-    );
+    let request = ReadRequest {
+        fields: Some("id".into()),
+        ..ReadRequest::default()
+    };
+    let query = plan_as(employees(), request, &role("not (id != {user.id})", &[]));
     let compiled = compile_select(&query);
     assert!(
         compiled.sql.contains(" WHERE NOT (\"id\" = ?) "),
@@ -311,9 +305,10 @@ fn an_unresolved_role_lookup_compiles_to_a_comparison_with_a_bound_null() {
 
 #[test]
 fn a_role_filter_on_a_hidden_column_emits_the_schema_name() {
-    let query = plan(
+    let query = plan_as(
         employees(),
-        with_role("salary < 100", &["SALARY"], ReadRequest::default()),
+        ReadRequest::default(),
+        &role("salary < 100", &["SALARY"]),
     );
     assert_eq!(
         compile_select(&query).sql,

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sluice_connector_core::{
-    Connector, ConnectorError, LookupSource, LookupValue, ReadBounds, ReadRequest, RowAccess,
+    ConnectorError, LookupSource, LookupValue, ReadBounds, ReadRequest, RowAccess, TableAccess,
+    Unrestricted,
 };
 
 use crate::helpers::*;
@@ -62,7 +63,7 @@ fn user(id: Value, name: &str) -> Arc<dyn LookupSource> {
 }
 
 /// A request as the role `owner_id = {user.id}` sends it for `user`.
-fn as_owner(lookups: Option<Arc<dyn LookupSource>>, request: ReadRequest) -> ReadRequest {
+fn as_owner(lookups: Option<Arc<dyn LookupSource>>, request: ReadRequest) -> Read {
     with_role("owner_id = {user.id}", &[], lookups, request)
 }
 
@@ -71,16 +72,24 @@ fn with_role(
     hidden: &[&str],
     lookups: Option<Arc<dyn LookupSource>>,
     request: ReadRequest,
-) -> ReadRequest {
+) -> Read {
     let row_filter = sluice_filter::parse(row_filter, &sluice_filter::Limits::default())
         .expect("role filter parses");
-    ReadRequest {
-        access: Some(Arc::new(RowAccess {
-            row_filter: Some(row_filter),
-            hidden_fields: hidden.iter().map(|name| (*name).to_owned()).collect(),
-        })),
-        lookups,
-        ..request
+    let row = RowAccess::restricted(
+        Some(row_filter),
+        hidden.iter().map(|name| (*name).to_owned()).collect(),
+    );
+    let access = TableAccess::restricted(Arc::new(row), Arc::new(Unrestricted));
+    Read {
+        request,
+        access: with_lookups(access, lookups),
+    }
+}
+
+fn with_lookups(access: TableAccess, lookups: Option<Arc<dyn LookupSource>>) -> TableAccess {
+    match lookups {
+        Some(lookups) => access.with_lookups(lookups),
+        None => access,
     }
 }
 
@@ -96,14 +105,10 @@ fn filtered(filter: &str) -> ReadRequest {
     }
 }
 
-async fn record(
-    fixture: &Fixture,
-    id: &str,
-    request: ReadRequest,
-) -> Result<Value, ConnectorError> {
+async fn record(fixture: &Fixture, id: &str, read: Read) -> Result<Value, ConnectorError> {
     let bytes = fixture
-        .connector
-        .read_record("todos", id, request, ReadBounds::default())
+        .table("todos", read.access, ReadBounds::default())
+        .read_record(id, &read.request)
         .await?;
     Ok(serde_json::from_slice(&bytes).expect("valid JSON"))
 }
@@ -241,9 +246,9 @@ async fn a_hostile_user_name_is_one_bound_value() {
     let body = get(&fixture, "todos", role).await.expect("read");
     assert_eq!(ids(&body), vec![4]);
     // The same lookup in the client's own filter.
-    let client = ReadRequest {
-        lookups: caller,
-        ..filtered("owner_name = {user.name}")
+    let client = Read {
+        request: filtered("owner_name = {user.name}"),
+        access: with_lookups(TableAccess::unrestricted(), caller),
     };
     let body = get(&fixture, "todos", client).await.expect("read");
     assert_eq!(ids(&body), vec![4]);
@@ -338,7 +343,7 @@ async fn a_role_filter_on_an_unknown_column_is_a_server_filter_error() {
     }
 }
 
-fn hiding_secret(request: ReadRequest) -> ReadRequest {
+fn hiding_secret(request: ReadRequest) -> Read {
     with_role("secret is not null", &["Secret"], alice(), request)
 }
 

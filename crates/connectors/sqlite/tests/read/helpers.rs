@@ -1,8 +1,12 @@
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rusqlite::Connection;
 use serde_json::Value;
-use sluice_connector_core::{Connector, ConnectorError, ReadBounds, ReadOutput, ReadRequest};
+use sluice_connector_core::{
+    AuthorizedTable, ConnectorError, Database, ReadBounds, ReadOutput, ReadRequest, TableAccess,
+    WriteBounds,
+};
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
 use tempfile::TempDir;
 
@@ -52,7 +56,40 @@ ANALYZE;
 pub struct Fixture {
     _dir: TempDir,
     pub path: PathBuf,
-    pub connector: SqliteConnector,
+    pub database: Arc<Database>,
+}
+
+impl Fixture {
+    /// `name` as a caller with `access` reaches it, within `bounds`.
+    pub fn table(&self, name: &str, access: TableAccess, bounds: ReadBounds) -> AuthorizedTable {
+        let bounds = WriteBounds {
+            read: bounds,
+            ..WriteBounds::default()
+        };
+        AuthorizedTable::new(Arc::clone(&self.database), name.to_owned(), access, bounds)
+    }
+
+    /// `name` as an administrator reaches it, with default bounds.
+    pub fn admin(&self, name: &str) -> AuthorizedTable {
+        self.table(name, TableAccess::unrestricted(), ReadBounds::default())
+    }
+}
+
+/// A read as a caller makes it: the client's options and the access the gateway decided
+/// for the caller (an administrator's unless a test says otherwise).
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub request: ReadRequest,
+    pub access: TableAccess,
+}
+
+impl From<ReadRequest> for Read {
+    fn from(request: ReadRequest) -> Self {
+        Self {
+            request,
+            access: TableAccess::unrestricted(),
+        }
+    }
 }
 
 pub fn fixture() -> Fixture {
@@ -69,7 +106,7 @@ pub fn fixture_with(options: SqliteOptions) -> Fixture {
     Fixture {
         _dir: dir,
         path,
-        connector,
+        database: Arc::new(Database::new(connector)),
     }
 }
 
@@ -93,20 +130,21 @@ pub fn bounds(max_records: u64) -> ReadBounds {
 pub async fn get(
     fixture: &Fixture,
     table: &str,
-    request: ReadRequest,
+    read: impl Into<Read>,
 ) -> Result<Value, ConnectorError> {
-    get_with(fixture, table, request, ReadBounds::default()).await
+    get_with(fixture, table, read, ReadBounds::default()).await
 }
 
 pub async fn get_with(
     fixture: &Fixture,
     table: &str,
-    request: ReadRequest,
+    read: impl Into<Read>,
     bounds: ReadBounds,
 ) -> Result<Value, ConnectorError> {
+    let Read { request, access } = read.into();
     match fixture
-        .connector
-        .read_records(table, request, bounds)
+        .table(table, access, bounds)
+        .read_records(&request)
         .await?
     {
         ReadOutput::Json(bytes) => Ok(serde_json::from_slice(&bytes).expect("valid JSON")),
@@ -117,8 +155,8 @@ pub async fn get_with(
 /// The raw body, to check the exact bytes.
 pub async fn get_text(fixture: &Fixture, table: &str, request: ReadRequest) -> String {
     match fixture
-        .connector
-        .read_records(table, request, ReadBounds::default())
+        .admin(table)
+        .read_records(&request)
         .await
         .expect("read succeeds")
     {

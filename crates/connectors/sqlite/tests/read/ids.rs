@@ -1,7 +1,7 @@
 //! Reads by identifier: `ids=`, `continue`, and `GET /_table/{t}/{id}` (wire reference 2.4).
 
 use serde_json::{Value, json};
-use sluice_connector_core::{Connector, ConnectorError, ReadBounds, ReadRequest};
+use sluice_connector_core::{ConnectorError, ReadRequest};
 
 use crate::helpers::*;
 
@@ -147,8 +147,8 @@ async fn one(
     request: ReadRequest,
 ) -> Result<Value, ConnectorError> {
     fixture
-        .connector
-        .read_record(table, id, request, ReadBounds::default())
+        .admin(table)
+        .read_record(id, &request)
         .await
         .map(|bytes| serde_json::from_slice(&bytes).expect("valid JSON"))
 }

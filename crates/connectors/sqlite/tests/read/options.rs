@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use serde_json::json;
-use sluice_connector_core::{Connector, ConnectorError, ReadOutput, ReadRequest};
+use sluice_connector_core::{ConnectorError, ReadOutput, ReadRequest, TableAccess};
 
 use crate::helpers::*;
 
@@ -344,16 +344,12 @@ async fn empty_results_are_an_empty_resource_list() {
 async fn count_only_returns_a_bare_number() {
     let fixture = fixture();
     let output = fixture
-        .connector
-        .read_records(
-            "employees",
-            ReadRequest {
-                count_only: true,
-                filter: Some("active = true".into()),
-                ..request()
-            },
-            bounds(1000),
-        )
+        .table("employees", TableAccess::unrestricted(), bounds(1000))
+        .read_records(&ReadRequest {
+            count_only: true,
+            filter: Some("active = true".into()),
+            ..request()
+        })
         .await
         .expect("count");
     assert!(matches!(output, ReadOutput::Count(7)));

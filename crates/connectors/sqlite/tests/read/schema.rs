@@ -1,14 +1,14 @@
 //! Introspection: tables and views, hidden internal tables, keys, types, refresh.
 
 use serde_json::json;
-use sluice_connector_core::{Connector, ConnectorError, DfType, ReadRequest};
+use sluice_connector_core::{ConnectorError, DfType, ReadRequest};
 
 use crate::helpers::*;
 
 #[tokio::test]
 async fn table_names_include_views_sorted_and_hide_sqlite_tables() {
     let fixture = fixture();
-    let names = fixture.connector.table_names(false).await.expect("names");
+    let names = fixture.database.table_names(false).await.expect("names");
     assert_eq!(
         *names,
         vec![
@@ -67,7 +67,7 @@ async fn awkward_table_and_column_names_are_quoted() {
 #[tokio::test]
 async fn keys_types_and_constraints_are_introspected() {
     let fixture = fixture();
-    let schema = fixture.connector.schema(false).await.expect("schema");
+    let schema = fixture.database.schema(false).await.expect("schema");
     let column = |table: &str, name: &str| {
         let table = schema.table(table).expect("table");
         table
@@ -97,7 +97,7 @@ async fn keys_types_and_constraints_are_introspected() {
 #[tokio::test]
 async fn foreign_keys_are_recorded_including_implicit_references() {
     let fixture = fixture();
-    let schema = fixture.connector.schema(false).await.expect("schema");
+    let schema = fixture.database.schema(false).await.expect("schema");
     let employees = schema.table("employees").expect("employees");
     let key = &employees.foreign_keys()[0];
     assert_eq!(
@@ -124,7 +124,7 @@ async fn schema_changes_are_seen_after_refresh_or_invalidate() {
     let fixture = fixture();
     assert_eq!(
         fixture
-            .connector
+            .database
             .table_names(false)
             .await
             .expect("names")
@@ -151,17 +151,17 @@ async fn schema_changes_are_seen_after_refresh_or_invalidate() {
         .expect("created");
     assert_eq!(
         fixture
-            .connector
+            .database
             .table_names(false)
             .await
             .expect("names")
             .len(),
         9
     );
-    fixture.connector.invalidate();
+    fixture.database.invalidate();
     assert_eq!(
         fixture
-            .connector
+            .database
             .table_names(false)
             .await
             .expect("names")
@@ -181,7 +181,7 @@ async fn a_column_dropped_behind_our_back_is_picked_up_after_invalidate() {
     writer(&fixture)
         .execute_batch("ALTER TABLE counters DROP COLUMN n;")
         .expect("altered");
-    fixture.connector.invalidate();
+    fixture.database.invalidate();
     assert_eq!(
         bad_request(get(&fixture, "counters", fields()).await),
         "Invalid field requested: n"

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sluice_connector_core::{Connector, ConnectorError, ReadRequest};
+use sluice_connector_core::{ConnectorError, ReadRequest};
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
 
 use crate::helpers::*;
@@ -77,7 +77,7 @@ async fn a_file_corrupted_under_a_running_service_is_unavailable() {
     let size = std::fs::metadata(&fixture.path).expect("metadata").len();
     let size = usize::try_from(size).expect("small file");
     std::fs::write(&fixture.path, vec![0x5a; size]).expect("overwritten");
-    fixture.connector.invalidate();
+    fixture.database.invalidate();
     let result = get(&fixture, "employees", request()).await;
     match result {
         Err(error @ ConnectorError::Unavailable(_)) => assert_no_path(&error, &fixture.path),

@@ -26,7 +26,7 @@ fn untouched() -> Vec<Value> {
     ]
 }
 
-fn alice(request: WriteRequest) -> WriteRequest {
+fn alice(request: WriteRequest) -> Write {
     as_owner(1, &[], request)
 }
 
@@ -167,10 +167,7 @@ async fn a_create_outside_the_filter_is_refused_and_nothing_is_written() {
 #[tokio::test]
 async fn upserts_check_the_filter_and_never_take_over_another_users_row() {
     let fixture = fixture();
-    let upsert = |request: WriteRequest| WriteRequest {
-        allow_upsert: true,
-        ..alice(request)
-    };
+    let upsert = |request: WriteRequest| alice(request).upsert();
     let theirs = write(
         &fixture,
         "todos",
@@ -259,10 +256,7 @@ async fn filter_and_force_deletes_only_reach_the_callers_rows() {
 #[tokio::test]
 async fn without_a_user_the_role_filter_matches_nothing_and_admits_nothing() {
     let fixture = fixture();
-    let anonymous = |request| WriteRequest {
-        lookups: None,
-        ..alice(request)
-    };
+    let anonymous = |request| Write::from(request).with_access(role("owner_id = {user.id}", &[]));
     let update = write(
         &fixture,
         "todos",

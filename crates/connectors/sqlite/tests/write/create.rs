@@ -217,10 +217,8 @@ async fn a_lookup_value_is_bound_typed_and_private_or_unknown_ones_stay_text() {
         {"owner_id": 9, "title": "{nobody.knows}"},
         {"owner_id": 9, "title": "x {user.id}"}
     ]);
-    let request = sluice_connector_core::WriteRequest {
-        lookups: Some(session(7)),
-        ..with_body(Create, record)
-    };
+    let access = sluice_connector_core::TableAccess::unrestricted().with_lookups(session(7));
+    let request = Write::from(with_body(Create, record)).with_access(access);
     write(&fixture, "todos", request).await.expect("created");
     assert_eq!(
         column(
@@ -238,10 +236,12 @@ async fn a_lookup_value_is_bound_typed_and_private_or_unknown_ones_stay_text() {
 #[tokio::test]
 async fn the_session_user_id_answers_user_id_lookups() {
     let fixture = fixture();
-    let request = sluice_connector_core::WriteRequest {
-        user_id: Some(42),
-        ..with_body(Create, json!([{"owner_id": "{user.id}", "title": "mine"}]))
-    };
+    let access = sluice_connector_core::TableAccess::unrestricted().with_user_id(Some(42));
+    let request = Write::from(with_body(
+        Create,
+        json!([{"owner_id": "{user.id}", "title": "mine"}]),
+    ))
+    .with_access(access);
     write(&fixture, "todos", request).await.expect("created");
     assert_eq!(
         column(&fixture, "SELECT owner_id FROM todos WHERE title = 'mine'"),
@@ -367,8 +367,7 @@ async fn more_records_than_the_bound_are_refused_before_any_write() {
         max_batch_records: 10,
         ..Default::default()
     };
-    let result =
-        sluice_connector_core::Connector::write(&fixture.connector, "log", request, bounds).await;
+    let result = write(&fixture, "log", Write::from(request).with_bounds(bounds)).await;
     assert!(
         matches!(&result, Err(sluice_connector_core::ConnectorError::BadRequest { message, .. }) if message == "Too many records in one request: the limit is 10."),
         "{result:?}"

@@ -148,11 +148,13 @@ async fn a_filter_delete_lists_at_most_max_records_but_deletes_every_match() {
         },
         ..Default::default()
     };
-    let output =
-        sluice_connector_core::Connector::write(&fixture.connector, "employees", request, bounds)
-            .await
-            .expect("deleted");
-    let body: Value = serde_json::from_slice(&output.body).expect("JSON");
+    let body = write(
+        &fixture,
+        "employees",
+        Write::from(request).with_bounds(bounds),
+    )
+    .await
+    .expect("deleted");
     assert_eq!(
         body,
         json!({"resource": [{"last_name": "Smith"}, {"last_name": "Doe"}]})

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use serde_json::Value;
 use sluice_connector_core::{
-    Connector, ConnectorError, LookupSource, LookupValue, RowAccess, WriteBounds, WriteKind,
-    WriteRequest, unwrap_records,
+    AuthorizedTable, ConnectorError, Database, LookupSource, LookupValue, RowAccess, TableAccess,
+    Unrestricted, WriteBounds, WriteKind, WriteRequest, unwrap_records,
 };
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
 use tempfile::TempDir;
@@ -69,7 +69,52 @@ INSERT INTO todos VALUES
 pub struct Fixture {
     _dir: TempDir,
     pub path: PathBuf,
-    pub connector: SqliteConnector,
+    pub database: Arc<Database>,
+}
+
+impl Fixture {
+    /// `name` as a caller with `access` reaches it, within `bounds`.
+    pub fn table(&self, name: &str, access: TableAccess, bounds: WriteBounds) -> AuthorizedTable {
+        AuthorizedTable::new(Arc::clone(&self.database), name.to_owned(), access, bounds)
+    }
+}
+
+/// A write as a caller makes it: the client's request, the access the gateway decided for
+/// the caller (an administrator's unless a test says otherwise) and the service's
+/// configuration.
+#[derive(Debug, Clone)]
+pub struct Write {
+    pub request: WriteRequest,
+    pub access: TableAccess,
+    pub bounds: WriteBounds,
+}
+
+impl From<WriteRequest> for Write {
+    fn from(request: WriteRequest) -> Self {
+        Self {
+            request,
+            access: TableAccess::unrestricted(),
+            bounds: WriteBounds::default(),
+        }
+    }
+}
+
+impl Write {
+    /// The service allows upserts.
+    pub fn upsert(mut self) -> Self {
+        self.bounds.allow_upsert = true;
+        self
+    }
+
+    pub fn with_access(mut self, access: TableAccess) -> Self {
+        self.access = access;
+        self
+    }
+
+    pub fn with_bounds(mut self, bounds: WriteBounds) -> Self {
+        self.bounds = bounds;
+        self
+    }
 }
 
 pub fn fixture() -> Fixture {
@@ -91,7 +136,7 @@ pub fn fixture_of(schema: &str, options: SqliteOptions) -> Fixture {
     Fixture {
         _dir: dir,
         path,
-        connector,
+        database: Arc::new(Database::new(connector)),
     }
 }
 
@@ -146,16 +191,18 @@ pub fn by_id(kind: WriteKind, id: &str, body: Value) -> WriteRequest {
     }
 }
 
-/// Runs the write with default bounds; the body parsed as JSON.
+/// Runs the write (with default bounds unless it says otherwise); the body parsed as JSON.
 pub async fn write(
     fixture: &Fixture,
     table: &str,
-    request: WriteRequest,
+    write: impl Into<Write>,
 ) -> Result<Value, ConnectorError> {
-    let output = fixture
-        .connector
-        .write(table, request, WriteBounds::default())
-        .await?;
+    let Write {
+        request,
+        access,
+        bounds,
+    } = write.into();
+    let output = fixture.table(table, access, bounds).write(&request).await?;
     Ok(serde_json::from_slice(&output.body).expect("valid JSON"))
 }
 
@@ -205,26 +252,23 @@ pub fn session(user_id: i64) -> Arc<dyn LookupSource> {
 
 /// `request` as user `user_id` whose role sees `owner_id = {user.id}` and may not read
 /// `hidden`.
-pub fn as_owner(user_id: i64, hidden: &[&str], request: WriteRequest) -> WriteRequest {
+pub fn as_owner(user_id: i64, hidden: &[&str], request: WriteRequest) -> Write {
     with_role("owner_id = {user.id}", user_id, hidden, request)
 }
 
-pub fn with_role(
-    row_filter: &str,
-    user_id: i64,
-    hidden: &[&str],
-    request: WriteRequest,
-) -> WriteRequest {
+pub fn with_role(row_filter: &str, user_id: i64, hidden: &[&str], request: WriteRequest) -> Write {
+    Write::from(request).with_access(role(row_filter, hidden).with_lookups(session(user_id)))
+}
+
+/// A role that sees `row_filter` and may not read `hidden`, without a session.
+pub fn role(row_filter: &str, hidden: &[&str]) -> TableAccess {
     let row_filter = sluice_filter::parse(row_filter, &sluice_filter::Limits::default())
         .expect("role filter parses");
-    WriteRequest {
-        access: Some(Arc::new(RowAccess {
-            row_filter: Some(row_filter),
-            hidden_fields: hidden.iter().map(|name| (*name).to_owned()).collect(),
-        })),
-        lookups: Some(session(user_id)),
-        ..request
-    }
+    let row = RowAccess::restricted(
+        Some(row_filter),
+        hidden.iter().map(|name| (*name).to_owned()).collect(),
+    );
+    TableAccess::restricted(Arc::new(row), Arc::new(Unrestricted))
 }
 
 /// The error object of one record inside a batch error.

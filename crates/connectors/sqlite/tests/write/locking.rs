@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use sluice_connector_core::WriteKind::Create;
-use sluice_connector_core::{
-    Connector, ConnectorError, ReadBounds, ReadOutput, ReadRequest, WriteBounds,
-};
+use sluice_connector_core::{ConnectorError, ReadOutput, ReadRequest, TableAccess, WriteBounds};
 use sluice_connector_sqlite::SqliteOptions;
 
 use crate::helpers::*;
@@ -68,8 +66,12 @@ async fn reads_see_writes_and_keep_their_cached_statements() {
     let fixture = fixture();
     let read = || async {
         let output = fixture
-            .connector
-            .read_records("departments", ReadRequest::default(), ReadBounds::default())
+            .table(
+                "departments",
+                TableAccess::unrestricted(),
+                WriteBounds::default(),
+            )
+            .read_records(&ReadRequest::default())
             .await
             .expect("read");
         match output {
@@ -80,15 +82,13 @@ async fn reads_see_writes_and_keep_their_cached_statements() {
         }
     };
     assert_eq!(read().await["resource"].as_array().map(Vec::len), Some(2));
-    fixture
-        .connector
-        .write(
-            "departments",
-            with_body(Create, json!([{"name": "Ops"}])),
-            WriteBounds::default(),
-        )
-        .await
-        .expect("written");
+    write(
+        &fixture,
+        "departments",
+        with_body(Create, json!([{"name": "Ops"}])),
+    )
+    .await
+    .expect("written");
     assert_eq!(read().await["resource"][2], json!({"id": 3, "name": "Ops"}));
 }
 
@@ -101,7 +101,7 @@ async fn a_write_after_invalidate_uses_a_fresh_writer() {
     direct(&fixture)
         .execute_batch("ALTER TABLE log ADD COLUMN level TEXT")
         .expect("schema changed behind the connector's back");
-    fixture.connector.invalidate();
+    fixture.database.invalidate();
     write(
         &fixture,
         "log",

@@ -3,10 +3,8 @@
 //! junction rows created and removed, the seed's stapler example with and without
 //! `rollback`, and `related` on the answer.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
-use sluice_connector_core::{Unrestricted, WriteKind, WriteRequest};
+use sluice_connector_core::{WriteKind, WriteRequest};
 use sluice_connector_sqlite::SqliteOptions;
 
 use crate::helpers::{
@@ -44,20 +42,12 @@ pub fn supplies() -> Fixture {
     fixture_of(SCHEMA, SqliteOptions::default())
 }
 
-/// `request` by a caller who may use every table.
-pub fn unrestricted(request: WriteRequest) -> WriteRequest {
-    WriteRequest {
-        related_access: Some(Arc::new(Unrestricted)),
-        ..request
-    }
-}
-
 fn post(body: Value) -> WriteRequest {
-    unrestricted(with_body(WriteKind::Create, body))
+    with_body(WriteKind::Create, body)
 }
 
 fn patch(id: &str, body: Value) -> WriteRequest {
-    unrestricted(by_id(WriteKind::Update, id, body))
+    by_id(WriteKind::Update, id, body)
 }
 
 /// A nested failure as it appears in a batch error's `context.resource`.
@@ -332,10 +322,10 @@ async fn shapes_depth_and_filter_updates_are_checked() {
     );
     let filter = WriteRequest {
         filter: Some("id = 1".into()),
-        ..unrestricted(with_body(
+        ..with_body(
             WriteKind::Update,
             json!([{"locations_by_supply_id": [{"id": 1}]}]),
-        ))
+        )
     };
     assert_eq!(
         bad_request(write(&fixture, "supplies", filter).await),

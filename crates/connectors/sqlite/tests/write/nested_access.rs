@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sluice_connector_core::{
-    ConnectorError, RelatedAccess, RowAccess, TableVerb, WriteKind, WriteRequest,
+    ConnectorError, RelatedAccess, RowAccess, TableAccess, TableVerb, WriteKind, WriteRequest,
 };
 
-use crate::helpers::{column, record_error, with_body, write};
+use crate::helpers::{Write, column, record_error, with_body, write};
 use crate::nested::{nested_error, supplies};
 
 /// Denies some (table, verb) pairs and restricts tables with a row filter.
@@ -20,32 +20,30 @@ struct Role {
 }
 
 impl RelatedAccess for Role {
-    fn table_access(
-        &self,
-        table: &str,
-        verb: TableVerb,
-    ) -> Result<Option<Arc<RowAccess>>, ConnectorError> {
+    fn table_access(&self, table: &str, verb: TableVerb) -> Result<Arc<RowAccess>, ConnectorError> {
         if self.denied.iter().any(|(t, v)| *t == table && *v == verb) {
             return Err(ConnectorError::Forbidden(format!(
                 "{verb} access to component '_table/{table}' of service 'db' is not allowed by this user's role."
             )));
         }
-        Ok(self.filters.get(table).map(|filter| {
-            let row_filter = sluice_filter::parse(filter, &sluice_filter::Limits::default())
-                .expect("filter parses");
-            Arc::new(RowAccess {
-                row_filter: Some(row_filter),
-                hidden_fields: Vec::new(),
-            })
-        }))
+        Ok(match self.filters.get(table) {
+            Some(filter) => {
+                let row_filter = sluice_filter::parse(filter, &sluice_filter::Limits::default())
+                    .expect("filter parses");
+                Arc::new(RowAccess::restricted(Some(row_filter), Vec::new()))
+            }
+            None => RowAccess::unrestricted(),
+        })
     }
 }
 
-fn as_role(role: Role, body: Value) -> WriteRequest {
-    WriteRequest {
-        related_access: Some(Arc::new(role)),
-        ..with_body(WriteKind::Create, body)
-    }
+/// The caller may use the written table freely and the others as `role` says.
+fn access_of(role: Role) -> TableAccess {
+    TableAccess::restricted(RowAccess::unrestricted(), Arc::new(role))
+}
+
+fn as_role(role: Role, body: Value) -> Write {
+    Write::from(with_body(WriteKind::Create, body)).with_access(access_of(role))
 }
 
 fn stapler() -> Value {
@@ -127,7 +125,6 @@ async fn adopting_a_child_outside_the_related_row_filter_is_not_found() {
     };
     let request = WriteRequest {
         id: Some("1".into()),
-        related_access: Some(Arc::new(role)),
         records: vec![
             json!({"locations_by_supply_id": [{"id": 1}]})
                 .as_object()
@@ -136,7 +133,12 @@ async fn adopting_a_child_outside_the_related_row_filter_is_not_found() {
         ],
         ..WriteRequest::new(WriteKind::Update)
     };
-    let result = write(&fixture, "supplies", request).await;
+    let result = write(
+        &fixture,
+        "supplies",
+        Write::from(request).with_access(access_of(role)),
+    )
+    .await;
     let Err(ConnectorError::BadRequest { message, context }) = result else {
         panic!("a 400: {result:?}");
     };

@@ -301,10 +301,7 @@ async fn fields_read_updated_rows_back_in_database_order() {
 #[tokio::test]
 async fn upsert_inserts_identified_records_that_do_not_exist() {
     let fixture = fixture();
-    let upsert = |request: WriteRequest| WriteRequest {
-        allow_upsert: true,
-        ..request
-    };
+    let upsert = |request: WriteRequest| Write::from(request).upsert();
     let body = write(
         &fixture,
         "tags",
@@ -334,10 +331,10 @@ async fn upsert_inserts_identified_records_that_do_not_exist() {
         ),
         vec![json!("blue=Blue"), json!("green=Green"), json!("red=Rouge")]
     );
-    let request = WriteRequest {
+    let request = upsert(WriteRequest {
         ids: Some("7".into()),
-        ..upsert(with_body(Update, json!([{"name": "Seven"}])))
-    };
+        ..with_body(Update, json!([{"name": "Seven"}]))
+    });
     write(&fixture, "departments", request)
         .await
         .expect("inserted");
@@ -360,10 +357,7 @@ async fn upsert_inserts_identified_records_that_do_not_exist() {
 #[tokio::test]
 async fn an_upsert_missing_a_required_field_fails_with_the_not_null_message() {
     let fixture = fixture();
-    let request = WriteRequest {
-        allow_upsert: true,
-        ..by_id(Update, "8", json!({"notes": "x"}))
-    };
+    let request = Write::from(by_id(Update, "8", json!({"notes": "x"}))).upsert();
     assert_eq!(
         bad_request(write(&fixture, "employees", request).await),
         "Field 'first_name' can not be NULL."

@@ -11,10 +11,11 @@ use std::sync::Arc;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
-use sluice_connector_core::{Connector, ReadBounds};
+use sluice_connector_core::{AuthorizedTable, Database, ReadBounds, WriteBounds};
 
 use crate::auth::Principal;
 use crate::auth::access::{ServiceAccess, authorize_service, deny};
+use crate::auth::lookups::SessionLookups;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::registry::Backend;
@@ -104,15 +105,15 @@ pub async fn open_service(
     Ok(access)
 }
 
-/// The connector behind an authorised service, with the read bounds of its config.
-pub fn connector(
+/// The database behind an authorised service, and the bounds of its config.
+fn backend(
     state: &AppState,
     access: &ServiceAccess,
-) -> Result<(Arc<dyn Connector>, ReadBounds), ApiError> {
+) -> Result<(Arc<Database>, WriteBounds), ApiError> {
     match &access.service().backend {
-        Backend::Sqlite { connector, config } => {
+        Backend::Sqlite { database, config } => {
             let limits = &state.settings.limits;
-            let bounds = ReadBounds {
+            let read = ReadBounds {
                 max_records: config.max_records.min(limits.max_records_returned),
                 filter_max_length: limits.filter_max_length,
                 filter_max_nodes: limits.filter_max_nodes,
@@ -123,7 +124,12 @@ pub fn connector(
                 max_related_depth: limits.related_depth_max,
                 max_relations: limits.related_max,
             };
-            Ok((connector.clone(), bounds))
+            let bounds = WriteBounds {
+                max_batch_records: limits.batch_records_max,
+                read,
+                allow_upsert: config.allow_upsert,
+            };
+            Ok((Arc::clone(database), bounds))
         }
         Backend::User { .. } => Err(ApiError::not_found(format!(
             "Resource '_table' not found for service '{}'.",
@@ -134,6 +140,43 @@ pub fn connector(
             access.service().name
         ))),
     }
+}
+
+/// The database behind an authorised service, for its schema and table list.
+pub fn database(state: &AppState, access: &ServiceAccess) -> Result<Arc<Database>, ApiError> {
+    Ok(backend(state, access)?.0)
+}
+
+/// `table` of an authorised service as the caller may use it: the only way a handler
+/// reaches records. The caller's [`TableAccess`](sluice_connector_core::TableAccess) comes
+/// from the access check, so no handler can forget the role's rules.
+pub fn open_table(
+    state: &AppState,
+    access: &ServiceAccess,
+    table: String,
+) -> Result<AuthorizedTable, ApiError> {
+    let (database, bounds) = backend(state, access)?;
+    Ok(AuthorizedTable::new(
+        database,
+        table,
+        access.table_access(),
+        bounds,
+    ))
+}
+
+/// `table` with the session's lookups attached: lookups are read from the access caches
+/// (a system-database query when they are cold), so this is done only when a filter may
+/// name one.
+pub async fn with_lookups(
+    state: &AppState,
+    access: &ServiceAccess,
+    table: AuthorizedTable,
+) -> Result<AuthorizedTable, ApiError> {
+    let lookups = state.access.lookups(&state.db).await?;
+    Ok(table.with_lookups(Arc::new(SessionLookups::new(
+        access.principal().clone(),
+        lookups,
+    ))))
 }
 
 /// `GET /api/v2/{service}`: the service's resources.

@@ -12,7 +12,7 @@ use sluice_connector_core::json::{
 use sluice_connector_core::{ConnectorError, SchemaSnapshot, TableSchema};
 
 use super::table_list::{TableListing, list_tables_as};
-use super::{connector, open_service};
+use super::{database, open_service};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
 use crate::error::ApiError;
@@ -32,8 +32,7 @@ async fn table_of(
     name: &str,
     refresh: bool,
 ) -> Result<Arc<TableSchema>, ApiError> {
-    let (connector, _) = connector(state, access)?;
-    let schema = connector.schema(refresh).await?;
+    let schema = database(state, access)?.schema(refresh).await?;
     Ok(found(&schema, name)?)
 }
 
@@ -64,9 +63,9 @@ pub async fn list_schema(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let access = open_service(&state, principal, &path, request.method(), "_schema").await?;
-    let (connector, _) = connector(&state, &access)?;
+    let database = database(&state, &access)?;
     let params = Params::from_query(request.query_string())?;
-    let schema = connector.schema(params.flag("refresh")).await?;
+    let schema = database.schema(params.flag("refresh")).await?;
     if let Some(ids) = params.get(&["ids"]) {
         let mut buf = br#"{"resource":["#.to_vec();
         for (index, name) in ids.split(',').map(str::trim).enumerate() {

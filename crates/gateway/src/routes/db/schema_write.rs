@@ -9,10 +9,10 @@ use std::sync::Arc;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use sluice_connector_core::{Connector, FieldChange, SchemaChange};
+use sluice_connector_core::{Database, FieldChange, SchemaChange};
 
 use super::schema_get::table_component;
-use super::{connector, open_service};
+use super::{database, open_service};
 use crate::auth::Principal;
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -97,13 +97,13 @@ pub async fn create_tables(
     let mut names = Vec::new();
     for table in tables {
         let name = name_of(&table)?;
-        let connector =
-            table_connector(&state, principal.clone(), &path, request.method(), &name).await?;
+        let database =
+            table_database(&state, principal.clone(), &path, request.method(), &name).await?;
         let fields = match table.get("field") {
             Some(Value::Array(fields)) => fields.clone(),
             _ => Vec::new(),
         };
-        connector
+        database
             .change_schema(SchemaChange::CreateTable {
                 name: name.clone(),
                 fields,
@@ -143,9 +143,9 @@ pub async fn drop_tables(
     }
     let mut dropped = Vec::new();
     for name in names {
-        let connector =
-            table_connector(&state, principal.clone(), &path, request.method(), &name).await?;
-        connector
+        let database =
+            table_database(&state, principal.clone(), &path, request.method(), &name).await?;
+        database
             .change_schema(SchemaChange::DropTable(name.clone()))
             .await?;
         dropped.push(json!({ "name": name }));
@@ -161,8 +161,8 @@ pub async fn drop_table(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table) = path.into_inner();
-    let connector = table_connector(&state, principal, &service, request.method(), &table).await?;
-    connector
+    let database = table_database(&state, principal, &service, request.method(), &table).await?;
+    database
         .change_schema(SchemaChange::DropTable(table))
         .await?;
     Ok(ok(json!({ "success": true })))
@@ -184,7 +184,7 @@ pub async fn change_fields(
         .to_string();
     let component = format!("{}/{}", table_component(&table), rest.to_ascii_lowercase());
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
-    let (connector, _) = connector(&state, &access)?;
+    let database = database(&state, &access)?;
     let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
     let method = request.method().as_str();
     let change = match (method, parts.as_slice()) {
@@ -216,7 +216,7 @@ pub async fn change_fields(
             )));
         }
     };
-    connector.change_schema(change).await?;
+    database.change_schema(change).await?;
     Ok(ok(json!({ "success": true })))
 }
 
@@ -239,12 +239,12 @@ pub async fn update_tables(
     for table in tables {
         let name = name_of(&table)?;
         let fields = table_fields(&table)?;
-        let mut connector =
-            table_connector(&state, principal.clone(), &path, request.method(), &name).await?;
-        let exists = connector.schema(false).await?.table(&name).is_some();
+        let mut database =
+            table_database(&state, principal.clone(), &path, request.method(), &name).await?;
+        let exists = database.schema(false).await?.table(&name).is_some();
         if !exists {
-            connector =
-                table_connector(&state, principal.clone(), &path, &Method::POST, &name).await?;
+            database =
+                table_database(&state, principal.clone(), &path, &Method::POST, &name).await?;
         }
         let change = if exists {
             SchemaChange::AlterFields {
@@ -259,7 +259,7 @@ pub async fn update_tables(
                 merge: false,
             }
         };
-        connector.change_schema(change).await?;
+        database.change_schema(change).await?;
         names.push(json!({ "name": name }));
     }
     Ok(ok(json!({ "resource": names })))
@@ -275,8 +275,8 @@ pub async fn update_table(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table) = path.into_inner();
-    let connector = table_connector(&state, principal, &service, request.method(), &table).await?;
-    let schema = connector.schema(false).await?;
+    let database = table_database(&state, principal, &service, request.method(), &table).await?;
+    let schema = database.schema(false).await?;
     let Some(existing) = schema.table(&table) else {
         return Err(sluice_connector_core::ConnectorError::TableNotFound(table).into());
     };
@@ -294,19 +294,19 @@ pub async fn update_table(
             drop_missing: method == "PUT",
         },
     };
-    connector.change_schema(change).await?;
+    database.change_schema(change).await?;
     Ok(ok(json!({ "success": true })))
 }
 
-/// The service's connector for a change of `table`, once the role allows `method` on
+/// The service's database for a change of `table`, once the role allows `method` on
 /// `_schema/{table}`.
-async fn table_connector(
+async fn table_database(
     state: &AppState,
     principal: Principal,
     service: &str,
     method: &Method,
     table: &str,
-) -> Result<Arc<dyn Connector>, ApiError> {
+) -> Result<Arc<Database>, ApiError> {
     let access = open_service(state, principal, service, method, &table_component(table)).await?;
-    Ok(connector(state, &access)?.0)
+    database(state, &access)
 }

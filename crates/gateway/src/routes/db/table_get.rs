@@ -3,14 +3,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use sluice_connector_core::{AuthorizedTable, ReadOutput, ReadRequest};
 
-use sluice_connector_core::{ReadOutput, ReadRequest};
-
-use super::{connector, open_service};
+use super::{open_service, open_table, with_lookups};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
-use crate::auth::lookups::SessionLookups;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::Params;
@@ -25,27 +22,22 @@ fn read_params(request: &HttpRequest, body: &JsonBody) -> Result<Params, ApiErro
     Ok(params)
 }
 
-/// The client's read options with the role's record rules and, when a filter may use them,
-/// the session's lookups.
-async fn read_request(
+/// The client's read options, and the table with the session's lookups when a filter may
+/// use them: the client's filter naming one, the role's row filter, or a related table's
+/// row filter. A plain read by key skips them.
+async fn prepare(
     state: &AppState,
     access: &ServiceAccess,
+    table: AuthorizedTable,
     params: Params,
-) -> Result<ReadRequest, ApiError> {
-    let mut read = params.read_request();
-    read.access = access.row_access().cloned();
-    read.related_access = Some(access.related_access());
-    let role_filter = read.access.as_ref().is_some_and(|a| a.row_filter.is_some());
+) -> Result<(AuthorizedTable, ReadRequest), ApiError> {
+    let read = params.read_request();
+    let role_filter = access.row_access().row_filter().is_some();
     let client_lookups = read.filter.as_ref().is_some_and(|f| f.contains('{'));
-    // A related table's row filter may use lookups too.
     if role_filter || client_lookups || read.related.is_some() {
-        let table = state.access.lookups(&state.db).await?;
-        read.lookups = Some(Arc::new(SessionLookups::new(
-            access.principal().clone(),
-            table,
-        )));
+        return Ok((with_lookups(state, access, table).await?, read));
     }
-    Ok(read)
+    Ok((table, read))
 }
 
 pub async fn read_records(
@@ -58,9 +50,9 @@ pub async fn read_records(
     let (service, table) = path.into_inner();
     let component = format!("_table/{}", table.to_ascii_lowercase());
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
-    let (connector, bounds) = connector(&state, &access)?;
-    let read = read_request(&state, &access, read_params(&request, &body)?).await?;
-    Ok(match connector.read_records(&table, read, bounds).await? {
+    let table = open_table(&state, &access, table)?;
+    let (table, read) = prepare(&state, &access, table, read_params(&request, &body)?).await?;
+    Ok(match table.read_records(&read).await? {
         ReadOutput::Json(bytes) => ok_json_bytes(bytes),
         ReadOutput::Count(count) => ok(json!(count)),
     })
@@ -76,8 +68,8 @@ pub async fn read_record(
     let (service, table, id) = path.into_inner();
     let component = format!("_table/{}/{}", table.to_ascii_lowercase(), id);
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
-    let (connector, bounds) = connector(&state, &access)?;
-    let read = read_request(&state, &access, read_params(&request, &body)?).await?;
-    let bytes = connector.read_record(&table, &id, read, bounds).await?;
+    let table = open_table(&state, &access, table)?;
+    let (table, read) = prepare(&state, &access, table, read_params(&request, &body)?).await?;
+    let bytes = table.read_record(&id, &read).await?;
     Ok(ok_json_bytes(bytes))
 }

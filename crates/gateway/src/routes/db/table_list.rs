@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use sluice_connector_core::json::{TABLE_LIST_FIELDS, TableSummary};
 
-use super::{connector, open_service};
+use super::{database, open_service};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
 use crate::error::ApiError;
@@ -20,9 +20,9 @@ pub async fn list_tables(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let access = open_service(&state, principal, &path, request.method(), "_table").await?;
-    let (connector, _) = connector(&state, &access)?;
+    let database = database(&state, &access)?;
     let params = Params::from_query(request.query_string())?;
-    let names = connector.table_names(params.flag("refresh")).await?;
+    let names = database.table_names(params.flag("refresh")).await?;
     // DreamFactory's SQLite schema reports views as tables here.
     let summaries = names.iter().map(|name| TableSummary::new(name, false));
     list_tables_as(&access, summaries, TableListing::Table, &params, &state)

@@ -1,24 +1,21 @@
 //! `POST`, `PUT`, `PATCH` and `DELETE` on `/api/v2/{service}/_table/{table}[/{id}]`: record
 //! writes with DreamFactory's body shapes, targets, batches, `fields` and `related` (wire
-//! reference 4), and nested writes through relationships (5.3). The role's record rules, its
-//! access to the related tables and the session travel with the request into the connector,
-//! which applies them to every statement (rules R3, R4).
-
-use std::sync::Arc;
+//! reference 4), and nested writes through relationships (5.3). The handler reaches the
+//! table only through `open_table`, whose handle carries the role's record rules, its access
+//! to the related tables and the session; core's plan applies them to every statement
+//! (rules R3, R4).
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
-use sluice_connector_core::{WriteBounds, WriteKind, WriteRequest, unwrap_records};
+use sluice_connector_core::{WriteKind, WriteRequest, unwrap_records};
 
-use super::{connector, open_service};
+use super::{open_service, open_table, with_lookups};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
-use crate::auth::lookups::SessionLookups;
 use crate::body::UnreadBody;
 use crate::error::ApiError;
 use crate::params::Params;
-use crate::registry::Backend;
 use crate::routes::ok_json_bytes;
 use crate::state::AppState;
 
@@ -39,29 +36,17 @@ fn write_params(request: &HttpRequest, body: &Value) -> Result<Params, ApiError>
     Ok(params)
 }
 
+/// Runs `write` on `table` as the caller may; record values may name lookups, so the
+/// session's are always attached.
 async fn write(
     state: &AppState,
     access: ServiceAccess,
-    table: &str,
-    mut write: WriteRequest,
+    table: String,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (connector, read) = connector(state, &access)?;
-    if let Backend::Sqlite { config, .. } = &access.service().backend {
-        write.allow_upsert = config.allow_upsert;
-    }
-    write.access = access.row_access().cloned();
-    write.related_access = Some(access.related_access());
-    write.user_id = access.principal().user_id();
-    let lookups = state.access.lookups(&state.db).await?;
-    write.lookups = Some(Arc::new(SessionLookups::new(
-        access.principal().clone(),
-        lookups,
-    )));
-    let bounds = WriteBounds {
-        max_batch_records: state.settings.limits.batch_records_max,
-        read,
-    };
-    let output = connector.write(table, write, bounds).await?;
+    let table = open_table(state, &access, table)?;
+    let table = with_lookups(state, &access, table).await?;
+    let output = table.write(&write).await?;
     Ok(ok_json_bytes(output.body))
 }
 
@@ -82,7 +67,7 @@ pub async fn write_records(
     let params = write_params(&request, &body.0)?;
     let mut request_body = params.write_request(kind_of(request.method()));
     request_body.records = unwrap_records(body.0)?;
-    write(&state, access, &table, request_body).await
+    write(&state, access, table, request_body).await
 }
 
 /// `/_table/{table}/{id}`: the body object is the one record, as it is.
@@ -104,5 +89,5 @@ pub async fn write_record(
     if let Value::Object(record) = body.0 {
         write_request.records = vec![record];
     }
-    write(&state, access, &table, write_request).await
+    write(&state, access, table, write_request).await
 }

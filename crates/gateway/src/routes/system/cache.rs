@@ -40,8 +40,8 @@ async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, description = "Flushed.", body = Success)))]
 async fn flush_all(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
     for service in state.services.all() {
-        if let Backend::Sqlite { connector, .. } = &service.backend {
-            connector.invalidate();
+        if let Backend::Sqlite { database, .. } = &service.backend {
+            database.invalidate();
         }
     }
     tracing::info!("all service caches flushed");
@@ -65,7 +65,7 @@ async fn flush_service(
         .get(&name)
         .ok_or_else(|| ApiError::not_found(format!("Could not find a service for {name}")))?;
     match &service.backend {
-        Backend::Sqlite { connector, .. } => connector.invalidate(),
+        Backend::Sqlite { database, .. } => database.invalidate(),
         Backend::User { .. } | Backend::Unavailable { .. } => {
             return Err(ApiError::not_implemented(
                 "Service does not implement API controlled cache.",

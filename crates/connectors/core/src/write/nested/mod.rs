@@ -33,10 +33,10 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::access::LookupSource;
+use crate::access::TableAccess;
 use crate::condition::{ComparisonOp, Condition};
 use crate::error::ConnectorError;
-use crate::related::{RelatedAccess, TableVerb, TableView, table_view};
+use crate::related::{TableVerb, TableView, table_view};
 use crate::relation::{Relation, RelationKind};
 use crate::schema::{ColumnRef, SchemaSnapshot, TableSchema};
 use crate::value::BoundValue;
@@ -105,9 +105,7 @@ pub trait RecordStore {
 #[derive(Clone)]
 pub(crate) struct NestedContext {
     pub(crate) schema: Arc<SchemaSnapshot>,
-    pub(crate) access: Option<Arc<dyn RelatedAccess>>,
-    pub(crate) lookups: Option<Arc<dyn LookupSource>>,
-    pub(crate) user_id: Option<i64>,
+    pub(crate) access: TableAccess,
     pub(crate) allow_related_delete: bool,
     pub(crate) max_depth: usize,
 }
@@ -291,8 +289,8 @@ impl NestedWriter<'_> {
     fn reader<'t>(&'t self, table: &'t TableSchema) -> RecordReader<'t> {
         RecordReader {
             table,
-            lookups: self.context().lookups.as_deref(),
-            user_id: self.context().user_id,
+            lookups: self.context().access.lookups(),
+            user_id: self.context().access.user_id(),
         }
     }
 
@@ -346,8 +344,8 @@ impl NestedWriter<'_> {
         let context = &self.plan.nested;
         match table_view(
             &context.schema,
-            context.access.as_deref(),
-            context.lookups.as_deref(),
+            context.access.related(),
+            context.access.lookups(),
             table,
             verb,
         ) {

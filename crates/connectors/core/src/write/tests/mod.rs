@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::access::test_support::Session;
+use crate::access::{RowAccess, TableAccess};
 use crate::condition::{ComparisonOp, Condition};
 use crate::df_type::DfType;
 use crate::error::ConnectorError;
@@ -54,11 +55,32 @@ pub(super) fn with_records(kind: WriteKind, records: Value) -> WriteRequest {
 }
 
 pub(super) fn plan(request: WriteRequest) -> Result<WritePlan, ConnectorError> {
+    plan_as(request, &TableAccess::unrestricted())
+}
+
+/// Plans `request` on `todos` for a caller with `access`.
+pub(super) fn plan_as(
+    request: WriteRequest,
+    access: &TableAccess,
+) -> Result<WritePlan, ConnectorError> {
     WritePlan::new(
         &Default::default(),
         todos(),
         &request,
+        access,
         &WriteBounds::default(),
+    )
+}
+
+/// A role with `row_filter` and `hidden` fields on the table, every related table open.
+pub(super) fn role(row_filter: Option<&str>, hidden: &[&str]) -> TableAccess {
+    let row_filter = row_filter.map(|filter| {
+        sluice_filter::parse(filter, &sluice_filter::Limits::default()).expect("parses")
+    });
+    let hidden = hidden.iter().map(|name| (*name).to_owned()).collect();
+    TableAccess::restricted(
+        Arc::new(RowAccess::restricted(row_filter, hidden)),
+        Arc::new(crate::Unrestricted),
     )
 }
 

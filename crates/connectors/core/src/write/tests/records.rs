@@ -87,17 +87,15 @@ fn lookups_replace_only_whole_values_and_never_private_ones() {
         .with("user.id", json!("5"))
         .with("user.name", json!(null))
         .with_private("app.api_key", json!("k"));
-    let request = WriteRequest {
-        lookups: Some(Arc::new(session)),
-        ..with_records(
-            WriteKind::Create,
-            json!([
-                {"owner_id": "{user.id}", "title": "{app.api_key}", "secret": "{user.name}"},
-                {"owner_id": 1, "title": "{user.id} ", "secret": "{{user.id}}"}
-            ]),
-        )
-    };
-    let planned = plan(request).expect("planned");
+    let request = with_records(
+        WriteKind::Create,
+        json!([
+            {"owner_id": "{user.id}", "title": "{app.api_key}", "secret": "{user.name}"},
+            {"owner_id": 1, "title": "{user.id} ", "secret": "{{user.id}}"}
+        ]),
+    );
+    let access = TableAccess::unrestricted().with_lookups(Arc::new(session));
+    let planned = plan_as(request, &access).expect("planned");
     assert_eq!(
         inserts(&planned),
         vec![
@@ -113,16 +111,15 @@ fn lookups_replace_only_whole_values_and_never_private_ones() {
             ]),
         ]
     );
-    let request = WriteRequest {
-        user_id: Some(9),
-        lookups: Some(Arc::new(Session::default().with("user.id", json!(5)))),
-        ..with_records(
-            WriteKind::Create,
-            json!([{"owner_id": "{user.id}", "title": "t"}]),
-        )
-    };
+    let request = with_records(
+        WriteKind::Create,
+        json!([{"owner_id": "{user.id}", "title": "t"}]),
+    );
+    let access = TableAccess::unrestricted()
+        .with_user_id(Some(9))
+        .with_lookups(Arc::new(Session::default().with("user.id", json!(5))));
     assert_eq!(
-        inserts(&plan(request).expect("planned"))[0]
+        inserts(&plan_as(request, &access).expect("planned"))[0]
             .as_ref()
             .map(|v| v[0].clone()),
         Ok("owner_id=Integer(9)".to_owned())
@@ -159,21 +156,15 @@ fn hidden_fields_are_ignored_and_never_required() {
         vec![ColumnSchema::from_declared("body", "text"), secret],
         vec![],
     ));
-    let access = crate::access::RowAccess {
-        row_filter: None,
-        hidden_fields: vec!["SECRET".into()],
-    };
-    let request = WriteRequest {
-        access: Some(Arc::new(access)),
-        ..with_records(
-            WriteKind::Create,
-            json!([{"body": "b", "secret": "x"}, {"secret": "x"}]),
-        )
-    };
+    let request = with_records(
+        WriteKind::Create,
+        json!([{"body": "b", "secret": "x"}, {"secret": "x"}]),
+    );
     let planned = WritePlan::new(
         &Default::default(),
         table,
         &request,
+        &role(None, &["SECRET"]),
         &WriteBounds::default(),
     )
     .expect("planned");

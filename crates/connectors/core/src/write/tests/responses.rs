@@ -51,16 +51,15 @@ fn finish_assembles_lists_bare_objects_and_batch_errors() {
 #[test]
 fn debug_output_leaves_record_and_lookup_values_out() {
     let request = WriteRequest {
-        lookups: Some(Arc::new(
-            Session::default().with("user.email", json!("me@x.io")),
-        )),
         records: vec![record(json!({"password": "hunter2"}))],
         ..WriteRequest::new(WriteKind::Create)
     };
     let text = format!("{request:?}");
-    assert!(
-        !text.contains("hunter2") && !text.contains("me@x.io"),
-        "{text}"
-    );
+    assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("records: 1"), "{text}");
+    let access = TableAccess::unrestricted().with_lookups(Arc::new(
+        Session::default().with("user.email", json!("me@x.io")),
+    ));
+    let text = format!("{access:?}");
+    assert!(!text.contains("me@x.io"), "{text}");
 }

@@ -1,7 +1,5 @@
 //! Targets and their precedence, the role's condition, request-level bounds and modes.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -77,17 +75,11 @@ fn delete_targets_follow_dreamfactorys_precedence() {
 
 #[test]
 fn the_role_filter_joins_the_client_filter_as_a_tree() {
-    let role =
-        sluice_filter::parse("owner_id = 1", &sluice_filter::Limits::default()).expect("parses");
     let request = WriteRequest {
         filter: Some("id = 2 or id = 3".into()),
-        access: Some(Arc::new(crate::access::RowAccess {
-            row_filter: Some(role),
-            hidden_fields: Vec::new(),
-        })),
         ..WriteRequest::new(WriteKind::Delete)
     };
-    let planned = plan(request).expect("planned");
+    let planned = plan_as(request, &role(Some("owner_id = 1"), &[])).expect("planned");
     let owner = Condition::Compare {
         column: planned.table.column_ref("owner_id").expect("column"),
         op: ComparisonOp::Eq,
@@ -116,6 +108,7 @@ fn request_level_bounds_and_flags() {
             &Default::default(),
             todos(),
             &with_records(WriteKind::Create, many),
+            &TableAccess::unrestricted(),
             &bounds
         )),
         "Too many records in one request: the limit is 2."
@@ -131,6 +124,7 @@ fn request_level_bounds_and_flags() {
             &Default::default(),
             todos(),
             &request,
+            &TableAccess::unrestricted(),
             &bounds
         )),
         "Too many identifiers in one request: the limit is 2."
