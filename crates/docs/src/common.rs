@@ -1,5 +1,5 @@
-//! What every document shares: the security schemes (wire reference 13), DreamFactory's
-//! error envelope, and the query parameters of the table API (wire reference 2.3).
+//! What every document shares: the security schemes, DreamFactory's error envelope,
+//! and the query parameters of the table API.
 
 use serde_json::{Map, Value, json};
 
@@ -104,7 +104,7 @@ pub fn error_responses(responses: &mut Map<String, Value>) {
 /// One table-API query parameter: `(name, schema type, description)`.
 type Param = (&'static str, &'static str, &'static str);
 
-/// Every query parameter of the table API (wire reference 2.3, 4.3), as
+/// Every query parameter of the table API (reads and write read-backs), as
 /// `components.parameters`, keyed by name.
 pub const TABLE_PARAMS: &[Param] = &[
     (

@@ -1,4 +1,4 @@
-//! The `_schema` paths of a database service (wire reference 6): the table list and
+//! The `_schema` paths of a database service: the table list and
 //! create/drop on `/_schema`, and one generic set of `/_schema/{table_name}/...` paths whose
 //! `table_name` enum lists the tables the caller may inspect or change.
 

@@ -1,5 +1,5 @@
 //! The OpenAPI document of one database service, built from its schema snapshot and the
-//! caller's permissions (wire reference 13).
+//! caller's permissions.
 
 use serde_json::{Map, Value, json};
 use sluice_connector_core::SchemaSnapshot;

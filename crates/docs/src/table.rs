@@ -27,8 +27,8 @@ pub fn record_schema_name(table: &str) -> String {
     format!("{}.Record", key_of(table))
 }
 
-/// The JSON schema of one column, from its DreamFactory type: the wire types of wire
-/// reference 2.5 (decimals are numbers, binaries base64), nullability, maximum length.
+/// The JSON schema of one column, from its DreamFactory type: its JSON wire type
+/// (decimals are numbers, binaries base64), nullability, maximum length.
 pub fn column_schema(column: &ColumnSchema) -> Value {
     let mut schema = Map::new();
     let (ty, format) = match column.df_type {

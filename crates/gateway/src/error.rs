@@ -119,7 +119,7 @@ impl ResponseError for ApiError {
     }
 }
 
-/// DreamFactory's answer when a role's row filter cannot be used (wire reference 3.6).
+/// DreamFactory's answer when a role's row filter cannot be used.
 pub const MSG_BAD_SERVER_FILTER: &str = "Invalid server-side filter configuration detected.";
 
 impl From<ConnectorError> for ApiError {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 
 /// `POST` with `X-HTTP-Method` (or `X-Method-Override`, `X-HTTP-Method-Override`) runs as that
-/// verb, before routing (wire reference 15). `MERGE` is `PATCH`.
+/// verb, before routing. `MERGE` is `PATCH`.
 pub async fn verb_tunnelling(
     mut request: ServiceRequest,
     next: Next<impl MessageBody>,

@@ -8,7 +8,7 @@ use sluice_connector_core::{ReadRequest, WriteKind, WriteRequest};
 
 use crate::error::ApiError;
 
-/// The options a JSON body may carry on a read (wire reference 2.3).
+/// The options a JSON body may carry on a read.
 const BODY_OPTIONS: &[&str] = &[
     "fields",
     "select",
@@ -264,7 +264,7 @@ impl Params {
         options
     }
 
-    /// The options of a write on `/_table/{table}` (wire reference 4.1, 4.3, 4.4); records,
+    /// The options of a write on `/_table/{table}` (targets, answer, batch); records,
     /// the URL id and the caller's context are the route's to fill in.
     pub fn write_request(&self, kind: WriteKind) -> WriteRequest {
         WriteRequest {

@@ -100,7 +100,8 @@ pub struct LimitSettings {
     pub related_max: usize,
 }
 
-/// Timeouts of the SQLite services' connections (security rules R7, R11).
+/// Timeouts of the SQLite services' connections: a busy or slow database fails closed with a
+/// 503 and `Retry-After` instead of holding the request.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SqliteSettings {

@@ -1,6 +1,6 @@
 //! `kill -9` of the real `sluice` binary in the middle of a large `rollback=true` batch
-//! (rule R11, issue 4): the table is exactly as before, `PRAGMA integrity_check` is `ok`,
-//! and a restarted server serves and writes the table again.
+//! (infrastructure faults fail closed, issue 4): the table is exactly as before,
+//! `PRAGMA integrity_check` is `ok`, and a restarted server serves and writes the table again.
 //!
 //! The test waits until the server has spilled at least 1 MiB of the uncommitted batch into
 //! the WAL file (polling its size; SQLite gives no event for it), stops the process

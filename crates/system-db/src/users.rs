@@ -236,7 +236,7 @@ impl<'a> Users<'a> {
     }
 
     /// Number of active administrators without per-app roles: the accounts that may use the
-    /// system API (an administrator with role rows is role-restricted, wire reference 8.6).
+    /// system API (an administrator with role rows is role-restricted).
     /// The gateway refuses changes that would leave none, so the instance stays manageable.
     ///
     /// # Errors

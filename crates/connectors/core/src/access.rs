@@ -1,7 +1,8 @@
 //! What the caller's session and role bring to a read: lookup values (`{user.id}`) and the
 //! role's row restriction (record filter plus hidden fields). The gateway builds both; the
 //! connector only resolves them against the schema, so they follow the same path as the
-//! client's own options (security rules R1, R3, R5).
+//! client's own options: lookups are bound, never pasted into SQL, the role's
+//! filter combines with the client's as a tree, and hidden fields stay out of reach.
 
 use std::fmt;
 use std::sync::{Arc, LazyLock};
@@ -43,7 +44,7 @@ pub trait LookupSource: Send + Sync {
 /// - Hidden fields (matched case-insensitively; names the table does not have are ignored)
 ///   do not exist for the client: naming one in `fields`, `filter`, `order`, `group` or
 ///   `id_field` gets the same 400 as an unknown field, and `*`, the default projection and
-///   `include_schema` leave them out (rule R5). A hidden primary key column leaves the table
+///   `include_schema` leave them out. A hidden primary key column leaves the table
 ///   without a readable key, as if it had none.
 ///
 /// There is no `Default`: a value is either the role's rules ([`RowAccess::restricted`]) or

@@ -1,4 +1,4 @@
-//! DreamFactory's abstract column types (wire reference 2.5 and 6.3) and the mapping from a
+//! DreamFactory's abstract column types and the mapping from a
 //! declared database type such as `VARCHAR(255)` to one of them.
 
 /// The abstract type of a column, as reported in `type` of a field descriptor and used to
@@ -24,7 +24,7 @@ pub enum DfType {
     DateTime,
     Timestamp,
     Binary,
-    /// DreamFactory's server-filled types (wire reference 6.3). Sluice declares the column
+    /// DreamFactory's server-filled types. Sluice declares the column
     /// with the type's own name, so the database file itself says which columns the
     /// gateway fills in on writes (DreamFactory keeps this in its system database).
     /// `user_id` and `user_id_on_create`: the session user's id on create;

@@ -1,5 +1,5 @@
-//! Relationship discovery from foreign keys, named exactly as DreamFactory names them (wire
-//! reference 5.1), so clients written against DreamFactory find the same relations:
+//! Relationship discovery from foreign keys, named exactly as DreamFactory names them,
+//! so clients written against DreamFactory find the same relations:
 //!
 //! - **belongs_to**: every foreign key of the table (`T.col -> P.pcol`) is `{P}_by_{col}`;
 //! - **has_many**: every foreign key of another table pointing here (`C.fk -> T.tcol`) is

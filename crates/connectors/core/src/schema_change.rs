@@ -1,4 +1,4 @@
-//! Schema changes of `_schema` writes (wire reference 6.4), as the connector receives them.
+//! Schema changes of `_schema` writes, as the connector receives them.
 //! Field definitions stay DreamFactory JSON (`{"name","type","length",...}`); each
 //! connector validates them and turns them into its own DDL.
 

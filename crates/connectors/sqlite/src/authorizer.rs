@@ -1,6 +1,6 @@
-//! The engine-level guard of security rule R9: whatever SQL reaches a connection, SQLite
-//! itself refuses ATTACH/DETACH, PRAGMAs outside the introspection allowlist,
-//! `load_extension`, and writes to its own `sqlite_*` tables.
+//! The engine-level guard that the gateway never runs client SQL: whatever SQL reaches a
+//! connection, SQLite itself refuses ATTACH/DETACH, PRAGMAs outside the introspection
+//! allowlist, `load_extension`, and writes to its own `sqlite_*` tables.
 //!
 //! There is one policy per kind of connection. Read connections are opened read-only, so
 //! the engine refuses every write whatever the policy says. The writer is read-write and
@@ -40,7 +40,7 @@ pub(crate) fn authorize(context: AuthContext<'_>) -> Authorization {
     verdict(allowed)
 }
 
-/// The policy of the writer: an allowlist (rule R2). Everything not named here, including
+/// The policy of the writer: an allowlist, never a blocklist. Everything not named here, including
 /// every CREATE / DROP / ALTER, PRAGMA, ATTACH, ANALYZE, REINDEX and any action a newer
 /// SQLite adds, is refused.
 pub(crate) fn authorize_dml(context: AuthContext<'_>) -> Authorization {

@@ -101,7 +101,8 @@ fn elapsed_ms(clock: Instant) -> u64 {
     u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Settings every connection gets (security rule R9), applied before the authorizer.
+/// Settings every connection gets (the gateway never runs client SQL), applied before the
+/// authorizer.
 fn harden(connection: &Connection, options: &SqliteOptions) -> Result<(), ConnectorError> {
     connection
         .busy_timeout(options.busy_timeout)

@@ -1,4 +1,4 @@
-//! DreamFactory field definitions to SQLite DDL (wire reference 6.3). Identifiers come only
+//! DreamFactory field definitions to SQLite DDL. Identifiers come only
 //! from validated names and are quoted; defaults are literals only (no `{"expression"}`:
 //! client SQL never runs); `type` must be one of DreamFactory's abstract types.
 

@@ -1,6 +1,7 @@
-//! SQLite failures mapped to `ConnectorError` (security rules R6 and R11): no SQL text,
-//! SQLite message or path ever ends up in an error a client can see. The detail is
-//! logged at debug level for operators.
+//! SQLite failures mapped to `ConnectorError`: no SQL text, SQLite message or path ever
+//! ends up in an error a client can see, and infrastructure faults fail closed (503 with
+//! `Retry-After`, 507 when full, never a 500). The detail is logged at debug level for
+//! operators.
 
 use rusqlite::{ErrorCode, ffi};
 use sluice_connector_core::ConnectorError;

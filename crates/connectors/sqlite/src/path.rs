@@ -1,4 +1,4 @@
-//! Where a SQLite service may point (security rule R8): a plain SQLite file inside one of
+//! Where a SQLite service may point: a plain SQLite file inside one of
 //! the configured storage directories, resolved after symlinks, never the system database,
 //! never a URI, and never created by accident.
 

@@ -25,8 +25,8 @@ const MSG_ROLE_NOT_FOUND: &str =
     "Role not found. A role may not be assigned to you or your application.";
 const MSG_NOT_AUTHENTICATED: &str = "Unauthorized. User is not authenticated.";
 
-/// DreamFactory's denial for a request the caller's role does not allow (wire reference
-/// 8.7), in its order: no credentials, no role, inactive role, not logged in, not allowed.
+/// DreamFactory's denial for a request the caller's role does not allow, in its
+/// order: no credentials, no role, inactive role, not logged in, not allowed.
 /// The message is DreamFactory's; `context.hint` says what to check.
 pub fn deny(principal: &Principal, method: &Method, component: &str, service: &str) -> ApiError {
     let (error, why) = denial(principal, method, component, service);
@@ -201,7 +201,7 @@ impl ServiceAccess {
     }
 
     /// Whether the caller may use `component` of this service with any verb: what decides
-    /// which tables a listing shows (wire reference 9.3, 9.6).
+    /// which tables a listing shows.
     pub fn may_see(&self, component: &str) -> bool {
         match &self.principal.authority {
             Authority::Unrestricted => true,

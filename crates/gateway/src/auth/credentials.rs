@@ -1,4 +1,4 @@
-//! Where DreamFactory clients put their credentials (wire reference 8.1).
+//! Where DreamFactory clients put their credentials.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderName};

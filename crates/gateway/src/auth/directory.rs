@@ -102,7 +102,7 @@ impl RoleTable {
     }
 }
 
-/// Every lookup row, by scope (wire reference 9.5).
+/// Every lookup row, by scope.
 #[derive(Debug, Default)]
 pub struct LookupTable {
     rows: Vec<LookupRow>,

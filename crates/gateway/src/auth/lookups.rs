@@ -1,7 +1,7 @@
-//! Lookup values for filters (wire reference 9.5): `{user.id}`, `{role.name}`, `{app.id}`,
+//! Lookup values for filters: `{user.id}`, `{role.name}`, `{app.id}`,
 //! the system, app, role and user lookup rows, and DreamFactory's modifiers
 //! (`{strtoupper(user.name)}`). Values are handed to the connector, which binds them as
-//! parameters: they are never pasted into filter text (rule R3).
+//! parameters: they are never pasted into filter text.
 
 use std::sync::Arc;
 

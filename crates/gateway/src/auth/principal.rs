@@ -1,4 +1,4 @@
-//! Which role applies to a request (wire reference 8.6): the caller's credentials resolved
+//! Which role applies to a request: the caller's credentials resolved
 //! against the cached apps, roles and per-app user roles.
 
 use std::future::Future;
@@ -103,7 +103,7 @@ pub async fn app_for_key(
     Ok(app)
 }
 
-/// What decides a signed-in user's requests made through `app` (wire reference 8.6).
+/// What decides a signed-in user's requests made through `app`.
 ///
 /// # Errors
 ///

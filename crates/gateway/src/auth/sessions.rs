@@ -1,6 +1,6 @@
 //! Issuing and revoking sessions. Every issued token is recorded (by its id only) in the
 //! system database's token map, so that a password change, a deactivated or deleted user, app
-//! or role can revoke exactly the sessions it must (wire reference 8.3).
+//! or role can revoke exactly the sessions it must.
 
 use serde_json::{Value, json};
 use sluice_system_db::{LiveToken, UserRow};

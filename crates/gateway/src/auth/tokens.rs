@@ -14,7 +14,7 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde::{Deserialize, Serialize};
 
-/// DreamFactory's JWT claims (wire reference 8.3).
+/// DreamFactory's JWT claims.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     /// md5 hex of the user's email: changing the email invalidates the user's tokens.
@@ -116,7 +116,7 @@ impl TokenService {
         validation.leeway = 0;
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        // R10: a claim that is missing or of the wrong type must fail, not skip validation.
+        // A claim that is missing or of the wrong type must fail, not skip validation.
         validation.set_required_spec_claims(&["exp", "iat", "nbf", "sub"]);
         match jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation) {
             Ok(data) => Ok(data.claims),

@@ -1,6 +1,6 @@
 //! `GET /api/v2/api_docs[/{service}]`: OpenAPI documents generated from the cached schema,
-//! showing only the services, tables and verbs the caller's role allows (wire reference 13,
-//! 9.6). Built on every request from the cached schema; `?refresh=true` re-reads the schema.
+//! showing only the services, tables and verbs the caller's role allows.
+//! Built on every request from the cached schema; `?refresh=true` re-reads the schema.
 
 use std::sync::Arc;
 

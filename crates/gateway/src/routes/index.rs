@@ -27,7 +27,7 @@ pub async fn home() -> HttpResponse {
         ))
 }
 
-/// The services the caller may reach (wire reference 9.6): active ones on which the role
+/// The services the caller may reach: active ones on which the role
 /// grants any verb. Anonymous callers and callers without a role see none.
 pub async fn list_services(state: web::Data<AppState>, principal: Principal) -> HttpResponse {
     let reachable = |service_id: i64| match &principal.authority {

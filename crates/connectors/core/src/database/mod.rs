@@ -175,9 +175,9 @@ impl AuthorizedTable {
         }
     }
 
-    /// `POST`, `PUT`, `PATCH` and `DELETE` on `/_table/{table}` and `/_table/{table}/{id}`
-    /// (wire reference 4): every body shape, target and option of `request`, planned with
-    /// [`WritePlan::new`] against the cached schema. Record writes leave the schema as it
+    /// `POST`, `PUT`, `PATCH` and `DELETE` on `/_table/{table}` and `/_table/{table}/{id}`:
+    /// every body shape, target and option of `request`, planned with [`WritePlan::new`]
+    /// against the cached schema. Record writes leave the schema as it
     /// is, so the snapshot and the connector's prepared statements stay valid.
     ///
     /// UPDATE and DELETE only reach rows inside the role's row filter (others are "not

@@ -1,4 +1,4 @@
-//! One stored value written by its column's type (wire reference 2.5).
+//! One stored value written by its column's type.
 
 use super::{write_base64, write_bool, write_f64, write_i64, write_str, write_text_bytes};
 use crate::df_type::ValueClass;

@@ -1,4 +1,4 @@
-//! The table descriptor of wire reference 6.2 in its alias form (the form `include_schema`
+//! The table descriptor in its alias form (the form `include_schema`
 //! puts in `meta.schema`): the same keys in the same order as DreamFactory, without `alias`.
 
 use super::object::Object;

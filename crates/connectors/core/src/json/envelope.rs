@@ -1,4 +1,4 @@
-//! The `{"resource":[...],"meta":{...}}` envelope of wire reference 1.2 / 1.4.
+//! The `{"resource":[...],"meta":{...}}` envelope of every read.
 
 use super::{write_table_descriptor, write_u64};
 use crate::schema::TableSchema;
@@ -9,7 +9,7 @@ use crate::schema::TableSchema;
 pub struct Meta<'a> {
     pub count: Option<u64>,
     pub next: Option<u64>,
-    /// `include_schema=true`: the table descriptor (alias form of wire reference 6.2).
+    /// `include_schema=true`: the table descriptor in its alias form.
     pub schema: Option<&'a TableSchema>,
 }
 

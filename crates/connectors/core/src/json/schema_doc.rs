@@ -1,4 +1,4 @@
-//! The `_schema` descriptors of wire reference 6.2 in their non-alias form: the table object
+//! The `_schema` descriptors in their non-alias form: the table object
 //! (`alias` first, `access` last as the role's verb mask), field and relation descriptors.
 
 use super::descriptor::{write_constraints, write_field_descriptor};

@@ -1,4 +1,4 @@
-//! `fields` (projection, with aggregates when grouping) and `group` (wire reference 2.3).
+//! `fields` (projection, with aggregates when grouping) and `group`.
 
 use crate::df_type::ValueClass;
 use crate::error::ConnectorError;

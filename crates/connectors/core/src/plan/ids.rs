@@ -1,4 +1,4 @@
-//! Reads by identifier: `ids=` / `id_field=` and `GET /_table/{t}/{id}` (wire reference 2.4).
+//! Reads by identifier: `ids=` / `id_field=` and `GET /_table/{t}/{id}`.
 
 use serde_json::{Value, json};
 

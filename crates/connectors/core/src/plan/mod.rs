@@ -94,7 +94,7 @@ pub struct ReadPlan {
 }
 
 impl ReadPlan {
-    /// Plans `GET /_table/{table}` with every option of wire reference 2.3 / 2.4.
+    /// Plans `GET /_table/{table}` with every read option.
     ///
     /// With `ids`, `filter`, `limit`, `offset`, `group`, `include_count`, `count_only` and
     /// `include_schema` do not apply (as in DreamFactory); `order` is applied only with

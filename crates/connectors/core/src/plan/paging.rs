@@ -1,5 +1,5 @@
-//! `limit`, `offset`, `include_count`, `count_only` and the `meta` rules of wire
-//! reference 1.4.
+//! `limit`, `offset`, `include_count`, `count_only` and the `meta` rules of
+//! the read envelope.
 
 use super::{FetchedRow, ReadPlan};
 use crate::error::ConnectorError;

@@ -1,4 +1,4 @@
-//! Related data (wire reference 5.2) and what decides which other tables a request may reach
+//! Related data and what decides which other tables a request may reach
 //! through relationships.
 //!
 //! A read names relationships in `related` (`*`, or a comma list of names, each optionally a

@@ -60,7 +60,7 @@ pub fn parse_filter(
 ///
 /// - Field names are looked up case-insensitively; unknown (or hidden, in a restricted
 ///   table) → 400 `Invalid or unparsable field in filter request: 'x'`.
-/// - Values are typed by their column (see wire reference 3.4): e.g. a word for an integer
+/// - Values are typed by their column: e.g. a word for an integer
 ///   column → 400 `Field 'col' must be a valid integer.`
 /// - An unquoted `null` (any case) is SQL NULL: `= null` means `IS NULL` and `!= null`
 ///   means `IS NOT NULL`; elsewhere (`in (1, null)`, `> null`) it binds NULL, which matches

@@ -1,4 +1,4 @@
-//! Typing a client value by the column it is compared with (wire reference 3.4), so that the
+//! Typing a client value by the column it is compared with, so that the
 //! bound parameter has the storage class the column holds.
 
 use base64::Engine as _;

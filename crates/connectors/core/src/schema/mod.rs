@@ -68,7 +68,7 @@ impl SchemaSnapshot {
 /// full table stay valid and compilers can still emit the role filter's columns, but where
 /// hidden columns cannot be looked up by name and are left out of [`column_refs`],
 /// [`primary_key`], [`foreign_keys`] and [`relations`] (a relation through a hidden
-/// column cannot be followed, rule R5).
+/// column cannot be followed).
 ///
 /// [`column_refs`]: TableSchema::column_refs
 /// [`primary_key`]: TableSchema::primary_key

@@ -1,4 +1,4 @@
-//! DreamFactory's unwrapping of a collection body into records (wire reference 1.2 / 4.1),
+//! DreamFactory's unwrapping of a collection body into records,
 //! kept here so every gateway route reads bodies the same way.
 
 use serde_json::{Map, Value};

@@ -1,4 +1,4 @@
-//! Writes on `/_table/{table}` (wire reference 4): the request the gateway hands over, the
+//! Writes on `/_table/{table}`: the request the gateway hands over, the
 //! driver-independent plan a connector executes, and the assembly of DreamFactory's responses
 //! and batch errors.
 
@@ -52,7 +52,7 @@ impl WriteKind {
 /// role and session travel separately, as the [`TableAccess`](crate::TableAccess) every
 /// plan requires. Every name and value is checked against the schema.
 ///
-/// Which records are written (wire reference 4.1, first match wins):
+/// Which records are written (first match wins):
 /// - `Create`: `records`, each one row. `id` is refused.
 /// - `Update`: `id` (the `/{id}` form; its change set is `records[0]`, or nothing) >
 ///   `ids` (the change set `records[0]` applied to each id) > `filter` (the change set
@@ -145,8 +145,8 @@ impl fmt::Debug for WriteRequest {
     }
 }
 
-/// What configuration decides about writes: limits (security rules R7) and the service's
-/// settings.
+/// What configuration decides about writes: hard limits, enforced before any work
+/// starts, and the service's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteBounds {
     /// Records in one request (default 10,000).

@@ -1,5 +1,5 @@
-//! What happened to each record, and DreamFactory's response for it (wire reference 4.3 /
-//! 4.4): the identifier objects or read-back rows, or the 400 / code 1000 batch error.
+//! What happened to each record, and DreamFactory's response for it:
+//! the identifier objects or read-back rows, or the 400 / code 1000 batch error.
 
 use serde_json::{Value, json};
 

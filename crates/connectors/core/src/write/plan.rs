@@ -14,7 +14,7 @@ use crate::write::WriteKind;
 use crate::write::nested::{NestedContext, RecordRelations};
 use crate::write::outcome::RecordError;
 
-/// How a batch treats a failed record (wire reference 4.4).
+/// How a batch treats a failed record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchMode {
     /// The default: stop at the first failure; the records before it stay written.
@@ -93,8 +93,8 @@ pub enum WriteAction {
     DeleteAll,
 }
 
-/// The fields to read written rows back with (`fields` and `related` on writes, wire
-/// reference 4.3).
+/// The fields to read written rows back with (`fields` and `related` on
+/// writes).
 #[derive(Debug, Clone)]
 pub struct Reselect {
     /// The fields, then the link columns of `related`.

@@ -1,4 +1,4 @@
-//! One JSON record to typed column values (wire reference 4.2), before any SQL runs.
+//! One JSON record to typed column values, before any SQL runs.
 
 use serde_json::{Map, Value};
 
@@ -92,7 +92,7 @@ impl RecordReader<'_> {
         Ok(values)
     }
 
-    /// What the gateway writes into a server-filled column (wire reference 6.3), whatever
+    /// What the gateway writes into a server-filled column, whatever
     /// the client sent: the session user's id, or the current time. `None` leaves the
     /// column alone (an update of an `on_create` column, or no user behind the request).
     fn server_value(&self, df_type: DfType, purpose: Purpose) -> Option<BoundValue> {

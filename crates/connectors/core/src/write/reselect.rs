@@ -1,4 +1,4 @@
-//! `fields` and `related` on writes: how written rows are read back (wire reference 4.3).
+//! `fields` and `related` on writes: how written rows are read back.
 
 use crate::access::TableAccess;
 use crate::error::ConnectorError;

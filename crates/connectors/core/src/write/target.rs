@@ -1,5 +1,5 @@
-//! Planning a write: which records it targets (wire reference 4.1 precedence), their
-//! values (4.2), the read-back (4.3), the batch mode (4.4) and upsert (4.5).
+//! Planning a write: which records it targets (URL id, ids, records, filter, in that
+//! precedence), their values, the read-back, the batch mode and upsert.
 
 use std::sync::Arc;
 

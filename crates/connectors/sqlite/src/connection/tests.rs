@@ -1,4 +1,5 @@
-//! The hardening of every connection, checked at the engine (security rule R9).
+//! The hardening of every connection, checked at the engine: the gateway never
+//! runs client SQL, and a SQLite authorizer enforces it.
 
 use std::time::{Duration, Instant};
 

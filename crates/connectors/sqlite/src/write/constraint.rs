@@ -1,4 +1,4 @@
-//! A failed write statement as the client may see it (security rule R6): constraint
+//! A failed write statement as the client may see it: constraint
 //! violations become 400s that name the field, everything else goes through
 //! `error::map_error`. SQLite's own message is read here to find the column, and logged at
 //! debug level, but never returned.

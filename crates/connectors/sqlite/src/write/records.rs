@@ -1,6 +1,6 @@
 //! Per-record writes (`POST`, and `PUT` / `PATCH` / `DELETE` of identified records): one
 //! prepared statement per record inside the request's transaction, with DreamFactory's
-//! batch rules (wire reference 4.4).
+//! batch rules (stop at the first failure, `continue`, `rollback`).
 //!
 //! Records are checked and typed before the transaction starts (`WritePlan`), so the loop
 //! only binds and steps cached statements: records with the same fields reuse one prepared

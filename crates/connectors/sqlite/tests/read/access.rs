@@ -1,5 +1,6 @@
 //! Row-level security on reads: the role's row filter with `{lookup}`s on every kind of
-//! read, and hidden fields (security rules R1, R3, R5), with exact rows and messages.
+//! read, and hidden fields (a field the role may not read cannot be filtered, sorted,
+//! projected or followed), with exact rows and messages.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Reads by identifier: `ids=`, `continue`, and `GET /_table/{t}/{id}` (wire reference 2.4).
+//! Reads by identifier: `ids=`, `continue`, and `GET /_table/{t}/{id}`.
 
 use serde_json::{Value, json};
 use sluice_connector_core::{ConnectorError, ReadRequest};

@@ -1,4 +1,4 @@
-//! Every read option of wire reference 1.4 / 2.3 against a real file.
+//! Every read option (paging, `meta`, filters, projection, ordering) against a real file.
 
 use std::collections::HashMap;
 

@@ -1,4 +1,5 @@
-//! Failure mapping (R6, R11) seen through the public API: opening bad files, a locked
+//! Failure mapping (no SQLite text or paths reach the client; infrastructure faults fail
+//! closed) seen through the public API: opening bad files, a locked
 //! database, a file corrupted under a running service.
 
 use std::time::Duration;

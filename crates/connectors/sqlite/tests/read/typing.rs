@@ -1,5 +1,5 @@
-//! JSON typing of every column type (wire reference 2.5, with untyped columns typed from the
-//! stored value), UTF-8 output.
+//! JSON typing of every column type (untyped columns typed from the stored value),
+//! UTF-8 output.
 
 use serde_json::json;
 use sluice_connector_core::ReadRequest;

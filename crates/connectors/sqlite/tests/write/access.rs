@@ -1,4 +1,4 @@
-//! Row-level security on writes (security rules R3, R4): the role's row filter restricts
+//! Row-level security on writes: the role's row filter restricts
 //! every UPDATE and DELETE (other rows are "not found"), and every row an INSERT or UPDATE
 //! leaves behind must satisfy it, or the record is undone with 403. Alice is user 1 and
 //! owns todos 1 and 3; Bob (2) owns todo 2.

@@ -1,4 +1,4 @@
-//! Batch semantics (wire reference 4.4): stop at the first failure with earlier records
+//! Batch semantics: stop at the first failure with earlier records
 //! kept, `continue`, `rollback`, and the exact 400 / code 1000 error.
 
 use serde_json::{Value, json};

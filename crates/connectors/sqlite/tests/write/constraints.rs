@@ -1,5 +1,5 @@
 //! Constraint violations as DreamFactory-style 400s naming the field, never SQLite's text
-//! (security rule R6).
+//! (no SQL text, SQLite messages or file paths reach the client).
 
 use serde_json::{Value, json};
 use sluice_connector_core::WriteKind::{Create, Delete, Update};

@@ -1,5 +1,4 @@
-//! `POST /_table/{table}`: body shapes, field handling and the answer (wire reference 4.1
-//! to 4.3).
+//! `POST /_table/{table}`: body shapes, field handling and the answer.
 
 use serde_json::json;
 use sluice_connector_core::WriteKind::Create;

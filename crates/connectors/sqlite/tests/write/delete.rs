@@ -1,4 +1,4 @@
-//! `DELETE`: every target of wire reference 4.1 with its precedence, `force`, and `fields`
+//! `DELETE`: every target (URL id, ids, records, filter) with its precedence, `force`, and `fields`
 //! (rows read before they are deleted).
 
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! Nested writes through relationships (wire reference 5.3): has_many children inserted,
+//! Nested writes through relationships: has_many children inserted,
 //! adopted, updated and disowned, belongs_to parents created or linked first, many_many
 //! junction rows created and removed, the seed's stapler example with and without
 //! `rollback`, and `related` on the answer.

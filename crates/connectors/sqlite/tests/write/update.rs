@@ -1,5 +1,5 @@
-//! `PUT` / `PATCH` (both partial updates): every target of wire reference 4.1 with its
-//! precedence, composite keys, `fields`, and upsert (4.5).
+//! `PUT` / `PATCH` (both partial updates): every write target (URL id, ids,
+//! records, filter) with its precedence, composite keys, `fields`, and upsert.
 
 use serde_json::{Value, json};
 use sluice_connector_core::WriteKind::Update;

@@ -1,5 +1,5 @@
-//! `GET /api/v2/{service}/_schema[/{table}[/_field|_related[/{name}]]]`: table descriptors
-//! (wire reference 6.1, 6.2), filtered by the role: tables it grants nothing on are not
+//! `GET /api/v2/{service}/_schema[/{table}[/_field|_related[/{name}]]]`: table descriptors,
+//! filtered by the role: tables it grants nothing on are not
 //! listed, fields it hides are absent, `access` is its verb mask on `_schema/{table}`.
 
 use std::sync::Arc;

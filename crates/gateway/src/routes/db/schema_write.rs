@@ -1,4 +1,4 @@
-//! `_schema` writes (wire reference 6.4): `POST /_schema` creates (or, by default, adds
+//! `_schema` writes: `POST /_schema` creates (or, by default, adds
 //! missing fields to) tables, `DELETE /_schema/{table}` drops one, and
 //! `/_schema/{table}/_field[/{f}]` adds (`POST`), renames (`PUT`/`PATCH` with a new
 //! `name`) and drops (`DELETE`) columns. Each change is one transaction; the cached schema

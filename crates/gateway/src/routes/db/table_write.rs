@@ -1,9 +1,9 @@
 //! `POST`, `PUT`, `PATCH` and `DELETE` on `/api/v2/{service}/_table/{table}[/{id}]`: record
-//! writes with DreamFactory's body shapes, targets, batches, `fields` and `related` (wire
-//! reference 4), and nested writes through relationships (5.3). The handler reaches the
+//! writes with DreamFactory's body shapes, targets, batches, `fields` and `related`,
+//! and nested writes through relationships. The handler reaches the
 //! table only through `open_table`, whose handle carries the role's record rules, its access
 //! to the related tables and the session; core's plan applies them to every statement
-//! (rules R3, R4).
+//! (the row filter is checked on each row before and after the write).
 
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};

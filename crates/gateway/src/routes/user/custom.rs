@@ -1,5 +1,5 @@
-//! `/user/custom[/{name}]`: the signed-in user's own key/value store (wire reference 8.5,
-//! df-user's `UserCustom`), keyed by `name`. Not an access exception: the caller needs a
+//! `/user/custom[/{name}]`: the signed-in user's own key/value store
+//! (df-user's `UserCustom`), keyed by `name`. Not an access exception: the caller needs a
 //! session and the role's grant on the `custom` component of the user service.
 //!
 //! POST and PATCH (PUT too) both set values, creating or replacing them (DreamFactory's POST
@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::system::fields::{Body, invalid_field, not_found, records_of, text};
 use crate::system::listing::{ListKey, ListShape, list_records, project, requested_fields};
 
-/// Bounds what one user can store (R7).
+/// Bounds what one user can store, enforced before anything is written.
 const MAX_VALUES_PER_USER: usize = 1000;
 const MAX_NAME_CHARS: usize = 255;
 

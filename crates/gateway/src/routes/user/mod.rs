@@ -1,5 +1,5 @@
-//! `/api/v2/user`: the built-in `user` service for non-admin users (wire reference 8.1-8.5,
-//! 9.4). `session`, `register`, `password` and `profile` are DreamFactory's access
+//! `/api/v2/user`: the built-in `user` service for non-admin users.
+//! `session`, `register`, `password` and `profile` are DreamFactory's access
 //! exceptions: no role is needed, each handler checks what it needs itself. `custom` is
 //! decided by the caller's role like any service component.
 

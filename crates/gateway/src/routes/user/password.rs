@@ -1,4 +1,4 @@
-//! `POST /user/password` (PUT and PATCH are aliases), wire reference 8.5:
+//! `POST /user/password` (PUT and PATCH are aliases):
 //! - change: `old_password` + `new_password` with a session;
 //! - reset request: `?reset=true` + `email`, answered with the security question;
 //! - reset confirmation: `email` + `security_answer` + `new_password`.

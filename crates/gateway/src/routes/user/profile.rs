@@ -1,4 +1,4 @@
-//! `/user/profile`: the signed-in user's own profile (wire reference 8.5). GET reads it;
+//! `/user/profile`: the signed-in user's own profile. GET reads it;
 //! POST, PUT and PATCH change the fields present (null or absent = unchanged).
 //!
 //! Changing the email needs `current_password`: a stolen session token must not be enough

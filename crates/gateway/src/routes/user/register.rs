@@ -1,4 +1,4 @@
-//! `POST /user/register` (PUT and PATCH are aliases): open registration (wire reference 8.5).
+//! `POST /user/register` (PUT and PATCH are aliases): open registration.
 //!
 //! The open-registration role (`open_reg_role_id`) is stored as one `user_to_app_to_role` row
 //! per app existing at registration time, as DreamFactory does. Rows rather than a rule

@@ -1,6 +1,6 @@
 //! `/user/session`: login for non-admin users (POST), the current session (GET), refresh
-//! (PUT/PATCH) and logout (DELETE), with DreamFactory's session object (wire reference
-//! 8.2-8.4). An API key sent with the request selects the app, and so the role reported.
+//! (PUT/PATCH) and logout (DELETE), with DreamFactory's session object.
+//! An API key sent with the request selects the app, and so the role reported.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! Nested writes (wire reference 5.3): keys of a written record that name one of its
+//! Nested writes: keys of a written record that name one of its
 //! table's relationships carry related records.
 //!
 //! - belongs_to (an object) is written **before** the record: without a primary key it is
