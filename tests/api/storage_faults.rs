@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sluice_tests::database::{Tmpfs, rows};
-use sluice_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Auth, Reply, TODO_FIXTURE, TestApp, df_error};
+use sluice_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Auth, Reply, TestApp, df_error};
 
 use crate::user_service::{PASSWORD, configure_user_service, login, token_of};
+use crate::write_faults::service_on_tmpfs;
 use crate::write_support::{fixture_todos, todos, write};
 
 const SYSTEM_DB_UNAVAILABLE: &str = "The system database is unavailable.";
@@ -254,35 +255,10 @@ async fn a_read_only_system_database_refuses_writes_serves_reads_and_recovers() 
     system.assert_recovered().await;
 }
 
-/// The `db` service over `TODO_FIXTURE` on a tmpfs that is read-only when the server opens
-/// it (the kernel cannot turn a file system read-only under a file open for writing).
-async fn service_on_read_only_storage(disk: &Tmpfs) -> (TestApp, String) {
-    let database = disk.join("todo.sqlite");
-    rusqlite::Connection::open(&database)
-        .and_then(|connection| connection.execute_batch(TODO_FIXTURE))
-        .expect("fixture on the tmpfs");
-    disk.remount(true);
-    let root = disk.path().to_str().expect("utf-8 path").to_string();
-    let app = TestApp::spawn_with_env(vec![("SLUICE__STORAGE__SQLITE_ROOTS".into(), root)]).await;
-    let token = app.login().await;
-    let service = json!({"name": "db", "type": "sqlite",
-                         "config": {"database": database.to_str().expect("utf-8 path")}});
-    let reply = app
-        .send(
-            Method::POST,
-            "/api/v2/system/service",
-            Some(&token),
-            Some(json!({"resource": [service]})),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    (app, token)
-}
-
 #[tokio::test]
 async fn a_service_database_on_read_only_storage_refuses_writes_then_recovers_without_restart() {
     let disk = Tmpfs::mount(1024 * 1024);
-    let (app, token) = service_on_read_only_storage(&disk).await;
+    let (app, token) = service_on_tmpfs(&disk, true).await;
     let writes = [
         (Method::POST, "_table/todo", Some(json!([{"name": "new"}]))),
         (

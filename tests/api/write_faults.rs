@@ -130,12 +130,17 @@ async fn concurrent_writes_of_this_process_queue_instead_of_failing() {
     }
 }
 
-/// A server whose `db` service is `todo.sqlite` (with `TODO_FIXTURE`) on a small tmpfs.
-async fn service_on_a_small_disk(disk: &Tmpfs) -> (TestApp, String) {
+/// A server whose `db` service is `todo.sqlite` (with `TODO_FIXTURE`) on the tmpfs `disk`,
+/// remounted read-only before the server opens it when `read_only` is set (the kernel cannot
+/// turn a file system read-only under a file open for writing).
+pub(crate) async fn service_on_tmpfs(disk: &Tmpfs, read_only: bool) -> (TestApp, String) {
     let database = disk.join("todo.sqlite");
     rusqlite::Connection::open(&database)
         .and_then(|connection| connection.execute_batch(TODO_FIXTURE))
         .expect("fixture on the tmpfs");
+    if read_only {
+        disk.remount(true);
+    }
     let root = disk.path().to_str().expect("utf-8 path").to_string();
     let app = TestApp::spawn_with_env(vec![("SLUICE__STORAGE__SQLITE_ROOTS".into(), root)]).await;
     let token = app.login().await;
@@ -156,7 +161,7 @@ async fn service_on_a_small_disk(disk: &Tmpfs) -> (TestApp, String) {
 #[tokio::test]
 async fn a_full_disk_is_507_and_leaves_nothing_half_written() {
     let disk = Tmpfs::mount(512 * 1024);
-    let (app, token) = service_on_a_small_disk(&disk).await;
+    let (app, token) = service_on_tmpfs(&disk, false).await;
     let database = disk.join("todo.sqlite");
     let table = "SELECT * FROM todo ORDER BY id";
     let before = rows(&database, table);
