@@ -230,3 +230,8 @@ pub fn param_refs(names: &[&str]) -> Vec<Value> {
         .map(|n| json!({"$ref": format!("#/components/parameters/{n}")}))
         .collect()
 }
+
+/// A listing's answer: `schema`, or with `count_only=true` a bare number.
+pub(crate) fn or_count(schema: Value) -> Value {
+    json!({"oneOf": [schema, {"type": "integer", "description": "With `count_only=true`."}]})
+}

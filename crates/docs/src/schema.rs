@@ -124,7 +124,7 @@ pub fn schema_paths(
     let mut root = Map::new();
     if service_verbs.get {
         // Names as objects, summaries, descriptors, or bare names with `as_list`.
-        let list = wrapped(json!({}));
+        let list = crate::common::or_count(wrapped(json!({})));
         root.insert(
             "get".into(),
             op(

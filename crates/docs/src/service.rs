@@ -73,11 +73,12 @@ pub fn service_document(
         paths.extend(table_paths);
     }
     if verbs_of("_table").get || !visible.is_empty() {
-        let list = json!({"type": "object", "properties": {"resource": {"type": "array",
+        let names = json!({"type": "object", "properties": {"resource": {"type": "array",
         "items": {"anyOf": [
             {"type": "object", "properties": {"name": {"type": "string", "enum": visible}}},
             {"type": "string", "enum": visible, "description": "With `as_list=true`."}
         ]}}}});
+        let list = crate::common::or_count(names);
         let op = operation(
             tag,
             "get_tables",

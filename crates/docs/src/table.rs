@@ -137,7 +137,7 @@ pub fn table_paths(table: &TableSchema, tag: &str, verbs: Verbs) -> Vec<(String,
                 "Retrieve records",
                 LIST_READ,
                 None,
-                json!({"oneOf": [list, {"type": "integer"}]}),
+                crate::common::or_count(list.clone()),
             ),
             "post" => (
                 "Create records",
