@@ -71,6 +71,14 @@ pub struct Resources {
     meta: Option<Value>,
 }
 
+/// A listing's answer: the records, or with `count_only=true` a bare number.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum Listing {
+    Records(Resources),
+    Count(u64),
+}
+
 /// One stored value of `/user/custom`; writes answer with `name` only unless `fields` asks
 /// for more, and `fields` may leave out any field, `name` included.
 #[derive(ToSchema)]

@@ -15,7 +15,7 @@ use crate::auth::{Principal, Session, authorize_service};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::Params;
-use crate::routes::doc_schemas::{CustomValue, Resources};
+use crate::routes::doc_schemas::{CustomValue, Listing, Resources};
 use crate::routes::ok;
 use crate::state::AppState;
 use crate::system::fields::{Body, invalid_field, not_found, records_of, text};
@@ -87,7 +87,7 @@ fn written(row: &UserCustomRow, params: &Params) -> Value {
         ("as_list" = Option<bool>, Query, description = "Names only."),
         ("include_count" = Option<bool>, Query, description = "Add `meta.count`."),
         ("count_only" = Option<bool>, Query, description = "Only the count.")),
-    responses((status = 200, description = "The values.", body = Resources)))]
+    responses((status = 200, description = "The values, or their count.", body = Listing)))]
 async fn list(
     service: UserService,
     principal: Principal,
