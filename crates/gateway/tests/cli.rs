@@ -3,7 +3,7 @@
 //! about where its data lives.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use tempfile::TempDir;
 
@@ -32,25 +32,28 @@ fn sluice(data_dir: &TempDir) -> Command {
     command
 }
 
-/// Starts `serve` and waits for its one stdout line, which it prints once it accepts
-/// connections: no sleeps.
-fn serve(mut command: Command) -> Running {
+/// Starts `command` and waits for its first stdout line, `listening on URL`, which it prints
+/// once it accepts connections: no sleeps. The reader holds the rest of its output.
+fn start_listening(mut command: Command) -> (Running, BufReader<ChildStdout>) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn sluice");
-    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read line");
+    reader.read_line(&mut line).expect("read line");
     let url = line
         .trim()
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_string();
-    Running { child, url }
+    (Running { child, url }, reader)
+}
+
+/// Starts `serve` and waits until it accepts connections.
+fn serve(command: Command) -> Running {
+    start_listening(command).0
 }
 
 fn http_get(url: &str) -> (u16, String) {
@@ -189,21 +192,8 @@ fn migrate_creates_the_system_database() {
 
 /// Starts `serve` and returns it with the lines it printed after `listening on`, up to and
 /// including the one starting with `last`.
-fn serve_with_notes(mut command: Command, last: &str) -> (Running, Vec<String>) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sluice");
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    reader.read_line(&mut first).expect("read line");
-    let url = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .to_string();
-    let running = Running { child, url };
+fn serve_with_notes(command: Command, last: &str) -> (Running, Vec<String>) {
+    let (running, mut reader) = start_listening(command);
     let mut notes = Vec::new();
     loop {
         let mut line = String::new();
@@ -459,20 +449,7 @@ fn demo_prints_an_api_key_whose_role_reads_the_tables() {
     let data_dir = TempDir::new().unwrap();
     let mut command = sluice(&data_dir);
     command.args(["demo", "--port", "0"]);
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sluice");
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    reader.read_line(&mut first).expect("read line");
-    let url = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .to_string();
-    let running = Running { child, url };
+    let (running, mut reader) = start_listening(command);
     let key = banner_line(&mut reader, "API key:");
     let key = key.split_whitespace().next().unwrap().to_string();
     assert_eq!(key.len(), 64, "{key}");
