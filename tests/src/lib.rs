@@ -75,7 +75,7 @@ impl TestApp {
         let data_dir = TempDir::new().expect("temp dir");
         std::fs::copy(demo_template(), data_dir.path().join("demo.sqlite")).expect("copy demo");
         let settings = settings_for(data_dir.path(), env);
-        sluice_gateway::telemetry::init(&settings.log);
+        sluice_gateway::telemetry::init(&settings.log).expect("telemetry");
         let db = sluice_gateway::state::open_system_db(&settings)
             .await
             .expect("system db");

@@ -1,5 +1,6 @@
 //! Sluice's gateway: the `sluice` binary's library. The only crate that knows actix-web.
 
+pub mod access_log;
 pub mod admins;
 pub mod auth;
 pub mod body;
@@ -7,8 +8,10 @@ pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod operator_settings;
 pub mod params;
 pub mod registry;
 pub mod routes;
@@ -16,6 +19,7 @@ pub mod run;
 pub mod service_add;
 pub mod service_types;
 pub mod settings;
+pub mod shared_redis;
 pub mod startup;
 pub mod state;
 pub mod system;

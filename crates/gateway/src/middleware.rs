@@ -2,17 +2,21 @@
 //! headers every response carries, verb tunnelling, and the DreamFactory error envelope for
 //! errors produced outside our handlers (unknown routes, oversized bodies).
 
+use std::time::Instant;
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{ConnectionType, Method, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
-use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::access_log::{self, Answered};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// `POST` with `X-HTTP-Method` (or `X-Method-Override`, `X-HTTP-Method-Override`) runs as that
 /// verb, before routing. `MERGE` is `PATCH`.
@@ -50,6 +54,12 @@ pub async fn verb_tunnelling(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestId(Uuid);
 
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 impl RequestId {
     fn generate() -> Self {
         // The thread's generator rather than the OS: a `getrandom` call per request showed in
@@ -74,13 +84,18 @@ pub struct HeadLimits {
 /// `session_token`. The path never carries credentials.
 ///
 /// As the outermost layer it also refuses what no handler should see (see
-/// [`refused_before_routing`]) and sets the headers every response carries (see
-/// [`security_headers`]), errors of the layers inside included.
+/// [`refused_before_routing`]), sets the headers every response carries (see
+/// [`security_headers`]), errors of the layers inside included, and records every answer
+/// once: its access line and its metrics ([`access_log::record`]).
 pub async fn request_span(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
     limits: HeadLimits,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    // Only the `Data` handle is kept: a clone of the request itself would stop routing from
+    // updating it.
+    let state = (request.app_data::<web::Data<AppState>>()).map(|data| data.clone().into_inner());
     let request_id = RequestId::generate();
     request.extensions_mut().insert(request_id);
     let span = tracing::info_span!(
@@ -102,6 +117,7 @@ pub async fn request_span(
         }
         request.into_response(response).map_into_right_body()
     } else {
+        let method = request.method().clone();
         match next.call(request).instrument(span.clone()).await {
             Ok(response) => response.map_into_left_body(),
             Err(error) => {
@@ -109,6 +125,14 @@ pub async fn request_span(
                 // would build from the error still gets the envelope and the headers.
                 let status = error.as_response_error().status_code();
                 span.record("status", status.as_u16());
+                let answered = Answered {
+                    request: None,
+                    method: &method,
+                    status,
+                    started,
+                    request_id,
+                };
+                access_log::record(state.as_deref(), &answered);
                 let mut response = envelope_for(status).error_response();
                 stamp(response.headers_mut(), request_id_text, credentials);
                 return Err(InternalError::from_response(error.to_string(), response).into());
@@ -116,6 +140,14 @@ pub async fn request_span(
         }
     };
     span.record("status", response.status().as_u16());
+    let answered = Answered {
+        request: Some(response.request()),
+        method: response.request().method(),
+        status: response.status(),
+        started,
+        request_id,
+    };
+    access_log::record(state.as_deref(), &answered);
     stamp(response.headers_mut(), request_id_text, credentials);
     Ok(response)
 }

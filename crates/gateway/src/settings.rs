@@ -10,6 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sluice_connector_sqlite::SqliteOptions;
 
+pub use crate::operator_settings::{MetricsSettings, RedisSettings};
+
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// Keys set by command-line flags, applied last.
@@ -30,6 +32,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub sqlite: SqliteSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
+    pub redis: RedisSettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -120,6 +124,8 @@ pub struct SqliteSettings {
 pub struct LogSettings {
     pub level: String,
     pub format: LogFormat,
+    /// Empty: stderr only. A path: logs go to this file (appended) as well as to stderr.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -257,6 +263,8 @@ impl Settings {
                 "log.level is not a valid filter; use e.g. \"info\" or \"sluice_gateway=debug,info\"",
             );
         }
+        self.metrics.validate()?;
+        self.redis.validate()?;
         Ok(())
     }
 

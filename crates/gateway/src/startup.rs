@@ -8,7 +8,7 @@ use actix_http::error::DispatchError;
 use actix_service::{ServiceFactoryExt, map_config};
 use actix_web::dev::{AppConfig, Server, fn_service};
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash, from_fn};
-use actix_web::{App, web};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::middleware::{HeadLimits, envelope_errors, request_span, verb_tunnelling};
@@ -21,6 +21,8 @@ pub struct Application {
     host: String,
     port: u16,
     server: Server,
+    /// The listener of its own for `/metrics` (`metrics.bind`), with its port.
+    metrics_server: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -46,6 +48,11 @@ impl Application {
             max_uri_bytes: server_settings.max_uri_bytes,
             max_header_bytes: server_settings.max_header_bytes,
         };
+        let metrics_on_main = state.settings.metrics.on_main_listener();
+        let metrics_server = match state.settings.metrics.separate_address() {
+            Some(address) => Some(metrics_listener(address, state.clone())?),
+            None => None,
+        };
         let app = move || {
             // actix runs the last `.wrap()` first, so this list reads inside-out: logically
             // request span and id (echoed as x-request-id), head limits and the headers of
@@ -56,6 +63,11 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .configure(routes::configure)
+                .configure(|cfg| {
+                    if metrics_on_main {
+                        routes::metrics::configure(cfg);
+                    }
+                })
                 .wrap(from_fn(verb_tunnelling))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(ErrorHandlers::new().default_handler(envelope_errors))
@@ -92,6 +104,7 @@ impl Application {
             host: server_settings.host,
             port,
             server,
+            metrics_server,
         })
     }
 
@@ -99,11 +112,43 @@ impl Application {
         self.port
     }
 
+    /// The port of the listener of its own for `/metrics`, when `metrics.bind` set one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}:{}", self.host, self.port)
     }
 
+    /// Serves until stopped (a signal): the main listener, then the metrics listener, if
+    /// any, which leaves signals to the main one and stops once it has.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some((_, metrics)) = self.metrics_server {
+            metrics.handle().stop(true).await;
+            metrics.await?;
+        }
+        served
     }
+}
+
+/// A listener serving only `GET /metrics` (404 in DreamFactory's envelope for anything
+/// else), on one worker: a scrape every few seconds needs no more. Requests to it are
+/// neither counted nor logged, so scrapes do not show up in what they measure.
+fn metrics_listener(address: &str, state: web::Data<AppState>) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("cannot listen on {address} (metrics.bind)"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(routes::metrics::configure)
+            .wrap(ErrorHandlers::new().default_handler(envelope_errors))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((port, server))
 }

@@ -13,10 +13,12 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenService;
 use crate::auth::users::UserCache;
 use crate::clock;
+use crate::metrics::Metrics;
 use crate::registry::ServiceRegistry;
 use crate::service_types::build_entry;
 use crate::service_types::user::ensure_user_service;
 use crate::settings::Settings;
+use crate::shared_redis::SharedRedis;
 use crate::write_gate::WriteGate;
 
 pub struct AppState {
@@ -35,6 +37,10 @@ pub struct AppState {
     pub host_name: String,
     /// Turns for record writes, taken before their bodies are parsed.
     pub write_gate: WriteGate,
+    /// What `/metrics` reports.
+    pub metrics: Metrics,
+    /// The Redis shared by several nodes, when `redis.url` is set.
+    pub redis: Option<SharedRedis>,
 }
 
 impl AppState {
@@ -71,6 +77,9 @@ impl AppState {
             settings.auth.login_failures_per_ip_per_minute,
         );
         let write_gate = WriteGate::new(Duration::from_millis(settings.sqlite.acquire_timeout_ms));
+        // The parser's error may quote the URL, password included.
+        let redis = (settings.redis.url().map(SharedRedis::new).transpose())
+            .map_err(|_| anyhow::anyhow!("redis.url is not a Redis URL"))?;
         Ok(Self {
             settings,
             db,
@@ -82,6 +91,8 @@ impl AppState {
             login_throttle,
             host_name: host_name(),
             write_gate,
+            metrics: Metrics::default(),
+            redis,
         })
     }
 }

@@ -5,6 +5,7 @@ mod codec;
 mod db;
 mod error;
 mod lookups;
+mod ping;
 mod repositories;
 mod revocations;
 mod role_access;

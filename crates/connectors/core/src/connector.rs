@@ -72,4 +72,10 @@ pub trait Connector: Send + Sync + 'static {
     /// Drops what the connector caches that depends on the schema (prepared statements,
     /// pooled connections), so the next call starts afresh.
     fn invalidate(&self);
+
+    /// Requests waiting for the database right now (read when metrics are scraped, never on
+    /// a request's path); 0 for a connector that queues nothing of its own.
+    fn queue_depth(&self) -> usize {
+        0
+    }
 }

@@ -92,4 +92,9 @@ impl Connector for SqliteConnector {
         self.pool.invalidate();
         self.writer.invalidate();
     }
+
+    /// Jobs queued for the read lanes and the write lane, not yet taken.
+    fn queue_depth(&self) -> usize {
+        self.pool.queued() + self.writer.queued()
+    }
 }

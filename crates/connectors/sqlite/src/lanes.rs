@@ -219,6 +219,12 @@ impl Lanes {
         self.shared.generation.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Jobs in the queue that no lane has taken yet (abandoned ones included until a lane
+    /// skips them): one atomic read of the channel's length.
+    pub(crate) fn queued(&self) -> usize {
+        self.jobs.len()
+    }
+
     /// Runs `job` on the connection of one of the lanes, with the statement deadline armed
     /// over the whole job.
     ///

@@ -11,6 +11,7 @@ use sluice_system_db::UserRow;
 
 use super::credentials::{Credentials, read_credentials};
 use super::tokens::{Claims, TokenError, email_subject};
+use crate::access_log::{Identity, note_identity};
 use crate::clock;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -141,9 +142,19 @@ impl FromRequest for Caller {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let credentials = read_credentials(request);
+        let request = request.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            identify(state, credentials).await
+            let caller = identify(state, credentials).await?;
+            let user_id = caller.session.as_ref().map(|session| session.user.id);
+            note_identity(
+                &request,
+                Identity {
+                    app_id: None,
+                    user_id,
+                },
+            );
+            Ok(caller)
         })
     }
 }

@@ -22,6 +22,7 @@ use sluice_system_db::{AppRow, DbError, LookupRow, RoleAccessRow, RoleRow, Syste
 use super::access::row_access;
 use super::snapshot::Snapshot;
 use crate::error::ApiError;
+use crate::metrics::CacheCounts;
 
 const TTL: Duration = Duration::from_secs(300);
 
@@ -224,6 +225,15 @@ impl AccessDirectory {
 
     pub async fn invalidate_user(&self, user_id: i64) {
         self.user_roles.invalidate(&user_id).await;
+    }
+
+    /// Hits and misses of the apps, roles and lookups snapshots, for `/metrics`.
+    pub fn cache_reads(&self) -> [(&'static str, CacheCounts); 3] {
+        [
+            ("apps", self.apps.reads()),
+            ("roles", self.roles.reads()),
+            ("lookups", self.lookups.reads()),
+        ]
     }
 
     /// After a change whose reach is hard to bound (an app or a service deleted, which

@@ -10,6 +10,7 @@ use sluice_system_db::{AppRow, UserRow};
 
 use super::caller::{Caller, Session, hint_context};
 use super::directory::RoleEntry;
+use crate::access_log::{Identity, note_identity};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -144,9 +145,13 @@ impl FromRequest for Principal {
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let caller = Caller::from_request(request, payload);
+        let request = request.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            resolve(&state, caller.await?).await
+            let principal = resolve(&state, caller.await?).await?;
+            let (app_id, user_id) = (principal.app_id(), principal.user_id());
+            note_identity(&request, Identity { app_id, user_id });
+            Ok(principal)
         })
     }
 }

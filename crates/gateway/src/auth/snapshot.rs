@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::metrics::{CacheCounter, CacheCounts};
+
 pub struct Snapshot<T> {
     current: RwLock<Option<(Arc<T>, Instant)>>,
     /// Bumped by `invalidate`, so a load that began before a change is never stored.
@@ -15,6 +17,8 @@ pub struct Snapshot<T> {
     /// One load at a time: callers that find the value stale wait for it, not the database.
     loading: tokio::sync::Mutex<()>,
     ttl: Duration,
+    /// Hits and misses, for `/metrics`.
+    reads: CacheCounter,
 }
 
 impl<T> Snapshot<T> {
@@ -24,6 +28,7 @@ impl<T> Snapshot<T> {
             generation: AtomicU64::new(0),
             loading: tokio::sync::Mutex::new(()),
             ttl,
+            reads: CacheCounter::default(),
         }
     }
 
@@ -37,12 +42,15 @@ impl<T> Snapshot<T> {
         Fut: Future<Output = Result<T, E>>,
     {
         if let Some(value) = self.fresh() {
+            self.reads.record(true);
             return Ok(value);
         }
         let _loading = self.loading.lock().await;
         if let Some(value) = self.fresh() {
+            self.reads.record(true);
             return Ok(value);
         }
+        self.reads.record(false);
         let generation = self.generation.load(Ordering::Acquire);
         let value = Arc::new(load().await?);
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
@@ -50,6 +58,11 @@ impl<T> Snapshot<T> {
             *current = Some((Arc::clone(&value), Instant::now()));
         }
         Ok(value)
+    }
+
+    /// How many reads found the value fresh, and how many loaded it.
+    pub fn reads(&self) -> CacheCounts {
+        self.reads.counts()
     }
 
     /// Drops the value; the next read loads it again.

@@ -2,15 +2,19 @@
 //! state. Every change to a user through the gateway invalidates its entry.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use moka::future::Cache;
 use sluice_system_db::{SystemDb, UserRow};
 
 use crate::error::ApiError;
+use crate::metrics::{CacheCounter, CacheCounts};
 
 pub struct UserCache {
     by_id: Cache<i64, Option<Arc<UserRow>>>,
+    /// Hits and misses, for `/metrics`.
+    reads: CacheCounter,
 }
 
 impl Default for UserCache {
@@ -22,18 +26,29 @@ impl Default for UserCache {
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(300))
                 .build(),
+            reads: CacheCounter::default(),
         }
     }
 }
 
 impl UserCache {
     pub async fn get(&self, db: &SystemDb, id: i64) -> Result<Option<Arc<UserRow>>, ApiError> {
-        self.by_id
+        let loaded = &AtomicBool::new(false);
+        let user = self
+            .by_id
             .try_get_with(id, async move {
+                loaded.store(true, Ordering::Relaxed);
                 db.users().get(id).await.map(|u| u.map(Arc::new))
             })
             .await
-            .map_err(ApiError::internal)
+            .map_err(ApiError::internal);
+        self.reads.record(!loaded.load(Ordering::Relaxed));
+        user
+    }
+
+    /// How many reads were answered from the cache, and how many loaded the user.
+    pub fn reads(&self) -> CacheCounts {
+        self.reads.counts()
     }
 
     pub async fn invalidate(&self, id: i64) {

@@ -2,12 +2,15 @@
 //! `/api/v2/user/...` (the built-in user service) in `user`, and `/api/v2/{service}/...` for
 //! database services in `db`. `/api/{service}` (no version)
 //! serves the same routes, as DreamFactory. `/docs` is the page people browse the API with.
+//! `/health`, `/health/ready` and `/metrics` are for operators (docs/OPERATIONS.md).
 
 mod api_docs;
 mod db;
 pub(crate) mod doc_schemas;
 mod docs_page;
+mod health;
 mod index;
+pub mod metrics;
 pub mod system;
 mod user;
 
@@ -18,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v2").configure(api))
         .service(web::scope("/api").configure(api))
         .service(web::scope("/docs").configure(docs_page::configure))
+        .configure(health::configure)
         .route("/", web::get().to(index::home));
 }
 

@@ -88,6 +88,11 @@ impl Database {
         self.connector.invalidate();
     }
 
+    /// [`Connector::queue_depth`]: requests waiting for this database right now.
+    pub fn queue_depth(&self) -> usize {
+        self.connector.queue_depth()
+    }
+
     /// The snapshot (refreshed when asked) and `name` in it, case-insensitively.
     async fn resolve(
         &self,

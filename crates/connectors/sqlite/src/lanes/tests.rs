@@ -357,3 +357,18 @@ async fn writes_run_one_at_a_time() {
     gate.open();
     all_answered(writes).await;
 }
+
+#[tokio::test]
+async fn queued_counts_the_jobs_no_lane_has_taken() {
+    let (_dir, pool) = pool(SqliteOptions {
+        pool_size: 1,
+        ..SqliteOptions::default()
+    });
+    assert_eq!(pool.queued(), 0);
+    let mut gate = Gate::new();
+    let requests = fill(&pool, &mut gate, 1, 2).await;
+    assert_eq!(pool.queued(), 2, "one job runs, two wait");
+    gate.open();
+    all_answered(requests).await;
+    assert_eq!(pool.queued(), 0);
+}
