@@ -7,6 +7,7 @@ mod docs_page;
 mod errors;
 mod headers;
 mod listings;
+mod operations;
 mod refused_options;
 mod related_read;
 mod related_write;

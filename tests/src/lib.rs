@@ -20,6 +20,8 @@ pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 
 pub struct TestApp {
     pub url: String,
+    /// The listener of its own for `/metrics`, when `SLUICE__METRICS__BIND` set one.
+    pub metrics_url: Option<String>,
     pub client: reqwest::Client,
     pub data_dir: TempDir,
 }
@@ -90,9 +92,11 @@ impl TestApp {
         .expect("admin");
         let app = Application::build(settings).await.expect("application");
         let url = format!("http://127.0.0.1:{}", app.port());
+        let metrics_url = (app.metrics_port()).map(|port| format!("http://127.0.0.1:{port}"));
         tokio::spawn(app.run_until_stopped());
         Self {
             url,
+            metrics_url,
             client: reqwest::Client::new(),
             data_dir,
         }

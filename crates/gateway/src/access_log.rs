@@ -66,7 +66,8 @@ pub fn record(state: Option<&AppState>, answered: &Answered<'_>) {
         method = %answered.method,
         route = route.as_deref().unwrap_or("-"),
         status = answered.status.as_u16(),
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        // Whole microseconds, so the number prints short (0.412, not 0.41199999999999998).
+        duration_ms = elapsed.as_micros() as f64 / 1000.0,
         service = service.as_str(),
         app_id = identity.app_id,
         user_id = identity.user_id,

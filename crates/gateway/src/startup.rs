@@ -121,15 +121,21 @@ impl Application {
         format!("http://{}:{}", self.host, self.port)
     }
 
-    /// Serves until stopped (a signal): the main listener, then the metrics listener, if
-    /// any, which leaves signals to the main one and stops once it has.
+    /// Serves until stopped (a signal): the main listener and, when there is one, the
+    /// metrics listener, polled together (a server only runs while polled). The metrics
+    /// listener leaves signals to the main one and stops once it has.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
-        if let Some((_, metrics)) = self.metrics_server {
-            metrics.handle().stop(true).await;
-            metrics.await?;
-        }
-        served
+        let Some((_, metrics)) = self.metrics_server else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        let main = async {
+            let served = self.server.await;
+            metrics_handle.stop(true).await;
+            served
+        };
+        let (served, metrics_served) = futures::future::join(main, metrics).await;
+        served.and(metrics_served)
     }
 }
 

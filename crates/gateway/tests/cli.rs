@@ -2,25 +2,13 @@
 //! `migrate`, `admin create`, `service add`, first-admin bootstrap and what `serve` says
 //! about where its data lives.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
+mod support;
 
+use std::io::BufRead;
+use std::process::Command;
+
+use support::{Running, SLUICE, serve_command, start_listening};
 use tempfile::TempDir;
-
-const SLUICE: &str = env!("CARGO_BIN_EXE_sluice");
-
-/// A running `sluice serve`, killed when dropped.
-struct Running {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn sluice(data_dir: &TempDir) -> Command {
     let mut command = Command::new(SLUICE);
@@ -30,25 +18,6 @@ fn sluice(data_dir: &TempDir) -> Command {
         .env("SLUICE__LOG__LEVEL", "warn")
         .env_remove("SLUICE__SERVER__PORT");
     command
-}
-
-/// Starts `command` and waits for its first stdout line, `listening on URL`, which it prints
-/// once it accepts connections: no sleeps. The reader holds the rest of its output.
-fn start_listening(mut command: Command) -> (Running, BufReader<ChildStdout>) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sluice");
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("read line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_string();
-    (Running { child, url }, reader)
 }
 
 /// Starts `serve` and waits until it accepts connections.
@@ -66,27 +35,11 @@ fn http_get_with_key(url: &str, key: &str) -> (u16, String) {
 
 /// `headers`: extra header lines, each ending in CRLF.
 fn http_get_with(url: &str, headers: &str) -> (u16, String) {
-    // A minimal HTTP/1.0 client keeps this test free of an HTTP client dependency.
-    use std::io::{Read, Write};
     let address = url.trim_start_matches("http://");
     let (host, path) = address
         .split_once('/')
-        .map_or((address, "/"), |(h, p)| (h, p));
-    let mut stream = std::net::TcpStream::connect(host).expect("connect");
-    write!(
-        stream,
-        "GET /{} HTTP/1.0\r\nHost: {host}\r\n{headers}\r\n",
-        path.trim_start_matches('/')
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+        .map_or((address, ""), |(h, p)| (h, p));
+    support::http(host, "GET", &format!("/{path}"), headers, "").expect("an answer")
 }
 
 #[test]
@@ -392,11 +345,8 @@ fn admin_create_creates_then_resets_and_checks_the_password_length() {
 #[test]
 fn the_first_admin_can_come_from_the_environment() {
     let dir = TempDir::new().unwrap();
-    let mut command = sluice(&dir);
-    command
-        .env("SLUICE_ADMIN_EMAIL", "boot@example.com")
-        .env("SLUICE_ADMIN_PASSWORD", "bootstrap password 123")
-        .args(["serve", "--port", "0"]);
+    let mut command = serve_command(dir.path(), "boot@example.com", "bootstrap password 123");
+    command.env("SLUICE__LOG__LEVEL", "warn");
     let running = serve(command);
     drop(running);
     // The account exists: resetting it reports "updated".

@@ -8,18 +8,18 @@
 //! the write lock), then kills it: the file then holds uncommitted frames that recovery must
 //! ignore.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::thread;
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode};
 use serde_json::{Value, json};
+use support::{Running, serve_command, start_listening};
 use tempfile::TempDir;
 
-const SLUICE: &str = env!("CARGO_BIN_EXE_sluice");
 const EMAIL: &str = "crash@example.com";
 const PASSWORD: &str = "a long enough password";
 /// Records in the killed batch: enough that the insert loop runs far longer than it takes
@@ -28,71 +28,25 @@ const RECORDS: usize = 200_000;
 /// Uncommitted bytes in the WAL file when the server is killed.
 const SPILLED: u64 = 1 << 20;
 
-/// A running `sluice serve`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data_dir: &Path) -> Server {
-    let mut child = Command::new(SLUICE)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["serve", "--port", "0"])
-        .env("SLUICE_ADMIN_EMAIL", EMAIL)
-        .env("SLUICE_ADMIN_PASSWORD", PASSWORD)
+fn serve(data_dir: &Path) -> Running {
+    let mut command = serve_command(data_dir, EMAIL, PASSWORD);
+    command
         .env("SLUICE__LOG__LEVEL", "warn")
-        .env("SLUICE__LIMITS__BATCH_RECORDS_MAX", RECORDS.to_string())
-        .env_remove("SLUICE__SERVER__PORT")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sluice");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read the listening line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_string();
-    Server { child, url }
+        .env("SLUICE__LIMITS__BATCH_RECORDS_MAX", RECORDS.to_string());
+    start_listening(command).0
 }
 
-/// One HTTP/1.0 request; `None` when the connection ended without a response.
+/// One JSON request; `None` when the connection ended without a response.
 fn http(url: &str, method: &str, path: &str, token: &str, body: &Value) -> Option<(u16, Value)> {
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).expect("connect");
-    let body = body.to_string();
-    let token = if token.is_empty() {
-        String::new()
-    } else {
-        format!("X-DreamFactory-Session-Token: {token}\r\n")
-    };
-    let head = format!(
-        "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n{token}\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body.as_bytes()).ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok()?;
-    let response = String::from_utf8_lossy(&response);
-    let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let (_, body) = response.split_once("\r\n\r\n")?;
-    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+    let mut headers = String::from("Content-Type: application/json\r\n");
+    if !token.is_empty() {
+        headers.push_str(&format!("X-DreamFactory-Session-Token: {token}\r\n"));
+    }
+    let (status, body) = support::http(url, method, path, &headers, &body.to_string())?;
+    Some((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
 }
 
-fn login_and_open_service(server: &Server, create: bool) -> String {
+fn login_and_open_service(server: &Running, create: bool) -> String {
     let login = json!({"email": EMAIL, "password": PASSWORD});
     let (status, body) = http(
         &server.url,
