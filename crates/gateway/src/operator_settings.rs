@@ -59,8 +59,8 @@ impl RedisSettings {
         match self.url() {
             // The parser's message may quote the URL, password included: it is not passed on.
             Some(url) if redis::Client::open(url).is_err() => Err(SettingsError(
-                "redis.url is not a Redis URL; use redis://[user:password@]host:port[/db] \
-                 (or rediss:// for TLS, unix:///path for a socket), or leave it empty"
+                "redis.url is not a Redis URL; use redis://[user:password@]host:port[/db], \
+                 or leave it empty"
                     .to_string(),
             )),
             _ => Ok(()),
