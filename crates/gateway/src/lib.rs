@@ -3,6 +3,7 @@
 pub mod admins;
 pub mod auth;
 pub mod body;
+pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod demo;

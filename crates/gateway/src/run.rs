@@ -32,7 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = AppState::init(settings).await?;
             bootstrap_from_env(&state.db, &env, state.settings.auth.password_min_length).await?;
             let notes = startup_notes(&state, &cli).await?;
-            let app = Application::serve(state)?;
+            let app = Application::serve(state).await?;
             announce(&format!("listening on {}", app.url()));
             announce(&notes);
             app.run_until_stopped().await?;
@@ -44,7 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             demo::ensure_database(&settings.data_dir).await?;
             let state = AppState::init(settings).await?;
             let access = demo::ensure_service_and_admin(&state).await?;
-            let app = Application::serve(state)?;
+            let app = Application::serve(state).await?;
             announce(&format!("listening on {}", app.url()));
             announce(&demo::banner(&app.url(), &access));
             app.run_until_stopped().await?;

@@ -30,6 +30,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub sqlite: SqliteSettings,
     pub log: LogSettings,
+    pub change_feed: ChangeFeedSettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -113,6 +114,17 @@ pub struct SqliteSettings {
     pub acquire_timeout_ms: u64,
     /// SQLite's soft heap limit for all SQLite databases of the process together; 0 = none.
     pub memory_limit_mib: u64,
+}
+
+/// How this node follows changes made by other nodes (docs/ARCHITECTURE.md, the change feed).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeFeedSettings {
+    /// The safety-net poll of the system database's change version, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// How long a node that cannot reach the system database keeps answering from its
+    /// caches; past this, API requests answer 503 until it is back.
+    pub max_stale_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -228,6 +240,16 @@ impl Settings {
         {
             return fail(
                 "server.max_uri_bytes and server.max_header_bytes must be between 1024 and 65536",
+            );
+        }
+        let feed = &self.change_feed;
+        if !(100..=60_000).contains(&feed.poll_interval_ms) {
+            return fail("change_feed.poll_interval_ms must be between 100 and 60000");
+        }
+        if feed.max_stale_seconds.saturating_mul(1000) < feed.poll_interval_ms.saturating_mul(2) {
+            return fail(
+                "change_feed.max_stale_seconds must cover at least two polls \
+                 (change_feed.poll_interval_ms): a node would refuse requests between polls",
             );
         }
         let limits = &self.limits;

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod apps;
+mod changes;
 mod codec;
 mod db;
 mod error;
+mod follow;
 mod lookups;
 mod repositories;
 mod revocations;
@@ -19,6 +21,7 @@ mod user_row;
 mod users;
 
 pub use apps::{AppPatch, AppRow, Apps, NewApp};
+pub use changes::{Applying, Change, ChangeSet, ChangeSink, Topic};
 pub use db::{Backend, SystemDb, SystemTx};
 pub use error::DbError;
 pub use lookups::{LookupPatch, LookupRow, Lookups, NewLookup};

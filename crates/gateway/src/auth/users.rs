@@ -1,8 +1,7 @@
 //! Users by id, cached so that verifying a session costs no database round trip in the steady
-//! state. Every change to a user through the gateway invalidates its entry.
+//! state. A changed user's entry is dropped by the change feed (`changes.rs`), on every node.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use moka::future::Cache;
 use sluice_system_db::{SystemDb, UserRow};
@@ -16,12 +15,8 @@ pub struct UserCache {
 impl Default for UserCache {
     fn default() -> Self {
         Self {
-            // The TTL bounds staleness should another node change a user (later issue: a
-            // shared invalidation channel); this node invalidates on its own changes at once.
-            by_id: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(300))
-                .build(),
+            // No time to live: the change feed drops an entry when its user changes.
+            by_id: Cache::builder().max_capacity(100_000).build(),
         }
     }
 }
@@ -33,10 +28,14 @@ impl UserCache {
                 db.users().get(id).await.map(|u| u.map(Arc::new))
             })
             .await
-            .map_err(ApiError::internal)
+            .map_err(ApiError::from)
     }
 
     pub async fn invalidate(&self, id: i64) {
         self.by_id.invalidate(&id).await;
+    }
+
+    pub fn invalidate_all(&self) {
+        self.by_id.invalidate_all();
     }
 }

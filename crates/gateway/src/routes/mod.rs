@@ -11,14 +11,28 @@ mod index;
 pub mod system;
 mod user;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpResponse, web};
 use serde_json::Value;
 
+use crate::error::{ApiError, MSG_SYSTEM_DB_UNAVAILABLE};
+use crate::state::AppState;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v2").configure(api))
-        .service(web::scope("/api").configure(api))
-        .service(web::scope("/docs").configure(docs_page::configure))
-        .route("/", web::get().to(index::home));
+    cfg.service(
+        web::scope("/api/v2")
+            .wrap(from_fn(require_current_state))
+            .configure(api),
+    )
+    .service(
+        web::scope("/api")
+            .wrap(from_fn(require_current_state))
+            .configure(api),
+    )
+    .service(web::scope("/docs").configure(docs_page::configure))
+    .route("/", web::get().to(index::home));
 }
 
 fn api(cfg: &mut web::ServiceConfig) {
@@ -28,6 +42,22 @@ fn api(cfg: &mut web::ServiceConfig) {
         // Before `/{service}`: the user service is not a database service.
         .service(web::scope("/user").configure(user::configure))
         .service(web::scope("/{service}").configure(db::configure));
+}
+
+/// 503 for every API request once this node has gone `change_feed.max_stale_seconds` without
+/// confirming that its caches are current (the system database is unreachable): past that,
+/// it could be answering with a revoked session or a deleted role.
+async fn require_current_state(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let stale = request
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.is_stale());
+    if stale {
+        return Err(ApiError::unavailable(MSG_SYSTEM_DB_UNAVAILABLE).into());
+    }
+    next.call(request).await
 }
 
 /// The OpenAPI paths of the system API and the user service, relative to `/api/v2`, as
