@@ -422,6 +422,21 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("max_uri_bytes"), "{error}");
+        let error = load(
+            &[("SLUICE__CHANGE_FEED__POLL_INTERVAL_MS", "10")],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("poll_interval_ms"), "{error}");
+        let error = load(
+            &[
+                ("SLUICE__CHANGE_FEED__POLL_INTERVAL_MS", "5000"),
+                ("SLUICE__CHANGE_FEED__MAX_STALE_SECONDS", "9"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("max_stale_seconds"), "{error}");
         let error = load(&[("SLUICE__LIMITS__IDS_MAX", "0")], Overrides::default()).unwrap_err();
         assert!(error.to_string().contains("[limits]"), "{error}");
         let error = load(
