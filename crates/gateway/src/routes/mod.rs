@@ -11,10 +11,10 @@ mod index;
 pub mod system;
 mod user;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use serde_json::Value;
 
 use crate::error::{ApiError, MSG_SYSTEM_DB_UNAVAILABLE};
@@ -50,14 +50,15 @@ fn api(cfg: &mut web::ServiceConfig) {
 async fn require_current_state(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let stale = request
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.is_stale());
     if stale {
-        return Err(ApiError::unavailable(MSG_SYSTEM_DB_UNAVAILABLE).into());
+        let refusal = ApiError::unavailable(MSG_SYSTEM_DB_UNAVAILABLE).error_response();
+        return Ok(request.into_response(refusal).map_into_right_body());
     }
-    next.call(request).await
+    Ok(next.call(request).await?.map_into_left_body())
 }
 
 /// The OpenAPI paths of the system API and the user service, relative to `/api/v2`, as
