@@ -2,6 +2,7 @@
 
 mod apps;
 mod codec;
+mod copy;
 mod db;
 mod error;
 mod lookups;
@@ -19,6 +20,7 @@ mod user_row;
 mod users;
 
 pub use apps::{AppPatch, AppRow, Apps, NewApp};
+pub use copy::{CopyError, CopyReport, DATA_TABLES, NODE_TABLES, copy_into};
 pub use db::{Backend, SystemDb, SystemTx};
 pub use error::DbError;
 pub use lookups::{LookupPatch, LookupRow, Lookups, NewLookup};
