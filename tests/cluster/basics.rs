@@ -46,13 +46,13 @@ async fn every_node_and_the_load_balancer_describe_the_environment_to_anyone() {
 #[tokio::test]
 async fn a_session_started_on_one_node_is_good_on_the_other() {
     let cluster = Cluster::start().await;
-    let from_a = cluster.admin_login(&cluster.a).await;
-    let from_b = cluster.admin_login(&cluster.b).await;
+    let from_a = cluster.admin_login(cluster.node_a()).await;
+    let from_b = cluster.admin_login(cluster.node_b()).await;
 
     for (token, node) in [
-        (&from_a, &cluster.b),
-        (&from_b, &cluster.a),
-        (&from_a, &cluster.lb),
+        (&from_a, cluster.node_b()),
+        (&from_b, cluster.node_a()),
+        (&from_a, cluster.lb()),
     ] {
         let reply = node.get("/api/v2/system/admin/session", token).await;
 
@@ -69,12 +69,12 @@ async fn a_session_started_on_one_node_is_good_on_the_other() {
 #[tokio::test]
 async fn a_service_created_on_a_node_answers_there_at_once() {
     let cluster = Cluster::start().await;
-    let token = cluster.admin_login(&cluster.a).await;
+    let token = cluster.admin_login(cluster.node_a()).await;
     let name = unique_name("notes");
 
-    create_sqlite_service(&cluster.a, &token, &name).await;
+    create_sqlite_service(cluster.node_a(), &token, &name).await;
     let reply = cluster
-        .a
+        .node_a()
         .get(&format!("/api/v2/{name}/_table"), &token)
         .await;
 
@@ -87,14 +87,15 @@ async fn a_service_created_on_a_node_answers_there_at_once() {
 async fn the_load_balancer_sends_requests_to_both_nodes_in_turn() {
     let cluster = Cluster::start().await;
     if !cluster.is_balanced() {
-        // In-process clusters have no balancer: `lb` is node A.
+        // An in-process cluster has no balancer: `lb` is node A, and nothing is to spread.
+        assert_eq!(cluster.lb().url, cluster.node_a().url);
         return;
     }
 
     let mut served_by = Vec::new();
     for _ in 0..4 {
         let reply = cluster
-            .lb
+            .lb()
             .get_anonymously("/api/v2/system/environment")
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);

@@ -104,10 +104,9 @@ impl Node {
 }
 
 pub struct Cluster {
-    pub a: Node,
-    pub b: Node,
-    /// The load balancer; node A itself for in-process clusters.
-    pub lb: Node,
+    a: Node,
+    b: Node,
+    lb: Node,
     pub admin_email: String,
     pub admin_password: String,
     /// Where both nodes open SQLite service files given by a relative name.
@@ -169,6 +168,21 @@ impl Cluster {
             balanced: true,
             _owned: None,
         })
+    }
+
+    /// Node A, directly.
+    pub fn node_a(&self) -> &Node {
+        &self.a
+    }
+
+    /// Node B, directly.
+    pub fn node_b(&self) -> &Node {
+        &self.b
+    }
+
+    /// The load balancer in front of both nodes; node A itself for in-process clusters.
+    pub fn lb(&self) -> &Node {
+        &self.lb
     }
 
     /// Whether `lb` is a real load balancer in front of both nodes (not node A itself).

@@ -54,7 +54,7 @@ async fn a_single_node_database_copied_to_postgresql_serves_two_nodes() {
     // directory of service files (demo.sqlite) over the copy.
     let TestApp { data_dir, .. } = single;
     let cluster = Cluster::in_process(data_dir, database).await;
-    for node in [&cluster.a, &cluster.b] {
+    for node in [cluster.node_a(), cluster.node_b()] {
         cluster.admin_login(node).await;
         let reply = node
             .call(
