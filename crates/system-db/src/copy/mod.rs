@@ -10,15 +10,16 @@
 //! as it was. The source is read in one snapshot, so nodes may keep serving (and writing)
 //! while it runs; what they write after the snapshot is not copied.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
+mod rows;
+
+use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 
 use crate::DbError;
-use crate::codec::{AnyQuery, get_flag};
 use crate::db::{Backend, SystemDb, SystemTx};
+use rows::{insert_rows, read_table, set_late_columns, target_columns};
 
 /// The tables holding the system's data, each after every table its foreign keys point at
-/// (but for the columns of [`LATE_COLUMNS`]). A new migration's table goes here or in
+/// (but for the few columns `copy/rows.rs` sets last). A new migration's table goes here or in
 /// [`NODE_TABLES`]; a copy refuses a source with a table in neither.
 pub const DATA_TABLES: &[&str] = &[
     "user",
@@ -41,18 +42,6 @@ pub const DATA_TABLES: &[&str] = &[
 /// migrations (the target keeps its own), and the change feed's record of what changed,
 /// which numbers each database's own history.
 pub const NODE_TABLES: &[&str] = &["_sqlx_migrations", "change_log", "change_version"];
-
-/// Columns no table order can satisfy: a user's default app (apps come after users, since
-/// they record the user who created them) and the users who created or last changed a user
-/// (any user, possibly one with a higher id). They are copied as NULL and set once every row
-/// is in.
-const LATE_COLUMNS: &[(&str, &[&str])] = &[(
-    "user",
-    &["default_app_id", "created_by_id", "last_modified_by_id"],
-)];
-
-/// Rows per INSERT: few round trips, far below PostgreSQL's 65,535 parameters a statement.
-const ROWS_PER_INSERT: usize = 200;
 
 /// What a copy wrote: the rows of each data table, in copy order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,31 +89,6 @@ impl From<sqlx::Error> for CopyError {
     fn from(error: sqlx::Error) -> Self {
         CopyError::Db(DbError::from(error))
     }
-}
-
-/// How a target column's values are read from the source and bound for the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Integer,
-    /// INTEGER 0/1 on SQLite, BOOLEAN on PostgreSQL.
-    Flag,
-    Text,
-}
-
-struct Column {
-    name: String,
-    kind: Kind,
-    /// Copied as NULL, set after every table is in (see [`LATE_COLUMNS`]).
-    late: bool,
-    /// Numbered by an identity sequence (the `id` of every table keyed by number).
-    identity: bool,
-}
-
-/// One value on its way from the source to the target.
-enum Cell {
-    Integer(Option<i64>),
-    Flag(Option<bool>),
-    Text(Option<String>),
 }
 
 /// Copies every data table of `source` into `target`, which must be PostgreSQL and empty; it
@@ -238,162 +202,6 @@ async fn refuse_non_empty(target: &mut AnyConnection) -> Result<(), CopyError> {
     }
 }
 
-/// The target's columns of `table`, in their declared order.
-async fn target_columns(target: &mut AnyConnection, table: &str) -> Result<Vec<Column>, CopyError> {
-    let rows = sqlx::query(
-        // The catalogue's own types (`sql_identifier`, ...) are not ones the Any driver reads.
-        "SELECT CAST(column_name AS TEXT) AS column_name, CAST(data_type AS TEXT) AS data_type, \
-         CAST(is_identity AS TEXT) AS is_identity FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-    )
-    .bind(table)
-    .fetch_all(&mut *target)
-    .await?;
-    let late = LATE_COLUMNS
-        .iter()
-        .find(|(late_table, _)| *late_table == table)
-        .map_or(&[][..], |(_, columns)| *columns);
-    rows.iter()
-        .map(|row| {
-            let name: String = row.try_get("column_name")?;
-            let data_type: String = row.try_get("data_type")?;
-            let identity: String = row.try_get("is_identity")?;
-            let kind = match data_type.as_str() {
-                "bigint" | "integer" | "smallint" => Kind::Integer,
-                "boolean" => Kind::Flag,
-                "text" => Kind::Text,
-                _ => {
-                    return Err(CopyError::UnsupportedColumn {
-                        table: table.to_owned(),
-                        column: name,
-                        data_type,
-                    });
-                }
-            };
-            Ok(Column {
-                late: late.contains(&name.as_str()),
-                identity: identity == "YES",
-                name,
-                kind,
-            })
-        })
-        .collect()
-}
-
-/// Every row of `table` in the source, in primary-key order (the first column of every
-/// data table).
-async fn read_table(
-    source: &mut AnyConnection,
-    table: &str,
-    columns: &[Column],
-) -> Result<Vec<Vec<Cell>>, CopyError> {
-    let names: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
-    let sql = format!(
-        "SELECT {} FROM {} ORDER BY 1",
-        names.join(", "),
-        quote(table)
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut *source)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            (0..columns.len())
-                .map(|index| read_cell(row, index, columns[index].kind))
-                .collect::<Result<Vec<Cell>, sqlx::Error>>()
-        })
-        .collect::<Result<_, _>>()
-        .map_err(CopyError::from)
-}
-
-fn read_cell(row: &AnyRow, index: usize, kind: Kind) -> Result<Cell, sqlx::Error> {
-    use sqlx::ValueRef;
-    let null = row.try_get_raw(index)?.is_null();
-    Ok(match kind {
-        Kind::Integer => Cell::Integer(row.try_get(index)?),
-        Kind::Flag if null => Cell::Flag(None),
-        Kind::Flag => Cell::Flag(Some(get_flag(row, index)?)),
-        Kind::Text => Cell::Text(row.try_get(index)?),
-    })
-}
-
-/// Inserts `rows` with their ids, late columns as NULL, in statements of
-/// [`ROWS_PER_INSERT`] rows.
-async fn insert_rows(
-    target: &mut AnyConnection,
-    table: &str,
-    columns: &[Column],
-    rows: &[Vec<Cell>],
-) -> Result<(), CopyError> {
-    let names: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
-    let width = columns.len();
-    for batch in rows.chunks(ROWS_PER_INSERT) {
-        let tuples: Vec<String> = (0..batch.len())
-            .map(|row| {
-                let placeholders: Vec<String> = (1..=width)
-                    .map(|n| format!("${}", row * width + n))
-                    .collect();
-                format!("({})", placeholders.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES {}",
-            quote(table),
-            names.join(", "),
-            tuples.join(", ")
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for row in batch {
-            for (cell, column) in row.iter().zip(columns) {
-                query = if column.late {
-                    bind_null(query, column.kind)
-                } else {
-                    bind(query, cell)
-                };
-            }
-        }
-        query.execute(&mut *target).await?;
-    }
-    Ok(())
-}
-
-/// Sets the late columns of the rows that have a value in one.
-async fn set_late_columns(
-    target: &mut AnyConnection,
-    table: &str,
-    columns: &[Column],
-    rows: &[Vec<Cell>],
-) -> Result<(), CopyError> {
-    let late: Vec<usize> = (0..columns.len())
-        .filter(|&index| columns[index].late)
-        .collect();
-    if late.is_empty() {
-        return Ok(());
-    }
-    let assignments: Vec<String> = late
-        .iter()
-        .enumerate()
-        .map(|(n, &index)| format!("{} = ${}", quote(&columns[index].name), n + 2))
-        .collect();
-    let sql = format!(
-        "UPDATE {} SET {} WHERE {} = $1",
-        quote(table),
-        assignments.join(", "),
-        quote(&columns[0].name)
-    );
-    for row in rows {
-        if late.iter().all(|&index| is_null(&row[index])) {
-            continue;
-        }
-        let mut query = bind(sqlx::query(AssertSqlSafe(sql.clone())), &row[0]);
-        for &index in &late {
-            query = bind(query, &row[index]);
-        }
-        query.execute(&mut *target).await?;
-    }
-    Ok(())
-}
-
 /// The highest id the source has handed out for `table`, deleted rows included (SQLite's
 /// AUTOINCREMENT record, PostgreSQL's sequence); `None` when it has none.
 async fn source_high_water(
@@ -443,29 +251,6 @@ async fn move_sequence(
         .execute(&mut *target)
         .await?;
     Ok(())
-}
-
-fn bind<'q>(query: AnyQuery<'q>, cell: &Cell) -> AnyQuery<'q> {
-    match cell {
-        Cell::Integer(value) => query.bind(*value),
-        Cell::Flag(value) => query.bind(*value),
-        Cell::Text(value) => query.bind(value.clone()),
-    }
-}
-
-fn bind_null(query: AnyQuery<'_>, kind: Kind) -> AnyQuery<'_> {
-    match kind {
-        Kind::Integer => query.bind(None::<i64>),
-        Kind::Flag => query.bind(None::<bool>),
-        Kind::Text => query.bind(None::<String>),
-    }
-}
-
-fn is_null(cell: &Cell) -> bool {
-    matches!(
-        cell,
-        Cell::Integer(None) | Cell::Flag(None) | Cell::Text(None)
-    )
 }
 
 /// A table or column name as an SQL identifier. Only names from [`DATA_TABLES`] and from the
