@@ -20,6 +20,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod system;
+pub mod system_db_copy;
 pub mod telemetry;
 pub mod wire_errors;
 pub mod write_gate;

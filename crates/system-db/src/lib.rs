@@ -3,6 +3,7 @@
 mod apps;
 mod changes;
 mod codec;
+mod copy;
 mod db;
 mod error;
 mod follow;
@@ -22,6 +23,7 @@ mod users;
 
 pub use apps::{AppPatch, AppRow, Apps, NewApp};
 pub use changes::{Applying, Change, ChangeSet, ChangeSink, Topic};
+pub use copy::{CopyError, CopyReport, DATA_TABLES, NODE_TABLES, copy_into};
 pub use db::{Backend, SystemDb, SystemTx};
 pub use error::DbError;
 pub use lookups::{LookupPatch, LookupRow, Lookups, NewLookup};
