@@ -2,7 +2,7 @@
 //! system API, restart it to time the first answer, start the floor, then measure every
 //! scenario at every connection count and write the report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,21 +24,23 @@ use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, READ_DATABASE};
 const FIRST_REQUEST_ATTEMPTS: u32 = 10_000;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.client_threads.max(1))
-        .enable_all()
-        .build()?;
-    runtime.block_on(run_benchmark(args))
+    load::client_runtime(args.client_threads)?.block_on(run_benchmark(args))
 }
 
-async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let out = args.out.clone();
+/// `out/work`, emptied: the scratch data of the previous run goes.
+pub fn fresh_work_dir(out: &Path) -> anyhow::Result<PathBuf> {
     let work = out.join("work");
     if work.exists() {
         std::fs::remove_dir_all(&work)
             .with_context(|| format!("cannot clear {}", work.display()))?;
     }
     std::fs::create_dir_all(&work)?;
+    Ok(work)
+}
+
+async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out.clone();
+    let work = fresh_work_dir(&out)?;
     let mut machine = Machine::read();
     let sluice_bin = match &args.sluice {
         Some(path) => path.clone(),
@@ -56,7 +58,7 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
     eprintln!("configuring sluice through the system API");
     let api_key = {
         let server = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice-setup.log"))?;
-        setup::configure(&server.url).await?
+        setup::configure(&server.url).await?.api_key
     };
     let mut sluice = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice.log"))?;
     let sluice_endpoint = Endpoint {
@@ -190,7 +192,7 @@ async fn first_200_ms(server: &ServerProcess, endpoint: &Endpoint) -> anyhow::Re
 }
 
 /// One request of the scenario must succeed and look right before it is timed.
-async fn check(
+pub async fn check(
     scenario: Scenario,
     server: &str,
     endpoint: &Endpoint,
@@ -206,7 +208,7 @@ async fn check(
     scenario.check(&body)
 }
 
-fn git_commit() -> String {
+pub fn git_commit() -> String {
     let git = |args: &[&str]| {
         Command::new("git")
             .args(args)
