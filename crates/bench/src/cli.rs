@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::process::build_sluice;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "sluice-bench",
@@ -39,19 +41,36 @@ pub enum Command {
     Cluster(ClusterArgs),
 }
 
+/// Which sluice runs, and how long.
+#[derive(Debug, Args)]
+pub struct BinaryArgs {
+    /// A sluice binary to measure; by default the harness builds one with cargo (release, or
+    /// debug with --smoke).
+    #[arg(long, value_name = "FILE")]
+    pub sluice: Option<PathBuf>,
+    /// CI smoke run: a debug build and short runs; fails only on errors or a broken harness
+    /// (timings are never judged).
+    #[arg(long)]
+    pub smoke: bool,
+}
+
+impl BinaryArgs {
+    /// `--sluice`, or the binary cargo builds.
+    pub fn sluice_binary(&self) -> anyhow::Result<PathBuf> {
+        match &self.sluice {
+            Some(path) => Ok(path.clone()),
+            None => build_sluice(self.smoke),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
     /// Where the report (bench.json, bench.md), the logs and the working data go.
     #[arg(long, value_name = "DIR", default_value = "target/bench-cluster")]
     pub out: PathBuf,
-    /// A sluice binary to run; by default the harness builds one with cargo (release, or
-    /// debug with --smoke).
-    #[arg(long, value_name = "FILE")]
-    pub sluice: Option<PathBuf>,
-    /// CI smoke run: a debug build, short phases, one round; fails only on errors, stale
-    /// decisions or a broken harness.
-    #[arg(long)]
-    pub smoke: bool,
+    #[command(flatten)]
+    pub binary: BinaryArgs,
     /// Seconds of load per throughput phase (default 10, 2 with --smoke).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
@@ -82,21 +101,25 @@ pub struct ClusterArgs {
 
 impl ClusterArgs {
     pub fn duration_secs(&self) -> f64 {
-        self.duration.unwrap_or(if self.smoke { 2.0 } else { 10.0 })
+        self.duration
+            .unwrap_or(if self.binary.smoke { 2.0 } else { 10.0 })
     }
 
     pub fn rounds(&self) -> usize {
-        self.rounds.unwrap_or(if self.smoke { 1 } else { 3 }).max(1)
+        self.rounds
+            .unwrap_or(if self.binary.smoke { 1 } else { 3 })
+            .max(1)
     }
 
     pub fn connections(&self) -> usize {
         self.connections
-            .unwrap_or(if self.smoke { 4 } else { 16 })
+            .unwrap_or(if self.binary.smoke { 4 } else { 16 })
             .max(1)
     }
 
     pub fn changes(&self) -> usize {
-        self.changes.unwrap_or(if self.smoke { 4 } else { 20 })
+        self.changes
+            .unwrap_or(if self.binary.smoke { 4 } else { 20 })
     }
 }
 
@@ -105,14 +128,8 @@ pub struct RunArgs {
     /// Where the report (bench.json, bench.md), server logs and the working data go.
     #[arg(long, value_name = "DIR", default_value = "target/bench")]
     pub out: PathBuf,
-    /// A sluice binary to measure; by default the harness builds one with cargo (release, or
-    /// debug with --smoke).
-    #[arg(long, value_name = "FILE")]
-    pub sluice: Option<PathBuf>,
-    /// CI smoke run: a debug build, short runs, one connection count; fails only on errors
-    /// or a broken harness.
-    #[arg(long)]
-    pub smoke: bool,
+    #[command(flatten)]
+    pub binary: BinaryArgs,
     /// Seconds of load per scenario and connection count (default 10, 2 with --smoke).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
@@ -130,13 +147,18 @@ pub struct RunArgs {
 
 impl RunArgs {
     pub fn duration_secs(&self) -> f64 {
-        self.duration.unwrap_or(if self.smoke { 2.0 } else { 10.0 })
+        self.duration
+            .unwrap_or(if self.binary.smoke { 2.0 } else { 10.0 })
     }
 
     pub fn connection_counts(&self) -> Vec<usize> {
-        self.connections
-            .clone()
-            .unwrap_or_else(|| if self.smoke { vec![4] } else { vec![16, 64] })
+        self.connections.clone().unwrap_or_else(|| {
+            if self.binary.smoke {
+                vec![4]
+            } else {
+                vec![16, 64]
+            }
+        })
     }
 
     pub fn selects(&self, scenario: &str) -> bool {

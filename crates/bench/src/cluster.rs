@@ -18,13 +18,13 @@ use crate::cli::ClusterArgs;
 use crate::cluster_report::{CHANGING, ClusterReport, FLIPPING, PhaseRun, QUIET, Versions};
 use crate::haproxy::{self, HAPROXY};
 use crate::load::{self, Call, Endpoint, LoadResult};
-use crate::machine::{Machine, load_average};
+use crate::machine::Machine;
 use crate::postgres::ThrowawayDatabase;
-use crate::process::{ServerProcess, build_sluice, first_line_of};
+use crate::process::{ServerProcess, first_line_of};
 use crate::propagation::{self, ProbeGrant, ProbeTarget, VERB_GET};
-use crate::report::{Measurement, round};
-use crate::run::{check, fresh_work_dir, git_commit};
-use crate::scenarios::{Scenario, Workload};
+use crate::report::{Header, Measurement, round};
+use crate::run::{check, demo_data, fresh_work_dir};
+use crate::scenarios::Scenario;
 use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, Admin, READ_SERVICE};
 
 const NODE_A: &str = "node-a";
@@ -41,12 +41,9 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<ExitCode> {
 async fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.clone();
     let work = fresh_work_dir(&out)?;
-    let mut machine = Machine::read();
+    let machine = Machine::read();
     let haproxy_bin = haproxy::binary()?;
-    let sluice_bin = match &args.sluice {
-        Some(path) => path.clone(),
-        None => build_sluice(args.smoke)?,
-    };
+    let sluice_bin = args.binary.sluice_binary()?;
     // Dropped last (declared first): the nodes are gone before their database is.
     let database = ThrowawayDatabase::create(&args.postgres)?;
     let versions = Versions {
@@ -55,13 +52,8 @@ async fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
         postgresql: database.server_version(),
     };
 
-    eprintln!("generating the demo data");
     let services_dir = work.join("services");
-    let dataset = {
-        let dir = services_dir.clone();
-        tokio::task::spawn_blocking(move || setup::generate(&dir)).await??
-    };
-    let workload = Arc::new(Workload::new(&dataset)?);
+    let (dataset, workload) = demo_data(&services_dir).await?;
 
     eprintln!("starting two nodes on the PostgreSQL system database");
     let node = NodeSettings {
@@ -184,12 +176,8 @@ async fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
     node_a.ensure_running()?;
     node_b.ensure_running()?;
 
-    machine.load_average_after = load_average();
     let mut report = ClusterReport {
-        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-        mode: if args.smoke { "smoke" } else { "full" },
-        git_commit: git_commit(),
-        machine,
+        header: Header::at_end(args.binary.smoke, machine),
         versions,
         seconds_per_phase: args.duration_secs(),
         rounds: args.rounds(),

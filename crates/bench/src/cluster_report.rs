@@ -7,9 +7,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::machine::Machine;
 use crate::propagation::Propagation;
-use crate::report::{Measurement, Target, round, targets_table, write_files};
+use crate::report::{Header, Measurement, Target, round, targets_table, write_files};
 
 /// The throughput phases and the propagation phase, as the report names them.
 pub const QUIET: &str = "no changes";
@@ -37,10 +36,8 @@ pub struct PhaseRun {
 
 #[derive(Debug, Serialize)]
 pub struct ClusterReport {
-    pub generated_at: String,
-    pub mode: &'static str,
-    pub git_commit: String,
-    pub machine: Machine,
+    #[serde(flatten)]
+    pub header: Header,
     pub versions: Versions,
     pub seconds_per_phase: f64,
     pub rounds: usize,
@@ -120,16 +117,14 @@ impl ClusterReport {
         let _ = writeln!(
             md,
             "# Sluice benchmark: two nodes behind haproxy ({})\n",
-            self.mode
+            self.header.mode
         );
         let v = &self.versions;
         let _ = writeln!(
             md,
-            "{} · commit {} · {} · {} s per phase, {} rounds, {} connections, {} client \
-             threads, {} employees\n\n{} · {} · PostgreSQL {}\n",
-            self.generated_at,
-            self.git_commit,
-            self.machine.summary(),
+            "{} · {} s per phase, {} rounds, {} connections, {} client threads, {} \
+             employees\n\n{} · {} · PostgreSQL {}\n",
+            self.header.line(),
             self.seconds_per_phase,
             self.rounds,
             self.connections,
@@ -185,23 +180,29 @@ impl ClusterReport {
             md,
             "Propagation: {} changes of the probe role's GET grant on node A, one every {} ms \
              (PATCH acknowledged in {:.2} ms median, {:.2} ms max); from the acknowledgement \
-             to the first answer with the new decision (one probe round trip included):\n",
+             (and from the PATCH being sent) to the first answer with the new decision, one \
+             probe round trip included; answers within the second after the acknowledgement \
+             that still gave the old decision; and stale ones after it:\n",
             p.changes, p.period_ms, p.patch_median_ms, p.patch_max_ms
         );
         md.push_str(
-            "| probed | answers | changes seen | not seen | median ms | max ms | stale after 1 s |\n",
+            "| probed | answers | changes seen | not seen | median ms | max ms | from PATCH sent: \
+             median ms | max ms | old within 1 s | stale after 1 s |\n",
         );
-        md.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+        md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for t in &p.targets {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {:.2} | {:.2} | {} |",
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} |",
                 t.target,
                 t.answers,
                 t.changes_seen,
                 t.changes_not_seen,
                 t.median_ms,
                 t.max_ms,
+                t.from_patch_sent_median_ms,
+                t.from_patch_sent_max_ms,
+                t.old_within_grace,
                 t.stale_after_grace
             );
         }

@@ -60,6 +60,14 @@ pub struct TargetFigures {
     /// round trip included).
     pub median_ms: f64,
     pub max_ms: f64,
+    /// The same from when the PATCH was sent (it includes the commit), among requests sent
+    /// after that: how soon the change was in force at all.
+    pub from_patch_sent_median_ms: f64,
+    pub from_patch_sent_max_ms: f64,
+    /// Requests sent after an acknowledgement, within the grace, answered with the decision
+    /// from before it: allowed by the rule, but the writing node should have none (it applies
+    /// its own change before it acknowledges).
+    pub old_within_grace: u64,
     pub stale_after_grace: u64,
 }
 
@@ -228,19 +236,24 @@ fn analyse(
     let mut figures = Vec::new();
     let (mut checked, mut violations, mut first_violation) = (0, 0, None);
     for (target, log) in targets.iter().zip(logs) {
-        let mut latencies = Vec::new();
+        let first_new = |change: &Change, from: Instant, until: Option<Instant>| {
+            log.answers.iter().find(|a| {
+                a.sent >= from
+                    && until.is_none_or(|next| a.sent < next)
+                    && a.allowed == change.allowed
+            })
+        };
+        let (mut latencies, mut from_patch) = (Vec::new(), Vec::new());
         for (index, change) in history.iter().enumerate() {
             let next_sent = history.get(index + 1).map(|next| next.sent);
-            let first_new = log.answers.iter().find(|a| {
-                a.sent >= change.acked
-                    && next_sent.is_none_or(|next| a.sent < next)
-                    && a.allowed == change.allowed
-            });
-            if let Some(answer) = first_new {
+            if let Some(answer) = first_new(change, change.acked, next_sent) {
                 latencies.push(millis(answer.received.duration_since(change.acked)));
             }
+            if let Some(answer) = first_new(change, change.sent, next_sent) {
+                from_patch.push(millis(answer.received.duration_since(change.sent)));
+            }
         }
-        let mut stale = 0;
+        let (mut old, mut stale) = (0, 0);
         for answer in &log.answers {
             // The change in force when the request left: the last one sent before it.
             let index = history.partition_point(|c| c.sent <= answer.sent);
@@ -249,6 +262,9 @@ fn analyse(
                 _ => (index, &history[index - 1]),
             };
             if answer.sent < change.acked + GRACE {
+                if index > 0 && answer.sent >= change.acked && answer.allowed != change.allowed {
+                    old += 1;
+                }
                 continue;
             }
             checked += 1;
@@ -267,6 +283,7 @@ fn analyse(
             }
         }
         latencies.sort_by(f64::total_cmp);
+        from_patch.sort_by(f64::total_cmp);
         figures.push(TargetFigures {
             target: target.name,
             answers: log.answers.len() as u64,
@@ -274,6 +291,9 @@ fn analyse(
             changes_not_seen: history.len() - latencies.len(),
             median_ms: round(median(&latencies), 2),
             max_ms: round(latencies.last().copied().unwrap_or(0.0), 2),
+            from_patch_sent_median_ms: round(median(&from_patch), 2),
+            from_patch_sent_max_ms: round(from_patch.last().copied().unwrap_or(0.0), 2),
+            old_within_grace: old,
             stale_after_grace: stale,
         });
     }
@@ -380,6 +400,10 @@ mod tests {
         assert_eq!(node_b.changes_not_seen, 0);
         assert_eq!(node_b.median_ms, 53.5);
         assert_eq!(node_b.max_ms, 96.0);
+        // From the PATCH: 1606 - 1500 and 3021 - 3000.
+        assert_eq!(node_b.from_patch_sent_median_ms, 63.5);
+        assert_eq!(node_b.from_patch_sent_max_ms, 106.0);
+        assert_eq!(node_b.old_within_grace, 1);
         assert_eq!(node_b.stale_after_grace, 1);
         assert_eq!(figures.patch_median_ms, 10.0);
     }

@@ -3,11 +3,13 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::process::Command;
 
 use serde::Serialize;
 
 use crate::load::LoadResult;
-use crate::machine::Machine;
+use crate::machine::{Machine, load_average};
+use crate::process::workspace_root;
 use crate::scenarios::Scenario;
 
 pub const SLUICE: &str = "sluice";
@@ -105,12 +107,62 @@ pub fn targets_table(md: &mut String, targets: &[Target]) {
     }
 }
 
+/// When, from which commit and on which machine a report's figures came.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct Header {
     pub generated_at: String,
     pub mode: &'static str,
     pub git_commit: String,
     pub machine: Machine,
+}
+
+impl Header {
+    /// Taken when the measuring is over (the machine's load average after it is part of it).
+    pub fn at_end(smoke: bool, mut machine: Machine) -> Self {
+        machine.load_average_after = load_average();
+        Self {
+            generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            mode: if smoke { "smoke" } else { "full" },
+            git_commit: git_commit(),
+            machine,
+        }
+    }
+
+    /// `date · commit · machine`, for a report's first line.
+    pub fn line(&self) -> String {
+        format!(
+            "{} · commit {} · {}",
+            self.generated_at,
+            self.git_commit,
+            self.machine.summary()
+        )
+    }
+}
+
+fn git_commit() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(workspace_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
+        .is_some_and(|status| !status.is_empty());
+    if dirty {
+        format!("{commit}-dirty")
+    } else {
+        commit
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub header: Header,
     pub seconds_per_run: f64,
     pub client_threads: usize,
     pub employees: i64,
@@ -201,14 +253,11 @@ impl Report {
 
     pub fn markdown(&self) -> String {
         let mut md = String::new();
-        let _ = writeln!(md, "# Sluice benchmark ({})\n", self.mode);
+        let _ = writeln!(md, "# Sluice benchmark ({})\n", self.header.mode);
         let _ = writeln!(
             md,
-            "{} · commit {} · {} · {} s per run, {} client threads, {} employees ({:.0} per last \
-             name)\n",
-            self.generated_at,
-            self.git_commit,
-            self.machine.summary(),
+            "{} · {} s per run, {} client threads, {} employees ({:.0} per last name)\n",
+            self.header.line(),
             self.seconds_per_run,
             self.client_threads,
             self.employees,
