@@ -81,6 +81,11 @@ pub struct ClusterArgs {
     /// Load connections through haproxy (default 16, 4 with --smoke).
     #[arg(long, value_name = "N")]
     pub connections: Option<usize>,
+    /// Role changes per second in the throughput phase with changes. 1 is the scenario; a
+    /// higher rate magnifies the change feed's cost (an upper bound per change: it includes
+    /// serving the changes themselves).
+    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    pub change_rate: f64,
     /// Decision changes in the propagation phase, one every 1.5 s (default 20, 4 with
     /// --smoke).
     #[arg(long, value_name = "N")]

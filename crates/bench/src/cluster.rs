@@ -32,7 +32,6 @@ const NODE_B: &str = "node-b";
 /// A table of the read database the probe role's grant names (the measured reads use
 /// `employees`, through the bench role).
 const PROBE_TABLE: &str = "departments";
-const ROLE_CHANGE_EVERY: Duration = Duration::from_secs(1);
 
 pub fn run(args: ClusterArgs) -> anyhow::Result<ExitCode> {
     load::client_runtime(args.client_threads)?.block_on(run_cluster(args))
@@ -107,13 +106,17 @@ async fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
     let connections = args.connections();
     let mut runs = Vec::new();
     let role_path = format!("/api/v2/system/role/{}", configured.role_id);
+    if !(args.change_rate > 0.0 && args.change_rate <= 1000.0) {
+        bail!("--change-rate must be above 0 and at most 1000 per second");
+    }
+    let change_every = Duration::from_secs_f64(1.0 / args.change_rate);
     for round in 1..=args.rounds() {
         for phase in [QUIET, CHANGING] {
             eprintln!("round {round}: by_pk through haproxy, {phase}, {connections} connections");
             let seed = (round * 10 + runs.len()) as u64;
             let load = load::run(&lb_endpoint, Arc::clone(&plan), connections, duration, seed);
             let (result, changes) = if phase == CHANGING {
-                with_role_changes(&admin, &role_path, load).await?
+                with_role_changes(&admin, &role_path, change_every, load).await?
             } else {
                 (load.await, 0)
             };
@@ -182,12 +185,14 @@ async fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
         seconds_per_phase: args.duration_secs(),
         rounds: args.rounds(),
         connections,
+        role_changes_per_second: args.change_rate,
         client_threads: args.client_threads,
         employees: dataset.employees,
         runs,
         without_changes_rps: 0.0,
         with_changes_rps: 0.0,
         change_feed_cost_percent: 0.0,
+        round_costs_percent: Vec::new(),
         propagation,
         node_peak_rss_mib: [&node_a, &node_b]
             .iter()
@@ -244,20 +249,21 @@ impl NodeSettings<'_> {
     }
 }
 
-/// Runs `load` while committing a change of the bench role's description on node A every
-/// second (it does not change what the role allows; every node still drops its roles and
+/// Runs `load` while committing a change of the bench role's description on node A at every
+/// `period` (it does not change what the role allows; every node still drops its roles and
 /// reloads them). Returns the load's result and the number of changes committed.
 async fn with_role_changes(
     admin: &Admin,
     role_path: &str,
+    period: Duration,
     load: impl Future<Output = LoadResult>,
 ) -> anyhow::Result<(LoadResult, u64)> {
     let committed = AtomicU64::new(0);
     let changes = async {
-        let mut every_second = tokio::time::interval(ROLE_CHANGE_EVERY);
-        every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            every_second.tick().await;
+            ticks.tick().await;
             let number = committed.load(Ordering::Relaxed);
             let body = json!({"description": format!("bench change {number}")});
             admin.patch(role_path, body).await?;
