@@ -3,6 +3,7 @@
 mod access;
 mod api_docs;
 mod auth;
+mod change_feed;
 mod docs_page;
 mod errors;
 mod headers;

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -10,6 +12,8 @@ use sluice_gateway::{Application, Overrides, Settings};
 use tempfile::TempDir;
 
 pub mod database;
+pub mod postgres;
+pub mod proxy;
 mod system_db;
 
 pub use sluice_system_db::NewUser;
@@ -66,6 +70,76 @@ pub fn settings_for(data_dir: &Path, env: Vec<(String, String)>) -> Settings {
     Settings::load(None, data_dir, env, &overrides).expect("test settings")
 }
 
+/// A name no other test uses, `prefix_<pid>_<microseconds>_<n>`: unique among parallel
+/// tests (the counter), test processes (the pid) and earlier runs, whose leftovers a killed
+/// process may have left behind (the clock). Lowercase ASCII, digits and underscores, so it
+/// is a valid database, service or file name as it is.
+pub fn unique_name(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let micros = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_micros());
+    format!(
+        "{prefix}_{}_{micros}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Migrates the system database `settings` name and creates the administrator
+/// `ADMIN_EMAIL` with `ADMIN_PASSWORD` in it.
+pub async fn create_admin(settings: &Settings) {
+    let db = sluice_gateway::state::open_system_db(settings)
+        .await
+        .expect("system db");
+    sluice_gateway::admins::create_or_reset(
+        &db,
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+        Some("Test Admin"),
+        16,
+    )
+    .await
+    .expect("admin");
+    db.close().await;
+}
+
+/// Builds a server from `settings` and runs it in the background; returns its base URL.
+pub async fn start(settings: Settings) -> String {
+    start_with_metrics(settings).await.0
+}
+
+/// [`start`], also returning the URL of the listener of its own for `/metrics`, when
+/// `metrics.bind` set one.
+pub async fn start_with_metrics(settings: Settings) -> (String, Option<String>) {
+    let app = Application::build(settings).await.expect("application");
+    let url = format!("http://127.0.0.1:{}", app.port());
+    let metrics_url = (app.metrics_port()).map(|port| format!("http://127.0.0.1:{port}"));
+    tokio::spawn(app.run_until_stopped());
+    (url, metrics_url)
+}
+
+/// One request with any combination of session token and API key headers, to a full URL.
+pub async fn request(
+    client: &reqwest::Client,
+    method: Method,
+    url: &str,
+    auth: Auth<'_>,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = client.request(method, url);
+    if let Some(token) = auth.token {
+        request = request.header("X-DreamFactory-Session-Token", token);
+    }
+    if let Some(key) = auth.api_key {
+        request = request.header("X-DreamFactory-Api-Key", key);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    TestApp::reply(request.send().await.expect("request")).await
+}
+
 impl TestApp {
     /// A server with an administrator and the demo database file `demo.sqlite` in its data
     /// dir (no service yet: `with_demo_service` adds `db`).
@@ -78,22 +152,8 @@ impl TestApp {
         std::fs::copy(demo_template(), data_dir.path().join("demo.sqlite")).expect("copy demo");
         let settings = settings_for(data_dir.path(), env);
         sluice_gateway::telemetry::init(&settings.log).expect("telemetry");
-        let db = sluice_gateway::state::open_system_db(&settings)
-            .await
-            .expect("system db");
-        sluice_gateway::admins::create_or_reset(
-            &db,
-            ADMIN_EMAIL,
-            ADMIN_PASSWORD,
-            Some("Test Admin"),
-            16,
-        )
-        .await
-        .expect("admin");
-        let app = Application::build(settings).await.expect("application");
-        let url = format!("http://127.0.0.1:{}", app.port());
-        let metrics_url = (app.metrics_port()).map(|port| format!("http://127.0.0.1:{port}"));
-        tokio::spawn(app.run_until_stopped());
+        create_admin(&settings).await;
+        let (url, metrics_url) = start_with_metrics(settings).await;
         Self {
             url,
             metrics_url,
@@ -137,14 +197,11 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut request = self.client.request(method, format!("{}{}", self.url, path));
-        if let Some(token) = token {
-            request = request.header("X-DreamFactory-Session-Token", token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        Self::reply(request.send().await.expect("request")).await
+        let auth = Auth {
+            token,
+            api_key: None,
+        };
+        self.call(method, path, auth, body).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -346,17 +403,14 @@ impl TestApp {
         auth: Auth<'_>,
         body: Option<Value>,
     ) -> Reply {
-        let mut request = self.client.request(method, format!("{}{}", self.url, path));
-        if let Some(token) = auth.token {
-            request = request.header("X-DreamFactory-Session-Token", token);
-        }
-        if let Some(key) = auth.api_key {
-            request = request.header("X-DreamFactory-Api-Key", key);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        Self::reply(request.send().await.expect("request")).await
+        request(
+            &self.client,
+            method,
+            &format!("{}{}", self.url, path),
+            auth,
+            body,
+        )
+        .await
     }
 
     /// Creates a role through the system API and returns its id.

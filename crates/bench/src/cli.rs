@@ -1,8 +1,11 @@
-//! `sluice-bench [run options]` or `sluice-bench floor --db FILE`.
+//! `sluice-bench [run options]`, `sluice-bench cluster [options]` or
+//! `sluice-bench floor --db FILE`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::process::build_sluice;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,6 +34,98 @@ pub enum Command {
         #[arg(long, default_value_t = 4)]
         pool: usize,
     },
+    /// Two Sluice nodes on one PostgreSQL system database behind haproxy: by-PK read
+    /// throughput with and without a role change every second, and how fast a changed
+    /// decision is in force on the other node (fails if a request sees a stale decision a
+    /// second after the change was acknowledged).
+    Cluster(ClusterArgs),
+}
+
+/// Which sluice runs, and how long.
+#[derive(Debug, Args)]
+pub struct BinaryArgs {
+    /// A sluice binary to measure; by default the harness builds one with cargo (release, or
+    /// debug with --smoke).
+    #[arg(long, value_name = "FILE")]
+    pub sluice: Option<PathBuf>,
+    /// CI smoke run: a debug build and short runs; fails only on errors or a broken harness
+    /// (timings are never judged).
+    #[arg(long)]
+    pub smoke: bool,
+}
+
+impl BinaryArgs {
+    /// `--sluice`, or the binary cargo builds.
+    pub fn sluice_binary(&self) -> anyhow::Result<PathBuf> {
+        match &self.sluice {
+            Some(path) => Ok(path.clone()),
+            None => build_sluice(self.smoke),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Where the report (bench.json, bench.md), the logs and the working data go.
+    #[arg(long, value_name = "DIR", default_value = "target/bench-cluster")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub binary: BinaryArgs,
+    /// Seconds of load per throughput phase (default 10, 2 with --smoke).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Rounds of the two throughput phases, alternated so that both see the same drift of a
+    /// shared machine (default 3, 1 with --smoke).
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<usize>,
+    /// Load connections through haproxy (default 16, 4 with --smoke).
+    #[arg(long, value_name = "N")]
+    pub connections: Option<usize>,
+    /// Role changes per second in the throughput phase with changes. 1 is the scenario; a
+    /// higher rate magnifies the change feed's cost (an upper bound per change: it includes
+    /// serving the changes themselves).
+    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    pub change_rate: f64,
+    /// Decision changes in the propagation phase, one every 1.5 s (default 20, 4 with
+    /// --smoke).
+    #[arg(long, value_name = "N")]
+    pub changes: Option<usize>,
+    /// The PostgreSQL server on which the harness creates (and drops) a throwaway system
+    /// database; started with pg_ctlcluster when it is the machine's own and down.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SLUICE_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub postgres: String,
+    /// Load-generator threads.
+    #[arg(long, default_value_t = 2)]
+    pub client_threads: usize,
+}
+
+impl ClusterArgs {
+    pub fn duration_secs(&self) -> f64 {
+        self.duration
+            .unwrap_or(if self.binary.smoke { 2.0 } else { 10.0 })
+    }
+
+    pub fn rounds(&self) -> usize {
+        self.rounds
+            .unwrap_or(if self.binary.smoke { 1 } else { 3 })
+            .max(1)
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections
+            .unwrap_or(if self.binary.smoke { 4 } else { 16 })
+            .max(1)
+    }
+
+    pub fn changes(&self) -> usize {
+        self.changes
+            .unwrap_or(if self.binary.smoke { 4 } else { 20 })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -38,14 +133,8 @@ pub struct RunArgs {
     /// Where the report (bench.json, bench.md), server logs and the working data go.
     #[arg(long, value_name = "DIR", default_value = "target/bench")]
     pub out: PathBuf,
-    /// A sluice binary to measure; by default the harness builds one with cargo (release, or
-    /// debug with --smoke).
-    #[arg(long, value_name = "FILE")]
-    pub sluice: Option<PathBuf>,
-    /// CI smoke run: a debug build, short runs, one connection count; fails only on errors
-    /// or a broken harness.
-    #[arg(long)]
-    pub smoke: bool,
+    #[command(flatten)]
+    pub binary: BinaryArgs,
     /// Seconds of load per scenario and connection count (default 10, 2 with --smoke).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
@@ -63,13 +152,18 @@ pub struct RunArgs {
 
 impl RunArgs {
     pub fn duration_secs(&self) -> f64 {
-        self.duration.unwrap_or(if self.smoke { 2.0 } else { 10.0 })
+        self.duration
+            .unwrap_or(if self.binary.smoke { 2.0 } else { 10.0 })
     }
 
     pub fn connection_counts(&self) -> Vec<usize> {
-        self.connections
-            .clone()
-            .unwrap_or_else(|| if self.smoke { vec![4] } else { vec![16, 64] })
+        self.connections.clone().unwrap_or_else(|| {
+            if self.binary.smoke {
+                vec![4]
+            } else {
+                vec![16, 64]
+            }
+        })
     }
 
     pub fn selects(&self, scenario: &str) -> bool {

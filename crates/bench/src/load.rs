@@ -22,6 +22,15 @@ pub const API_KEY_HEADER: &str = "x-dreamfactory-api-key";
 /// Consecutive connection failures after which a connection gives up (the server is gone).
 const MAX_CONNECT_FAILURES: u32 = 100;
 
+/// The runtime the load generator and the harness run on: `threads` worker threads (the
+/// servers get the remaining cores' time, as in production on a shared box).
+pub fn client_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build()
+}
+
 /// One request of a scenario.
 #[derive(Debug, Clone)]
 pub struct Call {

@@ -36,6 +36,19 @@ impl Machine {
             load_average_after: String::new(),
         }
     }
+
+    /// One line for a report's header.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} cores, {}, {} GiB, Linux {} · load average before {} / after {}",
+            self.cores,
+            self.cpu_model,
+            self.memory_gib,
+            self.kernel,
+            self.load_average_before,
+            self.load_average_after
+        )
+    }
 }
 
 pub fn load_average() -> String {

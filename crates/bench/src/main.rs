@@ -1,10 +1,15 @@
 #![doc = include_str!("../README.md")]
 
 mod cli;
+mod cluster;
+mod cluster_report;
 mod floor;
+mod haproxy;
 mod load;
 mod machine;
+mod postgres;
 mod process;
+mod propagation;
 mod report;
 mod run;
 mod scenarios;
@@ -22,6 +27,7 @@ fn main() -> ExitCode {
         Some(Command::Floor { db, workers, pool }) => {
             floor::serve(db, workers, pool).map(|()| ExitCode::SUCCESS)
         }
+        Some(Command::Cluster(args)) => cluster::run(args),
         None => run::run(cli.run),
     };
     outcome.unwrap_or_else(|error| {

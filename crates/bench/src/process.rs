@@ -27,17 +27,11 @@ impl ServerProcess {
     /// Spawns `command`, sending its stderr (logs) to `log_file`, and waits for the line
     /// `listening on http://HOST:PORT` on its stdout.
     pub fn spawn(name: &str, mut command: Command, log_file: &Path) -> anyhow::Result<Self> {
-        let log = File::create(log_file)
-            .with_context(|| format!("cannot create {}", log_file.display()))?;
         command
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::from(log));
-        let spawned_at = Instant::now();
-        let mut child = command
-            .spawn()
-            .with_context(|| format!("cannot start the {name} server"))?;
-        let stdout = child.stdout.take().context("no stdout pipe")?;
+            .stderr(Stdio::from(create_log(log_file)?));
+        let mut server = Self::start(name, command)?;
+        let stdout = server.child.stdout.take().context("no stdout pipe")?;
         let (sender, receiver) = mpsc::channel();
         // The reader keeps draining stdout after the address so the server never blocks on a
         // full pipe.
@@ -50,13 +44,6 @@ impl ServerProcess {
                 }
             }
         });
-        let mut server = Self {
-            name: name.to_string(),
-            child,
-            url: String::new(),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            spawned_at,
-        };
         let url = match receiver.recv_timeout(START_TIMEOUT) {
             Ok(url) => url,
             Err(_) => {
@@ -74,6 +61,40 @@ impl ServerProcess {
             .with_context(|| format!("unexpected address from the {name} server: {url}"))?;
         server.url = url;
         Ok(server)
+    }
+
+    /// Spawns a server told by its command line to listen on `addr` (one that prints no
+    /// address, such as haproxy), both its outputs going to `log_file`. Whether it answers
+    /// yet is the caller's to find out.
+    pub fn spawn_at(
+        name: &str,
+        mut command: Command,
+        log_file: &Path,
+        addr: SocketAddr,
+    ) -> anyhow::Result<Self> {
+        let log = create_log(log_file)?;
+        command
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log));
+        let mut server = Self::start(name, command)?;
+        server.addr = addr;
+        server.url = format!("http://{addr}");
+        Ok(server)
+    }
+
+    fn start(name: &str, mut command: Command) -> anyhow::Result<Self> {
+        command.stdin(Stdio::null());
+        let spawned_at = Instant::now();
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start the {name} server"))?;
+        Ok(Self {
+            name: name.to_string(),
+            child,
+            url: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            spawned_at,
+        })
     }
 
     /// The process's peak resident set (VmHWM), in KiB.
@@ -101,6 +122,10 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn create_log(log_file: &Path) -> anyhow::Result<File> {
+    File::create(log_file).with_context(|| format!("cannot create {}", log_file.display()))
 }
 
 /// The directory holding this workspace (the bench crate lives in `crates/bench`).
@@ -139,4 +164,28 @@ pub fn build_sluice(debug: bool) -> anyhow::Result<PathBuf> {
         .filter(|message| message["target"]["name"] == "sluice")
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
         .context("cargo did not report the sluice executable")
+}
+
+/// The first line a program prints for `args` (its version, say), or `unknown` when it
+/// cannot run or says nothing.
+pub fn first_line_of(program: &Path, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| {
+            // haproxy prints its version on stdout, some tools on stderr.
+            let text = if output.stdout.is_empty() {
+                output.stderr
+            } else {
+                output.stdout
+            };
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .map(|line| line.trim().to_string())
+        })
+        .filter(|line| !line.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
 }

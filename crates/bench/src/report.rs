@@ -3,11 +3,13 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::process::Command;
 
 use serde::Serialize;
 
 use crate::load::LoadResult;
-use crate::machine::Machine;
+use crate::machine::{Machine, load_average};
+use crate::process::workspace_root;
 use crate::scenarios::Scenario;
 
 pub const SLUICE: &str = "sluice";
@@ -78,12 +80,89 @@ pub struct Target {
     pub met: bool,
 }
 
+impl Target {
+    pub fn new(target: impl Into<String>, measured: f64, goal: &str, met: bool) -> Self {
+        Self {
+            target: target.into(),
+            measured,
+            goal: goal.to_string(),
+            met,
+        }
+    }
+}
+
+/// Writes a report as `bench.json` (for tools) and `bench.md` (for people) into `out`.
+pub fn write_files(out: &Path, report: &impl Serialize, markdown: &str) -> anyhow::Result<()> {
+    std::fs::write(out.join("bench.json"), serde_json::to_vec_pretty(report)?)?;
+    std::fs::write(out.join("bench.md"), markdown)?;
+    Ok(())
+}
+
+/// The targets as a Markdown table, reported, never judged.
+pub fn targets_table(md: &mut String, targets: &[Target]) {
+    md.push_str("| target | measured | goal | met |\n|---|---:|---|---|\n");
+    for t in targets {
+        let met = if t.met { "yes" } else { "**no**" };
+        let _ = writeln!(md, "| {} | {} | {} | {met} |", t.target, t.measured, t.goal);
+    }
+}
+
+/// When, from which commit and on which machine a report's figures came.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct Header {
     pub generated_at: String,
     pub mode: &'static str,
     pub git_commit: String,
     pub machine: Machine,
+}
+
+impl Header {
+    /// Taken when the measuring is over (the machine's load average after it is part of it).
+    pub fn at_end(smoke: bool, mut machine: Machine) -> Self {
+        machine.load_average_after = load_average();
+        Self {
+            generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            mode: if smoke { "smoke" } else { "full" },
+            git_commit: git_commit(),
+            machine,
+        }
+    }
+
+    /// `date · commit · machine`, for a report's first line.
+    pub fn line(&self) -> String {
+        format!(
+            "{} · commit {} · {}",
+            self.generated_at,
+            self.git_commit,
+            self.machine.summary()
+        )
+    }
+}
+
+fn git_commit() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(workspace_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
+        .is_some_and(|status| !status.is_empty());
+    if dirty {
+        format!("{commit}-dirty")
+    } else {
+        commit
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub header: Header,
     pub seconds_per_run: f64,
     pub client_threads: usize,
     pub employees: i64,
@@ -132,12 +211,7 @@ impl Report {
     pub fn evaluate_targets(&mut self) {
         let mut targets = Vec::new();
         let mut add = |target: String, measured: f64, goal: &str, met: bool| {
-            targets.push(Target {
-                target,
-                measured,
-                goal: goal.to_string(),
-                met,
-            });
+            targets.push(Target::new(target, measured, goal, met));
         };
         for ratio in &self.ratios {
             let name = format!(
@@ -174,27 +248,16 @@ impl Report {
     }
 
     pub fn write(&self, out: &Path) -> anyhow::Result<()> {
-        std::fs::write(out.join("bench.json"), serde_json::to_vec_pretty(self)?)?;
-        std::fs::write(out.join("bench.md"), self.markdown())?;
-        Ok(())
+        write_files(out, self, &self.markdown())
     }
 
     pub fn markdown(&self) -> String {
         let mut md = String::new();
-        let m = &self.machine;
-        let _ = writeln!(md, "# Sluice benchmark ({})\n", self.mode);
+        let _ = writeln!(md, "# Sluice benchmark ({})\n", self.header.mode);
         let _ = writeln!(
             md,
-            "{} · commit {} · {} cores, {}, {} GiB, Linux {} · load average before {} / after {} \
-             · {} s per run, {} client threads, {} employees ({:.0} per last name)\n",
-            self.generated_at,
-            self.git_commit,
-            m.cores,
-            m.cpu_model,
-            m.memory_gib,
-            m.kernel,
-            m.load_average_before,
-            m.load_average_after,
+            "{} · {} s per run, {} client threads, {} employees ({:.0} per last name)\n",
+            self.header.line(),
             self.seconds_per_run,
             self.client_threads,
             self.employees,
@@ -246,11 +309,7 @@ impl Report {
             "\nSluice: first 200 {:.1} ms after start, peak RSS {:.1} MiB (floor {:.1} MiB).\n",
             self.sluice_first_200_ms, self.sluice_peak_rss_mib, self.floor_peak_rss_mib
         );
-        md.push_str("| target | measured | goal | met |\n|---|---:|---|---|\n");
-        for t in &self.targets {
-            let met = if t.met { "yes" } else { "**no**" };
-            let _ = writeln!(md, "| {} | {} | {} | {met} |", t.target, t.measured, t.goal);
-        }
+        targets_table(&mut md, &self.targets);
         for r in self.measurements.iter().filter(|r| r.errors > 0) {
             let _ = writeln!(
                 md,

@@ -2,7 +2,7 @@
 //! system API, restart it to time the first answer, start the floor, then measure every
 //! scenario at every connection count and write the report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,49 +14,53 @@ use rand::rngs::StdRng;
 
 use crate::cli::RunArgs;
 use crate::load::{self, Call, Endpoint, Plan, describe_failure, probe};
-use crate::machine::{Machine, load_average};
-use crate::process::{ServerProcess, build_sluice, workspace_root};
-use crate::report::{FLOOR, Measurement, Report, SLUICE, round};
+use crate::machine::Machine;
+use crate::process::ServerProcess;
+use crate::report::{FLOOR, Header, Measurement, Report, SLUICE, round};
 use crate::scenarios::{Scenario, Workload};
-use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, READ_DATABASE};
+use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, Dataset, READ_DATABASE};
 
 /// Attempts at the first request after start (each one a connection attempt, no sleeping).
 const FIRST_REQUEST_ATTEMPTS: u32 = 10_000;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.client_threads.max(1))
-        .enable_all()
-        .build()?;
-    runtime.block_on(run_benchmark(args))
+    load::client_runtime(args.client_threads)?.block_on(run_benchmark(args))
 }
 
-async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let out = args.out.clone();
+/// `out/work`, emptied: the scratch data of the previous run goes.
+pub fn fresh_work_dir(out: &Path) -> anyhow::Result<PathBuf> {
     let work = out.join("work");
     if work.exists() {
         std::fs::remove_dir_all(&work)
             .with_context(|| format!("cannot clear {}", work.display()))?;
     }
     std::fs::create_dir_all(&work)?;
-    let mut machine = Machine::read();
-    let sluice_bin = match &args.sluice {
-        Some(path) => path.clone(),
-        None => build_sluice(args.smoke)?,
-    };
+    Ok(work)
+}
 
+/// Generates the demo data into `dir` (the databases both runs read and write).
+pub async fn demo_data(dir: &Path) -> anyhow::Result<(Dataset, Arc<Workload>)> {
     eprintln!("generating the demo data");
-    let data_dir = work.join("data");
     let dataset = {
-        let data_dir = data_dir.clone();
-        tokio::task::spawn_blocking(move || setup::generate(&data_dir)).await??
+        let dir = dir.to_path_buf();
+        tokio::task::spawn_blocking(move || setup::generate(&dir)).await??
     };
     let workload = Arc::new(Workload::new(&dataset)?);
+    Ok((dataset, workload))
+}
+
+async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out.clone();
+    let work = fresh_work_dir(&out)?;
+    let machine = Machine::read();
+    let sluice_bin = args.binary.sluice_binary()?;
+    let data_dir = work.join("data");
+    let (dataset, workload) = demo_data(&data_dir).await?;
 
     eprintln!("configuring sluice through the system API");
     let api_key = {
         let server = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice-setup.log"))?;
-        setup::configure(&server.url).await?
+        setup::configure(&server.url).await?.api_key
     };
     let mut sluice = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice.log"))?;
     let sluice_endpoint = Endpoint {
@@ -124,12 +128,8 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    machine.load_average_after = load_average();
     let mut report = Report {
-        generated_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-        mode: if args.smoke { "smoke" } else { "full" },
-        git_commit: git_commit(),
-        machine,
+        header: Header::at_end(args.binary.smoke, machine),
         seconds_per_run: args.duration_secs(),
         client_threads: args.client_threads,
         employees: dataset.employees,
@@ -190,7 +190,7 @@ async fn first_200_ms(server: &ServerProcess, endpoint: &Endpoint) -> anyhow::Re
 }
 
 /// One request of the scenario must succeed and look right before it is timed.
-async fn check(
+pub async fn check(
     scenario: Scenario,
     server: &str,
     endpoint: &Endpoint,
@@ -204,24 +204,4 @@ async fn check(
     let body: serde_json::Value =
         serde_json::from_slice(&body).with_context(|| format!("{server} answered non-JSON"))?;
     scenario.check(&body)
-}
-
-fn git_commit() -> String {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(workspace_root())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-        .is_some_and(|status| !status.is_empty());
-    if dirty {
-        format!("{commit}-dirty")
-    } else {
-        commit
-    }
 }

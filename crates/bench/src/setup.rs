@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use reqwest::Method;
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
@@ -55,68 +56,49 @@ pub fn generate(data_dir: &Path) -> anyhow::Result<Dataset> {
     })
 }
 
+/// What [`configure`] made: the app's API key and its role.
+pub struct Configured {
+    pub api_key: String,
+    pub role_id: i64,
+    /// The read service's id, for further access rows.
+    pub read_service_id: i64,
+}
+
 /// Signs in as the administrator, registers the two services, a role with every verb on
-/// their tables and an app carrying that role; returns the app's API key.
-pub async fn configure(url: &str) -> anyhow::Result<String> {
-    let client = reqwest::Client::new();
-    let session = call(
-        &client,
-        url,
-        None,
-        "/api/v2/system/admin/session",
-        json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-    )
-    .await?;
-    let token = session["session_token"]
-        .as_str()
-        .context("no session_token in the login answer")?
-        .to_string();
-    let services = call(
-        &client,
-        url,
-        Some(&token),
-        "/api/v2/system/service",
-        json!({"resource": [service(READ_SERVICE, READ_DATABASE), service(WRITE_SERVICE, WRITE_DATABASE)]}),
-    )
-    .await?;
+/// their tables and an app carrying that role.
+pub async fn configure(url: &str) -> anyhow::Result<Configured> {
+    let admin = Admin::sign_in(url).await?;
+    let services = admin
+        .post(
+            "/api/v2/system/service",
+            json!({"resource": [service(READ_SERVICE, READ_DATABASE), service(WRITE_SERVICE, WRITE_DATABASE)]}),
+        )
+        .await?;
     let service_ids: Vec<i64> = services["resource"]
         .as_array()
         .map(|items| items.iter().filter_map(|s| s["id"].as_i64()).collect())
         .unwrap_or_default();
-    if service_ids.len() != 2 {
+    let [read_service_id, write_service_id] = service_ids[..] else {
         bail!("unexpected answer creating the services: {services}");
-    }
-    let access: Vec<Value> = service_ids
+    };
+    let access: Vec<Value> = [read_service_id, write_service_id]
         .iter()
-        .map(|id| {
-            json!({"service_id": id, "component": "_table/*", "verb_mask": 31,
-                   "requestor_mask": 1, "filters": [], "filter_op": "AND"})
-        })
+        .map(|id| table_access(*id, "_table/*", 31))
         .collect();
-    let role = call(
-        &client,
-        url,
-        Some(&token),
-        "/api/v2/system/role",
-        json!({"resource": [{"name": "bench", "is_active": true,
-                             "role_service_access_by_role_id": access}]}),
-    )
-    .await?;
-    let role_id = role["resource"][0]["id"]
-        .as_i64()
-        .with_context(|| format!("unexpected answer creating the role: {role}"))?;
-    let app = call(
-        &client,
-        url,
-        Some(&token),
-        "/api/v2/system/app?fields=id,api_key",
-        json!({"resource": [{"name": "bench", "is_active": true, "role_id": role_id}]}),
-    )
-    .await?;
-    app["resource"][0]["api_key"]
-        .as_str()
-        .map(str::to_string)
-        .with_context(|| format!("unexpected answer creating the app: {app}"))
+    let role_id = admin.create_role("bench", access).await?.id;
+    let api_key = admin.create_app("bench", role_id).await?;
+    Ok(Configured {
+        api_key,
+        role_id,
+        read_service_id,
+    })
+}
+
+/// An access row for `role_service_access_by_role_id`: `verb_mask` of GET 1, POST 2, PUT 4,
+/// PATCH 8, DELETE 16, for API requests.
+pub fn table_access(service_id: i64, component: &str, verb_mask: u32) -> Value {
+    json!({"service_id": service_id, "component": component, "verb_mask": verb_mask,
+           "requestor_mask": 1, "filters": [], "filter_op": "AND"})
 }
 
 fn service(name: &str, database: &str) -> Value {
@@ -124,25 +106,98 @@ fn service(name: &str, database: &str) -> Value {
            "config": {"database": database, "max_records": 1000}})
 }
 
-async fn call(
-    client: &reqwest::Client,
-    url: &str,
-    token: Option<&str>,
-    path: &str,
-    body: Value,
-) -> anyhow::Result<Value> {
-    let mut request = client.post(format!("{url}{path}")).json(&body);
-    if let Some(token) = token {
-        request = request.header("X-DreamFactory-Session-Token", token);
+/// A role as created: its id and the ids of its access rows, in the order given.
+pub struct CreatedRole {
+    pub id: i64,
+    pub access_ids: Vec<i64>,
+}
+
+/// An administrator's session on one server, for system API calls.
+pub struct Admin {
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl Admin {
+    pub async fn sign_in(url: &str) -> anyhow::Result<Self> {
+        let mut admin = Self {
+            client: reqwest::Client::new(),
+            url: url.to_string(),
+            token: String::new(),
+        };
+        let session = admin
+            .call(
+                Method::POST,
+                "/api/v2/system/admin/session",
+                json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+            )
+            .await?;
+        admin.token = session["session_token"]
+            .as_str()
+            .context("no session_token in the login answer")?
+            .to_string();
+        Ok(admin)
     }
-    let response = request
-        .send()
-        .await
-        .with_context(|| format!("POST {path}"))?;
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    if !status.is_success() {
-        bail!("POST {path} answered {status}: {answer}");
+
+    pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(Method::POST, path, body).await
     }
-    Ok(answer)
+
+    pub async fn patch(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(Method::PATCH, path, body).await
+    }
+
+    pub async fn create_role(&self, name: &str, access: Vec<Value>) -> anyhow::Result<CreatedRole> {
+        let role = self
+            .post(
+                "/api/v2/system/role?related=role_service_access_by_role_id",
+                json!({"resource": [{"name": name, "is_active": true,
+                                     "role_service_access_by_role_id": access}]}),
+            )
+            .await?;
+        let created = &role["resource"][0];
+        let id = created["id"]
+            .as_i64()
+            .with_context(|| format!("unexpected answer creating the role: {role}"))?;
+        let access_ids = created["role_service_access_by_role_id"]
+            .as_array()
+            .map(|rows| rows.iter().filter_map(|row| row["id"].as_i64()).collect())
+            .unwrap_or_default();
+        Ok(CreatedRole { id, access_ids })
+    }
+
+    /// Creates an active app with `role_id` and returns its API key.
+    pub async fn create_app(&self, name: &str, role_id: i64) -> anyhow::Result<String> {
+        let app = self
+            .post(
+                "/api/v2/system/app?fields=id,api_key",
+                json!({"resource": [{"name": name, "is_active": true, "role_id": role_id}]}),
+            )
+            .await?;
+        app["resource"][0]["api_key"]
+            .as_str()
+            .map(str::to_string)
+            .with_context(|| format!("unexpected answer creating the app: {app}"))
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Value) -> anyhow::Result<Value> {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.url))
+            .json(&body);
+        if !self.token.is_empty() {
+            request = request.header("X-DreamFactory-Session-Token", &self.token);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("{method} {path}"))?;
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("{method} {path} answered {status}: {answer}");
+        }
+        Ok(answer)
+    }
 }

@@ -1,9 +1,10 @@
 //! The command line: `sluice [--config FILE] [--data-dir DIR]
-//! <serve|demo|migrate|openapi|admin|service>`.
+//! <serve|demo|migrate|openapi|admin|service|system-db>`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,6 +52,12 @@ pub enum Command {
         #[command(subcommand)]
         action: ServiceCommand,
     },
+    /// Manage the system database.
+    #[command(name = "system-db")]
+    SystemDb {
+        #[command(subcommand)]
+        action: SystemDbCommand,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -70,9 +77,11 @@ pub struct ServeArgs {
 pub enum AdminCommand {
     /// Create an administrator, or reset the password of an existing one.
     Create {
-        #[arg(long)]
+        #[arg(long, env = "SLUICE_ADMIN_EMAIL")]
         email: String,
-        #[arg(long)]
+        /// The password; from SLUICE_ADMIN_PASSWORD when not given, which keeps it out of
+        /// the process list.
+        #[arg(long, env = "SLUICE_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
         /// Display name (default: the part of the email before '@').
         #[arg(long)]
@@ -93,4 +102,25 @@ pub enum ServiceCommand {
         #[arg(long)]
         label: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemDbCommand {
+    /// Copy this node's system database (the embedded SQLite one unless system_db.url says
+    /// otherwise) into an empty PostgreSQL database, which several nodes can then share:
+    /// services, roles, apps with their API keys, users with their password hashes, lookups
+    /// and revocations, with their ids. Refuses a target that holds anything.
+    Copy {
+        /// The target, postgres://user:password@host:port/dbname; from SLUICE_COPY_TO when
+        /// not given, which keeps the password out of the process list. Never printed with
+        /// its password.
+        #[arg(long, value_name = "URL", env = "SLUICE_COPY_TO", hide_env_values = true,
+              value_parser = secret)]
+        to: SecretString,
+    },
+}
+
+/// Keeps a database URL (it may carry a password) out of `Debug` output.
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
 }

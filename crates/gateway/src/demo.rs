@@ -7,7 +7,6 @@ use serde_json::json;
 use sluice_system_db::{NewApp, NewRole, NewRoleAccess, NewService};
 
 use crate::admins::{AdminOutcome, create_or_reset};
-use crate::service_types::build_entry;
 use crate::state::AppState;
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@example.com";
@@ -54,7 +53,7 @@ pub async fn ensure_service_and_admin(state: &AppState) -> anyhow::Result<DemoAc
         .await?
         .is_none()
     {
-        let row = state
+        state
             .db
             .services()
             .insert(
@@ -70,8 +69,6 @@ pub async fn ensure_service_and_admin(state: &AppState) -> anyhow::Result<DemoAc
                 None,
             )
             .await?;
-        let entry = build_entry(row, &state.settings, state.system_db_file.as_deref()).await;
-        state.services.insert(entry);
     }
     let api_key = ensure_role_and_app(state).await?;
     let admin_password = if state
@@ -156,7 +153,6 @@ async fn ensure_role_and_app(state: &AppState) -> anyhow::Result<String> {
         )
         .await?;
     tx.commit().await?;
-    state.access.invalidate_all();
     Ok(app.api_key)
 }
 

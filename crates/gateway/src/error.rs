@@ -159,6 +159,22 @@ impl From<ConnectorError> for ApiError {
 /// The answer (503, with `Retry-After`) while the system database cannot be used.
 pub const MSG_SYSTEM_DB_UNAVAILABLE: &str = "The system database is unavailable.";
 
+/// A load shared by concurrent callers (a cache's) failed: each of them gets the answer.
+impl From<std::sync::Arc<sluice_system_db::DbError>> for ApiError {
+    fn from(error: std::sync::Arc<sluice_system_db::DbError>) -> Self {
+        match std::sync::Arc::try_unwrap(error) {
+            Ok(error) => Self::from(error),
+            Err(shared) => match *shared {
+                sluice_system_db::DbError::Unavailable(_)
+                | sluice_system_db::DbError::Storage(_) => {
+                    Self::unavailable(MSG_SYSTEM_DB_UNAVAILABLE)
+                }
+                _ => Self::internal(shared),
+            },
+        }
+    }
+}
+
 impl From<sluice_system_db::DbError> for ApiError {
     fn from(error: sluice_system_db::DbError) -> Self {
         match error {

@@ -1,5 +1,6 @@
-//! The services this node serves, loaded at start and updated in place by the system API, so
-//! a created, changed or deleted service takes effect on the next request without a restart.
+//! The services this node serves, loaded at start and updated in place by the change feed
+//! (`changes.rs`), so a service created, changed or deleted on any node takes effect on the
+//! next request without a restart.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -59,6 +60,18 @@ impl ServiceRegistry {
 
     pub fn insert(&self, entry: ServiceEntry) {
         let mut services = self.by_name.write().expect("registry lock poisoned");
+        services.insert(entry.name.to_ascii_lowercase(), Arc::new(entry));
+    }
+
+    pub fn by_id(&self, id: i64) -> Option<Arc<ServiceEntry>> {
+        let services = self.by_name.read().expect("registry lock poisoned");
+        services.values().find(|s| s.row.id == id).cloned()
+    }
+
+    /// Puts `entry` in the place of service `id`, whose name may have changed.
+    pub fn replace(&self, id: i64, entry: ServiceEntry) {
+        let mut services = self.by_name.write().expect("registry lock poisoned");
+        services.retain(|_, s| s.row.id != id);
         services.insert(entry.name.to_ascii_lowercase(), Arc::new(entry));
     }
 

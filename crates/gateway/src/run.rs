@@ -2,12 +2,14 @@
 
 use std::io::Write;
 
+use secrecy::ExposeSecret;
+
 use crate::admins::{AdminOutcome, bootstrap_from_env, create_or_reset};
-use crate::cli::{AdminCommand, Cli, Command, ServeArgs, ServiceCommand};
+use crate::cli::{AdminCommand, Cli, Command, ServeArgs, ServiceCommand, SystemDbCommand};
 use crate::settings::{Overrides, Settings};
 use crate::startup::Application;
 use crate::state::{AppState, migrate_system_db, open_system_db};
-use crate::{demo, service_add, telemetry};
+use crate::{demo, service_add, system_db_copy, telemetry};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let env: Vec<(String, String)> = std::env::vars().collect();
@@ -32,7 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = AppState::init(settings).await?;
             bootstrap_from_env(&state.db, &env, state.settings.auth.password_min_length).await?;
             let notes = startup_notes(&state, &cli).await?;
-            let app = Application::serve(state)?;
+            let app = Application::serve(state).await?;
             announce(&format!("listening on {}", app.url()));
             announce(&notes);
             app.run_until_stopped().await?;
@@ -44,7 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             demo::ensure_database(&settings.data_dir).await?;
             let state = AppState::init(settings).await?;
             let access = demo::ensure_service_and_admin(&state).await?;
-            let app = Application::serve(state)?;
+            let app = Application::serve(state).await?;
             announce(&format!("listening on {}", app.url()));
             announce(&demo::banner(&app.url(), &access));
             app.run_until_stopped().await?;
@@ -94,6 +96,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::SystemDb {
+            action: SystemDbCommand::Copy { to },
+        } => {
+            let settings = load(None)?;
+            telemetry::init(&settings.log)?;
+            let report = system_db_copy::copy_system_db(&settings, to.expose_secret()).await?;
+            announce(&report);
+        }
     }
     Ok(())
 }
@@ -130,7 +140,7 @@ async fn startup_notes(state: &AppState, cli: &Cli) -> anyhow::Result<String> {
 
 /// A database URL without the password of its user info (`postgres://u:secret@h/db` ->
 /// `postgres://u@h/db`).
-fn without_password(url: &str) -> String {
+pub(crate) fn without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

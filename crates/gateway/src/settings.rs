@@ -32,6 +32,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub sqlite: SqliteSettings,
     pub log: LogSettings,
+    pub change_feed: ChangeFeedSettings,
     pub metrics: MetricsSettings,
     pub redis: RedisSettings,
     /// Not a config key: the `--data-dir` the process was started with.
@@ -117,6 +118,17 @@ pub struct SqliteSettings {
     pub acquire_timeout_ms: u64,
     /// SQLite's soft heap limit for all SQLite databases of the process together; 0 = none.
     pub memory_limit_mib: u64,
+}
+
+/// How this node follows changes made by other nodes (docs/ARCHITECTURE.md, the change feed).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeFeedSettings {
+    /// The safety-net poll of the system database's change version, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// How long a node that cannot reach the system database keeps answering from its
+    /// caches; past this, API requests answer 503 until it is back.
+    pub max_stale_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -234,6 +246,16 @@ impl Settings {
         {
             return fail(
                 "server.max_uri_bytes and server.max_header_bytes must be between 1024 and 65536",
+            );
+        }
+        let feed = &self.change_feed;
+        if !(100..=60_000).contains(&feed.poll_interval_ms) {
+            return fail("change_feed.poll_interval_ms must be between 100 and 60000");
+        }
+        if feed.max_stale_seconds.saturating_mul(1000) < feed.poll_interval_ms.saturating_mul(2) {
+            return fail(
+                "change_feed.max_stale_seconds must cover at least two polls \
+                 (change_feed.poll_interval_ms): a node would refuse requests between polls",
             );
         }
         let limits = &self.limits;
@@ -408,6 +430,21 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("max_uri_bytes"), "{error}");
+        let error = load(
+            &[("SLUICE__CHANGE_FEED__POLL_INTERVAL_MS", "10")],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("poll_interval_ms"), "{error}");
+        let error = load(
+            &[
+                ("SLUICE__CHANGE_FEED__POLL_INTERVAL_MS", "5000"),
+                ("SLUICE__CHANGE_FEED__MAX_STALE_SECONDS", "9"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("max_stale_seconds"), "{error}");
         let error = load(&[("SLUICE__LIMITS__IDS_MAX", "0")], Overrides::default()).unwrap_err();
         assert!(error.to_string().contains("[limits]"), "{error}");
         let error = load(

@@ -2,6 +2,7 @@
 //! real port when the configured one is 0.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_http::HttpService;
 use actix_http::error::DispatchError;
@@ -11,6 +12,7 @@ use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash, from_fn
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::changes::NodeChanges;
 use crate::middleware::{HeadLimits, envelope_errors, request_span, verb_tunnelling};
 use crate::routes;
 use crate::settings::Settings;
@@ -28,17 +30,20 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let state = AppState::init(settings).await?;
-        Self::serve(state)
+        Self::serve(state).await
     }
 
-    pub fn serve(state: AppState) -> anyhow::Result<Self> {
+    /// Attaches the state to the change feed and starts serving it.
+    pub async fn serve(state: AppState) -> anyhow::Result<Self> {
+        let state = Arc::new(state);
+        NodeChanges::attach(&state).await?;
         let server_settings = state.settings.server.clone();
         let address = format!("{}:{}", server_settings.host, server_settings.port);
         let listener =
             TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
         let local_addr = listener.local_addr()?;
         let port = local_addr.port();
-        let state = web::Data::new(state);
+        let state = web::Data::from(state);
         let body_limit = server_settings.max_body_bytes;
         let workers = match server_settings.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),

@@ -59,6 +59,9 @@ impl AppState {
             settings.auth.jwt_ttl_minutes,
             settings.auth.refresh_ttl_minutes,
         );
+        // Whatever is loaded from here on is at least as recent as this version; what changes
+        // later reaches the caches through the feed (`changes.rs`).
+        db.start_changes().await?;
         let now = clock::now_unix();
         db.revocations().prune(now).await?;
         for (jti, until) in db.revocations().active(now).await? {
@@ -94,6 +97,22 @@ impl AppState {
             metrics: Metrics::default(),
             redis,
         })
+    }
+}
+
+impl AppState {
+    /// How long ago this node last confirmed that it has applied every change of the system
+    /// database.
+    pub fn staleness(&self) -> Duration {
+        let synced_at = self.db.changes_synced_at_ms();
+        let now = chrono::Utc::now().timestamp_millis();
+        Duration::from_millis(u64::try_from(now - synced_at).unwrap_or(0))
+    }
+
+    /// Past `change_feed.max_stale_seconds` of [`AppState::staleness`]: API requests answer
+    /// 503 (the system database is unreachable).
+    pub fn is_stale(&self) -> bool {
+        self.staleness() > Duration::from_secs(self.settings.change_feed.max_stale_seconds)
     }
 }
 

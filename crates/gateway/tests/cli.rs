@@ -1,6 +1,6 @@
 //! The `sluice` binary itself: the `listening on` line, config layering and validation,
-//! `migrate`, `admin create`, `service add`, first-admin bootstrap and what `serve` says
-//! about where its data lives.
+//! `migrate`, `admin create`, `service add`, `system-db copy`'s refusals, first-admin
+//! bootstrap and what `serve` says about where its data lives.
 
 mod support;
 
@@ -365,6 +365,40 @@ fn the_first_admin_can_come_from_the_environment() {
 }
 
 #[test]
+fn system_db_copy_refuses_a_missing_source_and_a_target_that_is_not_postgresql() {
+    let dir = TempDir::new().unwrap();
+    let copy = |to: &str| {
+        let output = sluice(&dir)
+            .args(["system-db", "copy", "--to", to])
+            .output();
+        let output = output.unwrap();
+        assert!(!output.status.success(), "{to}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let missing = dir.path().join("system.sqlite").display().to_string();
+    assert_eq!(
+        copy("postgres://u:hunter2@127.0.0.1:1/db"),
+        format!(
+            "sluice: there is no system database at {missing}: pass the --data-dir (and \
+             --config) the node runs with\n"
+        )
+    );
+    assert!(
+        sluice(&dir)
+            .arg("migrate")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert_eq!(
+        copy("sqlite://elsewhere.sqlite"),
+        "sluice: --to must be a PostgreSQL URL, postgres://user:password@host:port/dbname; \
+         sqlite://elsewhere.sqlite is not one\n"
+    );
+}
+
+#[test]
 fn help_is_available_everywhere() {
     for args in [
         &["--help"][..],
@@ -372,6 +406,7 @@ fn help_is_available_everywhere() {
         &["demo", "--help"],
         &["admin", "create", "--help"],
         &["service", "add", "--help"],
+        &["system-db", "copy", "--help"],
     ] {
         let output = Command::new(SLUICE).args(args).output().unwrap();
         assert!(output.status.success(), "{args:?}");

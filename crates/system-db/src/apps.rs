@@ -233,7 +233,7 @@ impl<'a> Apps<'a> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        conn.confirm(app_from_row(&row))
+        conn.confirm(app_from_row(&row)).await
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -287,6 +287,7 @@ impl<'a> Apps<'a> {
             .fetch_optional(&mut *conn)
             .await?;
         conn.confirm(row.as_ref().map(app_from_row).transpose())
+            .await
     }
 
     /// Deletes an app; `false` if there was none.
@@ -304,7 +305,7 @@ impl<'a> Apps<'a> {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 }
 

@@ -16,7 +16,10 @@ pub(crate) use sluice_connector_core::clock::{format_timestamp, now_timestamp};
 
 /// Reads a boolean column: INTEGER 0/1 on SQLite, BOOLEAN on PostgreSQL. The Any driver decodes
 /// each only as its own type, so try the SQLite (default) shape first and fall back.
-pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+pub(crate) fn get_flag<I>(row: &AnyRow, column: I) -> Result<bool, sqlx::Error>
+where
+    I: sqlx::ColumnIndex<AnyRow> + Copy,
+{
     match row.try_get::<i64, _>(column) {
         Ok(value) => Ok(value != 0),
         Err(sqlx::Error::ColumnDecode { .. }) => row.try_get::<bool, _>(column),

@@ -13,6 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Transaction};
 
 use crate::DbError;
+use crate::changes::{self, ChangeFeed, ChangeSink, Topic};
 use crate::storage::FileWatch;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -22,6 +23,7 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres
 /// PostgreSQL is shared by several gateway nodes, so each node stays modest.
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
+const POSTGRES_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Which database engine holds the system database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +41,10 @@ pub struct SystemDb {
     sqlite_file: Option<PathBuf>,
     /// The SQLite file's identity, checked around every call (see `storage.rs`).
     watch: Option<Arc<FileWatch>>,
+    /// This node's place in the change feed (see `changes.rs`).
+    feed: Arc<ChangeFeed>,
+    /// The PostgreSQL URL, for the connection that listens for other nodes' changes.
+    listen_url: Option<Arc<str>>,
 }
 
 // Manual impl: never risk printing connection details (URLs may carry passwords).
@@ -73,7 +79,11 @@ impl SystemDb {
         let mut sqlite_file = None;
         let mut watch = None;
         let pool_options = match backend {
-            Backend::Postgres => AnyPoolOptions::new().max_connections(POSTGRES_MAX_CONNECTIONS),
+            // A short wait for a connection: a node cut off from the database answers a system
+            // write with 503 in seconds, and keeps serving from its caches (see `changes.rs`).
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(POSTGRES_MAX_CONNECTIONS)
+                .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT),
             Backend::Sqlite if sqlite_is_memory(url) => {
                 // Each new connection to `:memory:` would be a new, empty database: keep exactly
                 // one connection open for the pool's whole life.
@@ -102,6 +112,8 @@ impl SystemDb {
             backend,
             sqlite_file,
             watch,
+            feed: Arc::default(),
+            listen_url: (backend == Backend::Postgres).then(|| Arc::from(url)),
         })
     }
 
@@ -170,7 +182,7 @@ impl SystemDb {
         };
         Ok(SystemTx {
             tx,
-            watch: self.watch.clone(),
+            db: self.clone(),
         })
     }
 
@@ -183,7 +195,82 @@ impl SystemDb {
     /// Where repositories obtained from this handle run: a pooled connection per call. The
     /// accessors themselves (`services()`, `roles()`, …) are generated in `repositories.rs`.
     pub(crate) fn handle(&self) -> Handle<'_> {
-        Handle::Pool(&self.pool, self.watch.as_deref())
+        Handle::Pool(&self.pool, self.watch.as_deref(), &self.feed)
+    }
+
+    /// Starts this node's change feed at the current version: what the node loads from now on
+    /// is at least that recent. Call before loading caches, then [`SystemDb::attach`].
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`], [`DbError::Database`], [`DbError::Storage`].
+    pub async fn start_changes(&self) -> Result<(), DbError> {
+        let version = changes::current_version(&mut *self.handle().acquire().await?).await?;
+        self.feed.start_at(version).await;
+        Ok(())
+    }
+
+    /// Attaches the node's one [`ChangeSink`] and applies what changed since
+    /// [`SystemDb::start_changes`]. Every write through this handle (or a clone) then applies
+    /// its changes before it returns.
+    ///
+    /// # Errors
+    /// As [`SystemDb::catch_up`].
+    pub async fn attach(&self, sink: Arc<dyn ChangeSink>) -> Result<(), DbError> {
+        self.feed.attach(sink);
+        self.catch_up().await
+    }
+
+    /// Applies the changes recorded since the last applied one.
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`], [`DbError::Database`], [`DbError::Storage`]: nothing was
+    /// applied.
+    pub async fn catch_up(&self) -> Result<(), DbError> {
+        self.feed.catch_up(self.handle()).await
+    }
+
+    /// Reloads everything through the sink (see `ChangeSet::Everything`).
+    ///
+    /// # Errors
+    /// As [`SystemDb::catch_up`].
+    pub async fn resync(&self) -> Result<(), DbError> {
+        self.feed.resync(self.handle()).await
+    }
+
+    /// When this node last knew it had applied every change, as unix milliseconds (0 before
+    /// the feed started).
+    pub fn changes_synced_at_ms(&self) -> i64 {
+        self.feed.synced_at_ms()
+    }
+
+    /// Records a change that no system table carries (a service's schema), so every node
+    /// applies it, this one before the call returns.
+    ///
+    /// # Errors
+    /// As [`SystemDb::begin`] and [`SystemTx::commit`].
+    pub async fn announce(&self, topic: Topic, key: &str) -> Result<(), DbError> {
+        let mut tx = self.begin().await?;
+        changes::record(&mut tx.tx, self.backend == Backend::Postgres, &topic, key).await?;
+        tx.commit().await
+    }
+
+    /// Deletes recorded changes older than `before` (unix seconds); a node that had not yet
+    /// read them reloads everything instead.
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`], [`DbError::Database`], [`DbError::Storage`].
+    pub async fn prune_changes(&self, before: i64) -> Result<u64, DbError> {
+        let mut conn = self.handle().acquire_write().await?;
+        let result = sqlx::query("DELETE FROM change_log WHERE created_at < $1")
+            .bind(before)
+            .execute(&mut *conn)
+            .await?;
+        conn.confirm(Ok(result.rows_affected())).await
+    }
+
+    /// The PostgreSQL URL to listen for changes on; `None` on SQLite.
+    pub(crate) fn listen_url(&self) -> Option<&str> {
+        self.listen_url.as_deref()
     }
 
     #[cfg(test)]
@@ -196,7 +283,8 @@ impl SystemDb {
 /// call borrows the transaction, so calls run one after another on its connection.
 pub struct SystemTx {
     tx: Transaction<'static, Any>,
-    watch: Option<Arc<FileWatch>>,
+    /// Where the transaction came from: its file watch and change feed.
+    db: SystemDb,
 }
 
 impl std::fmt::Debug for SystemTx {
@@ -214,10 +302,11 @@ impl SystemTx {
     /// writes went to the old file, so they must not be acknowledged.
     pub async fn commit(self) -> Result<(), DbError> {
         self.tx.commit().await?;
-        match &self.watch {
-            Some(watch) => Ok(watch.check_identity()?),
-            None => Ok(()),
+        if let Some(watch) = &self.db.watch {
+            watch.check_identity()?;
         }
+        self.db.catch_up_after_write().await;
+        Ok(())
     }
 
     /// Discards every write done through this transaction (dropping it does the same).
@@ -239,7 +328,7 @@ impl SystemTx {
 /// SQLite file's watch, if any), or the connection of an open transaction (checked at begin
 /// and commit). Repositories consume it, so one handle serves one call.
 pub(crate) enum Handle<'a> {
-    Pool(&'a AnyPool, Option<&'a FileWatch>),
+    Pool(&'a AnyPool, Option<&'a FileWatch>, &'a ChangeFeed),
     Tx(&'a mut AnyConnection),
 }
 
@@ -247,7 +336,7 @@ impl<'a> Handle<'a> {
     /// A connection for reading: refused when the SQLite file is no longer at its path.
     pub(crate) async fn acquire(self) -> Result<Conn<'a>, DbError> {
         Ok(match self {
-            Handle::Pool(pool, watch) => {
+            Handle::Pool(pool, watch, _) => {
                 if let Some(watch) = watch {
                     watch.check_identity()?;
                 }
@@ -261,18 +350,18 @@ impl<'a> Handle<'a> {
     /// goes through [`WriteConn::confirm`] before it is returned.
     pub(crate) async fn acquire_write(self) -> Result<WriteConn<'a>, DbError> {
         Ok(match self {
-            Handle::Pool(pool, watch) => {
+            Handle::Pool(pool, watch, feed) => {
                 if let Some(watch) = watch {
                     watch.check_writable()?;
                 }
                 WriteConn {
                     conn: Conn::Pooled(pool.acquire().await?),
-                    watch,
+                    pooled: Some((pool, watch, feed)),
                 }
             }
             Handle::Tx(conn) => WriteConn {
                 conn: Conn::Borrowed(conn),
-                watch: None,
+                pooled: None,
             },
         })
     }
@@ -281,19 +370,41 @@ impl<'a> Handle<'a> {
 /// A connection a repository writes on (`&mut *conn`, as [`Conn`]).
 pub(crate) struct WriteConn<'a> {
     conn: Conn<'a>,
-    /// Set for a pooled write, which commits on its own; a transaction checks at commit.
-    watch: Option<&'a FileWatch>,
+    /// Set for a pooled write, which commits on its own: the pool, the file watch and the
+    /// change feed it answers to. A transaction does both at commit.
+    pooled: Option<(&'a AnyPool, Option<&'a FileWatch>, &'a ChangeFeed)>,
 }
 
 impl WriteConn<'_> {
     /// Passes on the write's `outcome`, unless it succeeded on a file that has left its path
-    /// meanwhile: that write is not durable and must not be acknowledged.
-    pub(crate) fn confirm<T>(self, outcome: Result<T, DbError>) -> Result<T, DbError> {
+    /// meanwhile: that write is not durable and must not be acknowledged. A pooled write
+    /// that succeeded has committed: its changes are applied before it returns.
+    pub(crate) async fn confirm<T>(self, outcome: Result<T, DbError>) -> Result<T, DbError> {
         let value = outcome?;
-        if let Some(watch) = self.watch {
-            watch.check_identity()?;
+        let WriteConn { conn, pooled } = self;
+        // The catch-up needs a connection of its own (an in-memory database has only one).
+        drop(conn);
+        if let Some((pool, watch, feed)) = pooled {
+            if let Some(watch) = watch {
+                watch.check_identity()?;
+            }
+            catch_up_logged(feed, Handle::Pool(pool, watch, feed)).await;
         }
         Ok(value)
+    }
+}
+
+/// After a committed write: a failure to read the feed does not undo the write, and the
+/// poll applies the change later.
+async fn catch_up_logged(feed: &ChangeFeed, handle: Handle<'_>) {
+    if let Err(error) = feed.catch_up(handle).await {
+        tracing::warn!(%error, "a committed change could not be applied yet");
+    }
+}
+
+impl SystemDb {
+    async fn catch_up_after_write(&self) {
+        catch_up_logged(&self.feed, self.handle()).await;
     }
 }
 
@@ -483,7 +594,7 @@ mod tests {
         std::fs::rename(&aside, &path).unwrap();
         let conn = db.handle().acquire_write().await.unwrap();
         std::fs::rename(&path, &aside).unwrap();
-        assert!(is_missing(conn.confirm(Ok(()))));
+        assert!(is_missing(conn.confirm(Ok(())).await));
     }
 
     #[tokio::test]

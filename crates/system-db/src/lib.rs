@@ -1,9 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 mod apps;
+mod changes;
 mod codec;
+mod copy;
 mod db;
 mod error;
+mod follow;
 mod lookups;
 mod ping;
 mod repositories;
@@ -20,6 +23,8 @@ mod user_row;
 mod users;
 
 pub use apps::{AppPatch, AppRow, Apps, NewApp};
+pub use changes::{Applying, Change, ChangeSet, ChangeSink, Topic};
+pub use copy::{CopyError, CopyReport, DATA_TABLES, NODE_TABLES, copy_into};
 pub use db::{Backend, SystemDb, SystemTx};
 pub use error::DbError;
 pub use lookups::{LookupPatch, LookupRow, Lookups, NewLookup};

@@ -182,7 +182,7 @@ impl<'a> Lookups<'a> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        conn.confirm(lookup_from_row(&row))
+        conn.confirm(lookup_from_row(&row)).await
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -222,6 +222,7 @@ impl<'a> Lookups<'a> {
             .fetch_optional(&mut *conn)
             .await?;
         conn.confirm(row.as_ref().map(lookup_from_row).transpose())
+            .await
     }
 
     /// Deletes a lookup; `false` if there was none.
@@ -234,7 +235,7 @@ impl<'a> Lookups<'a> {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 }
 

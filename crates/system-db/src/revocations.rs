@@ -33,7 +33,7 @@ impl<'a> Revocations<'a> {
         .bind(expires_at)
         .execute(&mut *conn)
         .await?;
-        conn.confirm(Ok(()))
+        conn.confirm(Ok(())).await
     }
 
     /// Revocations still in force at `now`, as `(jti, expires_at)` ordered by expiry: what the
@@ -55,6 +55,20 @@ impl<'a> Revocations<'a> {
             .collect()
     }
 
+    /// Until when token `jti` is revoked; `None` when it is not.
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`], [`DbError::Database`].
+    pub async fn expiry(self, jti: &str) -> Result<Option<i64>, DbError> {
+        let mut conn = self.handle.acquire().await?;
+        Ok(
+            sqlx::query_scalar("SELECT expires_at FROM token_revocation WHERE jti = $1")
+                .bind(jti)
+                .fetch_optional(&mut *conn)
+                .await?,
+        )
+    }
+
     /// Deletes revocations of tokens that have expired by `now` (an expired token is refused
     /// anyway); returns how many were removed.
     ///
@@ -66,6 +80,6 @@ impl<'a> Revocations<'a> {
             .bind(now)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected()))
+        conn.confirm(Ok(result.rows_affected())).await
     }
 }

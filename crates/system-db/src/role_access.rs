@@ -174,7 +174,7 @@ impl Roles<'_> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        conn.confirm(access_from_row(&row))
+        conn.confirm(access_from_row(&row)).await
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -221,6 +221,7 @@ impl Roles<'_> {
             .fetch_optional(&mut *conn)
             .await?;
         conn.confirm(row.as_ref().map(access_from_row).transpose())
+            .await
     }
 
     /// Deletes an access row; `false` if there was none.
@@ -233,7 +234,7 @@ impl Roles<'_> {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 }
 

@@ -121,7 +121,7 @@ impl<'a> Roles<'a> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        conn.confirm(role_from_row(&row))
+        conn.confirm(role_from_row(&row)).await
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -155,6 +155,7 @@ impl<'a> Roles<'a> {
             .fetch_optional(&mut *conn)
             .await?;
         conn.confirm(row.as_ref().map(role_from_row).transpose())
+            .await
     }
 
     /// Deletes a role; `false` if there was none.
@@ -173,7 +174,7 @@ impl<'a> Roles<'a> {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 }
 

@@ -172,7 +172,7 @@ impl<'a> Services<'a> {
         .bind(actor)
         .fetch_one(&mut *conn)
         .await?;
-        conn.confirm(service_from_row(&row))
+        conn.confirm(service_from_row(&row)).await
     }
 
     /// Applies `patch` and stamps `last_modified_date`/`last_modified_by_id`; `None` if there is
@@ -217,6 +217,7 @@ impl<'a> Services<'a> {
             .fetch_optional(&mut *conn)
             .await?;
         conn.confirm(row.as_ref().map(service_from_row).transpose())
+            .await
     }
 
     /// Deletes a service (its role accesses and limits go with it); `false` if there was none.
@@ -229,7 +230,7 @@ impl<'a> Services<'a> {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 }
 

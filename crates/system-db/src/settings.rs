@@ -40,6 +40,6 @@ impl<'a> Settings<'a> {
         .bind(value)
         .execute(&mut *conn)
         .await?;
-        conn.confirm(Ok(()))
+        conn.confirm(Ok(())).await
     }
 }

@@ -55,7 +55,7 @@ impl<'a> TokenMap<'a> {
         .bind(expires_at)
         .execute(&mut *conn)
         .await?;
-        conn.confirm(Ok(()))
+        conn.confirm(Ok(())).await
     }
 
     /// Live tokens of one user (password change, deactivation, deletion).
@@ -130,7 +130,7 @@ impl<'a> TokenMap<'a> {
             .bind(jti)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 
     /// Deletes the records of tokens that have expired by `now` (an expired token is refused
@@ -144,7 +144,7 @@ impl<'a> TokenMap<'a> {
             .bind(now)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected()))
+        conn.confirm(Ok(result.rows_affected())).await
     }
 }
 

@@ -97,7 +97,7 @@ impl<'a> UserAppRoles<'a> {
         .bind(role_id)
         .fetch_one(&mut *conn)
         .await?;
-        conn.confirm(assignment_from_row(&row))
+        conn.confirm(assignment_from_row(&row)).await
     }
 
     /// Points assignment `id` at another app and role (the user stays); `None` if there is no
@@ -122,6 +122,7 @@ impl<'a> UserAppRoles<'a> {
         .fetch_optional(&mut *conn)
         .await?;
         conn.confirm(row.as_ref().map(assignment_from_row).transpose())
+            .await
     }
 
     /// Deletes an assignment; `false` if there was none.
@@ -134,7 +135,7 @@ impl<'a> UserAppRoles<'a> {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 }
 

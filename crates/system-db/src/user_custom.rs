@@ -108,7 +108,7 @@ impl<'a> UserCustom<'a> {
         .bind(now_timestamp())
         .fetch_one(&mut *conn)
         .await?;
-        conn.confirm(custom_from_row(&row))
+        conn.confirm(custom_from_row(&row)).await
     }
 
     /// Deletes the value `name` of `user_id`; `false` if it was not set.
@@ -122,7 +122,7 @@ impl<'a> UserCustom<'a> {
             .bind(name)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 }
 

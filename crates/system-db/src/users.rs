@@ -188,7 +188,7 @@ impl<'a> Users<'a> {
         .bind(user.created_by_id)
         .fetch_one(&mut *conn)
         .await?;
-        conn.confirm(user_from_row(&row))
+        conn.confirm(user_from_row(&row)).await
     }
 
     /// Replaces the password hash and bumps `last_modified_date`.
@@ -205,7 +205,7 @@ impl<'a> Users<'a> {
         .bind(now_timestamp())
         .execute(&mut *conn)
         .await?;
-        conn.confirm(found(result.rows_affected()))
+        conn.confirm(found(result.rows_affected())).await
     }
 
     /// Records a successful login (does not count as a modification of the user).
@@ -219,7 +219,7 @@ impl<'a> Users<'a> {
             .bind(format_timestamp(when))
             .execute(&mut *conn)
             .await?;
-        conn.confirm(found(result.rows_affected()))
+        conn.confirm(found(result.rows_affected())).await
     }
 
     /// Number of users with `is_sys_admin`, active or not (zero means first-run setup).
@@ -268,7 +268,7 @@ impl<'a> Users<'a> {
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        conn.confirm(Ok(result.rows_affected() > 0))
+        conn.confirm(Ok(result.rows_affected() > 0)).await
     }
 
     /// Applies `patch` and stamps `last_modified_date`; `None` if there is no such user.
@@ -324,6 +324,7 @@ impl<'a> Users<'a> {
             .fetch_optional(&mut *conn)
             .await?;
         conn.confirm(row.as_ref().map(user_from_row).transpose())
+            .await
     }
 }
 

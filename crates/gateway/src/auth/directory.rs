@@ -1,7 +1,6 @@
 //! Apps, roles with their grants, users' per-app roles and lookups, cached so that deciding a
-//! request costs no system-database round trip in the steady state. Every change made
-//! through the system API invalidates the affected cache at once; the TTL bounds how long a
-//! change made on another node (a shared PostgreSQL system database) can go unseen.
+//! request costs no system-database round trip in the steady state. The change feed
+//! (`changes.rs`) drops what a change affects, on every node, so nothing here expires.
 //!
 //! Apps, roles and lookups are few (tens, rarely hundreds), so each is one snapshot of all
 //! rows: an unknown API key is answered from memory, never by a query an attacker could
@@ -9,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use moka::future::Cache;
 use sluice_connector_core::RowAccess;
@@ -23,8 +21,6 @@ use super::access::row_access;
 use super::snapshot::Snapshot;
 use crate::error::ApiError;
 use crate::metrics::CacheCounts;
-
-const TTL: Duration = Duration::from_secs(300);
 
 /// A role as decisions need it.
 #[derive(Debug)]
@@ -149,13 +145,10 @@ pub struct AccessDirectory {
 impl Default for AccessDirectory {
     fn default() -> Self {
         Self {
-            apps: Snapshot::new(TTL),
-            roles: Snapshot::new(TTL),
-            lookups: Snapshot::new(TTL),
-            user_roles: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(TTL)
-                .build(),
+            apps: Snapshot::default(),
+            roles: Snapshot::default(),
+            lookups: Snapshot::default(),
+            user_roles: Cache::builder().max_capacity(100_000).build(),
         }
     }
 }
@@ -173,7 +166,7 @@ impl AccessDirectory {
                 Ok::<_, DbError>(table)
             })
             .await
-            .map_err(ApiError::internal)
+            .map_err(ApiError::from)
     }
 
     pub async fn roles(&self, db: &SystemDb) -> Result<Arc<RoleTable>, ApiError> {
@@ -184,7 +177,7 @@ impl AccessDirectory {
                 Ok::<_, DbError>(role_table(roles, access))
             })
             .await
-            .map_err(ApiError::internal)
+            .map_err(ApiError::from)
     }
 
     pub async fn lookups(&self, db: &SystemDb) -> Result<Arc<LookupTable>, ApiError> {
@@ -194,7 +187,7 @@ impl AccessDirectory {
                 Ok::<_, DbError>(LookupTable { rows })
             })
             .await
-            .map_err(ApiError::internal)
+            .map_err(ApiError::from)
     }
 
     pub async fn user_roles(&self, db: &SystemDb, user_id: i64) -> Result<UserAppRoles, ApiError> {
@@ -206,17 +199,16 @@ impl AccessDirectory {
                 ))
             })
             .await
-            .map_err(ApiError::internal)
+            .map_err(ApiError::from)
     }
 
     pub fn invalidate_apps(&self) {
         self.apps.invalidate();
     }
 
-    /// Roles and their access rows. Deleting a role also deletes users' per-app rows for it.
+    /// Roles and their access rows.
     pub fn invalidate_roles(&self) {
         self.roles.invalidate();
-        self.user_roles.invalidate_all();
     }
 
     pub fn invalidate_lookups(&self) {
@@ -236,12 +228,11 @@ impl AccessDirectory {
         ]
     }
 
-    /// After a change whose reach is hard to bound (an app or a service deleted, which
-    /// cascades into roles' access rows and users' per-app roles).
     pub fn invalidate_all(&self) {
         self.invalidate_apps();
         self.invalidate_roles();
         self.invalidate_lookups();
+        self.user_roles.invalidate_all();
     }
 }
 

@@ -123,7 +123,6 @@ async fn upgrade_legacy_hash(state: &AppState, user_id: i64, password: &str) {
     };
     match stored {
         Ok(()) => {
-            state.users.invalidate(user_id).await;
             tracing::info!(user.id = user_id, "bcrypt password re-hashed with argon2id");
         }
         Err(error) => {
@@ -143,7 +142,6 @@ pub async fn record_login(state: &AppState, user_id: i64) -> Result<Arc<UserRow>
         .users()
         .set_last_login(user_id, clock::now())
         .await?;
-    state.users.invalidate(user_id).await;
     state
         .users
         .get(&state.db, user_id)

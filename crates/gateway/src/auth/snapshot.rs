@@ -1,38 +1,37 @@
-//! One cached value with a time to live, for the tables every request reads (apps, roles,
-//! lookups). A fresh read is an uncontended lock and an `Arc` clone: a moka lookup per table
+//! One cached value, for the tables every request reads (apps, roles, lookups), kept until
+//! the change feed invalidates it. A fresh read is an uncontended lock and an `Arc` clone: a moka lookup per table
 //! per request showed in the benchmark profile (docs/PERFORMANCE.md), and a single key needs
 //! none of moka's eviction machinery.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant};
 
 use crate::metrics::{CacheCounter, CacheCounts};
 
 pub struct Snapshot<T> {
-    current: RwLock<Option<(Arc<T>, Instant)>>,
+    current: RwLock<Option<Arc<T>>>,
     /// Bumped by `invalidate`, so a load that began before a change is never stored.
     generation: AtomicU64,
     /// One load at a time: callers that find the value stale wait for it, not the database.
     loading: tokio::sync::Mutex<()>,
-    ttl: Duration,
     /// Hits and misses, for `/metrics`.
     reads: CacheCounter,
 }
 
-impl<T> Snapshot<T> {
-    pub fn new(ttl: Duration) -> Self {
+impl<T> Default for Snapshot<T> {
+    fn default() -> Self {
         Self {
             current: RwLock::new(None),
             generation: AtomicU64::new(0),
             loading: tokio::sync::Mutex::new(()),
-            ttl,
             reads: CacheCounter::default(),
         }
     }
+}
 
-    /// The value, loaded by `load` when there is none or it is older than the TTL.
+impl<T> Snapshot<T> {
+    /// The value, loaded by `load` when there is none.
     ///
     /// # Errors
     ///
@@ -55,12 +54,12 @@ impl<T> Snapshot<T> {
         let value = Arc::new(load().await?);
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         if self.generation.load(Ordering::Acquire) == generation {
-            *current = Some((Arc::clone(&value), Instant::now()));
+            *current = Some(Arc::clone(&value));
         }
         Ok(value)
     }
 
-    /// How many reads found the value fresh, and how many loaded it.
+    /// How many reads found the value, and how many loaded it.
     pub fn reads(&self) -> CacheCounts {
         self.reads.counts()
     }
@@ -74,10 +73,7 @@ impl<T> Snapshot<T> {
 
     fn fresh(&self) -> Option<Arc<T>> {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
-        current
-            .as_ref()
-            .filter(|(_, loaded)| loaded.elapsed() < self.ttl)
-            .map(|(value, _)| Arc::clone(value))
+        current.as_ref().map(Arc::clone)
     }
 }
 
@@ -97,7 +93,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_value_is_loaded_once_until_invalidated() {
-        let snapshot = Snapshot::new(Duration::from_secs(60));
+        let snapshot = Snapshot::default();
         let loads = AtomicUsize::new(0);
         assert_eq!(load_counting(&snapshot, &loads).await, 1);
         assert_eq!(load_counting(&snapshot, &loads).await, 1);
@@ -106,16 +102,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_expired_value_is_loaded_again() {
-        let snapshot = Snapshot::new(Duration::ZERO);
-        let loads = AtomicUsize::new(0);
-        assert_eq!(load_counting(&snapshot, &loads).await, 1);
-        assert_eq!(load_counting(&snapshot, &loads).await, 2);
-    }
-
-    #[tokio::test]
     async fn a_failed_load_stores_nothing() {
-        let snapshot: Snapshot<usize> = Snapshot::new(Duration::from_secs(60));
+        let snapshot: Snapshot<usize> = Snapshot::default();
         let failed = snapshot
             .get_or_load(|| async { Err::<usize, _>("down") })
             .await;
@@ -126,7 +114,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_load_overtaken_by_an_invalidation_is_not_kept() {
-        let snapshot = Snapshot::new(Duration::from_secs(60));
+        let snapshot = Snapshot::default();
         let stale = snapshot
             .get_or_load(|| async {
                 snapshot.invalidate();

@@ -1,9 +1,8 @@
 //! Users by id, cached so that verifying a session costs no database round trip in the steady
-//! state. Every change to a user through the gateway invalidates its entry.
+//! state. A changed user's entry is dropped by the change feed (`changes.rs`), on every node.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use moka::future::Cache;
 use sluice_system_db::{SystemDb, UserRow};
@@ -20,12 +19,8 @@ pub struct UserCache {
 impl Default for UserCache {
     fn default() -> Self {
         Self {
-            // The TTL bounds staleness should another node change a user (later issue: a
-            // shared invalidation channel); this node invalidates on its own changes at once.
-            by_id: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(300))
-                .build(),
+            // No time to live: the change feed drops an entry when its user changes.
+            by_id: Cache::builder().max_capacity(100_000).build(),
             reads: CacheCounter::default(),
         }
     }
@@ -41,7 +36,7 @@ impl UserCache {
                 db.users().get(id).await.map(|u| u.map(Arc::new))
             })
             .await
-            .map_err(ApiError::internal);
+            .map_err(ApiError::from);
         self.reads.record(!loaded.load(Ordering::Relaxed));
         user
     }
@@ -53,5 +48,9 @@ impl UserCache {
 
     pub async fn invalidate(&self, id: i64) {
         self.by_id.invalidate(&id).await;
+    }
+
+    pub fn invalidate_all(&self) {
+        self.by_id.invalidate_all();
     }
 }

@@ -14,15 +14,29 @@ pub mod metrics;
 pub mod system;
 mod user;
 
-use actix_web::{HttpResponse, web};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{HttpResponse, ResponseError, web};
 use serde_json::Value;
 
+use crate::error::{ApiError, MSG_SYSTEM_DB_UNAVAILABLE};
+use crate::state::AppState;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v2").configure(api))
-        .service(web::scope("/api").configure(api))
-        .service(web::scope("/docs").configure(docs_page::configure))
-        .configure(health::configure)
-        .route("/", web::get().to(index::home));
+    cfg.service(
+        web::scope("/api/v2")
+            .wrap(from_fn(require_current_state))
+            .configure(api),
+    )
+    .service(
+        web::scope("/api")
+            .wrap(from_fn(require_current_state))
+            .configure(api),
+    )
+    .service(web::scope("/docs").configure(docs_page::configure))
+    .configure(health::configure)
+    .route("/", web::get().to(index::home));
 }
 
 fn api(cfg: &mut web::ServiceConfig) {
@@ -32,6 +46,23 @@ fn api(cfg: &mut web::ServiceConfig) {
         // Before `/{service}`: the user service is not a database service.
         .service(web::scope("/user").configure(user::configure))
         .service(web::scope("/{service}").configure(db::configure));
+}
+
+/// 503 for every API request once this node has gone `change_feed.max_stale_seconds` without
+/// confirming that its caches are current (the system database is unreachable): past that,
+/// it could be answering with a revoked session or a deleted role.
+async fn require_current_state(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let stale = request
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.is_stale());
+    if stale {
+        let refusal = ApiError::unavailable(MSG_SYSTEM_DB_UNAVAILABLE).error_response();
+        return Ok(request.into_response(refusal).map_into_right_body());
+    }
+    Ok(next.call(request).await?.map_into_left_body())
 }
 
 /// The OpenAPI paths of the system API and the user service, relative to `/api/v2`, as

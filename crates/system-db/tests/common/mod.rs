@@ -26,6 +26,8 @@ pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postg
 
 pub struct TestDb {
     pub db: SystemDb,
+    /// Where `db` connects: another handle on it is another node.
+    pub url: String,
     _cleanup: Cleanup,
 }
 
@@ -71,6 +73,7 @@ pub async fn sqlite() -> TestDb {
     db.migrate().await.expect("migrate");
     TestDb {
         db,
+        url,
         _cleanup: Cleanup::Sqlite(dir),
     }
 }
@@ -99,12 +102,12 @@ pub async fn postgres() -> TestDb {
         server_url: server_url.clone(),
         schema: schema.clone(),
     };
-    let db = SystemDb::connect(&with_search_path(&server_url, &schema))
-        .await
-        .expect("connect");
+    let url = with_search_path(&server_url, &schema);
+    let db = SystemDb::connect(&url).await.expect("connect");
     db.migrate().await.expect("migrate");
     TestDb {
         db,
+        url,
         _cleanup: cleanup,
     }
 }

@@ -10,10 +10,11 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use sluice_connector_core::{Database, FieldChange, SchemaChange};
+use sluice_system_db::Topic;
 
 use super::schema_get::table_component;
 use super::{database, open_service};
-use crate::auth::Principal;
+use crate::auth::{Principal, ServiceAccess};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::Params;
@@ -97,19 +98,18 @@ pub async fn create_tables(
     let mut names = Vec::new();
     for table in tables {
         let name = name_of(&table)?;
-        let database =
+        let target =
             table_database(&state, principal.clone(), &path, request.method(), &name).await?;
         let fields = match table.get("field") {
             Some(Value::Array(fields)) => fields.clone(),
             _ => Vec::new(),
         };
-        database
-            .change_schema(SchemaChange::CreateTable {
-                name: name.clone(),
-                fields,
-                merge,
-            })
-            .await?;
+        let change = SchemaChange::CreateTable {
+            name: name.clone(),
+            fields,
+            merge,
+        };
+        target.change(&state, change).await?;
         names.push(json!({ "name": name }));
     }
     Ok(ok(json!({ "resource": names })))
@@ -143,10 +143,10 @@ pub async fn drop_tables(
     }
     let mut dropped = Vec::new();
     for name in names {
-        let database =
+        let target =
             table_database(&state, principal.clone(), &path, request.method(), &name).await?;
-        database
-            .change_schema(SchemaChange::DropTable(name.clone()))
+        target
+            .change(&state, SchemaChange::DropTable(name.clone()))
             .await?;
         dropped.push(json!({ "name": name }));
     }
@@ -161,9 +161,9 @@ pub async fn drop_table(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table) = path.into_inner();
-    let database = table_database(&state, principal, &service, request.method(), &table).await?;
-    database
-        .change_schema(SchemaChange::DropTable(table))
+    let target = table_database(&state, principal, &service, request.method(), &table).await?;
+    target
+        .change(&state, SchemaChange::DropTable(table))
         .await?;
     Ok(ok(json!({ "success": true })))
 }
@@ -184,7 +184,7 @@ pub async fn change_fields(
         .to_string();
     let component = format!("{}/{}", table_component(&table), rest.to_ascii_lowercase());
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
-    let database = database(&state, &access)?;
+    let target = SchemaTarget::of(&state, &access)?;
     let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
     let method = request.method().as_str();
     let change = match (method, parts.as_slice()) {
@@ -216,7 +216,7 @@ pub async fn change_fields(
             )));
         }
     };
-    database.change_schema(change).await?;
+    target.change(&state, change).await?;
     Ok(ok(json!({ "success": true })))
 }
 
@@ -239,12 +239,11 @@ pub async fn update_tables(
     for table in tables {
         let name = name_of(&table)?;
         let fields = table_fields(&table)?;
-        let mut database =
+        let mut target =
             table_database(&state, principal.clone(), &path, request.method(), &name).await?;
-        let exists = database.schema(false).await?.table(&name).is_some();
+        let exists = target.database.schema(false).await?.table(&name).is_some();
         if !exists {
-            database =
-                table_database(&state, principal.clone(), &path, &Method::POST, &name).await?;
+            target = table_database(&state, principal.clone(), &path, &Method::POST, &name).await?;
         }
         let change = if exists {
             SchemaChange::AlterFields {
@@ -259,7 +258,7 @@ pub async fn update_tables(
                 merge: false,
             }
         };
-        database.change_schema(change).await?;
+        target.change(&state, change).await?;
         names.push(json!({ "name": name }));
     }
     Ok(ok(json!({ "resource": names })))
@@ -275,8 +274,8 @@ pub async fn update_table(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table) = path.into_inner();
-    let database = table_database(&state, principal, &service, request.method(), &table).await?;
-    let schema = database.schema(false).await?;
+    let target = table_database(&state, principal, &service, request.method(), &table).await?;
+    let schema = target.database.schema(false).await?;
     let Some(existing) = schema.table(&table) else {
         return Err(sluice_connector_core::ConnectorError::TableNotFound(table).into());
     };
@@ -294,7 +293,7 @@ pub async fn update_table(
             drop_missing: method == "PUT",
         },
     };
-    database.change_schema(change).await?;
+    target.change(&state, change).await?;
     Ok(ok(json!({ "success": true })))
 }
 
@@ -306,7 +305,33 @@ async fn table_database(
     service: &str,
     method: &Method,
     table: &str,
-) -> Result<Arc<Database>, ApiError> {
+) -> Result<SchemaTarget, ApiError> {
     let access = open_service(state, principal, service, method, &table_component(table)).await?;
-    database(state, &access)
+    SchemaTarget::of(state, &access)
+}
+
+/// An authorised service's database, whose schema a request changes.
+struct SchemaTarget {
+    database: Arc<Database>,
+    service_id: i64,
+}
+
+impl SchemaTarget {
+    fn of(state: &AppState, access: &ServiceAccess) -> Result<Self, ApiError> {
+        Ok(Self {
+            database: database(state, access)?,
+            service_id: access.service().row.id,
+        })
+    }
+
+    /// Applies `change`; once it is made, every node (several may serve the same file) drops
+    /// its cached schema of the service through the change feed.
+    async fn change(&self, state: &AppState, change: SchemaChange) -> Result<(), ApiError> {
+        self.database.change_schema(change).await?;
+        state
+            .db
+            .announce(Topic::Schema, &self.service_id.to_string())
+            .await?;
+        Ok(())
+    }
 }

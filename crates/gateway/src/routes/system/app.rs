@@ -171,7 +171,6 @@ impl SystemResource for Apps {
             .insert(&new, Some(admin.user_id()))
             .await
             .map_err(write_error)?;
-        state.access.invalidate_apps();
         tracing::info!(app.id = row.id, "app created");
         Ok(row.id)
     }
@@ -218,7 +217,6 @@ impl SystemResource for Apps {
         if !row.is_active {
             revoke_app_sessions(state, id).await?;
         }
-        state.access.invalidate_apps();
         tracing::info!(app.id = id, "app updated");
         Ok(())
     }
@@ -226,7 +224,6 @@ impl SystemResource for Apps {
     async fn delete(state: &AppState, _: &SystemAdmin, id: i64) -> Result<(), ApiError> {
         revoke_app_sessions(state, id).await?;
         state.db.apps().delete(id).await?;
-        state.access.invalidate_all();
         tracing::info!(app.id = id, "app deleted");
         Ok(())
     }

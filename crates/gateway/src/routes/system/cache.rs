@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
+use sluice_system_db::Topic;
 
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
@@ -38,14 +39,22 @@ async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(delete, path = "/system/cache", tag = "system", operation_id = "delete_cache",
     summary = "Drop every service's cached schema.",
     responses((status = 200, description = "Flushed.", body = Success)))]
-async fn flush_all(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
+async fn flush_all(_: SystemAdmin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     for service in state.services.all() {
-        if let Backend::Sqlite { database, .. } = &service.backend {
-            database.invalidate();
+        if let Backend::Sqlite { .. } = &service.backend {
+            flush(&state, service.row.id).await?;
         }
     }
     tracing::info!("all service caches flushed");
-    ok(json!({ "success": true }))
+    Ok(ok(json!({ "success": true })))
+}
+
+/// Every node drops the service's cached schema, through the change feed.
+async fn flush(state: &AppState, service_id: i64) -> Result<(), ApiError> {
+    Ok(state
+        .db
+        .announce(Topic::Schema, &service_id.to_string())
+        .await?)
 }
 
 #[utoipa::path(delete, path = "/system/cache/{service}", tag = "system", operation_id = "delete_service_cache",
@@ -65,7 +74,7 @@ async fn flush_service(
         .get(&name)
         .ok_or_else(|| ApiError::not_found(format!("Could not find a service for {name}")))?;
     match &service.backend {
-        Backend::Sqlite { database, .. } => database.invalidate(),
+        Backend::Sqlite { .. } => flush(&state, service.row.id).await?,
         Backend::User { .. } | Backend::Unavailable { .. } => {
             return Err(ApiError::not_implemented(
                 "Service does not implement API controlled cache.",

@@ -114,7 +114,6 @@ impl SystemResource for Lookups {
             .insert(&new, Some(admin.user_id()))
             .await
             .map_err(write_error)?;
-        state.access.invalidate_lookups();
         Ok(row.id)
     }
 
@@ -145,13 +144,11 @@ impl SystemResource for Lookups {
             .await
             .map_err(write_error)?
             .ok_or_else(|| not_found(id))?;
-        state.access.invalidate_lookups();
         Ok(())
     }
 
     async fn delete(state: &AppState, _: &SystemAdmin, id: i64) -> Result<(), ApiError> {
         state.db.lookups().delete(id).await?;
-        state.access.invalidate_lookups();
         Ok(())
     }
 }

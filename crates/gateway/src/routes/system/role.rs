@@ -167,7 +167,6 @@ impl SystemResource for Roles {
         let row = tx.roles().insert(&new, by).await.map_err(conflict)?;
         apply_access_changes(&mut tx, row.id, changes, by).await?;
         tx.commit().await?;
-        state.access.invalidate_roles();
         tracing::info!(role.id = row.id, "role created");
         Ok(row.id)
     }
@@ -202,7 +201,6 @@ impl SystemResource for Roles {
         if !row.is_active {
             revoke_role_sessions(state, id).await?;
         }
-        state.access.invalidate_roles();
         tracing::info!(role.id = id, "role updated");
         Ok(())
     }
@@ -210,7 +208,6 @@ impl SystemResource for Roles {
     async fn delete(state: &AppState, _: &SystemAdmin, id: i64) -> Result<(), ApiError> {
         revoke_role_sessions(state, id).await?;
         state.db.roles().delete(id).await?;
-        state.access.invalidate_all();
         tracing::info!(role.id = id, "role deleted");
         Ok(())
     }

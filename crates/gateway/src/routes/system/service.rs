@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::params::Params;
 use crate::service_types::user::{USER, parse_user_config};
 use crate::service_types::{
-    RESERVED_NAMES, SQLITE, build_entry, config_object, merged_config, parse_sqlite_config,
+    RESERVED_NAMES, SQLITE, config_object, merged_config, parse_sqlite_config,
     refuse_unbuilt_settings, resolve_database,
 };
 use crate::state::AppState;
@@ -125,9 +125,7 @@ impl SystemResource for Services {
             .await
             .map_err(conflict)?;
         tracing::info!(service.name = %row.name, "service created");
-        let id = row.id;
-        register(state, row).await;
-        Ok(id)
+        Ok(row.id)
     }
 
     async fn update(
@@ -191,7 +189,6 @@ impl SystemResource for Services {
             .map_err(conflict)?
             .ok_or_else(|| not_found(id))?;
         tracing::info!(service.name = %row.name, "service updated");
-        register(state, row).await;
         Ok(())
     }
 
@@ -209,9 +206,6 @@ impl SystemResource for Services {
             )));
         }
         state.db.services().delete(id).await?;
-        state.services.remove_id(id);
-        // Roles' access rows for the service are deleted with it.
-        state.access.invalidate_roles();
         tracing::info!(service.id = id, "service deleted");
         Ok(())
     }
@@ -286,10 +280,4 @@ fn conflict(error: DbError) -> ApiError {
         DbError::Conflict { .. } => invalid_field("name", "The name has already been taken."),
         other => ApiError::from(other),
     }
-}
-
-async fn register(state: &AppState, row: ServiceRow) {
-    state.services.remove_id(row.id);
-    let entry = build_entry(row, &state.settings, state.system_db_file.as_deref()).await;
-    state.services.insert(entry);
 }

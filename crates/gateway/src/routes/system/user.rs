@@ -166,7 +166,6 @@ impl<const ADMINS: bool> SystemResource for Accounts<ADMINS> {
         let row = tx.users().insert(&new).await.map_err(write_error)?;
         apply_assignment_changes(&mut tx, row.id, changes).await?;
         tx.commit().await?;
-        forget(state, row.id).await;
         tracing::info!(user.id = row.id, user.is_sys_admin = ADMINS, "user created");
         Ok(row.id)
     }
@@ -199,7 +198,6 @@ impl<const ADMINS: bool> SystemResource for Accounts<ADMINS> {
             keep_manageable(&mut tx, MSG_RESTRICT_LAST_ADMIN).await?;
         }
         tx.commit().await?;
-        forget(state, id).await;
         if update.password_hash.is_some() || deactivated {
             revoke_user_sessions(state, id).await?;
         }
@@ -219,18 +217,9 @@ impl<const ADMINS: bool> SystemResource for Accounts<ADMINS> {
             keep_manageable(&mut tx, MSG_DELETE_LAST_ADMIN).await?;
         }
         tx.commit().await?;
-        forget(state, id).await;
-        // User-scoped lookups went with the user.
-        state.access.invalidate_lookups();
         tracing::info!(user.id = id, user.is_sys_admin = ADMINS, "user deleted");
         Ok(())
     }
-}
-
-/// Drops what the caches hold about the user (its row, its per-app roles).
-async fn forget(state: &AppState, id: i64) {
-    state.users.invalidate(id).await;
-    state.access.invalidate_user(id).await;
 }
 
 /// Refuses a change (inside its transaction, which then rolls back) that would leave no

@@ -184,7 +184,6 @@ async fn set_password(
     }
     let hash = hash_password(new).await.map_err(ApiError::internal)?;
     state.db.users().set_password_hash(user.id, &hash).await?;
-    state.users.invalidate(user.id).await;
     let ended = sessions::revoke_user_sessions(state, user.id).await?;
     tracing::info!(
         user.id = user.id,

@@ -128,7 +128,6 @@ async fn update(
         ..UserPatch::default()
     };
     let updated = state.db.users().update(user.id, &patch).await;
-    state.users.invalidate(user.id).await;
     let updated = updated
         .map_err(taken)?
         .ok_or_else(|| ApiError::not_found("No user session found."))?;

@@ -224,7 +224,6 @@ async fn assign_open_registration_role(
         tx.user_app_roles().insert(user.id, app.id, role_id).await?;
     }
     tx.commit().await?;
-    state.access.invalidate_user(user.id).await;
     Ok(())
 }
 

@@ -1,0 +1,10 @@
+//! Multi-node tests: two gateway nodes sharing one system database, behind a load balancer.
+//! `.ci/cluster-test` runs them against the real topology (separate `sluice` processes,
+//! haproxy); `cargo test --workspace` against two in-process nodes per test (see
+//! `harness.rs`).
+
+mod basics;
+mod harness;
+mod outage;
+mod propagation;
+mod system_db_copy;
