@@ -143,8 +143,8 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// How far this node's view of the system database is behind its latest change; the
-    /// change feed sets it as it applies changes.
+    /// How long ago this node last confirmed that it has applied every change of the system
+    /// database (`AppState::staleness`, set when scraped).
     pub fn set_change_feed_lag(&self, lag: Duration) {
         self.change_feed_lag.set(lag.as_secs_f64());
     }
@@ -192,7 +192,7 @@ impl Metrics {
         );
         registry.register(
             "sluice_change_feed_lag_seconds",
-            "How far this node's caches are behind the system database's latest change",
+            "Seconds since this node last confirmed it has applied every change of the system database",
             self.change_feed_lag.clone(),
         );
         let mut text = String::new();

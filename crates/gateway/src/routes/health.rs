@@ -48,7 +48,7 @@ struct ReadinessCheck {
 }
 
 /// Every readiness check, in the order the 503 message names them. A new dependency is one
-/// more line here with its probe below (the change feed's goes last).
+/// more entry here with its probe below.
 const CHECKS: &[ReadinessCheck] = &[
     ReadinessCheck {
         name: "system_db",
@@ -59,6 +59,11 @@ const CHECKS: &[ReadinessCheck] = &[
         name: "redis",
         down: "redis is unreachable",
         probe: redis,
+    },
+    ReadinessCheck {
+        name: "change_feed",
+        down: "the change feed is behind",
+        probe: change_feed,
     },
 ];
 
@@ -82,6 +87,17 @@ fn redis(state: &AppState) -> BoxFuture<'_, Health> {
             Some(_) => Health::Down,
         }
     })
+}
+
+/// Down past `change_feed.max_stale_seconds` without confirming that every change of the
+/// system database is applied: API requests answer 503 then too.
+fn change_feed(state: &AppState) -> BoxFuture<'_, Health> {
+    let health = if state.is_stale() {
+        Health::Down
+    } else {
+        Health::Ok
+    };
+    Box::pin(std::future::ready(health))
 }
 
 /// 200 `{"status":"ok","checks":{...}}` when every configured check answers; 503 otherwise.
