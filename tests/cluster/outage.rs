@@ -1,7 +1,7 @@
 //! A node cut off from the system database (through a proxy the test cuts): it keeps
 //! answering from its caches for `change_feed.max_stale_seconds`, refuses system writes at
-//! once, refuses everything past the bound, and once the database is back it applies what
-//! changed meanwhile.
+//! once, refuses everything past the bound and says so in its readiness check, and once the
+//! database is back it applies what changed meanwhile.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -110,6 +110,21 @@ async fn a_node_cut_off_from_the_system_database_serves_from_its_caches_then_ref
     assert_eq!(
         refused,
         df_error(503, "The system database is unavailable.")
+    );
+    // The load balancer's check says why.
+    let ready = b.get_anonymously("/health/ready").await;
+    let mut expected = df_error(
+        503,
+        "Not ready: the system database is unreachable, the change feed is behind.",
+    );
+    expected["error"]["context"] = json!({"system_db": "down", "change_feed": "down"});
+    assert_eq!(
+        (ready.status, ready.body),
+        (StatusCode::SERVICE_UNAVAILABLE, expected)
+    );
+    assert_eq!(
+        a.get_anonymously("/health/ready").await.status,
+        StatusCode::OK
     );
 
     proxy.restore();
