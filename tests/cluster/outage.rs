@@ -13,7 +13,7 @@ use sluice_tests::proxy::TcpProxy;
 use sluice_tests::{Auth, df_error};
 
 use crate::harness::{Cluster, eventually};
-use crate::propagation::{app_with_role, expect, service_with_notes};
+use crate::propagation::Notes;
 
 /// Outages take the connection timeout and the reconnect delay, so the deadlines here are
 /// longer than the propagation bound.
@@ -50,11 +50,9 @@ async fn a_node_cut_off_from_the_system_database_serves_from_its_caches_then_ref
     })
     .await;
     let (a, b) = (cluster.node_a(), cluster.node_b());
-    let admin = cluster.admin_login(a).await;
-    let (name, service) = service_with_notes(&cluster, &admin).await;
-    let (_, app, key) = app_with_role(a, &admin, service, 1).await;
-    let notes = format!("/api/v2/{name}/_table/note?fields=id");
-    let read = async || b.call(Method::GET, &notes, Auth::key(&key), None).await;
+    let notes = Notes::on(&cluster, 1).await;
+    let (admin, key) = (&notes.admin, &notes.key);
+    let read = async || b.call(Method::GET, &notes.path, Auth::key(key), None).await;
     let session = "/api/v2/system/admin/session";
     // Node B knows the key, the role and the administrator before the outage.
     eventually("node B serves the key", OUTAGE_DEADLINE, async || {
@@ -64,7 +62,7 @@ async fn a_node_cut_off_from_the_system_database_serves_from_its_caches_then_ref
             .ok_or(reply.status)
     })
     .await;
-    assert_eq!(b.get(session, &admin).await.status, StatusCode::OK);
+    assert_eq!(b.get(session, admin).await.status, StatusCode::OK);
 
     proxy.cut();
     assert_eq!(
@@ -76,7 +74,7 @@ async fn a_node_cut_off_from_the_system_database_serves_from_its_caches_then_ref
         .call(
             Method::POST,
             "/api/v2/system/role",
-            Auth::token(&admin),
+            Auth::token(admin),
             Some(json!({"resource": [{"name": "written during the outage"}]})),
         )
         .await;
@@ -87,15 +85,10 @@ async fn a_node_cut_off_from_the_system_database_serves_from_its_caches_then_ref
         write.body
     );
     // Meanwhile node A, which still reaches the database, deactivates the app.
-    expect(
-        a,
-        Method::PATCH,
-        &format!("/api/v2/system/app/{app}"),
-        Auth::token(&admin),
-        json!({"is_active": false}),
-        StatusCode::OK,
-    )
-    .await;
+    let app = format!("app/{}", notes.app);
+    notes
+        .change(&cluster, &app, json!({"is_active": false}))
+        .await;
     let (refused, _) = eventually(
         "node B refuses once its caches are too old",
         OUTAGE_DEADLINE,
