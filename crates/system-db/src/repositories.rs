@@ -5,8 +5,8 @@
 
 use crate::db::{SystemDb, SystemTx};
 use crate::{
-    Apps, Lookups, Revocations, Roles, Services, Settings, TokenMap, UserAppRoles, UserCustom,
-    Users,
+    Apps, Cors, Lookups, Revocations, Roles, Services, Settings, TokenMap, UserAppRoles,
+    UserCustom, Users,
 };
 
 macro_rules! repositories {
@@ -42,6 +42,8 @@ repositories! {
     apps -> Apps;
     /// System, app, role and user lookups (`lookup` table).
     lookups -> Lookups;
+    /// CORS rules (`cors` table).
+    cors -> Cors;
     /// Per-user role overrides for an app (`user_to_app_to_role` table).
     user_app_roles -> UserAppRoles;
     /// A user's own key/values, DreamFactory's `user/custom` (`user_custom` table).
