@@ -4,6 +4,7 @@ mod access;
 mod api_docs;
 mod auth;
 mod change_feed;
+mod cors;
 mod docs_page;
 mod errors;
 mod headers;

@@ -74,9 +74,10 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
             (Topic::Role, _) => state.access.invalidate_roles(),
             (Topic::App, _) => state.access.invalidate_apps(),
             (Topic::Lookup, _) => state.access.invalidate_lookups(),
+            (Topic::Cors, _) => state.cors.invalidate(),
             (Topic::Revocation, _) => revoked.extend(change.key.as_deref()),
             // Nothing derived from them is cached yet.
-            (Topic::Cors | Topic::Limits | Topic::EventScript, _) => {}
+            (Topic::Limits | Topic::EventScript, _) => {}
             // A topic from a newer node, or a key that does not read: reload it all.
             (Topic::Unknown(_) | Topic::User | Topic::UserAppRole, _)
             | (Topic::Service | Topic::Schema, None) => return reload_everything(state).await,
@@ -128,6 +129,7 @@ async fn reload_everything(state: &AppState) -> Result<(), DbError> {
     tracing::info!("reloading everything derived from the system database");
     state.access.invalidate_all();
     state.users.invalidate_all();
+    state.cors.invalidate();
     let now = clock::now_unix();
     for (jti, until) in state.db.revocations().active(now).await? {
         state.tokens.remember_revoked(jti, until, now);

@@ -7,6 +7,7 @@ pub mod body;
 pub mod changes;
 pub mod cli;
 pub mod clock;
+pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod metrics;

@@ -61,9 +61,10 @@ impl Application {
         let app = move || {
             // actix runs the last `.wrap()` first, so this list reads inside-out: logically
             // request span and id (echoed as x-request-id), head limits and the headers of
-            // every response -> error envelope -> trailing-slash normalisation -> verb
-            // tunnelling -> routing. CORS, authentication and rate limiting join here in
-            // later issues.
+            // every response -> CORS (preflights never reach authentication, and error
+            // envelopes get the CORS headers too) -> error envelope -> trailing-slash
+            // normalisation -> verb tunnelling -> routing (authentication is in the handlers'
+            // extractors). Rate limiting joins here in a later issue.
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
@@ -76,6 +77,7 @@ impl Application {
                 .wrap(from_fn(verb_tunnelling))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(ErrorHandlers::new().default_handler(envelope_errors))
+                .wrap(from_fn(crate::cors::cors))
                 .wrap(from_fn(move |request, next| {
                     request_span(request, next, limits)
                 }))

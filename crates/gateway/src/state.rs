@@ -13,6 +13,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenService;
 use crate::auth::users::UserCache;
 use crate::clock;
+use crate::cors::CorsPolicy;
 use crate::metrics::Metrics;
 use crate::registry::ServiceRegistry;
 use crate::service_types::build_entry;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub users: UserCache,
     /// Apps, roles, per-app user roles and lookups.
     pub access: AccessDirectory,
+    /// The CORS rules.
+    pub cors: CorsPolicy,
     pub services: ServiceRegistry,
     /// Failed logins per account and client address.
     pub login_throttle: LoginThrottle,
@@ -90,6 +93,7 @@ impl AppState {
             tokens,
             users: UserCache::default(),
             access: AccessDirectory::default(),
+            cors: CorsPolicy::default(),
             services,
             login_throttle,
             host_name: host_name(),

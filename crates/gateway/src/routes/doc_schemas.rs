@@ -136,6 +136,10 @@ pub struct AppReadOnly {
 #[derive(ToSchema)]
 pub struct LookupReadOnly {}
 
+/// A CORS rule has only the fields it is written with and the stored columns.
+#[derive(ToSchema)]
+pub struct CorsReadOnly {}
+
 /// A user's or administrator's read-only fields and relations.
 #[derive(ToSchema)]
 pub struct UserReadOnly {

@@ -3,6 +3,7 @@
 mod admin_session;
 mod app;
 mod cache;
+mod cors;
 mod environment;
 pub(crate) mod input;
 mod lookup;
@@ -31,6 +32,7 @@ const RESOURCES: &[&str] = &[
     "admin",
     "app",
     "cache",
+    "cors",
     "environment",
     "lookup",
     "role",
@@ -62,6 +64,7 @@ const RESOURCES: &[&str] = &[
         role::AccessRowInput,
         app::AppInput,
         lookup::LookupInput,
+        cors::CorsInput,
         user_input::UserInput,
         user_app_roles::AssignmentInput,
     ))
@@ -78,6 +81,7 @@ pub(crate) fn record_resource_paths() -> Vec<(String, serde_json::Value)> {
         openapi_paths::<role::Roles>(),
         openapi_paths::<app::Apps>(),
         openapi_paths::<lookup::Lookups>(),
+        openapi_paths::<cors::CorsRules>(),
     ]
     .into_iter()
     .flatten()
@@ -95,6 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(resource::configure::<role::Roles>)
         .configure(resource::configure::<app::Apps>)
         .configure(resource::configure::<lookup::Lookups>)
+        .configure(resource::configure::<cors::CorsRules>)
         .configure(service_type::configure)
         .configure(cache::configure)
         .default_service(web::to(unknown_resource));
