@@ -4,6 +4,7 @@
 //! `harness.rs`).
 
 mod basics;
+mod cors;
 mod harness;
 mod outage;
 mod propagation;
