@@ -15,6 +15,7 @@ use actix_web::{HttpResponse, web};
 use sluice_system_db::{DbError, SystemDb};
 
 use crate::auth::snapshot::Snapshot;
+use crate::metrics::CacheCounts;
 use crate::state::AppState;
 
 pub use rules::{CorsRules, list_entries, parse_origin};
@@ -36,6 +37,11 @@ impl CorsPolicy {
         self.rules
             .get_or_load(|| async { Ok(CorsRules::compile(&db.cors().list().await?)) })
             .await
+    }
+
+    /// How many cross-origin requests found the rules loaded, and how many loaded them.
+    pub fn reads(&self) -> CacheCounts {
+        self.rules.reads()
     }
 
     /// Drops the rules; the next cross-origin request reads them again.

@@ -24,6 +24,7 @@ async fn scrape(state: web::Data<AppState>) -> HttpResponse {
         .collect();
     let mut caches = state.access.cache_reads().to_vec();
     caches.push(("users", state.users.reads()));
+    caches.push(("cors", state.cors.reads()));
     state.metrics.set_change_feed_lag(state.staleness());
     let text = state.metrics.render(ScrapeReadings {
         sqlite_queue_depths,
