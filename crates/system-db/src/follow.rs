@@ -30,11 +30,20 @@ impl SystemDb {
     async fn poll(&self, every: Duration) {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Logged when reading starts failing and when it works again, not on every poll of an
+        // outage.
+        let mut failing = false;
         for tick in 0u64.. {
             ticks.tick().await;
             if let Err(error) = self.catch_up().await {
-                tracing::warn!(%error, "cannot read the change feed");
+                if !failing {
+                    tracing::warn!(%error, "cannot read the change feed; retrying every poll");
+                }
+                failing = true;
                 continue;
+            }
+            if std::mem::take(&mut failing) {
+                tracing::info!("the change feed is read again");
             }
             if tick % PRUNE_EVERY_POLLS == PRUNE_EVERY_POLLS - 1 {
                 let before = chrono::Utc::now().timestamp() - RETAIN_SECONDS;
@@ -48,25 +57,35 @@ impl SystemDb {
     /// `try_recv`, not `recv`: `recv` reconnects silently and loses what was sent meanwhile.
     /// Every (re)connection is followed by a reload of everything, which covers that gap.
     async fn listen(&self, url: &str) {
+        // As in `poll`: one line when listening fails, one when it works again.
+        let mut failing = false;
         loop {
             match self.listening(url).await {
-                Ok(mut listener) => loop {
-                    match listener.try_recv().await {
-                        Ok(Some(_)) => {
-                            // One catch-up covers every notification already received.
-                            while listener.next_buffered().is_some() {}
-                            self.apply_notified().await;
-                        }
-                        // Lost, and already reconnected and listening again.
-                        Ok(None) => self.resync_logged().await,
-                        Err(error) => {
-                            tracing::warn!(%error, "the change-feed listener lost its connection");
-                            break;
+                Ok(mut listener) => {
+                    if std::mem::take(&mut failing) {
+                        tracing::info!("listening for changes of other nodes again");
+                    }
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(_)) => {
+                                // One catch-up covers every notification already received.
+                                while listener.next_buffered().is_some() {}
+                                self.apply_notified().await;
+                            }
+                            // Lost, and already reconnected and listening again.
+                            Ok(None) => self.resync_logged().await,
+                            Err(error) => {
+                                tracing::warn!(%error, "the change-feed listener lost its connection");
+                                break;
+                            }
                         }
                     }
-                },
+                }
                 Err(error) => {
-                    tracing::warn!(%error, "cannot listen for changes of other nodes");
+                    if !failing {
+                        tracing::warn!(%error, "cannot listen for changes of other nodes; retrying");
+                    }
+                    failing = true;
                 }
             }
             tokio::time::sleep(RECONNECT_AFTER).await;
