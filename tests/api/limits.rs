@@ -251,7 +251,18 @@ async fn bad_limits_get_dreamfactorys_400s() {
         ),
         (
             base(json!({"type": "instance.user", "user_id": user + 100})),
+            df_error(400, "user_id does not exist for L limit."),
+        ),
+        (
+            base(
+                json!({"type": "instance.user.service", "user_id": user + 100,
+                        "service_id": 1}),
+            ),
             df_error(400, "No user_id exists for L limit."),
+        ),
+        (
+            base(json!({"type": "instance.user.service", "user_id": user})),
+            df_error(400, "No service exists for L limit."),
         ),
         (
             base(json!({"type": "instance.role"})),

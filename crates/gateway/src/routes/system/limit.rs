@@ -283,9 +283,12 @@ async fn resolve(
                 ))
             })?;
             if state.db.users().get(id).await?.is_none() {
-                return Err(ApiError::bad_request(format!(
-                    "No user_id exists for {name} limit."
-                )));
+                // DreamFactory words this one differently for the plain user type.
+                return Err(ApiError::bad_request(if limit_type.service {
+                    format!("No user_id exists for {name} limit.")
+                } else {
+                    format!("user_id does not exist for {name} limit.")
+                }));
             }
             Some(id)
         }
@@ -307,8 +310,13 @@ async fn resolve(
         None
     };
     let service_id = if limit_type.service {
-        let id = service_id.ok_or_else(|| {
-            ApiError::bad_request("service_id must be specified with this limit type.")
+        // DreamFactory requires the id by name only for the types not keyed by one user; for
+        // those, a missing id reads as a service that does not exist.
+        let id = service_id.ok_or_else(|| match limit_type.user {
+            Scope::OneUser => ApiError::bad_request(format!("No service exists for {name} limit.")),
+            Scope::Nobody | Scope::EachUser => {
+                ApiError::bad_request("service_id must be specified with this limit type.")
+            }
         })?;
         if state.db.services().get(id).await?.is_none() {
             return Err(ApiError::bad_request(format!(
