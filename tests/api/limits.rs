@@ -235,6 +235,10 @@ async fn bad_limits_get_dreamfactorys_400s() {
             df_error(400, "Limit rate must be an integer. Limit not saved."),
         ),
         (
+            base(json!({"rate": 4_294_967_296_i64})),
+            df_error(400, "Limit rate must be an integer. Limit not saved."),
+        ),
+        (
             base(json!({"rate": "many"})),
             df_error(400, "Limit rate must be an integer. Limit not saved."),
         ),

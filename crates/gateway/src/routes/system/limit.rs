@@ -402,14 +402,15 @@ fn key_text(
     format!("{key}.{period}")
 }
 
-/// A rate: a whole number of requests, 1 or more (a JSON number or a string of digits).
+/// A rate: a whole number of requests, 1 or more (a JSON number or a string of digits), and at
+/// most what the column holds on every backend (a 32-bit integer on PostgreSQL).
 fn parse_rate(value: &Value) -> Result<i64, ApiError> {
     let rate = match value {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
-    rate.filter(|rate| *rate >= 1)
+    rate.filter(|rate| (1..=i64::from(i32::MAX)).contains(rate))
         .ok_or_else(|| ApiError::bad_request("Limit rate must be an integer. Limit not saved."))
 }
 
