@@ -348,3 +348,73 @@ async fn an_update_to_another_limits_key_is_refused() {
         .await;
     assert_eq!(reply.body, json!({"period": "hour"}));
 }
+
+#[tokio::test]
+async fn batch_updates_recompute_each_key_and_a_type_change_clears_unused_ids() {
+    let (app, token, user, _) = app_with_subjects().await;
+    create(
+        &app,
+        &token,
+        json!({"type": "instance.user", "user_id": user, "rate": 1, "period": "minute",
+               "name": "a"}),
+    )
+    .await;
+    create(
+        &app,
+        &token,
+        json!({"type": "instance", "rate": 1, "period": "hour", "name": "b"}),
+    )
+    .await;
+
+    let reply = app
+        .send(
+            Method::PATCH,
+            "/api/v2/system/limit?ids=1,2",
+            Some(&token),
+            Some(json!({"resource": [{"rate": 9, "verb": "PUT"}]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body, json!({"resource": [{"id": 1}, {"id": 2}]}));
+    let reply = app
+        .get("/api/v2/system/limit?fields=id,key_text,rate", &token)
+        .await;
+    assert_eq!(
+        reply.body,
+        json!({"resource": [
+            {"id": 1, "key_text": format!("instance.user:{user}.verb:PUT.minute"), "rate": 9},
+            {"id": 2, "key_text": "instance.verb:PUT.hour", "rate": 9}]})
+    );
+
+    let reply = app
+        .send(
+            Method::PUT,
+            "/api/v2/system/limit/1",
+            Some(&token),
+            Some(json!({"type": "instance.each_user"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = app
+        .get("/api/v2/system/limit/1?fields=key_text,user_id", &token)
+        .await;
+    assert_eq!(
+        reply.body,
+        json!({"key_text": "instance.each_user:.verb:PUT.minute", "user_id": null})
+    );
+
+    let reply = app
+        .get(
+            "/api/v2/system/limit?related=limit_cache_by_limit_id",
+            &token,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.body,
+        df_error(
+            400,
+            "Invalid relationship 'limit_cache_by_limit_id' requested."
+        )
+    );
+}
