@@ -8,6 +8,7 @@ mod cors;
 mod docs_page;
 mod errors;
 mod headers;
+mod limits;
 mod listings;
 mod operations;
 mod refused_options;

@@ -5,7 +5,7 @@
 
 use crate::db::{SystemDb, SystemTx};
 use crate::{
-    Apps, Cors, Lookups, Revocations, Roles, Services, Settings, TokenMap, UserAppRoles,
+    Apps, Cors, Limits, Lookups, Revocations, Roles, Services, Settings, TokenMap, UserAppRoles,
     UserCustom, Users,
 };
 
@@ -44,6 +44,8 @@ repositories! {
     lookups -> Lookups;
     /// CORS rules (`cors` table).
     cors -> Cors;
+    /// API rate limits (`limits` table).
+    limits -> Limits;
     /// Per-user role overrides for an app (`user_to_app_to_role` table).
     user_app_roles -> UserAppRoles;
     /// A user's own key/values, DreamFactory's `user/custom` (`user_custom` table).

@@ -140,6 +140,13 @@ pub struct LookupReadOnly {}
 #[derive(ToSchema)]
 pub struct CorsReadOnly {}
 
+/// A limit's computed key: the type with its ids, the verb if any and the period name.
+#[derive(ToSchema)]
+pub struct LimitReadOnly {
+    /// As `instance.service:3.endpoint:_table/todo.verb:GET.minute`; unique.
+    key_text: String,
+}
+
 /// A user's or administrator's read-only fields and relations.
 #[derive(ToSchema)]
 pub struct UserReadOnly {

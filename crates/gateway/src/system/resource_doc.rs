@@ -164,7 +164,9 @@ mod tests {
     #[test]
     fn every_column_and_relation_of_a_record_has_a_type() {
         let api = crate::routes::openapi().expect("collected");
-        for name in ["admin", "user", "service", "role", "app", "lookup", "cors"] {
+        for name in [
+            "admin", "user", "service", "role", "app", "lookup", "cors", "limit",
+        ] {
             let record = &api["paths"][format!("/system/{name}/{{id}}")]["get"]["responses"]["200"]
                 ["content"]["application/json"]["schema"];
             let properties = record["properties"].as_object().expect("properties");
@@ -178,7 +180,9 @@ mod tests {
     #[test]
     fn every_record_resource_has_both_path_items_with_all_verbs() {
         let api = crate::routes::openapi().expect("collected");
-        for name in ["admin", "user", "service", "role", "app", "lookup", "cors"] {
+        for name in [
+            "admin", "user", "service", "role", "app", "lookup", "cors", "limit",
+        ] {
             for (path, verbs) in [
                 (format!("/system/{name}"), 5),
                 (format!("/system/{name}/{{id}}"), 4),

@@ -6,6 +6,7 @@ mod cache;
 mod cors;
 mod environment;
 pub(crate) mod input;
+mod limit;
 mod lookup;
 mod role;
 mod service;
@@ -34,6 +35,7 @@ const RESOURCES: &[&str] = &[
     "cache",
     "cors",
     "environment",
+    "limit",
     "lookup",
     "role",
     "service",
@@ -65,6 +67,7 @@ const RESOURCES: &[&str] = &[
         app::AppInput,
         lookup::LookupInput,
         cors::CorsInput,
+        limit::LimitInput,
         user_input::UserInput,
         user_app_roles::AssignmentInput,
     ))
@@ -82,6 +85,7 @@ pub(crate) fn record_resource_paths() -> Vec<(String, serde_json::Value)> {
         openapi_paths::<app::Apps>(),
         openapi_paths::<lookup::Lookups>(),
         openapi_paths::<cors::CorsRules>(),
+        openapi_paths::<limit::Limits>(),
     ]
     .into_iter()
     .flatten()
@@ -100,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(resource::configure::<app::Apps>)
         .configure(resource::configure::<lookup::Lookups>)
         .configure(resource::configure::<cors::CorsRules>)
+        .configure(resource::configure::<limit::Limits>)
         .configure(service_type::configure)
         .configure(cache::configure)
         .default_service(web::to(unknown_resource));
