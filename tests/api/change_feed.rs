@@ -3,12 +3,12 @@
 //! a node that cannot read its system database answers from its caches only for
 //! `change_feed.max_stale_seconds`. Multi-node behaviour is in tests/cluster.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use sluice_system_db::NewService;
-use sluice_tests::{Auth, TestApp, df_error};
+use sluice_tests::{Auth, Reply, TestApp, df_error, eventually};
 
 /// A fast poll and a short staleness bound, so the tests need no long deadlines.
 fn fast_feed() -> Vec<(String, String)> {
@@ -18,22 +18,11 @@ fn fast_feed() -> Vec<(String, String)> {
     ]
 }
 
-/// Polls `attempt` until it returns true, at most `deadline`; how long it took.
-async fn within(
-    deadline: Duration,
-    what: &str,
-    mut attempt: impl AsyncFnMut() -> bool,
-) -> Duration {
-    let started = Instant::now();
-    loop {
-        if attempt().await {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < deadline,
-            "{what}: not within {deadline:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
+/// `Ok` when `reply` has `status`, else what it had instead.
+fn status_is(status: StatusCode, reply: Reply) -> Result<(), (StatusCode, Value)> {
+    match reply.status == status {
+        true => Ok(()),
+        false => Err((reply.status, reply.body)),
     }
 }
 
@@ -54,14 +43,15 @@ async fn a_service_another_process_adds_is_served_after_the_next_poll() {
         .expect("insert service");
     db.close().await;
 
-    within(
-        Duration::from_secs(2),
+    eventually(
         "the new service answers",
+        Duration::from_secs(2),
         async || {
-            app.get("/api/v2/added/_table?fields=name&limit=1", &token)
-                .await
-                .status
-                == StatusCode::OK
+            status_is(
+                StatusCode::OK,
+                app.get("/api/v2/added/_table?fields=name&limit=1", &token)
+                    .await,
+            )
         },
     )
     .await;
@@ -108,8 +98,8 @@ async fn a_node_without_its_system_database_answers_from_its_caches_then_refuses
         write.body
     );
 
-    let refused = within(Duration::from_secs(3), "reads are refused", async || {
-        get(&key).await.status == StatusCode::SERVICE_UNAVAILABLE
+    let (_, refused) = eventually("reads are refused", Duration::from_secs(3), async || {
+        status_is(StatusCode::SERVICE_UNAVAILABLE, get(&key).await)
     })
     .await;
     assert!(
@@ -124,10 +114,10 @@ async fn a_node_without_its_system_database_answers_from_its_caches_then_refuses
     assert_eq!(reply.headers["retry-after"], "1");
 
     std::fs::rename(&aside, &file).expect("put the system database back");
-    within(
-        Duration::from_secs(2),
+    eventually(
         "reads are served again",
-        async || get(&key).await.status == StatusCode::OK,
+        Duration::from_secs(2),
+        async || status_is(StatusCode::OK, get(&key).await),
     )
     .await;
 }

@@ -10,13 +10,12 @@
 //!   in-process nodes of its own over a new PostgreSQL database (see
 //!   `sluice_tests::postgres`) with an administrator; the "load balancer" is then node A.
 
-use std::fmt::Debug;
-use std::future::Future;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+pub use sluice_tests::eventually;
 use sluice_tests::postgres::ThrowawayDatabase;
 use sluice_tests::{
     ADMIN_EMAIL, ADMIN_PASSWORD, Auth, Reply, create_admin, request, settings_for, start,
@@ -25,10 +24,6 @@ use tempfile::TempDir;
 
 /// How soon a change made on one node must be in force on every other.
 pub const PROPAGATION: Duration = Duration::from_secs(1);
-
-/// Between two attempts of [`eventually`]: short against [`PROPAGATION`], so the time it
-/// reports is within a few milliseconds of the real one.
-const POLL_INTERVAL: Duration = Duration::from_millis(5);
 
 /// The variables `.ci/cluster-test` sets: base URLs, the administrator it created, and the
 /// directory both nodes open SQLite service files in (their first storage root).
@@ -224,37 +219,6 @@ impl Cluster {
 
 fn system_db_env(database: &ThrowawayDatabase) -> Vec<(String, String)> {
     vec![("SLUICE__SYSTEM_DB__URL".to_string(), database.url.clone())]
-}
-
-/// Runs `attempt` until it succeeds, and returns its value and how long that took (also
-/// printed, for the propagation figures; `--nocapture` shows them). Panics with the last
-/// failure once `deadline` has passed: a deadline, not a sleep, so a fast cluster passes
-/// fast and a slow one fails with what it still saw.
-pub async fn eventually<T, E, F, Fut>(
-    what: &str,
-    deadline: Duration,
-    mut attempt: F,
-) -> (T, Duration)
-where
-    E: Debug,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-{
-    let started = Instant::now();
-    loop {
-        let outcome = attempt().await;
-        let elapsed = started.elapsed();
-        match outcome {
-            Ok(value) => {
-                eprintln!("{what}: after {elapsed:?}");
-                return (value, elapsed);
-            }
-            Err(last) if elapsed >= deadline => {
-                panic!("{what}: not within {deadline:?}; the last attempt saw {last:?}")
-            }
-            Err(_) => tokio::time::sleep(POLL_INTERVAL).await,
-        }
-    }
 }
 
 /// Creates a SQLite service over a new file `<name>.sqlite` in the shared directory, through

@@ -12,10 +12,12 @@ use sluice_gateway::{Application, Overrides, Settings};
 use tempfile::TempDir;
 
 pub mod database;
+mod eventually;
 pub mod postgres;
 pub mod proxy;
 mod system_db;
 
+pub use eventually::eventually;
 pub use sluice_system_db::NewUser;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";

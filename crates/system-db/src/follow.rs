@@ -61,25 +61,12 @@ impl SystemDb {
         let mut failing = false;
         loop {
             match self.listening(url).await {
-                Ok(mut listener) => {
+                Ok(listener) => {
                     if std::mem::take(&mut failing) {
                         tracing::info!("listening for changes of other nodes again");
                     }
-                    loop {
-                        match listener.try_recv().await {
-                            Ok(Some(_)) => {
-                                // One catch-up covers every notification already received.
-                                while listener.next_buffered().is_some() {}
-                                self.apply_notified().await;
-                            }
-                            // Lost, and already reconnected and listening again.
-                            Ok(None) => self.resync_logged().await,
-                            Err(error) => {
-                                tracing::warn!(%error, "the change-feed listener lost its connection");
-                                break;
-                            }
-                        }
-                    }
+                    let error = self.receive(listener).await;
+                    tracing::warn!(%error, "the change-feed listener lost its connection");
                 }
                 Err(error) => {
                     if !failing {
@@ -89,6 +76,22 @@ impl SystemDb {
                 }
             }
             tokio::time::sleep(RECONNECT_AFTER).await;
+        }
+    }
+
+    /// Applies notified changes until the listener fails to reconnect; that failure.
+    async fn receive(&self, mut listener: PgListener) -> sqlx::Error {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => {
+                    // One catch-up covers every notification already received.
+                    while listener.next_buffered().is_some() {}
+                    self.apply_notified().await;
+                }
+                // Lost, and already reconnected and listening again.
+                Ok(None) => self.resync_logged().await,
+                Err(error) => return error,
+            }
         }
     }
 
