@@ -1,8 +1,8 @@
 //! Session tokens: HS256 JWTs with DreamFactory's claims, and the revocation set.
 //!
 //! Verification is pure CPU plus an in-memory lookup: the revocation set is loaded from the
-//! system database at start and kept coherent on logout and refresh, so the hot path never
-//! queries the database.
+//! system database at start and grows through the change feed (`changes.rs`) when any node
+//! revokes a token, so the hot path never queries the database.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
