@@ -2,12 +2,13 @@
 //! over a fresh temporary data directory, and a client with DreamFactory-shaped helpers.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sluice_gateway::clock::Clock;
 use sluice_gateway::{Application, Overrides, Settings};
 use tempfile::TempDir;
 
@@ -30,6 +31,9 @@ pub struct TestApp {
     pub metrics_url: Option<String>,
     pub client: reqwest::Client,
     pub data_dir: TempDir,
+    /// The server's clock for rate limits and the data cache: `advance` it instead of
+    /// sleeping.
+    pub clock: Arc<Clock>,
 }
 
 /// A response with its status, headers and JSON body (`Value::Null` if the body is empty).
@@ -108,17 +112,29 @@ pub async fn create_admin(settings: &Settings) {
 
 /// Builds a server from `settings` and runs it in the background; returns its base URL.
 pub async fn start(settings: Settings) -> String {
-    start_with_metrics(settings).await.0
+    start_server(settings).await.url
 }
 
-/// [`start`], also returning the URL of the listener of its own for `/metrics`, when
-/// `metrics.bind` set one.
-pub async fn start_with_metrics(settings: Settings) -> (String, Option<String>) {
+/// A server running in the background.
+pub struct Started {
+    pub url: String,
+    /// The URL of the listener of its own for `/metrics`, when `metrics.bind` set one.
+    pub metrics_url: Option<String>,
+    pub clock: Arc<Clock>,
+}
+
+/// [`start`], with everything a test may need of the server.
+pub async fn start_server(settings: Settings) -> Started {
     let app = Application::build(settings).await.expect("application");
     let url = format!("http://127.0.0.1:{}", app.port());
     let metrics_url = (app.metrics_port()).map(|port| format!("http://127.0.0.1:{port}"));
+    let clock = app.clock();
     tokio::spawn(app.run_until_stopped());
-    (url, metrics_url)
+    Started {
+        url,
+        metrics_url,
+        clock,
+    }
 }
 
 /// One request with any combination of session token and API key headers, to a full URL.
@@ -155,12 +171,17 @@ impl TestApp {
         let settings = settings_for(data_dir.path(), env);
         sluice_gateway::telemetry::init(&settings.log).expect("telemetry");
         create_admin(&settings).await;
-        let (url, metrics_url) = start_with_metrics(settings).await;
+        let Started {
+            url,
+            metrics_url,
+            clock,
+        } = start_server(settings).await;
         Self {
             url,
             metrics_url,
             client: reqwest::Client::new(),
             data_dir,
+            clock,
         }
     }
 

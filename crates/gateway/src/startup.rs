@@ -13,6 +13,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::changes::NodeChanges;
+use crate::clock::Clock;
 use crate::middleware::{HeadLimits, envelope_errors, request_span, verb_tunnelling};
 use crate::routes;
 use crate::settings::Settings;
@@ -25,6 +26,7 @@ pub struct Application {
     server: Server,
     /// The listener of its own for `/metrics` (`metrics.bind`), with its port.
     metrics_server: Option<(u16, Server)>,
+    clock: Arc<Clock>,
 }
 
 impl Application {
@@ -37,6 +39,7 @@ impl Application {
     pub async fn serve(state: AppState) -> anyhow::Result<Self> {
         let state = Arc::new(state);
         NodeChanges::attach(&state).await?;
+        let clock = Arc::clone(&state.clock);
         let server_settings = state.settings.server.clone();
         let address = format!("{}:{}", server_settings.host, server_settings.port);
         let listener =
@@ -64,7 +67,7 @@ impl Application {
             // every response -> CORS (preflights never reach authentication, and error
             // envelopes get the CORS headers too) -> error envelope -> trailing-slash
             // normalisation -> verb tunnelling -> routing (authentication is in the handlers'
-            // extractors). Rate limiting joins here in a later issue.
+            // extractors).
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
@@ -112,7 +115,13 @@ impl Application {
             port,
             server,
             metrics_server,
+            clock,
         })
+    }
+
+    /// The clock this server's rate limits and data cache go by, for tests to move.
+    pub fn clock(&self) -> Arc<Clock> {
+        Arc::clone(&self.clock)
     }
 
     pub fn port(&self) -> u16 {

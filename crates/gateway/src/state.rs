@@ -1,6 +1,7 @@
 //! Everything requests share, built once at start and registered as `web::Data`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,7 +13,7 @@ use crate::auth::directory::AccessDirectory;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenService;
 use crate::auth::users::UserCache;
-use crate::clock;
+use crate::clock::{self, Clock};
 use crate::cors::CorsPolicy;
 use crate::metrics::Metrics;
 use crate::registry::ServiceRegistry;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The Redis shared by several nodes, when `redis.url` is set.
     pub redis: Option<SharedRedis>,
+    /// What rate limits and the data cache go by (tests move it).
+    pub clock: Arc<Clock>,
 }
 
 impl AppState {
@@ -100,6 +103,7 @@ impl AppState {
             write_gate,
             metrics: Metrics::default(),
             redis,
+            clock: Arc::default(),
         })
     }
 }
