@@ -1,0 +1,304 @@
+//! The SQL compiler: a resolved `SelectQuery` to PostgreSQL SQL text plus an ordered bind
+//! list.
+//!
+//! Only three things are ever appended to the SQL text: `&'static str` fragments written
+//! in this file, identifiers taken from the schema snapshot (or the service's configured
+//! schema) quoted with `"` (embedded `"` doubled), and `$n` placeholders whose values go
+//! to the bind list. There is no way to append request text.
+//!
+//! Where PostgreSQL differs from SQLite for the same plan:
+//! - values are bound as `$1`, `$2`, ... and sent as text, so PostgreSQL reads each as the
+//!   type of the column it is compared with (`crate::bind`);
+//! - tables are qualified with the service's schema;
+//! - `LIKE` on a column that is not text compares its text form (`"id"::text LIKE $1`),
+//!   and a client's own pattern has no escape character (`ESCAPE ''`), as in SQLite;
+//! - values that are not cheap to decode are selected as text (see `Transfer`);
+//! - `SUM` and `AVG` are cast to a JSON-friendly type (`bigint` for sums of integers,
+//!   `double precision` otherwise), where PostgreSQL would answer `numeric`.
+
+use std::fmt::Write as _;
+
+use sluice_connector_core::{
+    AggregateFunction, BoundValue, ColumnRef, ComparisonOp, Condition, NullsOrder, Projection,
+    SelectQuery, TableSchema, ValueClass,
+};
+
+use crate::types::{Transfer, is_text, transfer};
+
+/// SQL text and the values for its `$n` placeholders, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledSql {
+    pub sql: String,
+    pub binds: Vec<BoundValue>,
+}
+
+/// `SELECT <projection> FROM "schema"."t" [WHERE] [GROUP BY] [ORDER BY] [LIMIT $n]
+/// [OFFSET $m]`.
+pub fn compile_select(schema: &str, query: &SelectQuery) -> CompiledSql {
+    let mut sql = SqlBuilder::new(schema, &query.table);
+    sql.push("SELECT ");
+    for (index, projection) in query.projection.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.projection(*projection);
+    }
+    sql.push(" FROM ");
+    sql.table_name();
+    sql.where_and_group(query);
+    sql.order_and_limit(query);
+    sql.finish()
+}
+
+/// The total for `meta.count` / `count_only`: the rows matching the condition, or the
+/// number of groups when grouping (as the SQLite connector counts).
+pub fn compile_count(schema: &str, query: &SelectQuery) -> CompiledSql {
+    let mut sql = SqlBuilder::new(schema, &query.table);
+    if query.group_by.is_empty() {
+        sql.push("SELECT COUNT(*) FROM ");
+        sql.table_name();
+        sql.where_and_group(query);
+    } else {
+        sql.push("SELECT COUNT(*) FROM (SELECT 1 FROM ");
+        sql.table_name();
+        sql.where_and_group(query);
+        sql.push(") AS \"grouped\"");
+    }
+    sql.finish()
+}
+
+fn saturating_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Appends SQL; see the module documentation for what it accepts.
+struct SqlBuilder<'t> {
+    schema: &'t str,
+    table: &'t TableSchema,
+    sql: String,
+    binds: Vec<BoundValue>,
+}
+
+impl<'t> SqlBuilder<'t> {
+    fn new(schema: &'t str, table: &'t TableSchema) -> Self {
+        Self {
+            schema,
+            table,
+            sql: String::with_capacity(128),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Only fragments written in this module: the `'static` bound keeps request text out.
+    fn push(&mut self, fragment: &'static str) {
+        self.sql.push_str(fragment);
+    }
+
+    fn bind(&mut self, value: BoundValue) {
+        self.binds.push(value);
+        // Writing to a String cannot fail.
+        let _ = write!(self.sql, "${}", self.binds.len());
+    }
+
+    fn table_name(&mut self) {
+        push_identifier(&mut self.sql, self.schema);
+        self.sql.push('.');
+        push_identifier(&mut self.sql, self.table.name());
+    }
+
+    fn column(&mut self, column: ColumnRef) {
+        push_identifier(&mut self.sql, &self.table.column(column).name);
+    }
+
+    fn db_type(&self, column: ColumnRef) -> &'t str {
+        &self.table.column(column).db_type
+    }
+
+    /// A selected column, as text when its values do not travel natively.
+    fn selected_column(&mut self, column: ColumnRef) {
+        self.column(column);
+        if transfer(self.db_type(column)) == Transfer::AsText {
+            self.push("::text");
+        }
+    }
+
+    fn projection(&mut self, projection: Projection) {
+        let (function, column) = match projection {
+            Projection::Column(column) => return self.selected_column(column),
+            Projection::Aggregate { function, column } => (function, column),
+        };
+        self.push(match function {
+            AggregateFunction::Count => "COUNT(",
+            AggregateFunction::Sum => "SUM(",
+            AggregateFunction::Avg => "AVG(",
+            AggregateFunction::Min => "MIN(",
+            AggregateFunction::Max => "MAX(",
+        });
+        match column {
+            Some(column) => self.column(column),
+            None => self.push("*"),
+        }
+        self.push(")");
+        let Some(column) = column else {
+            return;
+        };
+        let integers = self.table.column(column).df_type.value_class() == ValueClass::Integer;
+        match function {
+            AggregateFunction::Count => {}
+            AggregateFunction::Sum if integers => self.push("::bigint"),
+            AggregateFunction::Sum | AggregateFunction::Avg => self.push("::double precision"),
+            AggregateFunction::Min | AggregateFunction::Max => {
+                if transfer(self.db_type(column)) == Transfer::AsText {
+                    self.push("::text");
+                }
+            }
+        }
+    }
+
+    fn order_and_limit(&mut self, query: &SelectQuery) {
+        for (index, term) in query.order_by.iter().enumerate() {
+            self.push(if index == 0 { " ORDER BY " } else { ", " });
+            self.column(term.column);
+            self.push(if term.descending { " DESC" } else { " ASC" });
+            match term.nulls {
+                Some(NullsOrder::First) => self.push(" NULLS FIRST"),
+                Some(NullsOrder::Last) => self.push(" NULLS LAST"),
+                None => {}
+            }
+        }
+        if let Some(limit) = query.limit {
+            self.push(" LIMIT ");
+            self.bind(BoundValue::Integer(saturating_i64(limit)));
+        }
+        if query.offset > 0 {
+            self.push(" OFFSET ");
+            self.bind(BoundValue::Integer(saturating_i64(query.offset)));
+        }
+    }
+
+    fn where_and_group(&mut self, query: &SelectQuery) {
+        if let Some(condition) = &query.condition {
+            self.push(" WHERE ");
+            self.condition(condition);
+        }
+        for (index, &column) in query.group_by.iter().enumerate() {
+            self.push(if index == 0 { " GROUP BY " } else { ", " });
+            self.column(column);
+        }
+    }
+
+    fn condition(&mut self, condition: &Condition) {
+        match condition {
+            Condition::And(items) => self.group(items, " AND ", "TRUE"),
+            Condition::Or(items) => self.group(items, " OR ", "FALSE"),
+            Condition::Not(inner) => {
+                self.push("NOT (");
+                self.condition(inner);
+                self.push(")");
+            }
+            Condition::Compare { column, op, value } => {
+                self.column(*column);
+                self.push(match op {
+                    ComparisonOp::Eq => " = ",
+                    ComparisonOp::Ne => " <> ",
+                    ComparisonOp::Gt => " > ",
+                    ComparisonOp::Ge => " >= ",
+                    ComparisonOp::Lt => " < ",
+                    ComparisonOp::Le => " <= ",
+                });
+                self.bind(value.clone());
+            }
+            Condition::Like {
+                column,
+                pattern,
+                escaped,
+                negated,
+            } => {
+                self.column(*column);
+                if !is_text(self.db_type(*column)) {
+                    self.push("::text");
+                }
+                self.push(if *negated { " NOT LIKE " } else { " LIKE " });
+                self.bind(BoundValue::Text(pattern.clone()));
+                // Must match sluice_connector_core::LIKE_ESCAPE (checked in tests); a
+                // client's own pattern has none, and PostgreSQL's default would be `\`.
+                self.push(if *escaped {
+                    " ESCAPE '\\'"
+                } else {
+                    " ESCAPE ''"
+                });
+            }
+            Condition::In {
+                column,
+                values,
+                negated,
+            } => {
+                self.column(*column);
+                self.push(if *negated { " NOT IN (" } else { " IN (" });
+                for (index, value) in values.iter().enumerate() {
+                    if index > 0 {
+                        self.push(", ");
+                    }
+                    self.bind(value.clone());
+                }
+                self.push(")");
+            }
+            Condition::IsNull { column, negated } => {
+                self.column(*column);
+                self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Condition::Between {
+                column,
+                low,
+                high,
+                negated,
+            } => {
+                self.column(*column);
+                self.push(if *negated {
+                    " NOT BETWEEN "
+                } else {
+                    " BETWEEN "
+                });
+                self.bind(low.clone());
+                self.push(" AND ");
+                self.bind(high.clone());
+            }
+        }
+    }
+
+    /// `(a AND b)`; an empty group is its identity (`TRUE` for AND, `FALSE` for OR).
+    fn group(&mut self, items: &[Condition], separator: &'static str, empty: &'static str) {
+        if items.is_empty() {
+            self.push(empty);
+            return;
+        }
+        self.push("(");
+        for (index, item) in items.iter().enumerate() {
+            if index > 0 {
+                self.push(separator);
+            }
+            self.condition(item);
+        }
+        self.push(")");
+    }
+
+    fn finish(self) -> CompiledSql {
+        CompiledSql {
+            sql: self.sql,
+            binds: self.binds,
+        }
+    }
+}
+
+/// `"name"` with every `"` doubled: the only way an identifier enters SQL.
+fn push_identifier(sql: &mut String, name: &str) {
+    sql.push('"');
+    for c in name.chars() {
+        if c == '"' {
+            sql.push('"');
+        }
+        sql.push(c);
+    }
+    sql.push('"');
+}
+

@@ -1,0 +1,141 @@
+//! `PostgresConnector`: the `Connector` for one PostgreSQL service.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use sluice_connector_core::{
+    Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
+    WritePlan,
+};
+use tokio_postgres::IsolationLevel;
+
+use crate::config::PostgresConfig;
+use crate::error::{map_error, map_pool_error};
+use crate::execute::{self, needs_snapshot};
+use crate::introspect::introspect;
+
+/// What this slice of the connector does not do yet (writes and `_schema`).
+const WRITES_NOT_SUPPORTED: &str = "Writing records is not yet supported for PostgreSQL services.";
+const SCHEMA_NOT_SUPPORTED: &str =
+    "Changing the schema is not yet supported for PostgreSQL services.";
+
+/// A PostgreSQL database behind a service: a pool of connections, each with its own cache
+/// of prepared statements. Core's [`Database`](sluice_connector_core::Database) keeps the
+/// schema snapshot and plans every request; this only introspects and executes.
+pub struct PostgresConnector {
+    pool: Pool,
+    schema: String,
+}
+
+impl std::fmt::Debug for PostgresConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No host, user or password: Debug output ends up in logs and errors.
+        f.debug_struct("PostgresConnector")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresConnector {
+    /// A connector for `config`. Connects lazily: nothing is opened until the first call,
+    /// so a database that is down does not stop the gateway from starting.
+    ///
+    /// A pooled connection is handed out again after checking only that it is still open
+    /// (no round trip on every acquire); a connection that broke since is replaced on the
+    /// request after the one that saw it fail.
+    ///
+    /// # Errors
+    ///
+    /// `BadRequest` when the pool cannot be built from the settings (a pool size of 0).
+    pub fn new(config: &PostgresConfig) -> Result<Self, ConnectorError> {
+        let manager = Manager::from_config(
+            config.driver_config(),
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(config.acquire_timeout()))
+            .create_timeout(Some(config.acquire_timeout()))
+            .build()
+            .map_err(|_| {
+                ConnectorError::bad_request("The connection pool settings are invalid.")
+            })?;
+        Ok(Self {
+            pool,
+            schema: config.schema.clone(),
+        })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, ConnectorError> {
+        self.pool.get().await.map_err(map_pool_error)
+    }
+}
+
+#[async_trait]
+impl Connector for PostgresConnector {
+    /// Reads the configured schema through `pg_catalog`, in one snapshot.
+    async fn introspect(&self) -> Result<SchemaSnapshot, ConnectorError> {
+        let mut client = self.client().await?;
+        let transaction = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(map_error)?;
+        let snapshot = introspect(&transaction, &self.schema).await?;
+        transaction.commit().await.map_err(map_error)?;
+        Ok(snapshot)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.query.table.name()))]
+    async fn execute_read(&self, plan: ReadPlan) -> Result<ReadOutput, ConnectorError> {
+        let mut client = self.client().await?;
+        if !needs_snapshot(&plan) {
+            return execute::read(&client, &self.schema, &plan).await;
+        }
+        // The rows and the COUNT that may follow must see the same snapshot.
+        let transaction = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(map_error)?;
+        let output = execute::read(&transaction, &self.schema, &plan).await?;
+        transaction.commit().await.map_err(map_error)?;
+        Ok(output)
+    }
+
+    async fn execute_write(&self, _plan: WritePlan) -> Result<WriteOutput, ConnectorError> {
+        Err(ConnectorError::NotImplemented(
+            WRITES_NOT_SUPPORTED.to_owned(),
+        ))
+    }
+
+    async fn apply_schema_change(
+        &self,
+        _schema: Arc<SchemaSnapshot>,
+        _change: SchemaChange,
+    ) -> Result<(), ConnectorError> {
+        Err(ConnectorError::NotImplemented(
+            SCHEMA_NOT_SUPPORTED.to_owned(),
+        ))
+    }
+
+    /// Forgets every connection's prepared statements: after a schema change a cached
+    /// statement may no longer fit its table.
+    fn invalidate(&self) {
+        self.pool.manager().statement_caches.clear();
+    }
+
+    /// Requests waiting for a pooled connection right now.
+    fn queue_depth(&self) -> usize {
+        self.pool.status().waiting
+    }
+}
