@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 
 use sluice_connector_core::{
     AggregateFunction, BoundValue, ColumnRef, ComparisonOp, Condition, NullsOrder, Projection,
-    SelectQuery, TableSchema, ValueClass,
+    RelatedQuery, SelectQuery, TableSchema, ValueClass,
 };
 
 use crate::types::{Transfer, is_text, transfer};
@@ -67,6 +67,47 @@ pub fn compile_count(schema: &str, query: &SelectQuery) -> CompiledSql {
     sql.finish()
 }
 
+/// The query of one relationship for a set of parents: `compile_select` for a column link
+/// (the link column is already first in the projection); for a junction link,
+/// `SELECT "j"."parent", "r"."a", ... FROM "s"."related" AS "r" JOIN "s"."junction" AS "j"
+/// ON "j"."related" = "r"."target" WHERE <junction condition> [AND <related condition>]
+/// ORDER BY ... LIMIT $n`. One statement per relationship, whatever its kind.
+pub fn compile_related(schema: &str, query: &RelatedQuery) -> CompiledSql {
+    let Some(junction) = &query.junction else {
+        return compile_select(schema, &query.select);
+    };
+    let select = &query.select;
+    let mut sql = SqlBuilder::new(schema, &junction.table);
+    sql.scope(&junction.table, "j");
+    sql.push("SELECT ");
+    sql.selected_column(junction.parent_column);
+    sql.scope(&select.table, "r");
+    for projection in &select.projection {
+        sql.push(", ");
+        sql.projection(*projection);
+    }
+    sql.push(" FROM ");
+    sql.table_name();
+    sql.push(" AS \"r\" JOIN ");
+    sql.scope(&junction.table, "j");
+    sql.table_name();
+    sql.push(" AS \"j\" ON ");
+    sql.column(junction.related_column);
+    sql.push(" = ");
+    sql.scope(&select.table, "r");
+    sql.column(junction.target);
+    sql.push(" WHERE ");
+    sql.scope(&junction.table, "j");
+    sql.condition(&junction.condition);
+    sql.scope(&select.table, "r");
+    if let Some(condition) = &select.condition {
+        sql.push(" AND ");
+        sql.condition(condition);
+    }
+    sql.order_and_limit(select);
+    sql.finish()
+}
+
 fn saturating_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
@@ -75,6 +116,8 @@ fn saturating_i64(value: u64) -> i64 {
 struct SqlBuilder<'t> {
     schema: &'t str,
     table: &'t TableSchema,
+    /// Qualifies every column (`"r"."name"`) when set, for queries over two tables.
+    alias: Option<&'static str>,
     sql: String,
     binds: Vec<BoundValue>,
 }
@@ -84,9 +127,16 @@ impl<'t> SqlBuilder<'t> {
         Self {
             schema,
             table,
+            alias: None,
             sql: String::with_capacity(128),
             binds: Vec::new(),
         }
+    }
+
+    /// Makes `table`, known as `alias` in this query, the one columns are taken from.
+    fn scope(&mut self, table: &'t TableSchema, alias: &'static str) {
+        self.table = table;
+        self.alias = Some(alias);
     }
 
     /// Only fragments written in this module: the `'static` bound keeps request text out.
@@ -107,6 +157,10 @@ impl<'t> SqlBuilder<'t> {
     }
 
     fn column(&mut self, column: ColumnRef) {
+        if let Some(alias) = self.alias {
+            push_identifier(&mut self.sql, alias);
+            self.sql.push('.');
+        }
         push_identifier(&mut self.sql, &self.table.column(column).name);
     }
 
@@ -301,4 +355,3 @@ fn push_identifier(sql: &mut String, name: &str) {
     }
     sql.push('"');
 }
-

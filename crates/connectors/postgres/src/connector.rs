@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Transaction,
+};
 use sluice_connector_core::{
     Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
     WritePlan,
 };
+use tokio::runtime::Handle;
 use tokio_postgres::IsolationLevel;
 
 use crate::config::PostgresConfig;
@@ -71,9 +74,39 @@ impl PostgresConnector {
         })
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Object, ConnectorError> {
+    async fn client(&self) -> Result<Object, ConnectorError> {
         self.pool.get().await.map_err(map_pool_error)
     }
+
+    /// Core's related loading is synchronous, so this read runs on a blocking thread,
+    /// in one snapshot, awaiting each statement there.
+    async fn read_with_related(
+        &self,
+        mut client: Object,
+        plan: ReadPlan,
+    ) -> Result<ReadOutput, ConnectorError> {
+        let schema = self.schema.clone();
+        let handle = Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let transaction = handle.block_on(snapshot(&mut client))?;
+            let output = execute::read_with_related(&handle, &transaction, &schema, &plan)?;
+            handle.block_on(transaction.commit()).map_err(map_error)?;
+            Ok(output)
+        })
+        .await
+        .map_err(|_| ConnectorError::Internal("a read with related data was stopped".to_owned()))?
+    }
+}
+
+/// A read-only transaction whose statements all see one snapshot of the database.
+async fn snapshot(client: &mut Object) -> Result<Transaction<'_>, ConnectorError> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(map_error)
 }
 
 #[async_trait]
@@ -81,13 +114,7 @@ impl Connector for PostgresConnector {
     /// Reads the configured schema through `pg_catalog`, in one snapshot.
     async fn introspect(&self) -> Result<SchemaSnapshot, ConnectorError> {
         let mut client = self.client().await?;
-        let transaction = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(map_error)?;
+        let transaction = snapshot(&mut client).await?;
         let snapshot = introspect(&transaction, &self.schema).await?;
         transaction.commit().await.map_err(map_error)?;
         Ok(snapshot)
@@ -96,17 +123,14 @@ impl Connector for PostgresConnector {
     #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.query.table.name()))]
     async fn execute_read(&self, plan: ReadPlan) -> Result<ReadOutput, ConnectorError> {
         let mut client = self.client().await?;
+        if !plan.related.is_empty() {
+            return self.read_with_related(client, plan).await;
+        }
         if !needs_snapshot(&plan) {
             return execute::read(&client, &self.schema, &plan).await;
         }
         // The rows and the COUNT that may follow must see the same snapshot.
-        let transaction = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(map_error)?;
+        let transaction = snapshot(&mut client).await?;
         let output = execute::read(&transaction, &self.schema, &plan).await?;
         transaction.commit().await.map_err(map_error)?;
         Ok(output)

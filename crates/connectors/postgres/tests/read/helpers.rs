@@ -27,6 +27,12 @@ CREATE TABLE employees (
     dept_id integer REFERENCES departments(id) ON DELETE SET NULL,
     notes text
 );
+CREATE TABLE projects (id serial PRIMARY KEY, title text NOT NULL);
+CREATE TABLE employee_projects (
+    id serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employees(id),
+    project_id integer NOT NULL REFERENCES projects(id)
+);
 CREATE VIEW high_earners AS SELECT id, last_name, salary FROM employees WHERE salary > 60000;
 CREATE TABLE "we""ird name" ("k""ey" text PRIMARY KEY, v text);
 CREATE TABLE pairs (a integer, b text, v text, PRIMARY KEY (a, b));
@@ -50,6 +56,8 @@ INSERT INTO employees (id, first_name, last_name, hire_date, salary, active, dep
     (8, 'Olivia', 'Miller', '2010-03-03', 90000, true, 1, NULL),
     (9, 'Ava', 'Davis', '2015-06-06', 45000, false, 2, NULL),
     (10, 'Lucas', 'Wilson', '2020-09-09', 52000, true, NULL, NULL);
+INSERT INTO projects (id, title) VALUES (1, 'Apollo'), (2, 'Zephyr');
+INSERT INTO employee_projects (employee_id, project_id) VALUES (1, 1), (1, 2), (2, 1);
 INSERT INTO "we""ird name" VALUES ('a', '1'), ('b', 'two');
 INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second'), (2, 'x', 'third');
 INSERT INTO typed (small, i, big, n, r, dp, b, s, c, t, ts, tstz, d, tm, u, j, jb, bin, arr, tags, feeling)

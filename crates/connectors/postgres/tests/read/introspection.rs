@@ -12,9 +12,11 @@ async fn tables_and_views_of_the_schema_are_listed_sorted() {
         *names,
         vec![
             "departments",
+            "employee_projects",
             "employees",
             "high_earners",
             "pairs",
+            "projects",
             "typed",
             "we\"ird name"
         ]
@@ -120,7 +122,14 @@ async fn keys_and_foreign_keys_become_dreamfactory_relationships() {
             .map(|r| r.name.clone())
             .collect()
     };
-    assert_eq!(names("employees"), vec!["departments_by_dept_id"]);
+    assert_eq!(
+        names("employees"),
+        vec![
+            "departments_by_dept_id",
+            "projects_by_employee_projects",
+            "employee_projects_by_employee_id"
+        ]
+    );
     assert_eq!(names("departments"), vec!["employees_by_dept_id"]);
     let departments = schema.table("departments").expect("departments");
     let name = departments.column(departments.column_ref("name").expect("name"));

@@ -160,24 +160,6 @@ async fn include_schema_describes_the_table() {
 }
 
 #[tokio::test]
-async fn related_records_are_not_yet_supported() {
-    let fixture = fixture().await;
-    let result = get(
-        &fixture,
-        "employees",
-        ReadRequest {
-            related: Some("departments_by_dept_id".into()),
-            ..request()
-        },
-    )
-    .await;
-    assert!(
-        matches!(result, Err(ConnectorError::NotImplemented(_))),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
 async fn a_server_that_cannot_be_reached_is_unavailable_without_its_address() {
     let mut config =
         sluice_connector_postgres::PostgresConfig::new("127.0.0.1", "nowhere", "nobody");
