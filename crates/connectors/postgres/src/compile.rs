@@ -355,3 +355,6 @@ fn push_identifier(sql: &mut String, name: &str) {
     }
     sql.push('"');
 }
+
+#[cfg(test)]
+mod tests;

@@ -224,3 +224,52 @@ async fn shared_cases_answer_the_same_json() {
         assert_eq!(body, case.expected, "{}", case.name);
     }
 }
+
+/// A role that sees only `row_filter` and may not read `hidden`.
+fn role(row_filter: &str, hidden: &[&str]) -> TableAccess {
+    let row_filter = sluice_filter::parse(row_filter, &sluice_filter::Limits::default())
+        .expect("role filter parses");
+    let row = sluice_connector_core::RowAccess::restricted(
+        Some(row_filter),
+        hidden.iter().map(|name| (*name).to_owned()).collect(),
+    );
+    TableAccess::restricted(
+        std::sync::Arc::new(row),
+        std::sync::Arc::new(sluice_connector_core::Unrestricted),
+    )
+}
+
+#[tokio::test]
+async fn a_role_sees_its_rows_without_its_hidden_fields() {
+    let fixture = fixture().await;
+    let access = role("dept_id = 1", &["salary", "notes"]);
+    let table = fixture.table("employees", access, ReadBounds::default());
+    let request = ReadRequest {
+        fields: Some("*".into()),
+        filter: Some("active = true".into()),
+        include_count: true,
+        ..ReadRequest::default()
+    };
+    let sluice_connector_core::ReadOutput::Json(bytes) =
+        table.read_records(&request).await.expect("read")
+    else {
+        panic!("a page");
+    };
+    let body: Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(
+        body,
+        json!({"resource": [
+            {"id": 1, "first_name": "John", "last_name": "Smith", "hire_date": "1989-05-01",
+             "active": true, "dept_id": 1},
+            {"id": 2, "first_name": "Jane", "last_name": "Smith", "hire_date": "1991-02-11",
+             "active": true, "dept_id": 1},
+            {"id": 8, "first_name": "Olivia", "last_name": "Miller", "hire_date": "2010-03-03",
+             "active": true, "dept_id": 1}
+        ], "meta": {"count": 3}})
+    );
+    // A record outside the role's rows is not found, like a missing one.
+    assert!(matches!(
+        table.read_record("3", &ReadRequest::default()).await,
+        Err(sluice_connector_core::ConnectorError::RecordNotFound(_))
+    ));
+}
