@@ -57,6 +57,129 @@ pub enum ComparisonOp {
     Le,
 }
 
+/// What a connector's SQL builder supplies so [`write_condition`] can render a
+/// [`Condition`]: the one rendering of conditions for every SQL database, with the few
+/// places where dialects differ as hooks.
+pub trait ConditionSql {
+    /// The identity of an empty AND group (`1` in SQLite, `TRUE` in PostgreSQL).
+    const TRUE: &'static str;
+    /// The identity of an empty OR group.
+    const FALSE: &'static str;
+
+    /// Appends a fragment written in code (keywords, operators): never request text.
+    fn push(&mut self, fragment: &'static str);
+
+    /// Appends the column's quoted name, qualified as the builder's current scope says.
+    fn column(&mut self, column: ColumnRef);
+
+    /// Appends the dialect's placeholder and records `value` as its bind.
+    fn bind(&mut self, value: BoundValue);
+
+    /// The column as `LIKE` compares it; a dialect whose `LIKE` takes text only casts
+    /// columns of other types.
+    fn like_column(&mut self, column: ColumnRef) {
+        self.column(column);
+    }
+
+    /// What follows a LIKE pattern: `ESCAPE` with [`LIKE_ESCAPE`] for patterns built by
+    /// core (`escaped`); for a client's own pattern, whatever makes `\` an ordinary
+    /// character in the dialect.
+    fn like_escape(escaped: bool) -> &'static str;
+}
+
+/// Writes `condition` through `sql`: operators from the closed enums, columns and binds
+/// through the builder, groups parenthesised so precedence never depends on the dialect.
+pub fn write_condition<S: ConditionSql>(sql: &mut S, condition: &Condition) {
+    match condition {
+        Condition::And(items) => write_group(sql, items, " AND ", S::TRUE),
+        Condition::Or(items) => write_group(sql, items, " OR ", S::FALSE),
+        Condition::Not(inner) => {
+            sql.push("NOT (");
+            write_condition(sql, inner);
+            sql.push(")");
+        }
+        Condition::Compare { column, op, value } => {
+            sql.column(*column);
+            sql.push(match op {
+                ComparisonOp::Eq => " = ",
+                ComparisonOp::Ne => " != ",
+                ComparisonOp::Gt => " > ",
+                ComparisonOp::Ge => " >= ",
+                ComparisonOp::Lt => " < ",
+                ComparisonOp::Le => " <= ",
+            });
+            sql.bind(value.clone());
+        }
+        Condition::Like {
+            column,
+            pattern,
+            escaped,
+            negated,
+        } => {
+            sql.like_column(*column);
+            sql.push(if *negated { " NOT LIKE " } else { " LIKE " });
+            sql.bind(BoundValue::Text(pattern.clone()));
+            sql.push(S::like_escape(*escaped));
+        }
+        Condition::In {
+            column,
+            values,
+            negated,
+        } => {
+            sql.column(*column);
+            sql.push(if *negated { " NOT IN (" } else { " IN (" });
+            for (index, value) in values.iter().enumerate() {
+                if index > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(value.clone());
+            }
+            sql.push(")");
+        }
+        Condition::IsNull { column, negated } => {
+            sql.column(*column);
+            sql.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+        }
+        Condition::Between {
+            column,
+            low,
+            high,
+            negated,
+        } => {
+            sql.column(*column);
+            sql.push(if *negated {
+                " NOT BETWEEN "
+            } else {
+                " BETWEEN "
+            });
+            sql.bind(low.clone());
+            sql.push(" AND ");
+            sql.bind(high.clone());
+        }
+    }
+}
+
+/// `(a AND b)`; an empty group is its identity.
+fn write_group<S: ConditionSql>(
+    sql: &mut S,
+    items: &[Condition],
+    separator: &'static str,
+    empty: &'static str,
+) {
+    if items.is_empty() {
+        sql.push(empty);
+        return;
+    }
+    sql.push("(");
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            sql.push(separator);
+        }
+        write_condition(sql, item);
+    }
+    sql.push(")");
+}
+
 /// Escapes `%`, `_` and the escape character itself so `text` matches literally inside a
 /// LIKE pattern that uses [`LIKE_ESCAPE`].
 pub fn escape_like(text: &str) -> String {

@@ -36,7 +36,7 @@ pub enum ReadOutput {
 ///   `RETURNING`; MySQL has none, so its connector reads `LAST_INSERT_ID()` and re-selects
 ///   the written row `WHERE key AND role` inside the transaction;
 /// - drivers: SQLite runs rusqlite on threads of its own (`execute_*` await a job queued to
-///   them); PostgreSQL and MySQL await an async driver (sqlx) directly. Either way no
+///   them); PostgreSQL (tokio-postgres) and MySQL await an async driver directly. Either way no
 ///   blocking call runs on an async thread.
 ///
 /// One value per configured service, shared by all requests; wrap it in a

@@ -19,7 +19,9 @@ mod value;
 mod write;
 
 pub use access::{LookupSource, LookupValue, RowAccess, TableAccess};
-pub use condition::{ComparisonOp, Condition, LIKE_ESCAPE, escape_like};
+pub use condition::{
+    ComparisonOp, Condition, ConditionSql, LIKE_ESCAPE, escape_like, write_condition,
+};
 pub use connector::{Connector, ReadOutput};
 pub use database::{AuthorizedTable, Database};
 pub use df_type::{DeclaredType, DfType, ValueClass};

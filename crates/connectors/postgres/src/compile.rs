@@ -19,8 +19,8 @@
 use std::fmt::Write as _;
 
 use sluice_connector_core::{
-    AggregateFunction, BoundValue, ColumnRef, ComparisonOp, Condition, NullsOrder, Projection,
-    RelatedQuery, SelectQuery, TableSchema, ValueClass,
+    AggregateFunction, BoundValue, ColumnRef, Condition, ConditionSql, NullsOrder, Projection,
+    RelatedQuery, SelectQuery, TableSchema, ValueClass, write_condition,
 };
 
 use crate::types::{Transfer, is_text, transfer};
@@ -242,104 +242,48 @@ impl<'t> SqlBuilder<'t> {
     }
 
     fn condition(&mut self, condition: &Condition) {
-        match condition {
-            Condition::And(items) => self.group(items, " AND ", "TRUE"),
-            Condition::Or(items) => self.group(items, " OR ", "FALSE"),
-            Condition::Not(inner) => {
-                self.push("NOT (");
-                self.condition(inner);
-                self.push(")");
-            }
-            Condition::Compare { column, op, value } => {
-                self.column(*column);
-                self.push(match op {
-                    ComparisonOp::Eq => " = ",
-                    ComparisonOp::Ne => " <> ",
-                    ComparisonOp::Gt => " > ",
-                    ComparisonOp::Ge => " >= ",
-                    ComparisonOp::Lt => " < ",
-                    ComparisonOp::Le => " <= ",
-                });
-                self.bind(value.clone());
-            }
-            Condition::Like {
-                column,
-                pattern,
-                escaped,
-                negated,
-            } => {
-                self.column(*column);
-                if !is_text(self.db_type(*column)) {
-                    self.push("::text");
-                }
-                self.push(if *negated { " NOT LIKE " } else { " LIKE " });
-                self.bind(BoundValue::Text(pattern.clone()));
-                // Must match sluice_connector_core::LIKE_ESCAPE (checked in tests); a
-                // client's own pattern has none, and PostgreSQL's default would be `\`.
-                self.push(if *escaped {
-                    " ESCAPE '\\'"
-                } else {
-                    " ESCAPE ''"
-                });
-            }
-            Condition::In {
-                column,
-                values,
-                negated,
-            } => {
-                self.column(*column);
-                self.push(if *negated { " NOT IN (" } else { " IN (" });
-                for (index, value) in values.iter().enumerate() {
-                    if index > 0 {
-                        self.push(", ");
-                    }
-                    self.bind(value.clone());
-                }
-                self.push(")");
-            }
-            Condition::IsNull { column, negated } => {
-                self.column(*column);
-                self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
-            }
-            Condition::Between {
-                column,
-                low,
-                high,
-                negated,
-            } => {
-                self.column(*column);
-                self.push(if *negated {
-                    " NOT BETWEEN "
-                } else {
-                    " BETWEEN "
-                });
-                self.bind(low.clone());
-                self.push(" AND ");
-                self.bind(high.clone());
-            }
-        }
-    }
-
-    /// `(a AND b)`; an empty group is its identity (`TRUE` for AND, `FALSE` for OR).
-    fn group(&mut self, items: &[Condition], separator: &'static str, empty: &'static str) {
-        if items.is_empty() {
-            self.push(empty);
-            return;
-        }
-        self.push("(");
-        for (index, item) in items.iter().enumerate() {
-            if index > 0 {
-                self.push(separator);
-            }
-            self.condition(item);
-        }
-        self.push(")");
+        write_condition(self, condition);
     }
 
     fn finish(self) -> CompiledSql {
         CompiledSql {
             sql: self.sql,
             binds: self.binds,
+        }
+    }
+}
+
+impl ConditionSql for SqlBuilder<'_> {
+    const TRUE: &'static str = "TRUE";
+    const FALSE: &'static str = "FALSE";
+
+    fn push(&mut self, fragment: &'static str) {
+        SqlBuilder::push(self, fragment);
+    }
+
+    fn column(&mut self, column: ColumnRef) {
+        SqlBuilder::column(self, column);
+    }
+
+    fn bind(&mut self, value: BoundValue) {
+        SqlBuilder::bind(self, value);
+    }
+
+    /// PostgreSQL's `LIKE` takes text: other columns are compared by their text form.
+    fn like_column(&mut self, column: ColumnRef) {
+        SqlBuilder::column(self, column);
+        if !is_text(self.db_type(column)) {
+            SqlBuilder::push(self, "::text");
+        }
+    }
+
+    fn like_escape(escaped: bool) -> &'static str {
+        // Must match sluice_connector_core::LIKE_ESCAPE (checked in tests).
+        // A client's own pattern has no escape character; PostgreSQL's default would be `\`.
+        if escaped {
+            " ESCAPE '\\'"
+        } else {
+            " ESCAPE ''"
         }
     }
 }

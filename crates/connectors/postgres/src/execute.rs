@@ -14,7 +14,7 @@ use sluice_connector_core::{
 };
 use tokio::runtime::Handle;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Row, Statement};
+use tokio_postgres::{Row, RowStream, Statement};
 
 use crate::compile::{CompiledSql, compile_count, compile_related, compile_select};
 use crate::error::map_error;
@@ -97,12 +97,7 @@ async fn fetch_main(
     let key_classes = hidden(visible..visible + keys);
     let link_start = visible + keys;
     let link_classes = hidden(link_start..link_start + plan.related.links.len());
-    let statement = prepare(client, &compiled).await?;
-    let binds: Vec<Bind<'_>> = compiled.binds.iter().map(Bind).collect();
-    let stream = client
-        .query_raw(&statement, binds.iter().map(|b| b as &(dyn ToSql + Sync)))
-        .await
-        .map_err(map_error)?;
+    let stream = run(client, &compiled).await?;
     pin_mut!(stream);
     let mut buf = Vec::with_capacity(4096);
     let mut fetched = Vec::new();
@@ -171,6 +166,19 @@ async fn prepare(
 ) -> Result<Statement, ConnectorError> {
     client
         .prepare_cached(&compiled.sql)
+        .await
+        .map_err(map_error)
+}
+
+/// Runs `compiled` (prepared once per connection) and streams its rows.
+async fn run(
+    client: &impl GenericClient,
+    compiled: &CompiledSql,
+) -> Result<RowStream, ConnectorError> {
+    let statement = prepare(client, compiled).await?;
+    let binds: Vec<Bind<'_>> = compiled.binds.iter().map(Bind).collect();
+    client
+        .query_raw(&statement, binds.iter().map(|b| b as &(dyn ToSql + Sync)))
         .await
         .map_err(map_error)
 }
@@ -250,12 +258,7 @@ async fn fetch_related(
     let links_from = projected_from + rows.width();
     let link_classes = classes(select, links_from..links_from + link_count);
     let compiled = compile_related(schema, query);
-    let statement = prepare(client, &compiled).await?;
-    let binds: Vec<Bind<'_>> = compiled.binds.iter().map(Bind).collect();
-    let stream = client
-        .query_raw(&statement, binds.iter().map(|b| b as &(dyn ToSql + Sync)))
-        .await
-        .map_err(map_error)?;
+    let stream = run(client, &compiled).await?;
     pin_mut!(stream);
     let mut fetched = Vec::new();
     while let Some(row) = stream.try_next().await.map_err(map_error)? {

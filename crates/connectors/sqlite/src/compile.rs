@@ -6,8 +6,8 @@
 //! values go to the bind list. There is no way to append request text.
 
 use sluice_connector_core::{
-    AggregateFunction, BoundValue, ColumnRef, ComparisonOp, Condition, NullsOrder, Projection,
-    SelectQuery, TableSchema,
+    AggregateFunction, BoundValue, ColumnRef, Condition, ConditionSql, NullsOrder, Projection,
+    SelectQuery, TableSchema, write_condition,
 };
 
 /// SQL text and the values for its `?` placeholders, in order.
@@ -155,92 +155,7 @@ impl<'t> SqlBuilder<'t> {
     }
 
     fn condition(&mut self, condition: &Condition) {
-        match condition {
-            Condition::And(items) => self.group(items, " AND ", "1"),
-            Condition::Or(items) => self.group(items, " OR ", "0"),
-            Condition::Not(inner) => {
-                self.push("NOT (");
-                self.condition(inner);
-                self.push(")");
-            }
-            Condition::Compare { column, op, value } => {
-                self.column(*column);
-                self.push(match op {
-                    ComparisonOp::Eq => " = ",
-                    ComparisonOp::Ne => " != ",
-                    ComparisonOp::Gt => " > ",
-                    ComparisonOp::Ge => " >= ",
-                    ComparisonOp::Lt => " < ",
-                    ComparisonOp::Le => " <= ",
-                });
-                self.bind(value.clone());
-            }
-            Condition::Like {
-                column,
-                pattern,
-                escaped,
-                negated,
-            } => {
-                self.column(*column);
-                self.push(if *negated { " NOT LIKE " } else { " LIKE " });
-                self.bind(BoundValue::Text(pattern.clone()));
-                if *escaped {
-                    // Must match sluice_connector_core::LIKE_ESCAPE (checked in tests).
-                    self.push(" ESCAPE '\\'");
-                }
-            }
-            Condition::In {
-                column,
-                values,
-                negated,
-            } => {
-                self.column(*column);
-                self.push(if *negated { " NOT IN (" } else { " IN (" });
-                for (index, value) in values.iter().enumerate() {
-                    if index > 0 {
-                        self.push(", ");
-                    }
-                    self.bind(value.clone());
-                }
-                self.push(")");
-            }
-            Condition::IsNull { column, negated } => {
-                self.column(*column);
-                self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
-            }
-            Condition::Between {
-                column,
-                low,
-                high,
-                negated,
-            } => {
-                self.column(*column);
-                self.push(if *negated {
-                    " NOT BETWEEN "
-                } else {
-                    " BETWEEN "
-                });
-                self.bind(low.clone());
-                self.push(" AND ");
-                self.bind(high.clone());
-            }
-        }
-    }
-
-    /// `(a AND b)`; an empty group is its identity (`1` for AND, `0` for OR).
-    fn group(&mut self, items: &[Condition], separator: &'static str, empty: &'static str) {
-        if items.is_empty() {
-            self.push(empty);
-            return;
-        }
-        self.push("(");
-        for (index, item) in items.iter().enumerate() {
-            if index > 0 {
-                self.push(separator);
-            }
-            self.condition(item);
-        }
-        self.push(")");
+        write_condition(self, condition);
     }
 
     fn finish(self) -> CompiledSql {
@@ -248,6 +163,29 @@ impl<'t> SqlBuilder<'t> {
             sql: self.sql,
             binds: self.binds,
         }
+    }
+}
+
+impl ConditionSql for SqlBuilder<'_> {
+    const TRUE: &'static str = "1";
+    const FALSE: &'static str = "0";
+
+    fn push(&mut self, fragment: &'static str) {
+        SqlBuilder::push(self, fragment);
+    }
+
+    fn column(&mut self, column: ColumnRef) {
+        SqlBuilder::column(self, column);
+    }
+
+    fn bind(&mut self, value: BoundValue) {
+        SqlBuilder::bind(self, value);
+    }
+
+    fn like_escape(escaped: bool) -> &'static str {
+        // Must match sluice_connector_core::LIKE_ESCAPE (checked in tests).
+        // SQLite's LIKE has no escape character unless one is named.
+        if escaped { " ESCAPE '\\'" } else { "" }
     }
 }
 

@@ -127,8 +127,8 @@ fn like_escapes_only_our_own_patterns_and_compares_non_text_as_text() {
 }
 
 #[test]
-fn empty_groups_are_boolean_literals_and_ne_is_standard() {
-    assert!(filtered("dept != 'x'").sql.contains("\"dept\" <> $1"));
+fn not_equal_and_not_between() {
+    assert!(filtered("dept != 'x'").sql.contains("\"dept\" != $1"));
     assert!(
         filtered("dept not between 'a' and 'c'")
             .sql
