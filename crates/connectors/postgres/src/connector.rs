@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 use tokio_postgres::IsolationLevel;
 
 use crate::config::PostgresConfig;
-use crate::error::{map_error, map_pool_error};
+use crate::error::{is_stale_statement, map_error, map_pool_error};
 use crate::execute::{self, needs_snapshot};
 use crate::introspect::introspect;
 
@@ -78,12 +78,27 @@ impl PostgresConnector {
         self.pool.get().await.map_err(map_pool_error)
     }
 
+    async fn read_once(&self, plan: &Arc<ReadPlan>) -> Result<ReadOutput, ConnectorError> {
+        let mut client = self.client().await?;
+        if !plan.related.is_empty() {
+            return self.read_with_related(client, Arc::clone(plan)).await;
+        }
+        if !needs_snapshot(plan) {
+            return execute::read(&client, &self.schema, plan).await;
+        }
+        // The rows and the COUNT that may follow must see the same snapshot.
+        let transaction = snapshot(&mut client).await?;
+        let output = execute::read(&transaction, &self.schema, plan).await?;
+        transaction.commit().await.map_err(map_error)?;
+        Ok(output)
+    }
+
     /// Core's related loading is synchronous, so this read runs on a blocking thread,
     /// in one snapshot, awaiting each statement there.
     async fn read_with_related(
         &self,
         mut client: Object,
-        plan: ReadPlan,
+        plan: Arc<ReadPlan>,
     ) -> Result<ReadOutput, ConnectorError> {
         let schema = self.schema.clone();
         let handle = Handle::current();
@@ -120,20 +135,19 @@ impl Connector for PostgresConnector {
         Ok(snapshot)
     }
 
+    /// A read that fails because another client changed a table under a prepared
+    /// statement runs once more with every statement dropped.
     #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.query.table.name()))]
     async fn execute_read(&self, plan: ReadPlan) -> Result<ReadOutput, ConnectorError> {
-        let mut client = self.client().await?;
-        if !plan.related.is_empty() {
-            return self.read_with_related(client, plan).await;
+        let plan = Arc::new(plan);
+        match self.read_once(&plan).await {
+            Err(error) if is_stale_statement(&error) => {
+                tracing::debug!("prepared statements dropped: a table changed under them");
+                self.invalidate();
+                self.read_once(&plan).await
+            }
+            other => other,
         }
-        if !needs_snapshot(&plan) {
-            return execute::read(&client, &self.schema, &plan).await;
-        }
-        // The rows and the COUNT that may follow must see the same snapshot.
-        let transaction = snapshot(&mut client).await?;
-        let output = execute::read(&transaction, &self.schema, &plan).await?;
-        transaction.commit().await.map_err(map_error)?;
-        Ok(output)
     }
 
     async fn execute_write(&self, _plan: WritePlan) -> Result<WriteOutput, ConnectorError> {

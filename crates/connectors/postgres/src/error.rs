@@ -15,6 +15,15 @@ pub(crate) const VALUE_DOES_NOT_FIT: &str = "A filter value does not fit the typ
 pub(crate) const OPERATION_DOES_NOT_APPLY: &str =
     "The requested operation does not apply to the type of its field.";
 
+/// PostgreSQL refuses a prepared statement whose result columns changed type since it was
+/// prepared (`cached plan must not change result type`): another client altered the table.
+/// The connector then drops its statements and runs the read once more.
+const STALE_STATEMENT: &str = "a prepared statement no longer fits its table";
+
+pub(crate) fn is_stale_statement(error: &ConnectorError) -> bool {
+    matches!(error, ConnectorError::Internal(reason) if reason == STALE_STATEMENT)
+}
+
 pub(crate) fn map_error(error: tokio_postgres::Error) -> ConnectorError {
     tracing::debug!(error = %error, "postgres call failed");
     let Some(code) = error.code() else {
@@ -48,6 +57,7 @@ fn map_state(code: &SqlState) -> ConnectorError {
         }
         // Wrong password or a role that may not log in, a database that does not exist.
         "28" | "3D" => ConnectorError::Unavailable("the database refused the login".to_owned()),
+        "0A" => ConnectorError::Internal(STALE_STATEMENT.to_owned()),
         "42" if *code == SqlState::UNDEFINED_FUNCTION => {
             ConnectorError::bad_request(OPERATION_DOES_NOT_APPLY)
         }
@@ -98,6 +108,9 @@ mod tests {
             map_state(&SqlState::INVALID_PASSWORD),
             ConnectorError::Unavailable(_)
         ));
+        assert!(is_stale_statement(&map_state(
+            &SqlState::FEATURE_NOT_SUPPORTED
+        )));
         assert!(matches!(
             map_state(&SqlState::UNDEFINED_TABLE),
             ConnectorError::Internal(_)

@@ -73,6 +73,8 @@ VALUES
 /// A database of its own for one test, dropped (with its sessions) when the test ends.
 pub struct Fixture {
     pub database: Arc<Database>,
+    /// The test database's URL, to change it behind the connector's back.
+    pub url: String,
     server_url: String,
     name: String,
 }
@@ -138,13 +140,20 @@ pub async fn fixture() -> Fixture {
         database: Arc::new(Database::new(
             PostgresConnector::new(&config).expect("connector"),
         )),
+        url: with_database(&server_url, &name),
         server_url: server_url.clone(),
         name: name.clone(),
     };
-    let url = with_database(&server_url, &name);
-    let client = connect(&url).await.expect("test database reachable");
-    client.batch_execute(SCHEMA).await.expect("fixture created");
+    fixture.execute(SCHEMA).await;
     fixture
+}
+
+impl Fixture {
+    /// Runs `sql` on a connection of its own, as another client of the database would.
+    pub async fn execute(&self, sql: &str) {
+        let client = connect(&self.url).await.expect("test database reachable");
+        client.batch_execute(sql).await.expect("statements run");
+    }
 }
 
 fn config_for(server_url: &str, database: &str) -> PostgresConfig {

@@ -173,3 +173,33 @@ async fn a_server_that_cannot_be_reached_is_unavailable_without_its_address() {
     assert!(matches!(error, ConnectorError::Unavailable(_)), "{error:?}");
     assert!(!error.to_string().contains("127.0.0.1"), "{error}");
 }
+
+#[tokio::test]
+async fn a_column_changed_behind_the_service_s_back_is_read_after_a_refresh() {
+    let fixture = fixture().await;
+    let read = |refresh: bool| ReadRequest {
+        fields: Some("id,name".into()),
+        filter: Some("id = 1".into()),
+        refresh,
+        ..request()
+    };
+    let before = get(&fixture, "departments", read(false))
+        .await
+        .expect("read");
+    assert_eq!(
+        before,
+        json!({"resource": [{"id": 1, "name": "Engineering"}]})
+    );
+    // Every pooled connection has the statement prepared with the old result type.
+    fixture
+        .execute("ALTER TABLE departments ALTER COLUMN id TYPE bigint")
+        .await;
+    let after = get(&fixture, "departments", read(false))
+        .await
+        .expect("read after the change");
+    assert_eq!(after, before);
+    let refreshed = get(&fixture, "departments", read(true))
+        .await
+        .expect("refreshed");
+    assert_eq!(refreshed, before);
+}
