@@ -14,7 +14,9 @@ use tokio::runtime::Handle;
 use tokio_postgres::IsolationLevel;
 
 use crate::config::PostgresConfig;
-use crate::error::{is_stale_statement, map_error, map_pool_error};
+use crate::error::{
+    is_connection_lost, is_retryable, is_stale_statement, map_error, map_pool_error,
+};
 use crate::execute::{self, needs_snapshot};
 use crate::introspect::introspect;
 
@@ -83,11 +85,21 @@ impl PostgresConnector {
         if !plan.related.is_empty() {
             return self.read_with_related(client, Arc::clone(plan)).await;
         }
+        let result = self.read_on(&mut client, plan).await;
+        discard_if_lost(client, &result);
+        result
+    }
+
+    async fn read_on(
+        &self,
+        client: &mut Object,
+        plan: &ReadPlan,
+    ) -> Result<ReadOutput, ConnectorError> {
         if !needs_snapshot(plan) {
-            return execute::read(&client, &self.schema, plan).await;
+            return execute::read(&*client, &self.schema, plan).await;
         }
         // The rows and the COUNT that may follow must see the same snapshot.
-        let transaction = snapshot(&mut client).await?;
+        let transaction = snapshot(client).await?;
         let output = execute::read(&transaction, &self.schema, plan).await?;
         transaction.commit().await.map_err(map_error)?;
         Ok(output)
@@ -103,13 +115,27 @@ impl PostgresConnector {
         let schema = self.schema.clone();
         let handle = Handle::current();
         tokio::task::spawn_blocking(move || {
-            let transaction = handle.block_on(snapshot(&mut client))?;
-            let output = execute::read_with_related(&handle, &transaction, &schema, &plan)?;
-            handle.block_on(transaction.commit()).map_err(map_error)?;
-            Ok(output)
+            let result = (|| {
+                let transaction = handle.block_on(snapshot(&mut client))?;
+                let output = execute::read_with_related(&handle, &transaction, &schema, &plan)?;
+                handle.block_on(transaction.commit()).map_err(map_error)?;
+                Ok(output)
+            })();
+            discard_if_lost(client, &result);
+            result
         })
         .await
         .map_err(|_| ConnectorError::Internal("a read with related data was stopped".to_owned()))?
+    }
+}
+
+/// Keeps a connection that the server closed out of the pool, so a read run once more
+/// gets another (the pool would hand it out again until the driver notices).
+fn discard_if_lost<T>(client: Object, result: &Result<T, ConnectorError>) {
+    if let Err(error) = result
+        && is_connection_lost(error)
+    {
+        drop(Object::take(client));
     }
 }
 
@@ -136,14 +162,17 @@ impl Connector for PostgresConnector {
     }
 
     /// A read that fails because another client changed a table under a prepared
-    /// statement runs once more with every statement dropped.
+    /// statement runs once more with every statement dropped; one that met a connection
+    /// closed since its last use runs once more on another.
     #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.query.table.name()))]
     async fn execute_read(&self, plan: ReadPlan) -> Result<ReadOutput, ConnectorError> {
         let plan = Arc::new(plan);
         match self.read_once(&plan).await {
-            Err(error) if is_stale_statement(&error) => {
-                tracing::debug!("prepared statements dropped: a table changed under them");
-                self.invalidate();
+            Err(error) if is_retryable(&error) => {
+                if is_stale_statement(&error) {
+                    tracing::debug!("prepared statements dropped: a table changed under them");
+                    self.invalidate();
+                }
                 self.read_once(&plan).await
             }
             other => other,

@@ -20,19 +20,39 @@ pub(crate) const OPERATION_DOES_NOT_APPLY: &str =
 /// The connector then drops its statements and runs the read once more.
 const STALE_STATEMENT: &str = "a prepared statement no longer fits its table";
 
+/// A pooled connection that the server or the network closed since its last use (a
+/// restart, `pg_terminate_backend`, an idle timeout): the pool hands it out again until
+/// the driver notices, so a read that meets it runs once more on another connection.
+const CONNECTION_LOST: &str = "the connection to the database was lost";
+
+/// Whether a read that failed with `error` may succeed when run once more at once.
+pub(crate) fn is_retryable(error: &ConnectorError) -> bool {
+    is_stale_statement(error) || is_connection_lost(error)
+}
+
+pub(crate) fn is_connection_lost(error: &ConnectorError) -> bool {
+    matches!(error, ConnectorError::Unavailable(reason) if reason == CONNECTION_LOST)
+}
+
 pub(crate) fn is_stale_statement(error: &ConnectorError) -> bool {
     matches!(error, ConnectorError::Internal(reason) if reason == STALE_STATEMENT)
 }
 
 pub(crate) fn map_error(error: tokio_postgres::Error) -> ConnectorError {
     tracing::debug!(error = %error, "postgres call failed");
+    // A session the server ended (an administrator, a restart, a crash of another
+    // backend) reports why before the connection closes.
+    if error.is_closed()
+        || matches!(
+            error.code(),
+            Some(&SqlState::ADMIN_SHUTDOWN | &SqlState::CRASH_SHUTDOWN)
+        )
+    {
+        return ConnectorError::Unavailable(CONNECTION_LOST.to_owned());
+    }
     let Some(code) = error.code() else {
-        // No SQLSTATE: the connection broke, timed out or could not be opened.
-        return if error.is_closed() {
-            ConnectorError::Unavailable("the connection to the database was lost".to_owned())
-        } else {
-            ConnectorError::Unavailable("the database cannot be reached".to_owned())
-        };
+        // No SQLSTATE: the connection timed out or could not be opened.
+        return ConnectorError::Unavailable("the database cannot be reached".to_owned());
     };
     map_state(code)
 }

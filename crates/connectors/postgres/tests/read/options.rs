@@ -203,3 +203,31 @@ async fn a_column_changed_behind_the_service_s_back_is_read_after_a_refresh() {
         .expect("refreshed");
     assert_eq!(refreshed, before);
 }
+
+#[tokio::test]
+async fn reads_recover_when_the_server_closes_every_connection() {
+    let fixture = fixture().await;
+    let read = || ReadRequest {
+        fields: Some("id".into()),
+        filter: Some("id = 2".into()),
+        ..request()
+    };
+    let expected = json!({"resource": [{"id": 2}]});
+    assert_eq!(
+        get(&fixture, "departments", read()).await.expect("read"),
+        expected
+    );
+    // What a server restart does to the pool's connections.
+    fixture
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await;
+    for attempt in 0..3 {
+        let body = get(&fixture, "departments", read())
+            .await
+            .unwrap_or_else(|error| panic!("read {attempt} after the restart: {error:?}"));
+        assert_eq!(body, expected);
+    }
+}
