@@ -11,6 +11,8 @@ mod headers;
 mod limits;
 mod listings;
 mod operations;
+mod rate_limits;
+mod rate_limits_cache;
 mod refused_options;
 mod related_read;
 mod related_write;

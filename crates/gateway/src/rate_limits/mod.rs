@@ -8,6 +8,7 @@
 //! - `local_store`, `redis_store`, `store`: where counters live;
 //! - `enforce`: the check that `auth::access` runs, its 429, and the response headers.
 
+pub mod cache_view;
 pub mod counter;
 pub mod enforce;
 pub mod kinds;

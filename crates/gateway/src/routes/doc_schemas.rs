@@ -145,6 +145,10 @@ pub struct CorsReadOnly {}
 pub struct LimitReadOnly {
     /// As `instance.service:3.endpoint:_table/todo.verb:GET.minute`; unique.
     key_text: String,
+    /// With `related=limit_cache_by_limit_id`: the limit's counters, as
+    /// `/system/limit_cache` lists them (`id`, `key`, `max`, `attempts`, `remaining`).
+    #[schema(value_type = Vec<Object>)]
+    limit_cache_by_limit_id: Vec<Value>,
 }
 
 /// A user's or administrator's read-only fields and relations.

@@ -10,6 +10,7 @@ use super::input::{flag, integer, nullable_text, parse, text};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::rate_limits::cache_view::{self, CacheEntry};
 use crate::rate_limits::kinds::{LimitType, PERIODS, Scope, limit_type, period_name};
 use crate::rate_limits::limit_object;
 use crate::state::AppState;
@@ -84,27 +85,24 @@ impl SystemResource for Limits {
         "created_date",
         "last_modified_date",
     ];
-    const RELATIONS: &'static [&'static str] = &[];
+    const RELATIONS: &'static [&'static str] = &[CACHE_RELATION];
     type Input = LimitInput;
     type ReadOnly = crate::routes::doc_schemas::LimitReadOnly;
 
-    async fn load_all(state: &AppState, _: &[&'static str]) -> Result<Vec<Record>, ApiError> {
-        Ok(state
-            .db
-            .limits()
-            .list()
-            .await?
-            .iter()
-            .map(limit_record)
-            .collect())
+    async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError> {
+        let rows = state.db.limits().list().await?;
+        with_cache_entries(state, &rows, related).await
     }
 
     async fn load_one(
         state: &AppState,
         id: i64,
-        _: &[&'static str],
+        related: &[&'static str],
     ) -> Result<Option<Record>, ApiError> {
-        Ok(state.db.limits().get(id).await?.as_ref().map(limit_record))
+        let Some(row) = state.db.limits().get(id).await? else {
+            return Ok(None);
+        };
+        Ok(with_cache_entries(state, &[row], related).await?.pop())
     }
 
     async fn create(
@@ -155,9 +153,32 @@ impl SystemResource for Limits {
     }
 }
 
-/// A stored limit as DreamFactory returns it: `period` by name.
-fn limit_record(row: &LimitRow) -> Record {
-    limit_object(row)
+/// The relation embedding a limit's `/system/limit_cache` entries.
+const CACHE_RELATION: &str = "limit_cache_by_limit_id";
+
+/// Stored limits as DreamFactory returns them (`period` by name), with their counters under
+/// `limit_cache_by_limit_id` when `related` asks for them.
+async fn with_cache_entries(
+    state: &AppState,
+    rows: &[LimitRow],
+    related: &[&'static str],
+) -> Result<Vec<Record>, ApiError> {
+    let entries = if related.contains(&CACHE_RELATION) {
+        Some(cache_view::entries(state, rows).await?)
+    } else {
+        None
+    };
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mut record = limit_object(row);
+            if let Some(entries) = &entries {
+                let own: Vec<&CacheEntry> = entries.iter().filter(|e| e.id == row.id).collect();
+                record.insert(CACHE_RELATION.into(), serde_json::json!(own));
+            }
+            record
+        })
+        .collect())
 }
 
 /// The limit `input` describes, merged over `current` on updates: checked as DreamFactory

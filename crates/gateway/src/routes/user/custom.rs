@@ -126,14 +126,7 @@ async fn own_value(
     name: &str,
     method: &Method,
 ) -> Result<(Session, UserCustomRow), ApiError> {
-    let session = authorize(
-        state,
-        service,
-        principal,
-        method,
-        &format!("custom/{name}"),
-    )
-    .await?;
+    let session = authorize(state, service, principal, method, &format!("custom/{name}")).await?;
     let row = state
         .db
         .user_custom()
