@@ -13,6 +13,7 @@ mod listings;
 mod operations;
 mod rate_limits;
 mod rate_limits_cache;
+mod rate_limits_redis;
 mod refused_options;
 mod related_read;
 mod related_write;

@@ -155,7 +155,9 @@ impl FromRequest for Principal {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let mut principal = resolve(&state, caller.await?).await?;
-            principal.rate_note = note_of(&request);
+            if state.rate_limits.may_limit() {
+                principal.rate_note = note_of(&request);
+            }
             let (app_id, user_id) = (principal.app_id(), principal.user_id());
             note_identity(&request, Identity { app_id, user_id });
             Ok(principal)

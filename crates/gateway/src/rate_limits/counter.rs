@@ -78,8 +78,8 @@ pub fn apply(allowances: &[Allowance], states: &mut [CounterState], now: i64) {
 /// What one request's check came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Counted; `index` is the tightest limit (fewest requests left), `remaining` what it
-    /// has left.
+    /// Counted; `index` is the tightest limit (fewest requests left, then smallest rate),
+    /// `remaining` what it has left.
     Passed { index: usize, remaining: i64 },
     /// Refused; `index` is the limit that blocks longest, locked out until `until`.
     Refused { index: usize, until: i64 },
@@ -104,9 +104,16 @@ pub fn verdict(allowances: &[Allowance], states: &[CounterState], now: i64) -> O
         .iter()
         .zip(states)
         .enumerate()
-        .map(|(index, (allowance, state))| (index, allowance.rate - state.attempts_at(now)))
-        .min_by_key(|(_, remaining)| *remaining)
-        .map(|(index, remaining)| Verdict::Passed {
+        .map(|(index, (allowance, state))| {
+            (
+                index,
+                allowance.rate - state.attempts_at(now),
+                allowance.rate,
+            )
+        })
+        // Fewest requests left; of those, the smallest rate.
+        .min_by_key(|(_, remaining, rate)| (*remaining, *rate))
+        .map(|(index, remaining, _)| Verdict::Passed {
             index,
             remaining: remaining.max(0),
         })
