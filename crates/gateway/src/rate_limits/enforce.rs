@@ -1,10 +1,10 @@
 //! The limit check of one authorised request, its 429, and the `X-RateLimit-*` headers.
 //!
-//! The middleware [`rate_limit_headers`] puts an empty [`LimitNote`] in the request's
-//! extensions when limits may apply (never when none is active: then it costs two atomic
-//! loads); the `Principal` extractor carries it to [`enforce`], which `auth::access` runs once
-//! the role allowed the request, and which writes the outcome into the note; the middleware
-//! turns the note into headers on the response, success or 429.
+//! The middleware [`rate_limit_headers`] puts a [`LimitNote`] holding the active limits in the
+//! request's extensions when there are any (when none is active it costs two atomic loads);
+//! the `Principal` extractor carries it to [`enforce`], which `auth::access` runs once the
+//! role allowed the request, and which writes the outcome into the note; the middleware turns
+//! the note into headers on the response, success or 429.
 
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::counter::{Allowance, Verdict, verdict};
 use super::limit_object;
-use super::rules::{RequestFacts, canonical_path, verb_bit};
+use super::rules::{LimitSet, RequestFacts, canonical_path, verb_bit};
 use super::settings::OnRedisError;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -30,9 +30,13 @@ pub const MSG_LIMIT_EXCEEDED: &str = "API limit(s) exceeded. ";
 const MSG_STORE_DOWN: &str =
     "Rate limits cannot be checked right now. Retry the request after the time in Retry-After.";
 
-/// What the limit check found, for the response headers.
+/// The limits a request is checked against, and what the check found, for the response
+/// headers.
 #[derive(Debug, Default)]
 pub struct LimitNote {
+    /// The active limits as the request began (`None` when they could not be loaded then:
+    /// the check tries again, and answers the error).
+    limits: Option<Arc<LimitSet>>,
     found: Mutex<Option<Found>>,
 }
 
@@ -63,11 +67,20 @@ pub async fn rate_limit_headers(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let note = match request.app_data::<web::Data<AppState>>() {
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let note = match state {
         Some(state) if state.rate_limits.may_limit() => {
-            let note = Arc::new(LimitNote::default());
-            request.extensions_mut().insert(Arc::clone(&note));
-            Some(note)
+            let limits = state.rate_limits.limits(&state.db).await.ok();
+            if limits.as_ref().is_some_and(|limits| limits.is_empty()) {
+                None
+            } else {
+                let note = Arc::new(LimitNote {
+                    limits,
+                    found: Mutex::default(),
+                });
+                request.extensions_mut().insert(Arc::clone(&note));
+                Some(note)
+            }
         }
         _ => None,
     };
@@ -117,7 +130,14 @@ pub async fn enforce(
         return Ok(());
     }
     let limiter = &state.rate_limits;
-    let set = limiter.limits(&state.db).await?;
+    let loaded;
+    let set: &LimitSet = match &note.limits {
+        Some(limits) => limits,
+        None => {
+            loaded = limiter.limits(&state.db).await?;
+            &loaded
+        }
+    };
     if set.is_empty() {
         return Ok(());
     }
