@@ -228,3 +228,69 @@ fn escape_glob(text: &str) -> String {
     }
     escaped
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+    use crate::rate_limits::local_store::LocalCounters;
+
+    /// The script and `counter::apply` (through the in-process store) agree on random
+    /// sequences of requests, over limits of several rates and periods, with time moving in
+    /// steps around the periods' lengths. Runs when SLUICE_TEST_REDIS_URL is set.
+    #[tokio::test]
+    async fn the_script_counts_exactly_as_the_in_process_store() {
+        let Ok(url) = std::env::var("SLUICE_TEST_REDIS_URL") else {
+            return;
+        };
+        let redis = Arc::new(SharedRedis::new(&url).expect("redis url"));
+        let prefix = format!(
+            "sluice_parity_{}_{}:",
+            std::process::id(),
+            crate::clock::now().timestamp_micros()
+        );
+        let remote = RedisCounters::new(redis, &prefix, Duration::from_secs(5));
+        let local = LocalCounters::default();
+        let limits = [
+            (
+                "a",
+                Allowance {
+                    rate: 1,
+                    period_ms: 1_000,
+                },
+            ),
+            (
+                "b",
+                Allowance {
+                    rate: 3,
+                    period_ms: 5_000,
+                },
+            ),
+            (
+                "c",
+                Allowance {
+                    rate: 5,
+                    period_ms: 60_000,
+                },
+            ),
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_205);
+        let mut now: i64 = 1_700_000_000_000;
+        for step in 0..400 {
+            now += rng.gen_range(0..2_500);
+            let chosen: Vec<_> = limits.iter().filter(|_| rng.gen_bool(0.6)).collect();
+            if chosen.is_empty() {
+                continue;
+            }
+            let keys: Vec<&str> = chosen.iter().map(|(key, _)| *key).collect();
+            let allowances: Vec<Allowance> = chosen.iter().map(|(_, a)| *a).collect();
+            let expected = local.hit(&keys, &allowances, now);
+            let got = remote.hit(&keys, &allowances, now).await.expect("script");
+            assert_eq!(got, expected, "step {step} at {now} with {keys:?}");
+        }
+        remote.reset_all().await.expect("cleaned up");
+        let left = remote.read(&["a".to_string()]).await.expect("read");
+        assert_eq!(left, [CounterState::default()]);
+    }
+}
