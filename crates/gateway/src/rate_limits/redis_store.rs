@@ -51,6 +51,18 @@ end
 return out
 ";
 
+/// KEYS: the counters. Returns them as stored, three integers each (0 for a missing field).
+const READ_SCRIPT: &str = r"
+local out = {}
+for i = 1, #KEYS do
+  local v = redis.call('HMGET', KEYS[i], 'a', 'w', 'l')
+  out[3 * i - 2] = tonumber(v[1]) or 0
+  out[3 * i - 1] = tonumber(v[2]) or 0
+  out[3 * i] = tonumber(v[3]) or 0
+end
+return out
+";
+
 pub struct RedisCounters {
     redis: Arc<SharedRedis>,
     prefix: String,
@@ -122,14 +134,7 @@ impl RedisCounters {
             command.arg(allowance.rate).arg(allowance.period_ms);
         }
         let values: Vec<i64> = self.redis.query(&command, self.timeout).await?;
-        Ok(values
-            .chunks_exact(3)
-            .map(|v| CounterState {
-                attempts: v[0],
-                window_ends: v[1],
-                locked_until: v[2],
-            })
-            .collect())
+        Ok(states_of(&values))
     }
 
     fn loaded_sha(&self) -> Option<String> {
@@ -150,25 +155,23 @@ impl RedisCounters {
         Ok(sha)
     }
 
-    /// The counters of `keys` as they stand.
+    /// The counters of `keys` as they stand, in one round trip (an administrator's read:
+    /// the script is sent along rather than kept loaded).
     ///
     /// # Errors
     ///
     /// Redis cannot be reached in time.
     pub async fn read(&self, keys: &[String]) -> Result<Vec<CounterState>, RedisError> {
-        let mut states = Vec::with_capacity(keys.len());
-        for key in keys {
-            let mut command = redis::cmd("HMGET");
-            command.arg(self.key(key)).arg("a").arg("w").arg("l");
-            let values: Vec<Option<i64>> = self.redis.query(&command, self.timeout).await?;
-            let value = |i: usize| values.get(i).copied().flatten().unwrap_or(0);
-            states.push(CounterState {
-                attempts: value(0),
-                window_ends: value(1),
-                locked_until: value(2),
-            });
+        if keys.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(states)
+        let mut command = redis::cmd("EVAL");
+        command.arg(READ_SCRIPT).arg(keys.len());
+        for key in keys {
+            command.arg(self.key(key));
+        }
+        let values: Vec<i64> = self.redis.query(&command, self.timeout).await?;
+        Ok(states_of(&values))
     }
 
     /// Forgets the counters of `keys`.
@@ -215,6 +218,18 @@ impl RedisCounters {
             cursor = next;
         }
     }
+}
+
+/// The counters of a script's answer: three integers each.
+fn states_of(values: &[i64]) -> Vec<CounterState> {
+    values
+        .chunks_exact(3)
+        .map(|v| CounterState {
+            attempts: v[0],
+            window_ends: v[1],
+            locked_until: v[2],
+        })
+        .collect()
 }
 
 /// `text` matched literally by a Redis glob pattern.
@@ -289,6 +304,8 @@ mod tests {
             let got = remote.hit(&keys, &allowances, now).await.expect("script");
             assert_eq!(got, expected, "step {step} at {now} with {keys:?}");
         }
+        let all: Vec<String> = limits.iter().map(|(key, _)| (*key).to_string()).collect();
+        assert_eq!(remote.read(&all).await.expect("read"), local.read(&all));
         remote.reset_all().await.expect("cleaned up");
         let left = remote.read(&["a".to_string()]).await.expect("read");
         assert_eq!(left, [CounterState::default()]);
