@@ -67,9 +67,12 @@ pub async fn rate_limit_headers(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let state = request
+        .app_data::<web::Data<AppState>>()
+        .filter(|state| state.rate_limits.may_limit())
+        .cloned();
     let note = match state {
-        Some(state) if state.rate_limits.may_limit() => {
+        Some(state) => {
             let limits = state.rate_limits.limits(&state.db).await.ok();
             if limits.as_ref().is_some_and(|limits| limits.is_empty()) {
                 None
@@ -82,7 +85,7 @@ pub async fn rate_limit_headers(
                 Some(note)
             }
         }
-        _ => None,
+        None => None,
     };
     let mut response = next.call(request).await?;
     if let Some(found) = note.and_then(|note| note.take()) {
