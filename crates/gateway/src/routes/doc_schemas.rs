@@ -79,6 +79,15 @@ pub enum Listing {
     Count(u64),
 }
 
+/// `DELETE /system/limit_cache`: the limits whose counters were reset (`ids=`), or a
+/// success when every counter was (`force=true`).
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum CountersReset {
+    Limits(Resources),
+    All(Success),
+}
+
 /// One stored value of `/user/custom`; writes answer with `name` only unless `fields` asks
 /// for more, and `fields` may leave out any field, `name` included.
 #[derive(ToSchema)]

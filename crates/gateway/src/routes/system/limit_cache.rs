@@ -12,7 +12,7 @@ use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::rate_limits::cache_view;
-use crate::routes::doc_schemas::{Resources, Success};
+use crate::routes::doc_schemas::{CountersReset, Resources};
 use crate::routes::ok;
 use crate::state::AppState;
 use crate::system::fields::not_found;
@@ -118,7 +118,7 @@ async fn reset_one(
     params(("ids" = Option<String>, Query, description = "The limits to reset (comma-separated ids)."),
         ("force" = Option<bool>, Query, description = "Reset every counter."),
         ("allow_delete" = Option<bool>, Query, description = "Reset every counter.")),
-    responses((status = 200, description = "The ids reset, or a success for all.", body = Success),
+    responses((status = 200, description = "The ids reset, or a success for all.", body = CountersReset),
         (status = 400, description = "Neither ids nor force."),
         (status = 404, description = "An id is not a limit's.")))]
 async fn reset_many(
