@@ -1,5 +1,5 @@
 //! `/api/v2/system/limit`: DreamFactory's rate-limit records (type, period by name, computed
-//! `key_text`, its 400s). Limits are stored only; nothing enforces them yet.
+//! `key_text`, its 400s). Enforcement is tested in rate_limits.rs.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -403,18 +403,13 @@ async fn batch_updates_recompute_each_key_and_a_type_change_clears_unused_ids() 
         json!({"key_text": "instance.each_user:.verb:PUT.minute", "user_id": null})
     );
 
+    // limit_cache_by_limit_id is the one relation (tested in rate_limits_cache.rs).
     let reply = app
-        .get(
-            "/api/v2/system/limit?related=limit_cache_by_limit_id",
-            &token,
-        )
+        .get("/api/v2/system/limit?related=limit_by_role_id", &token)
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         reply.body,
-        df_error(
-            400,
-            "Invalid relationship 'limit_cache_by_limit_id' requested."
-        )
+        df_error(400, "Invalid relationship 'limit_by_role_id' requested.")
     );
 }

@@ -76,8 +76,9 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
             (Topic::Lookup, _) => state.access.invalidate_lookups(),
             (Topic::Cors, _) => state.cors.invalidate(),
             (Topic::Revocation, _) => revoked.extend(change.key.as_deref()),
+            (Topic::Limits, _) => state.rate_limits.invalidate(),
             // Nothing derived from them is cached yet.
-            (Topic::Limits | Topic::EventScript, _) => {}
+            (Topic::EventScript, _) => {}
             // A topic from a newer node, or a key that does not read: reload it all.
             (Topic::Unknown(_) | Topic::User | Topic::UserAppRole, _)
             | (Topic::Service | Topic::Schema, None) => return reload_everything(state).await,
@@ -130,6 +131,7 @@ async fn reload_everything(state: &AppState) -> Result<(), DbError> {
     state.access.invalidate_all();
     state.users.invalidate_all();
     state.cors.invalidate();
+    state.rate_limits.invalidate();
     let now = clock::now_unix();
     for (jti, until) in state.db.revocations().active(now).await? {
         state.tokens.remember_revoked(jti, until, now);

@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod operator_settings;
 pub mod params;
+pub mod rate_limits;
 pub mod registry;
 pub mod routes;
 pub mod run;

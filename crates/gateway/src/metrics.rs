@@ -97,6 +97,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     durations: DurationFamily,
     change_feed_lag: Gauge<f64, AtomicU64>,
+    rate_limit_store_errors: Counter,
 }
 
 impl Default for Metrics {
@@ -105,6 +106,7 @@ impl Default for Metrics {
             requests: Family::default(),
             durations: Family::new_with_constructor(duration_histogram),
             change_feed_lag: Gauge::default(),
+            rate_limit_store_errors: Counter::default(),
         }
     }
 }
@@ -147,6 +149,12 @@ impl Metrics {
     /// database (`AppState::staleness`, set when scraped).
     pub fn set_change_feed_lag(&self, lag: Duration) {
         self.change_feed_lag.set(lag.as_secs_f64());
+    }
+
+    /// Counts a limited request whose limits could not be checked because Redis could not
+    /// be reached.
+    pub fn count_rate_limit_store_error(&self) {
+        self.rate_limit_store_errors.inc();
     }
 
     /// All metrics in the Prometheus text format.
@@ -194,6 +202,11 @@ impl Metrics {
             "sluice_change_feed_lag_seconds",
             "Seconds since this node last confirmed it has applied every change of the system database",
             self.change_feed_lag.clone(),
+        );
+        registry.register(
+            "sluice_rate_limit_store_errors",
+            "Limited requests whose limits could not be checked because Redis could not be reached",
+            self.rate_limit_store_errors.clone(),
         );
         let mut text = String::new();
         // Writing to a String cannot fail.

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use sluice_connector_sqlite::SqliteOptions;
 
 pub use crate::operator_settings::{MetricsSettings, RedisSettings};
+pub use crate::rate_limits::settings::{OnRedisError, RateLimitSettings};
 
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
@@ -35,6 +36,7 @@ pub struct Settings {
     pub change_feed: ChangeFeedSettings,
     pub metrics: MetricsSettings,
     pub redis: RedisSettings,
+    pub rate_limits: RateLimitSettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -287,6 +289,7 @@ impl Settings {
         }
         self.metrics.validate()?;
         self.redis.validate()?;
+        self.rate_limits.validate()?;
         Ok(())
     }
 

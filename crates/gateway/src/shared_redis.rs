@@ -1,5 +1,5 @@
-//! The optional Redis that several nodes share (`redis.url`). Only the readiness check uses it
-//! so far; counters shared by the nodes will.
+//! The optional Redis that several nodes share (`redis.url`): the readiness check and the
+//! rate-limit counters (`rate_limits/redis_store.rs`) use it.
 //!
 //! One multiplexed connection serves every caller: requests are pipelined on it, so it needs
 //! no pool (a pool measured twice as slow per round trip). A connection that fails is dropped
@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, RedisError};
+use redis::{AsyncConnectionConfig, Client, Cmd, FromRedisValue, RedisError};
 
 pub struct SharedRedis {
     client: Client,
@@ -62,6 +62,37 @@ impl SharedRedis {
                 false
             }
         }
+    }
+
+    /// Runs `command` on the shared connection, connecting first if needed, within
+    /// `timeout` in all. A failure drops the connection, so the next caller reconnects.
+    ///
+    /// # Errors
+    ///
+    /// Redis cannot be reached in time, or answered with an error.
+    pub async fn query<T: FromRedisValue>(
+        &self,
+        command: &Cmd,
+        timeout: Duration,
+    ) -> Result<T, RedisError> {
+        let answer = tokio::time::timeout(timeout, async {
+            let mut connection = self.connection(timeout).await?;
+            command.query_async::<T>(&mut connection).await
+        })
+        .await
+        .unwrap_or_else(|_elapsed| {
+            Err(RedisError::from(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "redis did not answer in time",
+            )))
+        });
+        if answer
+            .as_ref()
+            .is_err_and(|error| error.is_io_error() || error.is_timeout())
+        {
+            self.forget_connection();
+        }
+        answer
     }
 
     /// The shared connection, opened now if there is none. The lock is only held to copy or

@@ -66,8 +66,9 @@ impl Application {
             // request span and id (echoed as x-request-id), head limits and the headers of
             // every response -> CORS (preflights never reach authentication, and error
             // envelopes get the CORS headers too) -> error envelope -> trailing-slash
-            // normalisation -> verb tunnelling -> routing (authentication is in the handlers'
-            // extractors).
+            // normalisation -> verb tunnelling -> the rate-limit headers -> routing
+            // (authentication, authorisation and the rate-limit check are in the handlers'
+            // extractors and `auth::access`).
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
@@ -77,6 +78,7 @@ impl Application {
                         routes::metrics::configure(cfg);
                     }
                 })
+                .wrap(from_fn(crate::rate_limits::rate_limit_headers))
                 .wrap(from_fn(verb_tunnelling))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(ErrorHandlers::new().default_handler(envelope_errors))

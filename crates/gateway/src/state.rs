@@ -16,6 +16,7 @@ use crate::auth::users::UserCache;
 use crate::clock::{self, Clock};
 use crate::cors::CorsPolicy;
 use crate::metrics::Metrics;
+use crate::rate_limits::RateLimiter;
 use crate::registry::ServiceRegistry;
 use crate::service_types::build_entry;
 use crate::service_types::user::ensure_user_service;
@@ -44,7 +45,9 @@ pub struct AppState {
     /// What `/metrics` reports.
     pub metrics: Metrics,
     /// The Redis shared by several nodes, when `redis.url` is set.
-    pub redis: Option<SharedRedis>,
+    pub redis: Option<Arc<SharedRedis>>,
+    /// The active rate limits and their counters.
+    pub rate_limits: RateLimiter,
     /// What rate limits and the data cache go by (tests move it).
     pub clock: Arc<Clock>,
 }
@@ -88,7 +91,9 @@ impl AppState {
         let write_gate = WriteGate::new(Duration::from_millis(settings.sqlite.acquire_timeout_ms));
         // The parser's error may quote the URL, password included.
         let redis = (settings.redis.url().map(SharedRedis::new).transpose())
-            .map_err(|_| anyhow::anyhow!("redis.url is not a Redis URL"))?;
+            .map_err(|_| anyhow::anyhow!("redis.url is not a Redis URL"))?
+            .map(Arc::new);
+        let rate_limits = RateLimiter::new(&settings.rate_limits, redis.clone());
         Ok(Self {
             settings,
             db,
@@ -103,6 +108,7 @@ impl AppState {
             write_gate,
             metrics: Metrics::default(),
             redis,
+            rate_limits,
             clock: Arc::default(),
         })
     }

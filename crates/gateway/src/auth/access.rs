@@ -17,7 +17,9 @@ use super::caller::{MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session, hint_cont
 use super::principal::{Authority, Principal};
 use super::related::RoleTableAccess;
 use crate::error::{ApiError, MSG_BAD_SERVER_FILTER};
+use crate::rate_limits;
 use crate::registry::ServiceEntry;
+use crate::state::AppState;
 
 const MSG_NO_API_KEY: &str = "No API Key provided. Please provide a valid API Key using \
 X-DreamFactory-API-Key request header or 'api_key' url query parameter.";
@@ -158,7 +160,8 @@ impl FromRequest for SystemAdmin {
     }
 }
 
-/// Permission to use one service for one request. Only [`authorize_service`] makes one.
+/// Permission to use one service for one request, within its rate limits. Only
+/// [`authorize_service`] makes one.
 pub struct ServiceAccess {
     service: Arc<ServiceEntry>,
     principal: Principal,
@@ -245,13 +248,17 @@ impl ServiceAccess {
     }
 }
 
-/// Decides whether the caller may use `component` of `service` with `method`.
+/// Decides whether the caller may use `component` of `service` with `method`, then checks
+/// and counts the rate limits that apply (a denied request is never counted; an
+/// administrator is never limited).
 ///
 /// # Errors
 ///
 /// The denial of [`deny`]; 500 `Invalid server-side filter configuration detected.` when
-/// the role's row filter for this request cannot be read.
-pub fn authorize_service(
+/// the role's row filter for this request cannot be read; the 429 (or 503) of
+/// [`rate_limits::enforce`].
+pub async fn authorize_service(
+    state: &AppState,
     principal: Principal,
     service: Arc<ServiceEntry>,
     method: &Method,
@@ -289,6 +296,10 @@ pub fn authorize_service(
                     tracing::warn!(role.id = role.row.id, %error, "unusable role row filter");
                     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
                 })?;
+            // A deactivated service refuses the request (`open_service`): not counted.
+            if service.row.is_active {
+                rate_limits::enforce(state, &principal, service.row.id, component, method).await?;
+            }
             Ok(ServiceAccess {
                 service,
                 principal,

@@ -12,6 +12,8 @@ use super::caller::{Caller, Session, hint_context};
 use super::directory::RoleEntry;
 use crate::access_log::{Identity, note_identity};
 use crate::error::ApiError;
+use crate::rate_limits::LimitNote;
+use crate::rate_limits::enforce::note_of;
 use crate::state::AppState;
 
 /// What the caller's requests are decided by.
@@ -33,6 +35,9 @@ pub struct Principal {
     /// The app of a known, active API key.
     pub app: Option<Arc<AppRow>>,
     pub authority: Authority,
+    /// Where the rate-limit check notes its outcome for the response headers; present only
+    /// when limits may apply (`rate_limits::enforce`).
+    pub rate_note: Option<Arc<LimitNote>>,
 }
 
 impl Principal {
@@ -77,6 +82,7 @@ pub async fn resolve(state: &AppState, caller: Caller) -> Result<Principal, ApiE
         api_key_sent,
         app,
         authority,
+        rate_note: None,
     })
 }
 
@@ -148,7 +154,10 @@ impl FromRequest for Principal {
         let request = request.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let principal = resolve(&state, caller.await?).await?;
+            let mut principal = resolve(&state, caller.await?).await?;
+            if state.rate_limits.may_limit() {
+                principal.rate_note = note_of(&request);
+            }
             let (app_id, user_id) = (principal.app_id(), principal.user_id());
             note_identity(&request, Identity { app_id, user_id });
             Ok(principal)

@@ -79,6 +79,15 @@ pub enum Listing {
     Count(u64),
 }
 
+/// `DELETE /system/limit_cache`: the limits whose counters were reset (`ids=`), or a
+/// success when every counter was (`force=true`).
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum CountersReset {
+    Limits(Resources),
+    All(Success),
+}
+
 /// One stored value of `/user/custom`; writes answer with `name` only unless `fields` asks
 /// for more, and `fields` may leave out any field, `name` included.
 #[derive(ToSchema)]
@@ -145,6 +154,10 @@ pub struct CorsReadOnly {}
 pub struct LimitReadOnly {
     /// As `instance.service:3.endpoint:_table/todo.verb:GET.minute`; unique.
     key_text: String,
+    /// With `related=limit_cache_by_limit_id`: the limit's counters, as
+    /// `/system/limit_cache` lists them (`id`, `key`, `max`, `attempts`, `remaining`).
+    #[schema(value_type = Vec<Object>)]
+    limit_cache_by_limit_id: Vec<Value>,
 }
 
 /// A user's or administrator's read-only fields and relations.

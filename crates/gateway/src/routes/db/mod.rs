@@ -87,7 +87,7 @@ pub async fn open_service(
         }
         return Err(deny(&principal, method, component, name));
     };
-    let access = authorize_service(principal, service, method, component)?;
+    let access = authorize_service(state, principal, service, method, component).await?;
     if !access.service().row.is_active {
         return Err(ApiError::forbidden(format!(
             "Service {} is deactivated.",

@@ -1,6 +1,5 @@
 //! `/system/limit`: DreamFactory's API rate limits, stored and served as DreamFactory has them
-//! (`period` by name, `key_text` computed here). Enforcement is not built yet: the limits are
-//! configuration only, no request is counted or refused by them.
+//! (`period` by name, `key_text` computed here). `rate_limits` enforces them.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,66 +10,15 @@ use super::input::{flag, integer, nullable_text, parse, text};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::rate_limits::cache_view::{self, CacheEntry};
+use crate::rate_limits::kinds::{LimitType, PERIODS, Scope, limit_type, period_name};
+use crate::rate_limits::limit_object;
 use crate::state::AppState;
-use crate::system::fields::{Body, invalid_field, not_found, required, to_record};
+use crate::system::fields::{Body, invalid_field, not_found, required};
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
 
-/// The period names, by stored index.
-const PERIODS: [&str; 5] = ["minute", "hour", "day", "7-day", "30-day"];
-
 const VERBS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-
-/// What a limit type is keyed by.
-struct LimitType {
-    name: &'static str,
-    user: Scope,
-    service: bool,
-    endpoint: bool,
-    role: bool,
-}
-
-/// Whom a limit type counts per: nobody in particular, one given user, or each user.
-#[derive(Clone, Copy, PartialEq)]
-enum Scope {
-    Nobody,
-    OneUser,
-    EachUser,
-}
-
-const fn kind(name: &'static str, user: Scope, service: bool, endpoint: bool) -> LimitType {
-    LimitType {
-        name,
-        user,
-        service,
-        endpoint,
-        role: false,
-    }
-}
-
-const TYPES: [LimitType; 10] = [
-    kind("instance", Scope::Nobody, false, false),
-    kind("instance.user", Scope::OneUser, false, false),
-    kind("instance.each_user", Scope::EachUser, false, false),
-    kind("instance.user.service", Scope::OneUser, true, false),
-    kind("instance.each_user.service", Scope::EachUser, true, false),
-    kind("instance.service", Scope::Nobody, true, false),
-    kind("instance.service.endpoint", Scope::Nobody, true, true),
-    kind("instance.user.service.endpoint", Scope::OneUser, true, true),
-    kind(
-        "instance.each_user.service.endpoint",
-        Scope::EachUser,
-        true,
-        true,
-    ),
-    LimitType {
-        name: "instance.role",
-        user: Scope::Nobody,
-        service: false,
-        endpoint: false,
-        role: true,
-    },
-];
 
 pub struct Limits;
 
@@ -137,27 +85,24 @@ impl SystemResource for Limits {
         "created_date",
         "last_modified_date",
     ];
-    const RELATIONS: &'static [&'static str] = &[];
+    const RELATIONS: &'static [&'static str] = &[CACHE_RELATION];
     type Input = LimitInput;
     type ReadOnly = crate::routes::doc_schemas::LimitReadOnly;
 
-    async fn load_all(state: &AppState, _: &[&'static str]) -> Result<Vec<Record>, ApiError> {
-        Ok(state
-            .db
-            .limits()
-            .list()
-            .await?
-            .iter()
-            .map(limit_record)
-            .collect())
+    async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError> {
+        let rows = state.db.limits().list().await?;
+        with_cache_entries(state, &rows, related).await
     }
 
     async fn load_one(
         state: &AppState,
         id: i64,
-        _: &[&'static str],
+        related: &[&'static str],
     ) -> Result<Option<Record>, ApiError> {
-        Ok(state.db.limits().get(id).await?.as_ref().map(limit_record))
+        let Some(row) = state.db.limits().get(id).await? else {
+            return Ok(None);
+        };
+        Ok(with_cache_entries(state, &[row], related).await?.pop())
     }
 
     async fn create(
@@ -208,16 +153,32 @@ impl SystemResource for Limits {
     }
 }
 
-/// A stored limit as DreamFactory returns it: `period` by name.
-fn limit_record(row: &LimitRow) -> Record {
-    let mut record = to_record(row);
-    let name = usize::try_from(row.limit.period)
-        .ok()
-        .and_then(|index| PERIODS.get(index));
-    if let Some(name) = name {
-        record.insert("period".into(), Value::from(*name));
-    }
-    record
+/// The relation embedding a limit's `/system/limit_cache` entries.
+const CACHE_RELATION: &str = "limit_cache_by_limit_id";
+
+/// Stored limits as DreamFactory returns them (`period` by name), with their counters under
+/// `limit_cache_by_limit_id` when `related` asks for them.
+async fn with_cache_entries(
+    state: &AppState,
+    rows: &[LimitRow],
+    related: &[&'static str],
+) -> Result<Vec<Record>, ApiError> {
+    let entries = if related.contains(&CACHE_RELATION) {
+        Some(cache_view::entries(state, rows).await?)
+    } else {
+        None
+    };
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mut record = limit_object(row);
+            if let Some(entries) = &entries {
+                let own: Vec<&CacheEntry> = entries.iter().filter(|e| e.id == row.id).collect();
+                record.insert(CACHE_RELATION.into(), serde_json::json!(own));
+            }
+            record
+        })
+        .collect())
 }
 
 /// The limit `input` describes, merged over `current` on updates: checked as DreamFactory
@@ -249,10 +210,8 @@ async fn resolve(
             .map(|c| c.period)
             .ok_or_else(|| required("period"))?,
     };
-    let limit_type = TYPES
-        .iter()
-        .find(|t| t.name == kind)
-        .ok_or_else(|| invalid_field("type", "The selected type is invalid."))?;
+    let limit_type =
+        limit_type(&kind).ok_or_else(|| invalid_field("type", "The selected type is invalid."))?;
     let verb = merged(input.verb, current.as_ref().map(|c| c.verb.clone()))
         .map(|verb| verb.to_ascii_uppercase());
     if verb.as_deref().is_some_and(|verb| !VERBS.contains(&verb)) {
@@ -395,11 +354,7 @@ fn key_text(
     if let Some(verb) = verb {
         key.push_str(&format!(".verb:{verb}"));
     }
-    let period = usize::try_from(period)
-        .ok()
-        .and_then(|index| PERIODS.get(index))
-        .unwrap_or(&"");
-    format!("{key}.{period}")
+    format!("{key}.{}", period_name(period).unwrap_or_default())
 }
 
 /// A rate: a whole number of requests, 1 or more (a JSON number or a string of digits), and at

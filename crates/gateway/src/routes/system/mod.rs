@@ -7,6 +7,7 @@ mod cors;
 mod environment;
 pub(crate) mod input;
 mod limit;
+mod limit_cache;
 mod lookup;
 mod role;
 mod service;
@@ -36,6 +37,7 @@ const RESOURCES: &[&str] = &[
     "cors",
     "environment",
     "limit",
+    "limit_cache",
     "lookup",
     "role",
     "service",
@@ -57,6 +59,10 @@ const RESOURCES: &[&str] = &[
         cache::list,
         cache::flush_all,
         cache::flush_service,
+        limit_cache::list,
+        limit_cache::get_one,
+        limit_cache::reset_one,
+        limit_cache::reset_many,
         service_type::list,
         service_type::get_one,
     ),
@@ -107,6 +113,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(resource::configure::<limit::Limits>)
         .configure(service_type::configure)
         .configure(cache::configure)
+        .configure(limit_cache::configure)
         .default_service(web::to(unknown_resource));
 }
 

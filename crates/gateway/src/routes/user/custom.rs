@@ -43,15 +43,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The session, then the role's decision on `custom` (or `custom/{name}`).
-fn authorize(
+/// The session, then the role's decision on `custom` (or `custom/{name}`) and the rate
+/// limits.
+async fn authorize(
+    state: &AppState,
     service: UserService,
     principal: Principal,
     method: &Method,
     component: &str,
 ) -> Result<Session, ApiError> {
     let session = require_session(principal.session.clone())?;
-    authorize_service(principal, service.0, method, component)?;
+    authorize_service(state, principal, service.0, method, component).await?;
     Ok(session)
 }
 
@@ -94,7 +96,7 @@ async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let session = authorize(service, principal, request.method(), "custom")?;
+    let session = authorize(&state, service, principal, request.method(), "custom").await?;
     let params = Params::from_query(request.query_string())?;
     let rows = state.db.user_custom().for_user(session.user.id).await?;
     let shape = ListShape {
@@ -124,7 +126,7 @@ async fn own_value(
     name: &str,
     method: &Method,
 ) -> Result<(Session, UserCustomRow), ApiError> {
-    let session = authorize(service, principal, method, &format!("custom/{name}"))?;
+    let session = authorize(state, service, principal, method, &format!("custom/{name}")).await?;
     let row = state
         .db
         .user_custom()
@@ -221,7 +223,7 @@ async fn set_many(
     request: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let session = authorize(service, principal, request.method(), "custom")?;
+    let session = authorize(&state, service, principal, request.method(), "custom").await?;
     let params = Params::from_query(request.query_string())?;
     let values = records_of(body.0, true)?
         .iter()
@@ -252,7 +254,7 @@ async fn set_one(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let component = format!("custom/{path}");
-    let session = authorize(service, principal, request.method(), &component)?;
+    let session = authorize(&state, service, principal, request.method(), &component).await?;
     let params = Params::from_query(request.query_string())?;
     let Value::Object(record) = body.0 else {
         return Err(ApiError::bad_request("No record detected in request."));
@@ -278,7 +280,7 @@ async fn delete_many(
     request: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let session = authorize(service, principal, request.method(), "custom")?;
+    let session = authorize(&state, service, principal, request.method(), "custom").await?;
     let params = Params::from_query(request.query_string())?;
     let names: Vec<String> = match params.get(&["ids"]) {
         Some(ids) => names_of(ids).into_iter().map(str::to_string).collect(),

@@ -125,9 +125,10 @@ pub fn new_password_problem(state: &AppState, password: &str) -> Option<String> 
 async fn list_resources(
     service: UserService,
     principal: Principal,
+    state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    authorize_service(principal, service.0, request.method(), "")?;
+    authorize_service(&state, principal, service.0, request.method(), "").await?;
     let as_list = crate::params::Params::from_query(request.query_string())?.flag("as_list");
     let resource: Vec<_> = RESOURCES
         .iter()
