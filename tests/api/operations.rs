@@ -6,12 +6,7 @@ use std::collections::HashMap;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sluice_tests::{TestApp, df_error};
-
-/// The machine's Redis, which `.ci/run` starts when it is down.
-fn redis_url() -> String {
-    std::env::var("SLUICE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
+use sluice_tests::{TestApp, df_error, redis_url};
 
 /// A loopback port nothing listens on (bound, then released).
 fn closed_port() -> u16 {

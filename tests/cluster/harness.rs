@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 pub use sluice_tests::eventually;
 use sluice_tests::postgres::ThrowawayDatabase;
 use sluice_tests::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, Auth, Reply, create_admin, request, settings_for, start,
+    ADMIN_EMAIL, ADMIN_PASSWORD, Auth, Reply, create_admin, redis_url, request, settings_for,
+    start, unique_name,
 };
 use tempfile::TempDir;
 
@@ -147,9 +148,14 @@ impl Cluster {
         database: ThrowawayDatabase,
         node_b: Vec<(String, String)>,
     ) -> Self {
-        let settings = || settings_for(data_dir.path(), system_db_env(&database));
+        // Both nodes share the machine's Redis under a prefix of this cluster's own, as the
+        // nodes of `.ci/cluster-test` do: rate limits then hold across them.
+        let redis = shared_redis_env(&unique_name("cluster"));
+        let node_a = [system_db_env(&database), redis.clone()].concat();
+        let settings = || settings_for(data_dir.path(), node_a.clone());
         sluice_gateway::telemetry::init(&settings().log).expect("telemetry");
         let a = Node::new("node A", start(settings()).await);
+        let node_b = [node_b, redis].concat();
         let b = Node::new("node B", start(settings_for(data_dir.path(), node_b)).await);
         Self {
             lb: Node {
@@ -219,6 +225,16 @@ impl Cluster {
 
 fn system_db_env(database: &ThrowawayDatabase) -> Vec<(String, String)> {
     vec![("SLUICE__SYSTEM_DB__URL".to_string(), database.url.clone())]
+}
+
+fn shared_redis_env(prefix: &str) -> Vec<(String, String)> {
+    vec![
+        ("SLUICE__REDIS__URL".to_string(), redis_url()),
+        (
+            "SLUICE__RATE_LIMITS__REDIS_KEY_PREFIX".to_string(),
+            format!("{prefix}:"),
+        ),
+    ]
 }
 
 /// Creates a SQLite service over a new file `<name>.sqlite` in the shared directory, through

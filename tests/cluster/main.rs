@@ -5,7 +5,9 @@
 
 mod basics;
 mod cors;
+mod data_cache;
 mod harness;
+mod limits;
 mod outage;
 mod propagation;
 mod system_db_copy;

@@ -149,6 +149,14 @@ impl Notes {
         }
     }
 
+    /// The service's name (its file is `<name>.sqlite` in the cluster's data directory).
+    pub(crate) fn service_name(&self) -> &str {
+        self.path
+            .split('/')
+            .nth(3)
+            .expect("/api/v2/{name}/_table/note")
+    }
+
     /// Changes a system resource on node A: `PATCH /api/v2/system/{resource}` with `body`.
     pub(crate) async fn change(&self, cluster: &Cluster, resource: &str, body: Value) {
         let path = format!("/api/v2/system/{resource}");

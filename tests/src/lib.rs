@@ -76,6 +76,12 @@ pub fn settings_for(data_dir: &Path, env: Vec<(String, String)>) -> Settings {
     Settings::load(None, data_dir, env, &overrides).expect("test settings")
 }
 
+/// The machine's Redis (`SLUICE_TEST_REDIS_URL`), which `.ci/run` starts when it is down.
+/// Tests sharing it keep their keys apart with a `unique_name` key prefix.
+pub fn redis_url() -> String {
+    std::env::var("SLUICE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
 /// A name no other test uses, `prefix_<pid>_<microseconds>_<n>`: unique among parallel
 /// tests (the counter), test processes (the pid) and earlier runs, whose leftovers a killed
 /// process may have left behind (the clock). Lowercase ASCII, digits and underscores, so it

@@ -148,6 +148,15 @@ pub struct RunArgs {
     /// on a shared box).
     #[arg(long, default_value_t = 2)]
     pub client_threads: usize,
+    /// The Redis a second Sluice keeps its rate-limit counters in, for the scenarios that
+    /// measure that (`by_pk_limited_redis`).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SLUICE_TEST_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379"
+    )]
+    pub redis: String,
 }
 
 impl RunArgs {

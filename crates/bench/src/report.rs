@@ -233,6 +233,29 @@ impl Report {
                 add(name, rows, ">= 50000", rows >= 50_000.0);
             }
         }
+        for (this, baseline, goal) in Scenario::COMPARED {
+            for m in self
+                .measurements
+                .iter()
+                .filter(|m| m.scenario == this.name())
+            {
+                let Some(base) = self.measurements.iter().find(|b| {
+                    b.server == SLUICE
+                        && b.scenario == baseline.name()
+                        && b.connections == m.connections
+                }) else {
+                    continue;
+                };
+                let ratio = round(m.requests_per_s / base.requests_per_s.max(1e-9), 3);
+                let name = format!(
+                    "{} @{}: req/s / {} req/s",
+                    m.scenario,
+                    m.connections,
+                    baseline.name()
+                );
+                add(name, ratio, &format!(">= {goal:.2}"), ratio >= goal);
+            }
+        }
         let rss = self.sluice_peak_rss_mib;
         add("Sluice peak RSS (MiB)".into(), rss, "< 64", rss < 64.0);
         let first = self.sluice_first_200_ms;

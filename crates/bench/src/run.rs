@@ -17,7 +17,7 @@ use crate::load::{self, Call, Endpoint, Plan, describe_failure, probe};
 use crate::machine::Machine;
 use crate::process::ServerProcess;
 use crate::report::{FLOOR, Header, Measurement, Report, SLUICE, round};
-use crate::scenarios::{Scenario, Workload};
+use crate::scenarios::{Node, Scenario, Workload};
 use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, Dataset, READ_DATABASE};
 
 /// Attempts at the first request after start (each one a connection attempt, no sleeping).
@@ -59,13 +59,13 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     eprintln!("configuring sluice through the system API");
     let api_key = {
-        let server = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice-setup.log"))?;
+        let server = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice-setup.log"), &[])?;
         setup::configure(&server.url).await?.api_key
     };
-    let mut sluice = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice.log"))?;
+    let mut sluice = spawn_sluice(&sluice_bin, &data_dir, &out.join("sluice.log"), &[])?;
     let sluice_endpoint = Endpoint {
         addr: sluice.addr,
-        api_key: Some(api_key),
+        api_key: Some(api_key.clone()),
     };
     let first_200 = first_200_ms(&sluice, &sluice_endpoint).await?;
     let mut floor = ServerProcess::spawn(
@@ -82,6 +82,22 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter(|s| args.selects(s.name()))
         .collect();
+    // A second node on the same system database, only when a scenario needs Redis.
+    let mut with_redis = if scenarios.iter().any(|s| s.node() == Node::WithRedis) {
+        let prefix = format!("sluice-bench-{}:", std::process::id());
+        let env = [
+            ("SLUICE__REDIS__URL", args.redis.as_str()),
+            ("SLUICE__RATE_LIMITS__REDIS_KEY_PREFIX", prefix.as_str()),
+        ];
+        let log = out.join("sluice-redis.log");
+        Some(spawn_sluice(&sluice_bin, &data_dir, &log, &env)?)
+    } else {
+        None
+    };
+    let with_redis_endpoint = with_redis.as_ref().map(|process| Endpoint {
+        addr: process.addr,
+        api_key: Some(api_key),
+    });
     let duration = Duration::from_secs_f64(args.duration_secs());
     let warm_up = duration.mul_f64(0.2).min(Duration::from_secs(2));
     let mut measurements = Vec::new();
@@ -90,7 +106,11 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         if let Some(plan) = scenario.floor_plan(&workload) {
             runs.push((FLOOR, &floor_endpoint, plan));
         }
-        runs.push((SLUICE, &sluice_endpoint, scenario.sluice_plan(&workload)));
+        let node_endpoint = match (scenario.node(), &with_redis_endpoint) {
+            (Node::WithRedis, Some(endpoint)) => endpoint,
+            _ => &sluice_endpoint,
+        };
+        runs.push((SLUICE, node_endpoint, scenario.sluice_plan(&workload)));
         for (server, endpoint, plan) in &runs {
             check(scenario, server, endpoint, plan)
                 .await
@@ -107,7 +127,11 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
                 let seed = (index * 1000 + connections) as u64;
                 let result =
                     load::run(endpoint, Arc::clone(plan), connections, duration, seed).await;
-                let process = if *server == FLOOR { &floor } else { &sluice };
+                let process = match (*server, scenario.node(), &with_redis) {
+                    (FLOOR, _, _) => &floor,
+                    (_, Node::WithRedis, Some(process)) => process,
+                    _ => &sluice,
+                };
                 let measurement = Measurement::new(
                     scenario,
                     server,
@@ -125,6 +149,9 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
                 measurements.push(measurement);
                 sluice.ensure_running()?;
                 floor.ensure_running()?;
+                if let Some(process) = with_redis.as_mut() {
+                    process.ensure_running()?;
+                }
             }
         }
     }
@@ -154,14 +181,20 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn spawn_sluice(binary: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<ServerProcess> {
+fn spawn_sluice(
+    binary: &Path,
+    data_dir: &Path,
+    log: &Path,
+    env: &[(&str, &str)],
+) -> anyhow::Result<ServerProcess> {
     let mut command = Command::new(binary);
     command
         .arg("--data-dir")
         .arg(data_dir)
         .args(["serve", "--host", "127.0.0.1", "--port", "0"])
         .env("SLUICE_ADMIN_EMAIL", ADMIN_EMAIL)
-        .env("SLUICE_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        .env("SLUICE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .envs(env.iter().copied());
     ServerProcess::spawn(SLUICE, command, log)
 }
 

@@ -11,7 +11,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::load::{Call, Plan};
-use crate::setup::{Dataset, READ_SERVICE, WRITE_SERVICE};
+use crate::setup::{CACHED_SERVICE, Dataset, LIMITED_SERVICE, READ_SERVICE, WRITE_SERVICE};
 
 pub const BATCH_ROWS: u64 = 1000;
 
@@ -25,10 +25,22 @@ pub enum Scenario {
     PostBatch,
     PatchByFilter,
     Mixed,
+    ByPkLimited,
+    ByPkLimitedRedis,
+    List100Cached,
+}
+
+/// Which Sluice serves a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    /// Counters and caches in process.
+    Alone,
+    /// `redis.url` set: rate-limit counters in Redis.
+    WithRedis,
 }
 
 impl Scenario {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 11] = [
         Self::List100,
         Self::ByPk,
         Self::Filter,
@@ -37,7 +49,25 @@ impl Scenario {
         Self::PostBatch,
         Self::PatchByFilter,
         Self::Mixed,
+        Self::ByPkLimited,
+        Self::ByPkLimitedRedis,
+        Self::List100Cached,
     ];
+
+    /// The scenarios that measure a feature's cost or gain against a plain one, with the
+    /// goal for `this / baseline` requests per second.
+    pub const COMPARED: [(Self, Self, f64); 3] = [
+        (Self::ByPkLimited, Self::ByPk, 0.95),
+        (Self::ByPkLimitedRedis, Self::ByPk, 0.85),
+        (Self::List100Cached, Self::List100, 1.5),
+    ];
+
+    pub fn node(self) -> Node {
+        match self {
+            Self::ByPkLimitedRedis => Node::WithRedis,
+            _ => Node::Alone,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -49,6 +79,9 @@ impl Scenario {
             Self::PostBatch => "post_batch_1000",
             Self::PatchByFilter => "patch_by_filter",
             Self::Mixed => "mixed_90_10",
+            Self::ByPkLimited => "by_pk_limited",
+            Self::ByPkLimitedRedis => "by_pk_limited_redis",
+            Self::List100Cached => "list_100_cached",
         }
     }
 
@@ -67,6 +100,9 @@ impl Scenario {
             Self::Mixed => {
                 "dbw: 90% reads (list_100, by_pk, filter), 10% writes (POST 1 record, PATCH by id)"
             }
+            Self::ByPkLimited => "GET dbl/_table/employees/{random id}, a service rate limit",
+            Self::ByPkLimitedRedis => "by_pk_limited with the counters in Redis",
+            Self::List100Cached => "GET dbc/_table/employees?limit=100, the data cache on",
         }
     }
 
@@ -102,6 +138,10 @@ impl Scenario {
                 )
             }),
             Self::Mixed => Arc::new(move |rng| data.mixed(rng)),
+            Self::ByPkLimited | Self::ByPkLimitedRedis => {
+                Arc::new(move |rng| Call::get(data.by_pk(LIMITED_SERVICE, rng)))
+            }
+            Self::List100Cached => fixed(format!("{}?limit=100", table(CACHED_SERVICE))),
         }
     }
 
@@ -129,8 +169,12 @@ impl Scenario {
                 .with_context(|| format!("no resource array in {}", snippet(body)))
         };
         match self {
-            Self::List100 => ensure!(records()?.len() == 100, "list_100 did not get 100 rows"),
-            Self::ByPk => ensure!(body["id"].is_i64(), "by_pk got no id: {}", snippet(body)),
+            Self::List100 | Self::List100Cached => {
+                ensure!(records()?.len() == 100, "did not get 100 rows")
+            }
+            Self::ByPk | Self::ByPkLimited | Self::ByPkLimitedRedis => {
+                ensure!(body["id"].is_i64(), "no id: {}", snippet(body))
+            }
             Self::Filter | Self::FilterOrderOffset => {
                 ensure!(!records()?.is_empty(), "the filter matched nothing")
             }

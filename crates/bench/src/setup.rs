@@ -16,6 +16,12 @@ pub const READ_DATABASE: &str = "bench.sqlite";
 pub const WRITE_DATABASE: &str = "bench-write.sqlite";
 pub const READ_SERVICE: &str = "db";
 pub const WRITE_SERVICE: &str = "dbw";
+/// The read data again, under a rate limit no run reaches.
+pub const LIMITED_SERVICE: &str = "dbl";
+/// The read data again, with the data cache on.
+pub const CACHED_SERVICE: &str = "dbc";
+/// The limit on `dbl`: counted on every request, never reached.
+const UNREACHED_RATE: i64 = 2_000_000_000;
 
 /// Facts about the generated data the scenarios draw their parameters from.
 #[derive(Debug, Clone)]
@@ -64,28 +70,43 @@ pub struct Configured {
     pub read_service_id: i64,
 }
 
-/// Signs in as the administrator, registers the two services, a role with every verb on
-/// their tables and an app carrying that role.
+/// Signs in as the administrator, registers the services (plain reads and writes, a rate
+/// limited one and a cached one), a role with every verb on their tables, an app carrying
+/// that role, and the rate limit.
 pub async fn configure(url: &str) -> anyhow::Result<Configured> {
     let admin = Admin::sign_in(url).await?;
+    let cached = json!({"cache_enabled": true, "cache_ttl": 60});
     let services = admin
         .post(
             "/api/v2/system/service",
-            json!({"resource": [service(READ_SERVICE, READ_DATABASE), service(WRITE_SERVICE, WRITE_DATABASE)]}),
+            json!({"resource": [
+                service(READ_SERVICE, READ_DATABASE, json!({})),
+                service(WRITE_SERVICE, WRITE_DATABASE, json!({})),
+                service(LIMITED_SERVICE, READ_DATABASE, json!({})),
+                service(CACHED_SERVICE, READ_DATABASE, cached),
+            ]}),
         )
         .await?;
     let service_ids: Vec<i64> = services["resource"]
         .as_array()
         .map(|items| items.iter().filter_map(|s| s["id"].as_i64()).collect())
         .unwrap_or_default();
-    let [read_service_id, write_service_id] = service_ids[..] else {
+    let [read_service_id, _, limited_service_id, _] = service_ids[..] else {
         bail!("unexpected answer creating the services: {services}");
     };
-    let access: Vec<Value> = [read_service_id, write_service_id]
+    let access: Vec<Value> = service_ids
         .iter()
         .map(|id| table_access(*id, "_table/*", 31))
         .collect();
     let role_id = admin.create_role("bench", access).await?.id;
+    admin
+        .post(
+            "/api/v2/system/limit",
+            json!({"resource": [{"type": "instance.service", "service_id": limited_service_id,
+                                 "rate": UNREACHED_RATE, "period": "minute",
+                                 "name": "bench", "is_active": true}]}),
+        )
+        .await?;
     let api_key = admin.create_app("bench", role_id).await?;
     Ok(Configured {
         api_key,
@@ -101,9 +122,13 @@ pub fn table_access(service_id: i64, component: &str, verb_mask: u32) -> Value {
            "requestor_mask": 1, "filters": [], "filter_op": "AND"})
 }
 
-fn service(name: &str, database: &str) -> Value {
-    json!({"name": name, "type": "sqlite", "is_active": true,
-           "config": {"database": database, "max_records": 1000}})
+/// A SQLite service over `database`, with `extra` config beside the file and `max_records`.
+fn service(name: &str, database: &str, extra: Value) -> Value {
+    let mut config = json!({"database": database, "max_records": 1000});
+    if let (Some(config), Value::Object(extra)) = (config.as_object_mut(), extra) {
+        config.extend(extra);
+    }
+    json!({"name": name, "type": "sqlite", "is_active": true, "config": config})
 }
 
 /// A role as created: its id and the ids of its access rows, in the order given.
