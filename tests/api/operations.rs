@@ -6,19 +6,12 @@ use std::collections::HashMap;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sluice_tests::{TestApp, df_error, redis_url};
+use sluice_tests::{TestApp, df_error, env, redis_url};
 
 /// A loopback port nothing listens on (bound, then released).
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
-}
-
-fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 /// `GET url` as sent, for answers that are not JSON or that must be read as text.

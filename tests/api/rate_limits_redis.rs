@@ -1,26 +1,15 @@
 //! Rate limits with their counters in Redis (`redis.url`): the same semantics as in
 //! process, counters shared by servers that share a key prefix, and Redis being down
-//! answered as `rate_limits.on_redis_error` says. Run when SLUICE_TEST_REDIS_URL is set; each
-//! test uses a key prefix of its own.
+//! answered as `rate_limits.on_redis_error` says. Against the machine's Redis
+//! (`sluice_tests::redis_url`); each test uses a key prefix of its own.
 
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sluice_tests::{TestApp, df_error, unique_name};
+use sluice_tests::{TestApp, df_error, env, redis_url, unique_name};
 
 use crate::rate_limits::{Fixture, assert_passed, assert_refused, assert_unlimited, header};
-
-fn redis_url() -> Option<String> {
-    std::env::var("SLUICE_TEST_REDIS_URL").ok()
-}
-
-fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 /// A [`Fixture`] on a server started with `env`.
 async fn fixture_with(env: Vec<(String, String)>) -> Fixture {
@@ -50,7 +39,7 @@ async fn redis_fixture(url: &str, prefix: &str) -> Fixture {
 
 #[tokio::test]
 async fn counters_in_redis_follow_the_same_semantics() {
-    let Some(url) = redis_url() else { return };
+    let url = redis_url();
     let f = redis_fixture(&url, &format!("{}:", unique_name("limits"))).await;
     let id = f.limit(json!({"type": "instance", "rate": 3})).await;
     let each = f
@@ -92,7 +81,7 @@ async fn counters_in_redis_follow_the_same_semantics() {
 
 #[tokio::test]
 async fn servers_sharing_a_redis_prefix_share_their_counters() {
-    let Some(url) = redis_url() else { return };
+    let url = redis_url();
     let prefix = format!("{}:", unique_name("limits_shared"));
     let one = redis_fixture(&url, &prefix).await;
     let two = redis_fixture(&url, &prefix).await;

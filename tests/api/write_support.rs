@@ -15,8 +15,7 @@ pub async fn tables(config: Value) -> (TestApp, String) {
 
 /// `tables` on a server started with these `SLUICE__...` variables.
 pub async fn tables_with_env(env: &[(&str, &str)], config: Value) -> (TestApp, String) {
-    let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-    let app = TestApp::spawn_with_env(env.collect()).await;
+    let app = TestApp::spawn_with_env(sluice_tests::env(env)).await;
     let fixture = format!("{}{WRITE_FIXTURE}", sluice_tests::TODO_FIXTURE);
     TestApp::with_tables(app, config, &fixture).await
 }

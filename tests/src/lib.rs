@@ -76,6 +76,14 @@ pub fn settings_for(data_dir: &Path, env: Vec<(String, String)>) -> Settings {
     Settings::load(None, data_dir, env, &overrides).expect("test settings")
 }
 
+/// `SLUICE__...` settings for [`TestApp::spawn_with_env`], from pairs of literals.
+pub fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
 /// The machine's Redis (`SLUICE_TEST_REDIS_URL`), which `.ci/run` starts when it is down.
 /// Tests sharing it keep their keys apart with a `unique_name` key prefix.
 pub fn redis_url() -> String {
