@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sluice_connector_sqlite::SqliteOptions;
 
+pub use crate::data_cache::DataCacheSettings;
 pub use crate::operator_settings::{MetricsSettings, RedisSettings};
 
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
@@ -35,6 +36,7 @@ pub struct Settings {
     pub change_feed: ChangeFeedSettings,
     pub metrics: MetricsSettings,
     pub redis: RedisSettings,
+    pub data_cache: DataCacheSettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -287,6 +289,7 @@ impl Settings {
         }
         self.metrics.validate()?;
         self.redis.validate()?;
+        self.data_cache.validate()?;
         Ok(())
     }
 

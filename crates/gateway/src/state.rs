@@ -15,6 +15,7 @@ use crate::auth::tokens::TokenService;
 use crate::auth::users::UserCache;
 use crate::clock::{self, Clock};
 use crate::cors::CorsPolicy;
+use crate::data_cache::DataCache;
 use crate::metrics::Metrics;
 use crate::registry::ServiceRegistry;
 use crate::service_types::build_entry;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub redis: Option<SharedRedis>,
     /// What rate limits and the data cache go by (tests move it).
     pub clock: Arc<Clock>,
+    /// Cached `_table` reads of the services with `cache_enabled`.
+    pub data_cache: DataCache,
 }
 
 impl AppState {
@@ -89,6 +92,8 @@ impl AppState {
         // The parser's error may quote the URL, password included.
         let redis = (settings.redis.url().map(SharedRedis::new).transpose())
             .map_err(|_| anyhow::anyhow!("redis.url is not a Redis URL"))?;
+        let clock = Arc::<Clock>::default();
+        let data_cache = DataCache::new(&settings.data_cache, Arc::clone(&clock));
         Ok(Self {
             settings,
             db,
@@ -103,7 +108,8 @@ impl AppState {
             write_gate,
             metrics: Metrics::default(),
             redis,
-            clock: Arc::default(),
+            clock,
+            data_cache,
         })
     }
 }
