@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sluice_tests::{Auth, TestApp};
 
 use crate::access::{role, service_id};
+use crate::row_security::{ids, owner_filter};
 
 const PASSWORD: &str = "a long enough password";
 const NOTES: &str = "/api/v2/db/_table/note";
@@ -54,9 +55,8 @@ async fn fixture() -> Fixture {
     let (_, no_secret) = app
         .create_app(&admin, "no secret", Some(no_secret_role))
         .await;
-    let filter = json!({"filters": [{"name": "owner_id", "operator": "=", "value": "{user.id}"}]});
     let owners_role = app
-        .create_role(&admin, role("owners", db, "_table/*", 1, filter))
+        .create_role(&admin, role("owners", db, "_table/*", 1, owner_filter()))
         .await;
     let (_, owners) = app.create_app(&admin, "owners", Some(owners_role)).await;
     Fixture {
@@ -75,15 +75,6 @@ async fn read(app: &TestApp, auth: Auth<'_>, path: &str) -> Value {
     let reply = app.call(Method::GET, path, auth, None).await;
     assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
     reply.body
-}
-
-fn ids(body: &Value) -> Vec<i64> {
-    body["resource"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{body}"))
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect()
 }
 
 #[tokio::test]
