@@ -357,3 +357,32 @@ async fn hits_and_misses_are_counted_in_the_metrics() {
     assert!(after["sluice_data_cache_bytes"] > 0.0);
     assert_eq!(after["sluice_data_cache_evictions_total"], 0.0);
 }
+
+/// How many record writes were announced to other nodes (`data` rows of the change feed).
+fn data_announcements(app: &TestApp) -> i64 {
+    let conn = rusqlite::Connection::open(app.data_dir.path().join("system.sqlite")).unwrap();
+    conn.query_row(
+        "SELECT COUNT(*) FROM change_log WHERE topic = 'data'",
+        [],
+        |row| row.get(0),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn only_writes_to_services_with_caching_are_announced() {
+    for (config, announced) in [
+        (json!({}), 0),
+        (json!({"cache_enabled": true, "cache_ttl": 0}), 0),
+        (json!({"cache_enabled": true, "cache_ttl": 5}), 1),
+    ] {
+        let (app, token) = TestApp::with_todo_service(config.clone()).await;
+        let change = json!({"name": "Buy oat milk"});
+        let path = "/api/v2/db/_table/todo/1";
+        let reply = app
+            .send(Method::PATCH, path, Some(&token), Some(change))
+            .await;
+        assert_eq!(reply.body, json!({"id": 1}), "{config}");
+        assert_eq!(data_announcements(&app), announced, "{config}");
+    }
+}

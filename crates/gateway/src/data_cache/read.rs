@@ -24,7 +24,7 @@ use crate::state::AppState;
 /// Taken by the record routes as their first extractor, so it is read before the caller's
 /// [`Principal`](crate::auth::Principal) is resolved.
 #[derive(Debug, Clone, Copy)]
-pub struct CacheTicket(u64);
+pub struct CacheTicket(Option<u64>);
 
 impl FromRequest for CacheTicket {
     type Error = actix_web::Error;
@@ -33,8 +33,7 @@ impl FromRequest for CacheTicket {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let sequence = request
             .app_data::<web::Data<AppState>>()
-            // Without a state nothing is cached anyway; `MAX` never allows a store.
-            .map_or(u64::MAX, |state| state.data_cache.sequence());
+            .map(|state| state.data_cache.sequence());
         ready(Ok(CacheTicket(sequence)))
     }
 }
@@ -84,7 +83,7 @@ impl DataCache {
             key: text,
             ttl_ms,
             refresh: read.refresh,
-            may_store: stamp <= ticket.0,
+            may_store: ticket.0.is_some_and(|started| stamp <= started),
         })
     }
 
