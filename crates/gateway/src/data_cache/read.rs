@@ -1,6 +1,6 @@
-//! How the record routes use the data cache: a [`CacheTicket`] taken as a request starts,
-//! a [`ReadKey`] for reads of services with `cache_enabled`, and the announcement of record
-//! writes to them.
+//! How the record routes use the data cache: a [`CacheTicket`] taken as a request starts, a
+//! [`CacheableRead`] (its key) for reads of services with `cache_enabled`, and the
+//! announcement of record writes to them.
 
 use std::fmt::Write;
 use std::future::{Ready, ready};

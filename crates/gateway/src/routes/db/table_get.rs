@@ -1,5 +1,7 @@
 //! `GET /api/v2/{service}/_table/{table}[/{id}]`: record reads with DreamFactory's full query
-//! surface; also `POST` + `X-HTTP-Method: GET` with the options in a JSON body.
+//! surface; also `POST` + `X-HTTP-Method: GET` with the options in a JSON body. Reads of
+//! services with `cache_enabled` are answered from the data cache when it holds a fresh
+//! answer for this request and caller (docs/CACHING.md).
 
 use std::future::Future;
 
