@@ -71,6 +71,17 @@ async fn a_cached_read_keeps_its_answer_and_refresh_refills_it() {
     assert_eq!(read(&app, &token, &refreshed).await, behind);
     app.exec_on_demo("UPDATE todo SET name = 'later' WHERE id = 4");
     assert_eq!(read(&app, &token, NAMES).await, behind);
+
+    // Counts and ids= reads are cached too.
+    let count = "/api/v2/db/_table/todo?count_only=true";
+    let by_ids = "/api/v2/db/_table/todo?ids=4,1&fields=name";
+    assert_eq!(read(&app, &token, count).await, json!(4));
+    let named = json!({"resource": [{"name": "later"}, {"name": "Buy milk"}]});
+    assert_eq!(read(&app, &token, by_ids).await, named);
+    app.exec_on_demo("INSERT INTO todo (id, name) VALUES (5, 'Fifth')");
+    app.exec_on_demo("UPDATE todo SET name = 'last' WHERE id = 4");
+    assert_eq!(read(&app, &token, count).await, json!(4));
+    assert_eq!(read(&app, &token, by_ids).await, named);
 }
 
 #[tokio::test]
