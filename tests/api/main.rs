@@ -5,6 +5,8 @@ mod api_docs;
 mod auth;
 mod change_feed;
 mod cors;
+mod data_cache;
+mod data_cache_access;
 mod docs_page;
 mod errors;
 mod headers;

@@ -80,7 +80,7 @@ async fn ready_checks_a_configured_redis_that_answers() {
 }
 
 /// `GET url/metrics`: the text, after checking the content type.
-async fn scrape(app: &TestApp, url: &str) -> String {
+pub async fn scrape(app: &TestApp, url: &str) -> String {
     let response = get_raw(app, format!("{url}/metrics")).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
@@ -91,7 +91,7 @@ async fn scrape(app: &TestApp, url: &str) -> String {
 }
 
 /// Each sample of the text format: `name{labels}` -> value.
-fn samples(text: &str) -> HashMap<String, f64> {
+pub fn samples(text: &str) -> HashMap<String, f64> {
     text.lines()
         .filter(|line| !line.starts_with('#'))
         .filter_map(|line| line.rsplit_once(' '))

@@ -53,11 +53,11 @@ async fn read(app: &TestApp, auth: Auth<'_>, path: String) -> Reply {
     app.call(Method::GET, &path, auth, None).await
 }
 
-fn owner_filter() -> Value {
+pub fn owner_filter() -> Value {
     json!({"filters": [{"name": "owner_id", "operator": "=", "value": "{user.id}"}]})
 }
 
-fn ids(body: &Value) -> Vec<i64> {
+pub fn ids(body: &Value) -> Vec<i64> {
     body["resource"]
         .as_array()
         .unwrap_or_else(|| panic!("{body}"))

@@ -59,6 +59,9 @@ impl ChangeSink for NodeChanges {
 async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
     let mut services = BTreeSet::new();
     let mut schemas = BTreeSet::new();
+    let mut data = BTreeSet::new();
+    // Roles, apps and lookups decide what callers see in cached reads.
+    let mut access_changed = false;
     let mut revoked = Vec::new();
     for change in changes {
         tracing::debug!(version = change.version, topic = ?change.topic, "applying a change");
@@ -71,9 +74,21 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
             (Topic::Schema, Some(id)) => {
                 schemas.insert(id);
             }
-            (Topic::Role, _) => state.access.invalidate_roles(),
-            (Topic::App, _) => state.access.invalidate_apps(),
-            (Topic::Lookup, _) => state.access.invalidate_lookups(),
+            (Topic::Data, Some(id)) => {
+                data.insert(id);
+            }
+            (Topic::Role, _) => {
+                state.access.invalidate_roles();
+                access_changed = true;
+            }
+            (Topic::App, _) => {
+                state.access.invalidate_apps();
+                access_changed = true;
+            }
+            (Topic::Lookup, _) => {
+                state.access.invalidate_lookups();
+                access_changed = true;
+            }
             (Topic::Cors, _) => state.cors.invalidate(),
             (Topic::Revocation, _) => revoked.extend(change.key.as_deref()),
             (Topic::Limits, _) => state.rate_limits.invalidate(),
@@ -81,14 +96,24 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
             (Topic::EventScript, _) => {}
             // A topic from a newer node, or a key that does not read: reload it all.
             (Topic::Unknown(_) | Topic::User | Topic::UserAppRole, _)
-            | (Topic::Service | Topic::Schema, None) => return reload_everything(state).await,
+            | (Topic::Service | Topic::Schema | Topic::Data, None) => {
+                return reload_everything(state).await;
+            }
         }
     }
-    for id in services {
-        reload_service(state, id).await?;
+    // Cached reads are dropped after what they were derived from changed, never before: a
+    // read that starts in between would store what it found under the new stamp.
+    for id in &services {
+        reload_service(state, *id).await?;
     }
-    for id in schemas {
-        forget_schema(state, id);
+    for id in &schemas {
+        forget_schema(state, *id);
+    }
+    if access_changed {
+        state.data_cache.invalidate_all();
+    }
+    for id in services.iter().chain(&schemas).chain(&data) {
+        state.data_cache.invalidate_service(*id);
     }
     remember_revoked(state, &revoked).await
 }
@@ -136,7 +161,9 @@ async fn reload_everything(state: &AppState) -> Result<(), DbError> {
     for (jti, until) in state.db.revocations().active(now).await? {
         state.tokens.remember_revoked(jti, until, now);
     }
-    reload_services(state).await
+    reload_services(state).await?;
+    state.data_cache.invalidate_all();
+    Ok(())
 }
 
 async fn reload_services(state: &AppState) -> Result<(), DbError> {

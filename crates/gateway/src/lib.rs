@@ -8,6 +8,7 @@ pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod cors;
+pub mod data_cache;
 pub mod demo;
 pub mod error;
 pub mod metrics;

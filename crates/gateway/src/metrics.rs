@@ -118,6 +118,10 @@ pub struct ScrapeReadings {
     pub sqlite_queue_depths: Vec<(String, usize)>,
     /// Hits and misses per cache.
     pub caches: Vec<(&'static str, CacheCounts)>,
+    /// Cached reads the data cache dropped to stay under `data_cache.max_mib`.
+    pub data_cache_evictions: u64,
+    /// What the data cache's entries weigh, in bytes.
+    pub data_cache_bytes: u64,
 }
 
 impl Metrics {
@@ -195,8 +199,22 @@ impl Metrics {
         }
         registry.register(
             "sluice_cache_requests",
-            "Reads of the gateway's caches of the system database, by cache and result",
+            "Reads of the gateway's caches, by cache and result (data: cached record reads)",
             caches,
+        );
+        let evictions = Counter::<u64>::default();
+        evictions.inc_by(readings.data_cache_evictions);
+        registry.register(
+            "sluice_data_cache_evictions",
+            "Cached record reads dropped to stay under data_cache.max_mib",
+            evictions,
+        );
+        let bytes = Gauge::<i64, std::sync::atomic::AtomicI64>::default();
+        bytes.set(i64::try_from(readings.data_cache_bytes).unwrap_or(i64::MAX));
+        registry.register(
+            "sluice_data_cache_bytes",
+            "Memory the cached record reads take, in bytes (as the data cache weighs them)",
+            bytes,
         );
         registry.register(
             "sluice_change_feed_lag_seconds",
@@ -316,6 +334,8 @@ mod tests {
         let text = metrics.render(ScrapeReadings {
             sqlite_queue_depths: vec![("db".into(), 3)],
             caches: vec![("apps", apps)],
+            data_cache_evictions: 4,
+            data_cache_bytes: 2048,
         });
         assert_lines(
             &text,
@@ -323,6 +343,8 @@ mod tests {
                 r#"sluice_sqlite_queue_depth{service="db"} 3"#,
                 r#"sluice_cache_requests_total{cache="apps",result="hit"} 7"#,
                 r#"sluice_cache_requests_total{cache="apps",result="miss"} 1"#,
+                "sluice_data_cache_evictions_total 4",
+                "sluice_data_cache_bytes 2048",
                 "sluice_change_feed_lag_seconds 1.5",
             ],
         );

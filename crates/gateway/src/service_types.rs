@@ -83,14 +83,14 @@ fn sqlite_config_schema() -> Value {
             "Data Retrieval Caching Enabled",
             "boolean",
             json!(false),
-            "Not available yet: data caching is not built, so only false is accepted."
+            "Cache the answers of record reads; any write through Sluice drops them at once."
         ),
         field(
             "cache_ttl",
-            "Cache Time To Live (seconds)",
+            "Cache Time to Live (minutes)",
             "integer",
             json!(0),
-            "Not available yet: data caching is not built, so only 0 is accepted."
+            "How long a cached answer may be used, in minutes; 0 caches nothing."
         ),
     ])
 }
@@ -147,28 +147,6 @@ pub fn merged_config(stored: &Value, given: &Map<String, Value>) -> Map<String, 
         }
     }
     merged
-}
-
-/// Refuses the data-caching settings until caching is built, so a config that asks for it
-/// does not look as if it worked. Their "off" values (`cache_enabled: false`, `cache_ttl: 0`,
-/// what DreamFactory's admin app and exported service definitions carry) are accepted.
-pub fn refuse_unbuilt_settings(given: &Map<String, Value>) -> Result<(), ApiError> {
-    for (key, off) in [("cache_enabled", json!(false)), ("cache_ttl", json!(0))] {
-        match given.get(key) {
-            None | Some(Value::Null) => {}
-            Some(value) if *value == off => {}
-            Some(_) => {
-                return Err(invalid_field(
-                    key,
-                    &format!(
-                        "The config field '{key}' is not supported: data caching is not \
-                         available yet (leave it out, or set it to {off})."
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Parses a `sqlite` config object. Returns the config and whether `create` was asked for
@@ -339,16 +317,5 @@ mod tests {
             Value::Object(merged_config(&stored, &given)),
             json!({"database": "a.sqlite", "allow_upsert": false, "create": true})
         );
-    }
-
-    #[test]
-    fn caching_is_refused_unless_it_is_off() {
-        for off in [json!({}), json!({"cache_enabled": false, "cache_ttl": 0})] {
-            assert!(refuse_unbuilt_settings(&object(off)).is_ok());
-        }
-        for on in [json!({"cache_enabled": true}), json!({"cache_ttl": 1})] {
-            let error = refuse_unbuilt_settings(&object(on.clone())).unwrap_err();
-            assert_eq!(error.status.as_u16(), 400, "{on}");
-        }
     }
 }

@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sluice_connector_sqlite::SqliteOptions;
 
+pub use crate::data_cache::DataCacheSettings;
 pub use crate::operator_settings::{MetricsSettings, RedisSettings};
 pub use crate::rate_limits::settings::{OnRedisError, RateLimitSettings};
 
@@ -37,6 +38,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub redis: RedisSettings,
     pub rate_limits: RateLimitSettings,
+    pub data_cache: DataCacheSettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -290,6 +292,7 @@ impl Settings {
         self.metrics.validate()?;
         self.redis.validate()?;
         self.rate_limits.validate()?;
+        self.data_cache.validate()?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use crate::auth::tokens::TokenService;
 use crate::auth::users::UserCache;
 use crate::clock::{self, Clock};
 use crate::cors::CorsPolicy;
+use crate::data_cache::DataCache;
 use crate::metrics::Metrics;
 use crate::rate_limits::RateLimiter;
 use crate::registry::ServiceRegistry;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub rate_limits: RateLimiter,
     /// What rate limits and the data cache go by (tests move it).
     pub clock: Arc<Clock>,
+    /// Cached `_table` reads of the services with `cache_enabled`.
+    pub data_cache: DataCache,
 }
 
 impl AppState {
@@ -94,6 +97,8 @@ impl AppState {
             .map_err(|_| anyhow::anyhow!("redis.url is not a Redis URL"))?
             .map(Arc::new);
         let rate_limits = RateLimiter::new(&settings.rate_limits, redis.clone());
+        let clock = Arc::<Clock>::default();
+        let data_cache = DataCache::new(&settings.data_cache, Arc::clone(&clock));
         Ok(Self {
             settings,
             db,
@@ -109,7 +114,8 @@ impl AppState {
             metrics: Metrics::default(),
             redis,
             rate_limits,
-            clock: Arc::default(),
+            clock,
+            data_cache,
         })
     }
 }

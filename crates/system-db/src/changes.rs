@@ -54,6 +54,10 @@ pub enum Topic {
     /// A service's database schema changed (key: the service id), announced by the node that
     /// changed it: no system table holds a schema.
     Schema,
+    /// Records of a service's database were written through this gateway (key: the service
+    /// id), announced by the node that wrote them, and only for services whose data reads
+    /// are cached: no system table holds records.
+    Data,
     /// Written by a newer version of Sluice; a node that does not know it reloads everything.
     Unknown(String),
 }
@@ -72,6 +76,7 @@ impl Topic {
             "limits" => Topic::Limits,
             "event_script" => Topic::EventScript,
             "schema" => Topic::Schema,
+            "data" => Topic::Data,
             other => Topic::Unknown(other.to_owned()),
         }
     }
@@ -89,6 +94,7 @@ impl Topic {
             Topic::Limits => "limits",
             Topic::EventScript => "event_script",
             Topic::Schema => "schema",
+            Topic::Data => "data",
             Topic::Unknown(other) => other,
         }
     }
@@ -228,7 +234,8 @@ pub(crate) async fn current_version(conn: &mut sqlx::AnyConnection) -> Result<i6
     )
 }
 
-/// Records a change no table write carries (see [`Topic::Schema`]), as the triggers do.
+/// Records a change no table write carries (see [`Topic::Schema`], [`Topic::Data`]), as the
+/// triggers do.
 pub(crate) async fn record(
     conn: &mut sqlx::AnyConnection,
     postgres: bool,
@@ -285,6 +292,7 @@ mod tests {
             Topic::Limits,
             Topic::EventScript,
             Topic::Schema,
+            Topic::Data,
         ] {
             assert_eq!(Topic::parse(topic.as_str()), topic);
         }

@@ -25,10 +25,14 @@ async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     let mut caches = state.access.cache_reads().to_vec();
     caches.push(("users", state.users.reads()));
     caches.push(("cors", state.cors.reads()));
+    let data_cache = state.data_cache.readings();
+    caches.push(("data", data_cache.reads));
     state.metrics.set_change_feed_lag(state.staleness());
     let text = state.metrics.render(ScrapeReadings {
         sqlite_queue_depths,
         caches,
+        data_cache_evictions: data_cache.evictions,
+        data_cache_bytes: data_cache.bytes,
     });
     HttpResponse::Ok().content_type(CONTENT_TYPE).body(text)
 }

@@ -85,8 +85,8 @@ pub fn ok(body: Value) -> HttpResponse {
 }
 
 /// 200 with bytes that are already JSON (connector output).
-pub fn ok_json_bytes(body: Vec<u8>) -> HttpResponse {
+pub fn ok_json_bytes(body: impl Into<bytes::Bytes>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(body)
+        .body(body.into())
 }

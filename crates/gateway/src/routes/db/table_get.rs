@@ -1,17 +1,23 @@
 //! `GET /api/v2/{service}/_table/{table}[/{id}]`: record reads with DreamFactory's full query
-//! surface; also `POST` + `X-HTTP-Method: GET` with the options in a JSON body.
+//! surface; also `POST` + `X-HTTP-Method: GET` with the options in a JSON body. Reads of
+//! services with `cache_enabled` are answered from the data cache when it holds a fresh
+//! answer for this request and caller (docs/CACHING.md).
+
+use std::future::Future;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use bytes::Bytes;
+use serde_json::Value;
 use sluice_connector_core::{AuthorizedTable, ReadOutput, ReadRequest};
 
 use super::{open_service, open_table, with_lookups};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
 use crate::body::JsonBody;
+use crate::data_cache::{CacheTicket, CacheableRead};
 use crate::error::ApiError;
 use crate::params::Params;
-use crate::routes::{ok, ok_json_bytes};
+use crate::routes::ok_json_bytes;
 use crate::state::AppState;
 
 fn read_params(request: &HttpRequest, body: &JsonBody) -> Result<Params, ApiError> {
@@ -22,25 +28,51 @@ fn read_params(request: &HttpRequest, body: &JsonBody) -> Result<Params, ApiErro
     Ok(params)
 }
 
-/// The client's read options, and the table with the session's lookups when a filter may
-/// use them: the client's filter naming one, the role's row filter, or a related table's
-/// row filter. A plain read by key skips them.
+/// Whether a filter of `read` may name a lookup: the client's filter naming one, the role's
+/// row filter, or a related table's row filter. A plain read by key needs none.
+fn lookups_in_play(access: &ServiceAccess, read: &ReadRequest) -> bool {
+    let role_filter = access.row_access().row_filter().is_some();
+    let client_lookups = read.filter.as_ref().is_some_and(|f| f.contains('{'));
+    role_filter || client_lookups || read.related.is_some()
+}
+
+/// The table with the session's lookups attached when a filter may use them.
 async fn prepare(
     state: &AppState,
     access: &ServiceAccess,
-    table: AuthorizedTable,
-    params: Params,
-) -> Result<(AuthorizedTable, ReadRequest), ApiError> {
-    let read = params.read_request();
-    let role_filter = access.row_access().row_filter().is_some();
-    let client_lookups = read.filter.as_ref().is_some_and(|f| f.contains('{'));
-    if role_filter || client_lookups || read.related.is_some() {
-        return Ok((with_lookups(state, access, table).await?, read));
+    table: String,
+    lookups: bool,
+) -> Result<AuthorizedTable, ApiError> {
+    let table = open_table(state, access, table)?;
+    if lookups {
+        return with_lookups(state, access, table).await;
     }
-    Ok((table, read))
+    Ok(table)
+}
+
+/// The answer of a read, from the data cache when the service's reads are cached and a
+/// fresh answer is stored; `load` asks the database otherwise (and its answer is stored).
+async fn answer<F>(
+    state: &AppState,
+    cached: Option<CacheableRead>,
+    load: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: Future<Output = Result<Bytes, ApiError>>,
+{
+    let Some(cached) = cached else {
+        return Ok(ok_json_bytes(load.await?));
+    };
+    if let Some(body) = state.data_cache.answer(&cached) {
+        return Ok(ok_json_bytes(body));
+    }
+    let body = load.await?;
+    state.data_cache.store(cached, body.clone());
+    Ok(ok_json_bytes(body))
 }
 
 pub async fn read_records(
+    ticket: CacheTicket,
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -50,15 +82,22 @@ pub async fn read_records(
     let (service, table) = path.into_inner();
     let component = format!("_table/{}", table.to_ascii_lowercase());
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
-    let table = open_table(&state, &access, table)?;
-    let (table, read) = prepare(&state, &access, table, read_params(&request, &body)?).await?;
-    Ok(match table.read_records(&read).await? {
-        ReadOutput::Json(bytes) => ok_json_bytes(bytes),
-        ReadOutput::Count(count) => ok(json!(count)),
-    })
+    let read = read_params(&request, &body)?.read_request();
+    let lookups = lookups_in_play(&access, &read);
+    let cached = (state.data_cache).read_for(ticket, &access, (&table, None), &read, lookups);
+    let (state_ref, access_ref, read_ref) = (&state, &access, &read);
+    let load = async move {
+        let table = prepare(state_ref, access_ref, table, lookups).await?;
+        Ok(match table.read_records(read_ref).await? {
+            ReadOutput::Json(bytes) => Bytes::from(bytes),
+            ReadOutput::Count(count) => Bytes::from(count.to_string()),
+        })
+    };
+    answer(&state, cached, load).await
 }
 
 pub async fn read_record(
+    ticket: CacheTicket,
     principal: Principal,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
@@ -68,8 +107,14 @@ pub async fn read_record(
     let (service, table, id) = path.into_inner();
     let component = format!("_table/{}/{}", table.to_ascii_lowercase(), id);
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
-    let table = open_table(&state, &access, table)?;
-    let (table, read) = prepare(&state, &access, table, read_params(&request, &body)?).await?;
-    let bytes = table.read_record(&id, &read).await?;
-    Ok(ok_json_bytes(bytes))
+    let read = read_params(&request, &body)?.read_request();
+    let lookups = lookups_in_play(&access, &read);
+    let target = (table.as_str(), Some(id.as_str()));
+    let cached = (state.data_cache).read_for(ticket, &access, target, &read, lookups);
+    let (state_ref, access_ref, read_ref, id_ref) = (&state, &access, &read, &id);
+    let load = async move {
+        let table = prepare(state_ref, access_ref, table, lookups).await?;
+        Ok(Bytes::from(table.read_record(id_ref, read_ref).await?))
+    };
+    answer(&state, cached, load).await
 }

@@ -14,6 +14,7 @@ use super::{open_service, open_table, with_lookups};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
 use crate::body::UnreadBody;
+use crate::data_cache::announce_write;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::routes::ok_json_bytes;
@@ -37,7 +38,8 @@ fn write_params(request: &HttpRequest, body: &Value) -> Result<Params, ApiError>
 }
 
 /// Runs `write` on `table` as the caller may; record values may name lookups, so the
-/// session's are always attached.
+/// session's are always attached. Once it ran, cached reads of the service are dropped on
+/// every node (when it has them).
 async fn write(
     state: &AppState,
     access: ServiceAccess,
@@ -46,8 +48,9 @@ async fn write(
 ) -> Result<HttpResponse, ApiError> {
     let table = open_table(state, &access, table)?;
     let table = with_lookups(state, &access, table).await?;
-    let output = table.write(&write).await?;
-    Ok(ok_json_bytes(output.body))
+    let output = table.write(&write).await;
+    announce_write(state, &access).await;
+    Ok(ok_json_bytes(output?.body))
 }
 
 /// `/_table/{table}`: records in the body (`{"resource":[...]}` or a bare array), or `ids`,

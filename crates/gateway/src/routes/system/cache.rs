@@ -1,4 +1,5 @@
-//! `/system/cache`: list cacheable services, and drop cached service state and schema.
+//! `/system/cache`: list cacheable services, and drop their cached schema and cached reads
+//! (docs/CACHING.md).
 
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
@@ -37,7 +38,7 @@ async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
 }
 
 #[utoipa::path(delete, path = "/system/cache", tag = "system", operation_id = "delete_cache",
-    summary = "Drop every service's cached schema.",
+    summary = "Drop every service's cached schema and cached reads.",
     responses((status = 200, description = "Flushed.", body = Success)))]
 async fn flush_all(_: SystemAdmin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     for service in state.services.all() {
@@ -49,7 +50,7 @@ async fn flush_all(_: SystemAdmin, state: web::Data<AppState>) -> Result<HttpRes
     Ok(ok(json!({ "success": true })))
 }
 
-/// Every node drops the service's cached schema, through the change feed.
+/// Every node drops the service's cached schema and cached reads, through the change feed.
 async fn flush(state: &AppState, service_id: i64) -> Result<(), ApiError> {
     Ok(state
         .db
@@ -58,7 +59,7 @@ async fn flush(state: &AppState, service_id: i64) -> Result<(), ApiError> {
 }
 
 #[utoipa::path(delete, path = "/system/cache/{service}", tag = "system", operation_id = "delete_service_cache",
-    summary = "Drop one service's cached schema.",
+    summary = "Drop one service's cached schema and cached reads.",
     params(("service" = String, Path, description = "The service name.")),
     responses((status = 200, description = "Flushed.", body = Success),
         (status = 404, description = "No such service."),

@@ -12,8 +12,7 @@ use crate::error::ApiError;
 use crate::params::Params;
 use crate::service_types::user::{USER, parse_user_config};
 use crate::service_types::{
-    RESERVED_NAMES, SQLITE, config_object, merged_config, parse_sqlite_config,
-    refuse_unbuilt_settings, resolve_database,
+    RESERVED_NAMES, SQLITE, config_object, merged_config, parse_sqlite_config, resolve_database,
 };
 use crate::state::AppState;
 use crate::system::fields::{Body, invalid_field, not_found, required, to_record};
@@ -232,8 +231,7 @@ pub(crate) fn validate_name(name: &str) -> Result<(), ApiError> {
 
 /// Validates a service's type and config (for `sqlite`, resolves its database) and returns
 /// the config to store (normalised, without the `create` instruction). On an update the keys
-/// `given` are merged into the `stored` config first; settings Sluice does not build yet are
-/// refused only when they are given, so a stored config that has them can still be changed.
+/// `given` are merged into the `stored` config first.
 async fn validate_config(
     state: &AppState,
     service_type: &str,
@@ -264,7 +262,6 @@ async fn validate_config(
             &format!("Service type '{service_type}' is not supported."),
         ));
     }
-    refuse_unbuilt_settings(given)?;
     let (config, create) = parse_sqlite_config(&config)?;
     resolve_database(
         &config,
