@@ -41,20 +41,11 @@ impl RateLimitSettings {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::OnRedisError;
-    use crate::settings::{Overrides, Settings};
+    use crate::settings::{Overrides, Settings, load_for_test};
 
     fn load(env: &[(&str, &str)]) -> Result<Settings, String> {
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        Settings::load(
-            None,
-            Path::new("/tmp/sluice-test"),
-            env,
-            &Overrides::default(),
-        )
-        .map_err(|e| e.to_string())
+        load_for_test(env, Overrides::default()).map_err(|e| e.to_string())
     }
 
     #[test]
