@@ -42,6 +42,6 @@ pub use schema_change::{FieldChange, SchemaChange};
 pub use value::{BoundValue, CellValue};
 pub use write::{
     BatchMode, ColumnValue, InsertRecord, NestedWriter, ParentRow, RecordError, RecordKey,
-    RecordRelations, RecordResult, RecordStore, Reselect, UpdateRecord, WriteAction, WriteBounds,
-    WriteKind, WriteOutput, WritePlan, WriteRequest, unwrap_records,
+    RecordRelations, RecordResult, RecordStore, RecordWriter, Reselect, UpdateRecord, WriteAction,
+    WriteBounds, WriteDone, WriteKind, WriteOutput, WritePlan, WriteRequest, unwrap_records,
 };

@@ -29,7 +29,7 @@ pub(crate) fn record_failure(
     tracing::debug!(error = %error, table.name = table.name(), "write statement refused");
     let code = db.code();
     let message = if *code == SqlState::UNIQUE_VIOLATION {
-        unique_message(table, db)
+        return Ok(RecordError::duplicate(key_columns(table, db).as_deref()));
     } else if *code == SqlState::NOT_NULL_VIOLATION {
         match db.column().and_then(|name| visible(table, name)) {
             Some(column) => format!("Field '{column}' can not be NULL."),
@@ -67,22 +67,6 @@ pub(crate) fn commit_failure(error: tokio_postgres::Error) -> ConnectorError {
             )
         }
         _ => map_error(error),
-    }
-}
-
-/// `Duplicate value for unique field 'email'.`, or the fields of a composite constraint.
-fn unique_message(table: &TableSchema, db: &DbError) -> String {
-    match key_columns(table, db).as_deref() {
-        Some([column]) => format!("Duplicate value for unique field '{column}'."),
-        Some(columns) if !columns.is_empty() => format!(
-            "Duplicate value for unique fields {}.",
-            columns
-                .iter()
-                .map(|column| format!("'{column}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        _ => "Duplicate value for a unique field.".to_owned(),
     }
 }
 

@@ -11,16 +11,18 @@
 use deadpool_postgres::GenericClient;
 use sluice_connector_core::{
     BoundValue, ColumnRef, ColumnValue, Condition, ConnectorError, RecordError, RecordStore,
-    TableSchema,
+    RecordWriter, Reselect, SelectQuery, TableSchema,
 };
 use tokio::runtime::Handle;
 use tokio_postgres::Row;
 
 use super::constraint::{Statement, record_failure};
 use crate::compile::{
-    CompiledSql, assigned_column, compile_delete, compile_insert, compile_lookup, compile_update,
+    CompiledSql, assigned_column, compile_delete, compile_exists, compile_insert, compile_lookup,
+    compile_update,
 };
 use crate::error::map_error;
+use crate::execute::fetch_reselected;
 use crate::values::{Bind, key_value};
 
 /// The request's transaction, on the blocking thread that runs the write.
@@ -36,12 +38,12 @@ type Outcome<T> = Result<Result<T, RecordError>, ConnectorError>;
 
 impl<C: GenericClient> PgStore<'_, C> {
     /// Runs `compiled`, answering its rows, or PostgreSQL's error as it came.
-    pub(crate) fn rows(&self, compiled: &CompiledSql) -> Result<Vec<Row>, tokio_postgres::Error> {
+    fn rows(&self, compiled: &CompiledSql) -> Result<Vec<Row>, tokio_postgres::Error> {
         self.handle.block_on(query(self.client, compiled))
     }
 
     /// Runs `compiled` and answers the rows it affected.
-    pub(crate) fn execute(&self, compiled: &CompiledSql) -> Result<u64, tokio_postgres::Error> {
+    fn execute(&self, compiled: &CompiledSql) -> Result<u64, tokio_postgres::Error> {
         self.handle.block_on(async {
             let statement = self.client.prepare_cached(&compiled.sql).await?;
             let binds: Vec<Bind<'_>> = compiled.binds.iter().map(Bind).collect();
@@ -64,7 +66,7 @@ impl<C: GenericClient> PgStore<'_, C> {
 
     /// Runs one statement, undone by its savepoint when it fails or its outcome is a
     /// record error (a row outside the role's filter).
-    pub(crate) fn within_record<T>(
+    fn within_record<T>(
         &self,
         table: &TableSchema,
         statement: Statement,
@@ -176,8 +178,34 @@ impl<C: GenericClient> RecordStore for PgStore<'_, C> {
     }
 }
 
+impl<C: GenericClient> RecordWriter for PgStore<'_, C> {
+    fn exists(
+        &mut self,
+        table: &TableSchema,
+        condition: &Condition,
+    ) -> Result<bool, ConnectorError> {
+        let compiled = compile_exists(self.schema, table, condition);
+        self.rows(&compiled)
+            .map(|rows| !rows.is_empty())
+            .map_err(map_error)
+    }
+
+    fn reselect(
+        &mut self,
+        query: &SelectQuery,
+        reselect: &Reselect,
+    ) -> Result<Vec<Vec<u8>>, ConnectorError> {
+        fetch_reselected(self.handle, self.client, self.schema, query, reselect)
+    }
+
+    /// Without savepoints a failed statement aborted the transaction.
+    fn failure_aborts(&self) -> bool {
+        !self.savepoints
+    }
+}
+
 /// Runs `compiled` (prepared once per connection) and collects its rows.
-pub(crate) async fn query(
+async fn query(
     client: &impl GenericClient,
     compiled: &CompiledSql,
 ) -> Result<Vec<Row>, tokio_postgres::Error> {
