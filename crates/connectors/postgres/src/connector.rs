@@ -19,11 +19,8 @@ use crate::error::{
 };
 use crate::execute::{self, needs_snapshot};
 use crate::introspect::introspect;
+use crate::schema_write;
 use crate::write;
-
-/// What this slice of the connector does not do yet (`_schema` changes).
-const SCHEMA_NOT_SUPPORTED: &str =
-    "Changing the schema is not yet supported for PostgreSQL services.";
 
 /// A PostgreSQL database behind a service: a pool of connections, each with its own cache
 /// of prepared statements. Core's [`Database`](sluice_connector_core::Database) keeps the
@@ -260,14 +257,18 @@ impl Connector for PostgresConnector {
         }
     }
 
+    /// Runs the change's DDL in one transaction on a pooled connection. Core invalidates
+    /// afterwards, which drops every connection's prepared statements.
+    #[tracing::instrument(skip_all)]
     async fn apply_schema_change(
         &self,
-        _schema: Arc<SchemaSnapshot>,
-        _change: SchemaChange,
+        schema: Arc<SchemaSnapshot>,
+        change: SchemaChange,
     ) -> Result<(), ConnectorError> {
-        Err(ConnectorError::NotImplemented(
-            SCHEMA_NOT_SUPPORTED.to_owned(),
-        ))
+        let mut client = self.client().await?;
+        let result = schema_write::apply(&mut client, &self.schema, &schema, &change).await;
+        discard_if_lost(client, &result);
+        result
     }
 
     /// Forgets every connection's prepared statements: after a schema change a cached

@@ -12,3 +12,4 @@ mod nested;
 #[allow(dead_code)]
 #[path = "../read/helpers.rs"]
 mod pg;
+mod schema;
