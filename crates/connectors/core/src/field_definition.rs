@@ -97,6 +97,43 @@ impl FieldDefinition {
         self.df_type.starts_with("timestamp_on_")
     }
 
+    /// The column constraints after the type, in standard SQL: ` PRIMARY KEY`, ` NOT
+    /// NULL`, ` DEFAULT <default>` (the connector's spelling of [`FieldDefinition::default`]),
+    /// ` UNIQUE`, the picklist's ` CHECK`, ` REFERENCES <schema><table>(<field>) ON ...`
+    /// (`schema` is empty or a quoted name and a dot).
+    pub fn constraints(&self, default: Option<String>, schema: &str) -> String {
+        let mut sql = String::new();
+        if self.primary_key {
+            sql.push_str(" PRIMARY KEY");
+        }
+        if !self.allow_null {
+            sql.push_str(" NOT NULL");
+        }
+        if let Some(default) = default {
+            sql.push_str(" DEFAULT ");
+            sql.push_str(&default);
+        }
+        if self.unique {
+            sql.push_str(" UNIQUE");
+        }
+        if let Some(values) = &self.picklist {
+            sql.push_str(&picklist_check(&self.name, values));
+        }
+        if let Some(reference) = &self.reference {
+            sql.push_str(&format!(
+                " REFERENCES {schema}{}({})",
+                reference.table, reference.field
+            ));
+            if let Some(rule) = &reference.on_update {
+                sql.push_str(&format!(" ON UPDATE {rule}"));
+            }
+            if let Some(rule) = &reference.on_delete {
+                sql.push_str(&format!(" ON DELETE {rule}"));
+            }
+        }
+        sql
+    }
+
     /// Checks `field`, with `name` checking (and quoting) every table or column name.
     ///
     /// # Errors

@@ -19,7 +19,7 @@
 //! | `json` | `jsonb` |
 
 use serde_json::Value;
-use sluice_connector_core::{ConnectorError, FieldDefinition, picklist_check, string_literal};
+use sluice_connector_core::{ConnectorError, FieldDefinition, string_literal};
 
 /// PostgreSQL truncates longer identifiers.
 const MAX_NAME: usize = 63;
@@ -91,36 +91,15 @@ pub(crate) fn column_definition(schema: &str, field: &Value) -> Result<String, C
             "{name} {sql_type} NOT NULL DEFAULT CURRENT_TIMESTAMP"
         ));
     }
-    let mut sql = format!("{name} {sql_type}");
-    if field.primary_key {
-        sql.push_str(" PRIMARY KEY");
-    }
-    if !field.allow_null {
-        sql.push_str(" NOT NULL");
-    }
-    if let Some(default) = &field.default {
-        sql.push_str(" DEFAULT ");
-        sql.push_str(&default_literal(default, field.df_type == "boolean"));
-    }
-    if field.unique {
-        sql.push_str(" UNIQUE");
-    }
-    if let Some(values) = &field.picklist {
-        sql.push_str(&picklist_check(name, values));
-    }
-    if let Some(reference) = &field.reference {
-        sql.push_str(&format!(
-            " REFERENCES {schema}.{}({})",
-            reference.table, reference.field
-        ));
-        if let Some(rule) = &reference.on_update {
-            sql.push_str(&format!(" ON UPDATE {rule}"));
-        }
-        if let Some(rule) = &reference.on_delete {
-            sql.push_str(&format!(" ON DELETE {rule}"));
-        }
-    }
-    Ok(sql)
+    let default = field
+        .default
+        .as_ref()
+        .map(|default| default_literal(default, field.df_type == "boolean"));
+    let schema = format!("{schema}.");
+    Ok(format!(
+        "{name} {sql_type}{}",
+        field.constraints(default, &schema)
+    ))
 }
 
 /// A checked literal (boolean, number or string) in PostgreSQL's spelling; the server

@@ -2,9 +2,7 @@
 //! Identifiers come only from validated names and are quoted; defaults are literals only.
 
 use serde_json::Value;
-use sluice_connector_core::{
-    ConnectorError, FieldDefinition, picklist_check as check_clause, string_literal,
-};
+use sluice_connector_core::{ConnectorError, FieldDefinition, string_literal};
 
 use crate::authorizer::is_sqlite_internal;
 
@@ -62,36 +60,14 @@ pub(crate) fn column_definition(field: &Value) -> Result<String, ConnectorError>
         // Declared by their own names (see `DfType::UserId` for the `user_id` types).
         other => other.to_owned(),
     };
-    let mut sql = format!("{name} {sql_type}");
-    if field.primary_key {
-        sql.push_str(" PRIMARY KEY");
-    }
-    if !field.allow_null {
-        sql.push_str(" NOT NULL");
-    }
-    if let Some(default) = &field.default {
-        sql.push_str(" DEFAULT ");
-        sql.push_str(&default_literal(default, df_type == "boolean"));
-    }
-    if field.unique {
-        sql.push_str(" UNIQUE");
-    }
-    if let Some(values) = &field.picklist {
-        sql.push_str(&check_clause(name, values));
-    }
-    if let Some(reference) = &field.reference {
-        sql.push_str(&format!(
-            " REFERENCES {}({})",
-            reference.table, reference.field
-        ));
-        if let Some(rule) = &reference.on_update {
-            sql.push_str(&format!(" ON UPDATE {rule}"));
-        }
-        if let Some(rule) = &reference.on_delete {
-            sql.push_str(&format!(" ON DELETE {rule}"));
-        }
-    }
-    Ok(sql)
+    let default = field
+        .default
+        .as_ref()
+        .map(|default| default_literal(default, df_type == "boolean"));
+    Ok(format!(
+        "{name} {sql_type}{}",
+        field.constraints(default, "")
+    ))
 }
 
 /// A checked literal (boolean, number or string) in SQLite's spelling: booleans as 0 / 1.
