@@ -28,11 +28,6 @@ pub(crate) fn execute(
     // only needed when something written before or after a failure stays.
     let savepoints =
         plan.mode != BatchMode::Rollback && (plan.record_count() > 1 || plan.has_relations());
-    let mut store = PgStore {
-        handle,
-        client,
-        schema,
-        savepoints,
-    };
+    let mut store = PgStore::new(handle, client, schema, savepoints);
     plan.run(&mut store)
 }

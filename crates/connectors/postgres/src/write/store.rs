@@ -5,8 +5,12 @@
 //! undoes the statement. So when records before or after a failed one must stay
 //! (DreamFactory's default and `continue=true`), each statement runs inside
 //! `SAVEPOINT record` and a failure (or a row outside the role's filter) rolls back to it.
+//! The savepoint is opened (and the previous one released) in the same round trip as the
+//! statement.
 //! Where a failure ends the request anyway (`rollback=true`, or one record without nested
 //! writes) there are no savepoints and the failed transaction is rolled back whole.
+
+use std::cell::Cell;
 
 use deadpool_postgres::GenericClient;
 use sluice_connector_core::{
@@ -15,6 +19,7 @@ use sluice_connector_core::{
 };
 use tokio::runtime::Handle;
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 use super::constraint::{Statement, record_failure};
 use crate::compile::{
@@ -32,30 +37,32 @@ pub(crate) struct PgStore<'a, C> {
     pub(crate) schema: &'a str,
     /// Whether each statement needs a savepoint of its own (see the module documentation).
     pub(crate) savepoints: bool,
+    /// A savepoint of an earlier statement is still open: it is released in the same round
+    /// trip that opens the next one (`COMMIT` releases the last).
+    pub(crate) open_savepoint: Cell<bool>,
 }
 
 type Outcome<T> = Result<Result<T, RecordError>, ConnectorError>;
 
-impl<C: GenericClient> PgStore<'_, C> {
+impl<'a, C: GenericClient> PgStore<'a, C> {
+    pub(crate) fn new(
+        handle: &'a Handle,
+        client: &'a C,
+        schema: &'a str,
+        savepoints: bool,
+    ) -> Self {
+        Self {
+            handle,
+            client,
+            schema,
+            savepoints,
+            open_savepoint: Cell::new(false),
+        }
+    }
+
     /// Runs `compiled`, answering its rows, or PostgreSQL's error as it came.
     fn rows(&self, compiled: &CompiledSql) -> Result<Vec<Row>, tokio_postgres::Error> {
         self.handle.block_on(query(self.client, compiled))
-    }
-
-    /// Runs `compiled` and answers the rows it affected.
-    fn execute(&self, compiled: &CompiledSql) -> Result<u64, tokio_postgres::Error> {
-        self.handle.block_on(async {
-            let statement = self.client.prepare_cached(&compiled.sql).await?;
-            let binds: Vec<Bind<'_>> = compiled.binds.iter().map(Bind).collect();
-            self.client
-                .execute_raw(
-                    &statement,
-                    binds
-                        .iter()
-                        .map(|b| b as &(dyn tokio_postgres::types::ToSql + Sync)),
-                )
-                .await
-        })
     }
 
     fn simple(&self, sql: &str) -> Result<(), ConnectorError> {
@@ -65,25 +72,36 @@ impl<C: GenericClient> PgStore<'_, C> {
     }
 
     /// Runs one statement, undone by its savepoint when it fails or its outcome is a
-    /// record error (a row outside the role's filter).
+    /// record error (a row outside the role's filter). The savepoint is opened in the same
+    /// round trip as the statement (the driver pipelines both), so a record costs one more
+    /// round trip than without savepoints only when it fails.
     fn within_record<T>(
         &self,
         table: &TableSchema,
         statement: Statement,
-        job: impl FnOnce() -> Result<Result<T, RecordError>, tokio_postgres::Error>,
+        job: impl Future<Output = Result<Result<T, RecordError>, tokio_postgres::Error>>,
     ) -> Outcome<T> {
-        if self.savepoints {
-            self.simple("SAVEPOINT record")?;
-        }
-        let outcome = match job() {
+        let result = if self.savepoints {
+            let open = if self.open_savepoint.get() {
+                "RELEASE SAVEPOINT record; SAVEPOINT record"
+            } else {
+                "SAVEPOINT record"
+            };
+            let (opened, result) = self
+                .handle
+                .block_on(async { futures::join!(self.client.batch_execute(open), job) });
+            opened.map_err(map_error)?;
+            self.open_savepoint.set(true);
+            result
+        } else {
+            self.handle.block_on(job)
+        };
+        let outcome = match result {
             Ok(outcome) => outcome,
             Err(error) => Err(record_failure(table, error, statement)?),
         };
-        if self.savepoints {
-            if outcome.is_err() {
-                self.simple("ROLLBACK TO SAVEPOINT record")?;
-            }
-            self.simple("RELEASE SAVEPOINT record")?;
+        if self.savepoints && outcome.is_err() {
+            self.simple("ROLLBACK TO SAVEPOINT record")?;
         }
         Ok(outcome)
     }
@@ -111,8 +129,8 @@ impl<C: GenericClient> RecordStore for PgStore<'_, C> {
     ) -> Result<Result<i64, RecordError>, ConnectorError> {
         let compiled = compile_insert(self.schema, table, values, check);
         let assigned = assigned_column(table).is_some();
-        self.within_record(table, Statement::Writing, || {
-            let rows = self.rows(&compiled)?;
+        self.within_record(table, Statement::Writing, async {
+            let rows = query(self.client, &compiled).await?;
             if check.is_some() && !all_checked(&rows)? {
                 return Ok(Err(RecordError::Forbidden));
             }
@@ -132,11 +150,11 @@ impl<C: GenericClient> RecordStore for PgStore<'_, C> {
         check: Option<&Condition>,
     ) -> Result<Result<u64, RecordError>, ConnectorError> {
         let compiled = compile_update(self.schema, table, changes, condition, check);
-        self.within_record(table, Statement::Writing, || {
+        self.within_record(table, Statement::Writing, async {
             if check.is_none() {
-                return self.execute(&compiled).map(Ok);
+                return execute(self.client, &compiled).await.map(Ok);
             }
-            let rows = self.rows(&compiled)?;
+            let rows = query(self.client, &compiled).await?;
             if !all_checked(&rows)? {
                 return Ok(Err(RecordError::Forbidden));
             }
@@ -150,8 +168,8 @@ impl<C: GenericClient> RecordStore for PgStore<'_, C> {
         condition: &Condition,
     ) -> Result<Result<u64, RecordError>, ConnectorError> {
         let compiled = compile_delete(self.schema, table, Some(condition));
-        self.within_record(table, Statement::Deleting, || {
-            self.execute(&compiled).map(Ok)
+        self.within_record(table, Statement::Deleting, async {
+            execute(self.client, &compiled).await.map(Ok)
         })
     }
 
@@ -204,6 +222,18 @@ impl<C: GenericClient> RecordWriter for PgStore<'_, C> {
     }
 }
 
+/// Runs `compiled` (prepared once per connection) and answers the rows it affected.
+async fn execute(
+    client: &impl GenericClient,
+    compiled: &CompiledSql,
+) -> Result<u64, tokio_postgres::Error> {
+    let statement = client.prepare_cached(&compiled.sql).await?;
+    let binds: Vec<Bind<'_>> = compiled.binds.iter().map(Bind).collect();
+    client
+        .execute_raw(&statement, binds.iter().map(|b| b as &(dyn ToSql + Sync)))
+        .await
+}
+
 /// Runs `compiled` (prepared once per connection) and collects its rows.
 async fn query(
     client: &impl GenericClient,
@@ -211,9 +241,6 @@ async fn query(
 ) -> Result<Vec<Row>, tokio_postgres::Error> {
     let statement = client.prepare_cached(&compiled.sql).await?;
     let binds: Vec<Bind<'_>> = compiled.binds.iter().map(Bind).collect();
-    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = binds
-        .iter()
-        .map(|b| b as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect();
+    let params: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
     client.query(&statement, &params).await
 }
