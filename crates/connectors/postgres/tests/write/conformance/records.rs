@@ -9,6 +9,19 @@ use super::*;
 pub(super) fn cases() -> Vec<Case> {
     vec![
         case(
+            "values are typed by their column: text numbers, booleans, base64",
+            "employees",
+            fields(
+                "salary,active,dept_id,photo",
+                request(
+                    Create,
+                    json!([{"first_name": "A", "last_name": "B", "salary": "12.5", "active": "no", "dept_id": "2", "photo": "AAEC"}]),
+                ),
+            ),
+            json!({"resource": [{"salary": 12.5, "active": false, "dept_id": 2, "photo": "AAEC"}]}),
+            None,
+        ),
+        case(
             "create answers the assigned keys",
             "departments",
             request(

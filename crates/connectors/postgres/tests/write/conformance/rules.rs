@@ -204,5 +204,63 @@ pub(super) fn access_cases() -> Vec<Case> {
             json!({"id": 3, "owner_id": 1, "title": "renamed", "done": true}),
             None,
         ),
+        case(
+            "a hidden field in a record is ignored",
+            "todos",
+            as_owner(
+                1,
+                &["SECRET"],
+                by_id(Update, "1", json!({"title": "t", "secret": "leak"})),
+            ),
+            json!({"id": 1}),
+            Some((
+                "todos",
+                "id,secret",
+                json!([
+                    {"id": 1, "secret": "s1"}, {"id": 2, "secret": "s2"}, {"id": 3, "secret": "s3"}
+                ]),
+            )),
+        ),
+        case(
+            "an upsert never takes over another user's row",
+            "todos",
+            as_owner(
+                1,
+                &[],
+                by_id(Update, "2", json!({"owner_id": 1, "title": "stolen"})),
+            )
+            .upsert(),
+            json!({"status": 404, "id": "2"}),
+            untouched_todos(),
+        ),
+        case(
+            "an upsert outside the row filter is refused",
+            "todos",
+            as_owner(
+                1,
+                &[],
+                by_id(Update, "9", json!({"owner_id": 2, "title": "x"})),
+            )
+            .upsert(),
+            json!({"status": 403, "message": DENIED}),
+            untouched_todos(),
+        ),
+        case(
+            "an upsert inside the row filter inserts the record",
+            "todos",
+            as_owner(
+                1,
+                &[],
+                by_id(Update, "9", json!({"owner_id": 1, "title": "new"})),
+            )
+            .upsert(),
+            json!({"id": 9}),
+            todos(json!([
+                {"id": 1, "owner_id": 1, "title": "alice 1"},
+                {"id": 2, "owner_id": 2, "title": "bob 1"},
+                {"id": 3, "owner_id": 1, "title": "alice 2"},
+                {"id": 9, "owner_id": 1, "title": "new"}
+            ])),
+        ),
     ]
 }
