@@ -7,6 +7,7 @@ mod connector;
 mod database;
 mod df_type;
 mod error;
+mod field_definition;
 pub mod json;
 mod plan;
 mod read;
@@ -26,6 +27,10 @@ pub use connector::{Connector, ReadOutput};
 pub use database::{AuthorizedTable, Database};
 pub use df_type::{DeclaredType, DfType, ValueClass};
 pub use error::ConnectorError;
+pub use field_definition::{
+    FieldDefinition, MAX_PICKLIST_VALUE_LEN, MAX_PICKLIST_VALUES, Reference, field_name,
+    picklist_check, string_literal,
+};
 pub use plan::{
     AggregateFunction, FetchedRow, IdLookup, NullsOrder, OrderTerm, Paging, Projection, ReadKind,
     ReadPlan, RequestedId, SelectQuery, attach_related,
@@ -42,6 +47,6 @@ pub use schema_change::{FieldChange, SchemaChange};
 pub use value::{BoundValue, CellValue};
 pub use write::{
     BatchMode, ColumnValue, InsertRecord, NestedWriter, ParentRow, RecordError, RecordKey,
-    RecordRelations, RecordResult, RecordStore, Reselect, UpdateRecord, WriteAction, WriteBounds,
-    WriteKind, WriteOutput, WritePlan, WriteRequest, unwrap_records,
+    RecordRelations, RecordResult, RecordStore, RecordWriter, Reselect, UpdateRecord, WriteAction,
+    WriteBounds, WriteDone, WriteKind, WriteOutput, WritePlan, WriteRequest, unwrap_records,
 };

@@ -25,6 +25,12 @@ use sluice_connector_core::{
 
 use crate::types::{Transfer, is_text, transfer};
 
+mod write;
+
+pub(crate) use write::{
+    assigned_column, compile_delete, compile_exists, compile_insert, compile_lookup, compile_update,
+};
+
 /// SQL text and the values for its `$n` placeholders, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledSql {

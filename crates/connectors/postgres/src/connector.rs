@@ -19,11 +19,8 @@ use crate::error::{
 };
 use crate::execute::{self, needs_snapshot};
 use crate::introspect::introspect;
-
-/// What this slice of the connector does not do yet (writes and `_schema`).
-const WRITES_NOT_SUPPORTED: &str = "Writing records is not yet supported for PostgreSQL services.";
-const SCHEMA_NOT_SUPPORTED: &str =
-    "Changing the schema is not yet supported for PostgreSQL services.";
+use crate::schema_write;
+use crate::write;
 
 /// A PostgreSQL database behind a service: a pool of connections, each with its own cache
 /// of prepared statements. Core's [`Database`](sluice_connector_core::Database) keeps the
@@ -129,6 +126,68 @@ impl PostgresConnector {
     }
 }
 
+/// Why a write failed: `Again` when running it once more at once may succeed and nothing
+/// of it was committed.
+enum Retry {
+    Again(ConnectorError),
+    Failed(ConnectorError),
+}
+
+impl Retry {
+    fn into_error(self) -> ConnectorError {
+        match self {
+            Self::Again(error) | Self::Failed(error) => error,
+        }
+    }
+}
+
+impl PostgresConnector {
+    /// Runs the write in one transaction on a blocking thread (core's nested writes and
+    /// related read-backs are synchronous), awaiting each statement there.
+    async fn write_once(&self, plan: &Arc<WritePlan>) -> Result<WriteOutput, Retry> {
+        let mut client = self.client().await.map_err(Retry::Failed)?;
+        let schema = self.schema.clone();
+        let plan = Arc::clone(plan);
+        let handle = Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let result = (|| {
+                let transaction = handle.block_on(client.transaction()).map_err(|error| {
+                    let error = map_error(error);
+                    match is_connection_lost(&error) {
+                        true => Retry::Again(error),
+                        false => Retry::Failed(error),
+                    }
+                })?;
+                let finished =
+                    write::execute(&handle, &transaction, &schema, &plan).map_err(|error| {
+                        match is_stale_statement(&error) {
+                            true => Retry::Again(error),
+                            false => Retry::Failed(error),
+                        }
+                    })?;
+                if finished.commit {
+                    handle
+                        .block_on(transaction.commit())
+                        .map_err(|error| Retry::Failed(write::commit_failure(error)))?;
+                } else {
+                    handle
+                        .block_on(transaction.rollback())
+                        .map_err(|error| Retry::Failed(map_error(error)))?;
+                }
+                finished.output.map_err(Retry::Failed)
+            })();
+            if let Err(Retry::Again(error) | Retry::Failed(error)) = &result
+                && is_connection_lost(error)
+            {
+                drop(Object::take(client));
+            }
+            result
+        })
+        .await
+        .map_err(|_| Retry::Failed(ConnectorError::Internal("a write was stopped".to_owned())))?
+    }
+}
+
 /// Keeps a connection that the server closed out of the pool, so a read run once more
 /// gets another (the pool would hand it out again until the driver notices).
 fn discard_if_lost<T>(client: Object, result: &Result<T, ConnectorError>) {
@@ -179,20 +238,37 @@ impl Connector for PostgresConnector {
         }
     }
 
-    async fn execute_write(&self, _plan: WritePlan) -> Result<WriteOutput, ConnectorError> {
-        Err(ConnectorError::NotImplemented(
-            WRITES_NOT_SUPPORTED.to_owned(),
-        ))
+    /// A write that fails because another client changed a table under a prepared
+    /// statement (nothing of it was committed) runs once more with every statement
+    /// dropped; one whose `BEGIN` met a connection closed since its last use runs once
+    /// more on another. A write that failed later is never run twice.
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.table.name()))]
+    async fn execute_write(&self, plan: WritePlan) -> Result<WriteOutput, ConnectorError> {
+        let plan = Arc::new(plan);
+        match self.write_once(&plan).await {
+            Err(Retry::Again(error)) => {
+                if is_stale_statement(&error) {
+                    tracing::debug!("prepared statements dropped: a table changed under them");
+                    self.invalidate();
+                }
+                self.write_once(&plan).await.map_err(Retry::into_error)
+            }
+            other => other.map_err(Retry::into_error),
+        }
     }
 
+    /// Runs the change's DDL in one transaction on a pooled connection. Core invalidates
+    /// afterwards, which drops every connection's prepared statements.
+    #[tracing::instrument(skip_all)]
     async fn apply_schema_change(
         &self,
-        _schema: Arc<SchemaSnapshot>,
-        _change: SchemaChange,
+        schema: Arc<SchemaSnapshot>,
+        change: SchemaChange,
     ) -> Result<(), ConnectorError> {
-        Err(ConnectorError::NotImplemented(
-            SCHEMA_NOT_SUPPORTED.to_owned(),
-        ))
+        let mut client = self.client().await?;
+        let result = schema_write::apply(&mut client, &self.schema, &schema, &change).await;
+        discard_if_lost(client, &result);
+        result
     }
 
     /// Forgets every connection's prepared statements: after a schema change a cached

@@ -10,7 +10,7 @@ use futures::{TryStreamExt, pin_mut};
 use sluice_connector_core::json::RowWriter;
 use sluice_connector_core::{
     BoundValue, ConnectorError, FetchedRow, Projection, ReadKind, ReadOutput, ReadPlan,
-    RelatedFetcher, RelatedQuery, RelatedRow, SelectQuery, ValueClass,
+    RelatedFetcher, RelatedQuery, RelatedRow, Reselect, SelectQuery, ValueClass, attach_related,
 };
 use tokio::runtime::Handle;
 use tokio_postgres::types::ToSql;
@@ -74,6 +74,50 @@ pub(crate) fn read_with_related(
         false => None,
     };
     answer(plan, &buf, &rows, total)
+}
+
+/// The rows of `query` written with `reselect`'s fields and related data, one object per
+/// row in database order: the read-back of written records (`fields`, `related`) and the
+/// listing of a write by filter. Runs on the write's blocking thread, in its transaction.
+pub(crate) fn fetch_reselected(
+    handle: &Handle,
+    client: &impl GenericClient,
+    schema: &str,
+    query: &SelectQuery,
+    reselect: &Reselect,
+) -> Result<Vec<Vec<u8>>, ConnectorError> {
+    let link_count = reselect.related.links.len();
+    let (buf, mut rows) = handle.block_on(async {
+        let compiled = compile_select(schema, query);
+        let visible = reselect.rows.width();
+        let link_classes = classes(query, visible..visible + link_count);
+        let stream = run(client, &compiled).await?;
+        pin_mut!(stream);
+        let mut buf = Vec::with_capacity(1024);
+        let mut fetched = Vec::new();
+        while let Some(row) = stream.try_next().await.map_err(map_error)? {
+            let start = buf.len();
+            reselect
+                .rows
+                .write_row(&mut buf, |index| cell(&row, index))?;
+            fetched.push(FetchedRow {
+                key: Vec::new(),
+                links: values(&row, visible, &link_classes)?,
+                json: start..buf.len(),
+            });
+        }
+        Ok::<_, ConnectorError>((buf, fetched))
+    })?;
+    let mut fetcher = Fetcher {
+        handle,
+        client,
+        schema,
+    };
+    let buf = attach_related(&reselect.related, &mut fetcher, buf, &mut rows)?;
+    Ok(rows
+        .iter()
+        .map(|row| buf[row.json.clone()].to_vec())
+        .collect())
 }
 
 fn needs_total(plan: &ReadPlan, fetched: u64) -> bool {

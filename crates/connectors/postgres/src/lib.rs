@@ -3,11 +3,14 @@
 mod compile;
 mod config;
 mod connector;
+mod ddl;
 mod error;
 mod execute;
 mod introspect;
+mod schema_write;
 mod types;
 mod values;
+mod write;
 
 pub use compile::{CompiledSql, compile_count, compile_select};
 pub use config::PostgresConfig;

@@ -1,12 +1,10 @@
-//! DreamFactory field definitions to SQLite DDL. Identifiers come only
-//! from validated names and are quoted; defaults are literals only (no `{"expression"}`:
-//! client SQL never runs); `type` must be one of DreamFactory's abstract types.
+//! DreamFactory field definitions (checked by core's `FieldDefinition`) to SQLite DDL.
+//! Identifiers come only from validated names and are quoted; defaults are literals only.
 
 use serde_json::Value;
-use sluice_connector_core::ConnectorError;
+use sluice_connector_core::{ConnectorError, FieldDefinition, string_literal};
 
 use crate::authorizer::is_sqlite_internal;
-use crate::picklist::{MAX_VALUE_LEN, MAX_VALUES, check_clause};
 
 const MAX_NAME: usize = 64;
 
@@ -29,158 +27,58 @@ pub(crate) fn quoted(name: &str) -> Result<String, ConnectorError> {
     Ok(format!("\"{name}\""))
 }
 
-fn bad(message: impl Into<String>) -> ConnectorError {
-    ConnectorError::bad_request(message)
-}
-
-fn text<'v>(field: &'v Value, key: &str) -> Option<&'v str> {
-    field.get(key).and_then(Value::as_str)
-}
-
-fn number(field: &Value, key: &str) -> Result<Option<u32>, ConnectorError> {
-    match field.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| (1..=65_535).contains(n))
-            .map(Some)
-            .ok_or_else(|| bad(format!("Invalid '{key}': expected a positive integer."))),
-    }
-}
-
-/// The field's name, as given.
-pub(crate) fn field_name(field: &Value) -> Result<&str, ConnectorError> {
-    text(field, "name").ok_or_else(|| bad("Invalid schema detected - no name element."))
-}
-
 /// `"name" type [constraints]` for one DreamFactory field definition.
 pub(crate) fn column_definition(field: &Value) -> Result<String, ConnectorError> {
-    if !field.is_object() {
-        return Err(bad("Invalid schema detected - a field must be an object."));
+    let field = FieldDefinition::parse(field, quoted)?;
+    let name = &field.name;
+    let df_type = field.df_type.as_str();
+    if field.is_id() {
+        return Ok(format!("{name} integer NOT NULL PRIMARY KEY AUTOINCREMENT"));
     }
-    let name = quoted(field_name(field)?)?;
-    let df_type = text(field, "type")
-        .ok_or_else(|| {
-            bad(format!(
-                "Invalid schema detected - no type for field {name}."
-            ))
-        })?
-        .to_ascii_lowercase();
-    let length = number(field, "length")?.or(number(field, "size")?);
-    let fixed = field.get("fixed_length").and_then(Value::as_bool) == Some(true);
-    let sql_type = match df_type.as_str() {
-        "id" | "pk" | "bigid" | "smallid" | "mediumid" => {
-            return Ok(format!("{name} integer NOT NULL PRIMARY KEY AUTOINCREMENT"));
-        }
+    if field.is_timestamp_on() {
+        return Ok(format!(
+            "{name} {df_type} NOT NULL DEFAULT CURRENT_TIMESTAMP"
+        ));
+    }
+    let sql_type = match df_type {
         "reference" | "fk" | "integer" => "integer".to_owned(),
-        // Declared by their own names: see `DfType::UserId`.
-        "user_id" | "user_id_on_create" | "user_id_on_update" => df_type.clone(),
-        "bigint" | "smallint" | "tinyint" | "mediumint" | "float" | "double" | "date" | "time"
-        | "datetime" | "timestamp" | "text" | "longtext" | "mediumtext" => df_type.clone(),
         "boolean" => "tinyint(1)".to_owned(),
         "money" => "decimal(19,4)".to_owned(),
-        "decimal" => {
-            let precision = number(field, "precision")?.unwrap_or(10);
-            let scale = number(field, "scale")?.map_or(0, |s| s.min(precision));
-            format!("decimal({precision},{scale})")
-        }
+        "decimal" => format!("decimal({},{})", field.precision, field.scale),
         "string" => format!(
             "{}({})",
-            if fixed { "char" } else { "varchar" },
-            length.unwrap_or(255)
+            if field.fixed_length {
+                "char"
+            } else {
+                "varchar"
+            },
+            field.length.unwrap_or(255)
         ),
         "binary" => "blob".to_owned(),
         "uuid" => "varchar(36)".to_owned(),
         "json" => "text".to_owned(),
-        "timestamp_on_create" | "timestamp_on_update" => {
-            return Ok(format!(
-                "{name} {df_type} NOT NULL DEFAULT CURRENT_TIMESTAMP"
-            ));
-        }
-        other => return Err(bad(format!("Invalid or unsupported field type '{other}'."))),
+        // Declared by their own names (see `DfType::UserId` for the `user_id` types).
+        other => other.to_owned(),
     };
-    let mut sql = format!("{name} {sql_type}");
-    if field.get("is_primary_key").and_then(Value::as_bool) == Some(true) {
-        sql.push_str(" PRIMARY KEY");
-    }
-    if field.get("allow_null").and_then(Value::as_bool) != Some(true) {
-        sql.push_str(" NOT NULL");
-    }
-    if let Some(default) = field.get("default").filter(|v| !v.is_null()) {
-        sql.push_str(" DEFAULT ");
-        sql.push_str(&default_literal(default, df_type == "boolean")?);
-    }
-    if field.get("is_unique").and_then(Value::as_bool) == Some(true) {
-        sql.push_str(" UNIQUE");
-    }
-    if let Some(values) = picklist(field)? {
-        sql.push_str(&check_clause(&name, &values));
-    }
-    if matches!(df_type.as_str(), "reference" | "fk") || field.get("ref_table").is_some() {
-        sql.push_str(&references(field)?);
-    }
-    Ok(sql)
+    let default = field
+        .default
+        .as_ref()
+        .map(|default| default_literal(default, df_type == "boolean"));
+    Ok(format!(
+        "{name} {sql_type}{}",
+        field.constraints(default, "")
+    ))
 }
 
-/// `picklist`: a list of strings (DreamFactory also takes them comma-separated).
-fn picklist(field: &Value) -> Result<Option<Vec<String>>, ConnectorError> {
-    let values: Vec<String> = match field.get("picklist") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(text)) => text.split(',').map(|v| v.trim().to_owned()).collect(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| item.as_str().map(str::to_owned))
-            .collect::<Option<_>>()
-            .ok_or_else(|| bad("Invalid 'picklist': expected a list of strings."))?,
-        Some(_) => return Err(bad("Invalid 'picklist': expected a list of strings.")),
-    };
-    if values.is_empty()
-        || values.len() > MAX_VALUES
-        || values.iter().any(|v| v.len() > MAX_VALUE_LEN)
-    {
-        return Err(bad(format!(
-            "Invalid 'picklist': 1 to {MAX_VALUES} values of at most {MAX_VALUE_LEN} bytes."
-        )));
-    }
-    Ok(Some(values))
-}
-
-fn default_literal(value: &Value, boolean: bool) -> Result<String, ConnectorError> {
-    Ok(match value {
+/// A checked literal (boolean, number or string) in SQLite's spelling: booleans as 0 / 1.
+fn default_literal(value: &Value, boolean: bool) -> String {
+    match value {
         Value::Bool(b) => u8::from(*b).to_string(),
         Value::Number(n) if boolean => u8::from(n.as_f64() != Some(0.0)).to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("'{}'", s.replace('\'', "''")),
-        _ => return Err(bad("Invalid 'default': only literal values are supported.")),
-    })
-}
-
-fn references(field: &Value) -> Result<String, ConnectorError> {
-    let table = text(field, "ref_table")
-        .ok_or_else(|| bad("Invalid schema detected - a reference needs 'ref_table'."))?;
-    let column = text(field, "ref_field").unwrap_or("id");
-    let mut sql = format!(" REFERENCES {}({})", quoted(table)?, quoted(column)?);
-    for (key, clause) in [
-        ("ref_on_update", "ON UPDATE"),
-        ("ref_on_delete", "ON DELETE"),
-    ] {
-        if let Some(rule) = text(field, key) {
-            let rule = rule.to_ascii_uppercase();
-            let known = [
-                "CASCADE",
-                "SET NULL",
-                "SET DEFAULT",
-                "RESTRICT",
-                "NO ACTION",
-            ];
-            if !known.contains(&rule.as_str()) {
-                return Err(bad(format!("Invalid '{key}': {rule}.")));
-            }
-            sql.push_str(&format!(" {clause} {rule}"));
-        }
+        Value::String(s) => string_literal(s),
+        other => other.to_string(),
     }
-    Ok(sql)
 }
 
 #[cfg(test)]

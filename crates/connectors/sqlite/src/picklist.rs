@@ -2,11 +2,7 @@
 //! `CHECK ("column" IN ('a', 'b', ...))` constraint. `_schema` writes one for a field with a
 //! `picklist`; introspection reads them back from the table's CREATE statement. Only that
 //! exact shape is recognised; any other CHECK is left alone (and keeps a table from being
-//! rebuilt, since it could not be carried over).
-
-/// The most values one picklist may hold, and the longest value.
-pub(crate) const MAX_VALUES: usize = 256;
-pub(crate) const MAX_VALUE_LEN: usize = 255;
+//! rebuilt, since it could not be carried over). Core's `picklist_check` writes them.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
@@ -112,17 +108,10 @@ fn picklist_at(tokens: &[Token]) -> Option<(String, Vec<String>)> {
     (rest.next()? == &Token::Punct(')')).then_some((column, values))
 }
 
-/// The CHECK constraint of a picklist on `column` (already quoted).
-pub(crate) fn check_clause(column: &str, values: &[String]) -> String {
-    let literals: Vec<String> = values
-        .iter()
-        .map(|v| format!("'{}'", v.replace('\'', "''")))
-        .collect();
-    format!(" CHECK ({column} IN ({}))", literals.join(", "))
-}
-
 #[cfg(test)]
 mod tests {
+    use sluice_connector_core::picklist_check as check_clause;
+
     use super::*;
 
     fn strings(values: &[&str]) -> Vec<String> {

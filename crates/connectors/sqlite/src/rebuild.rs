@@ -16,7 +16,8 @@ use sluice_connector_core::{ColumnSchema, ConnectorError, DfType, ForeignKey, Ta
 use crate::authorizer::{authorize_ddl, under_policy};
 use crate::ddl::column_definition;
 use crate::error::map_error;
-use crate::picklist::{check_clause, picklists};
+use crate::picklist::picklists;
+use sluice_connector_core::picklist_check as check_clause;
 
 /// One field of the table after the change: where its rows come from and its DDL.
 pub(crate) struct PlannedColumn {

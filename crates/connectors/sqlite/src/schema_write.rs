@@ -6,7 +6,9 @@ use serde_json::Value;
 use sluice_connector_core::{ConnectorError, SchemaChange, SchemaSnapshot};
 
 use crate::authorizer::{authorize_ddl, authorize_dml, is_sqlite_internal, under_policy};
-use crate::ddl::{column_definition, field_name, quoted};
+use sluice_connector_core::field_name;
+
+use crate::ddl::{column_definition, quoted};
 use crate::error::map_error;
 use crate::schema_alter::AlterPlan;
 

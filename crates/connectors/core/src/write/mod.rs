@@ -8,6 +8,7 @@ mod outcome;
 mod plan;
 mod record;
 mod reselect;
+mod run;
 mod target;
 #[cfg(test)]
 mod tests;
@@ -21,6 +22,7 @@ pub use outcome::{RecordError, RecordResult};
 pub use plan::{
     BatchMode, ColumnValue, InsertRecord, RecordKey, Reselect, UpdateRecord, WriteAction, WritePlan,
 };
+pub use run::{RecordWriter, WriteDone};
 
 use crate::read::ReadBounds;
 

@@ -38,6 +38,24 @@ impl RecordError {
         Self::BadRequest(message.into())
     }
 
+    /// A unique constraint's 400: `Duplicate value for unique field 'email'.`, or every
+    /// field of a composite constraint. `columns` is `None` (a generic message) when the
+    /// database did not name them or names one the caller may not see.
+    pub fn duplicate(columns: Option<&[String]>) -> Self {
+        Self::BadRequest(match columns {
+            Some([column]) => format!("Duplicate value for unique field '{column}'."),
+            Some(columns) if !columns.is_empty() => format!(
+                "Duplicate value for unique fields {}.",
+                columns
+                    .iter()
+                    .map(|column| format!("'{column}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => "Duplicate value for a unique field.".to_owned(),
+        })
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             Self::BadRequest(_) | Self::Related { .. } => 400,

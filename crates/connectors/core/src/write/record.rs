@@ -209,7 +209,9 @@ impl RecordReader<'_> {
                 column.name
             )));
         }
-        if typed == BoundValue::Null && !column.allow_null {
+        // `null` for a column the database fills (a serial, an identity, SQLite's rowid
+        // key) asks for the assigned value, as leaving the field out does.
+        if typed == BoundValue::Null && !column.allow_null && !column.auto_increment {
             return Err(RecordError::bad_request(format!(
                 "Field '{}' can not be NULL.",
                 column.name

@@ -122,6 +122,11 @@ async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Er
 
 /// A fresh database holding [`SCHEMA`], served by a connector.
 pub async fn fixture() -> Fixture {
+    fixture_of(SCHEMA).await
+}
+
+/// A fresh database created with `schema`, served by a connector.
+pub async fn fixture_of(schema: &str) -> Fixture {
     let server_url =
         std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
     let name = format!("sluice_pg_{}", uuid::Uuid::new_v4().simple());
@@ -144,7 +149,7 @@ pub async fn fixture() -> Fixture {
         server_url: server_url.clone(),
         name: name.clone(),
     };
-    fixture.execute(SCHEMA).await;
+    fixture.execute(schema).await;
     fixture
 }
 

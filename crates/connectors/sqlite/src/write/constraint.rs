@@ -33,7 +33,9 @@ pub(crate) fn record_failure(
     let detail = detail.as_deref().unwrap_or_default();
     let message = match (failure.code, failure.extended_code) {
         (_, ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => {
-            unique_message(table, detail)
+            return Ok(RecordError::duplicate(
+                named_columns(table, detail).as_deref(),
+            ));
         }
         (_, ffi::SQLITE_CONSTRAINT_NOTNULL) => match named_columns(table, detail).as_deref() {
             Some([column]) => format!("Field '{column}' can not be NULL."),
@@ -67,22 +69,6 @@ pub(crate) fn commit_failure(error: rusqlite::Error) -> ConnectorError {
             )
         }
         _ => map_error(error),
-    }
-}
-
-/// `Duplicate value for unique field 'email'.`, or the fields of a composite constraint.
-fn unique_message(table: &TableSchema, detail: &str) -> String {
-    match named_columns(table, detail).as_deref() {
-        Some([column]) => format!("Duplicate value for unique field '{column}'."),
-        Some(columns) if !columns.is_empty() => format!(
-            "Duplicate value for unique fields {}.",
-            columns
-                .iter()
-                .map(|column| format!("'{column}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        _ => "Duplicate value for a unique field.".to_owned(),
     }
 }
 

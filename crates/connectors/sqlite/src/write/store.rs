@@ -4,14 +4,16 @@
 use rusqlite::Connection;
 use sluice_connector_core::{
     BoundValue, ColumnRef, ColumnValue, Condition, ConnectorError, RecordError, RecordStore,
-    TableSchema,
+    RecordWriter, Reselect, SelectQuery, TableSchema,
 };
 
 use super::constraint::{Statement, record_failure};
 use super::transaction::within_record;
-use crate::compile::{compile_delete, compile_insert, compile_lookup, compile_update};
+use crate::compile::{
+    compile_delete, compile_exists, compile_insert, compile_lookup, compile_update,
+};
 use crate::error::map_error;
-use crate::execute::binds;
+use crate::execute::{binds, fetch_reselected};
 
 /// The writer connection inside the request's transaction.
 pub(super) struct SqliteStore<'c> {
@@ -122,5 +124,33 @@ impl RecordStore for SqliteStore<'_> {
             })
             .map_err(map_error)?;
         rows.collect::<Result<_, _>>().map_err(map_error)
+    }
+}
+
+impl RecordWriter for SqliteStore<'_> {
+    fn exists(
+        &mut self,
+        table: &TableSchema,
+        condition: &Condition,
+    ) -> Result<bool, ConnectorError> {
+        let compiled = compile_exists(table, condition);
+        self.connection
+            .prepare_cached(&compiled.sql)
+            .and_then(|mut statement| statement.exists(binds(&compiled)))
+            .map_err(map_error)
+    }
+
+    fn reselect(
+        &mut self,
+        query: &SelectQuery,
+        reselect: &Reselect,
+    ) -> Result<Vec<Vec<u8>>, ConnectorError> {
+        fetch_reselected(self.connection, query, reselect)
+    }
+
+    /// A trigger's `RAISE(ROLLBACK)` ends the transaction with the record: the records
+    /// before it are gone too.
+    fn transaction_ended(&self) -> bool {
+        self.connection.is_autocommit()
     }
 }

@@ -24,6 +24,7 @@ pub(super) fn todos() -> Arc<TableSchema> {
     id.is_primary_key = true;
     id.df_type = DfType::Id;
     id.auto_increment = true;
+    id.allow_null = false;
     let mut owner = ColumnSchema::from_declared("owner_id", "integer");
     owner.allow_null = false;
     let mut title = ColumnSchema::from_declared("Title", "text");

@@ -176,3 +176,22 @@ fn hidden_fields_are_ignored_and_never_required() {
         ]
     );
 }
+
+#[test]
+fn null_for_a_not_null_auto_increment_key_asks_for_the_assigned_value() {
+    // A PostgreSQL serial or identity key is NOT NULL; `null` must still mean "assign one",
+    // as it does for SQLite's rowid key.
+    let plan = plan(with_records(
+        WriteKind::Create,
+        json!([{"id": null, "owner_id": 1, "title": "t"}]),
+    ))
+    .expect("planned");
+    assert_eq!(
+        inserts(&plan),
+        vec![Ok(vec![
+            "id=Null".to_owned(),
+            "owner_id=Integer(1)".to_owned(),
+            "Title=Text(\"t\")".to_owned(),
+        ])]
+    );
+}

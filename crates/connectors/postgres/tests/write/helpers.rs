@@ -1,0 +1,225 @@
+//! The write fixture in PostgreSQL's dialect (the tables and rows of the SQLite connector's
+//! write tests) and the requests the tests make.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use sluice_connector_core::{
+    ConnectorError, LookupSource, LookupValue, RowAccess, TableAccess, Unrestricted, WriteBounds,
+    WriteKind, WriteRequest, unwrap_records,
+};
+
+pub use crate::pg::{Fixture, fixture_of};
+
+/// Departments and employees (unique e-mail, check on salary, foreign key, bytea), a
+/// composite key, a text key, a table without key (with a trigger), the role-filtered
+/// `todos`, a view, a composite UNIQUE and a deferred foreign key. Sequences continue after
+/// the rows inserted with their ids.
+pub const SCHEMA: &str = r#"
+CREATE TABLE departments (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TABLE employees (
+    id serial PRIMARY KEY,
+    first_name varchar(40) NOT NULL,
+    last_name varchar(40) NOT NULL,
+    email text UNIQUE,
+    salary numeric(10,2) CHECK (salary >= 0),
+    active boolean DEFAULT true,
+    dept_id integer REFERENCES departments(id),
+    photo bytea,
+    notes text
+);
+CREATE TABLE pairs (a integer, b text, v text, PRIMARY KEY (a, b));
+CREATE TABLE tags (code text PRIMARY KEY, label text NOT NULL);
+CREATE TABLE log (msg text);
+CREATE TABLE todos (
+    id serial PRIMARY KEY,
+    owner_id integer NOT NULL,
+    title text NOT NULL,
+    done boolean NOT NULL DEFAULT false,
+    secret text
+);
+CREATE TABLE counters (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n int);
+CREATE VIEW staff AS SELECT id, last_name FROM employees;
+CREATE TABLE seats (id serial PRIMARY KEY, row_no integer, seat_no integer, UNIQUE (row_no, seat_no));
+CREATE TABLE reviews (
+    id serial PRIMARY KEY,
+    employee_id integer REFERENCES employees(id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE FUNCTION log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.msg = 'bad' THEN RAISE EXCEPTION 'secret trigger text'; END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER log_guard BEFORE INSERT ON log FOR EACH ROW EXECUTE FUNCTION log_guard();
+INSERT INTO departments VALUES (1, 'Engineering'), (2, 'Sales');
+INSERT INTO employees (id, first_name, last_name, email, salary, dept_id) VALUES
+    (1, 'John', 'Smith', 'john@x.io', 55000, 1),
+    (2, 'Jane', 'Doe', 'jane@x.io', 72000, 2),
+    (3, 'Liam', 'Brown', NULL, 48000, NULL);
+INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second');
+INSERT INTO tags VALUES ('red', 'Red');
+INSERT INTO todos VALUES
+    (1, 1, 'alice 1', false, 's1'), (2, 2, 'bob 1', false, 's2'), (3, 1, 'alice 2', true, 's3');
+SELECT setval(pg_get_serial_sequence('departments', 'id'), 2);
+SELECT setval(pg_get_serial_sequence('employees', 'id'), 3);
+SELECT setval(pg_get_serial_sequence('todos', 'id'), 3);
+"#;
+
+pub async fn fixture() -> Fixture {
+    fixture_of(SCHEMA).await
+}
+
+/// The values of a one-column query, as JSON, read on a connection of its own.
+pub async fn column(fixture: &Fixture, sql: &str) -> Vec<Value> {
+    let (client, connection) = tokio_postgres::connect(&fixture.url, tokio_postgres::NoTls)
+        .await
+        .expect("test database reachable");
+    tokio::spawn(connection);
+    let wrapped = format!("SELECT COALESCE(json_agg(q), '[]')::text FROM ({sql}) AS q");
+    let row = client.query_one(&wrapped, &[]).await.expect("query runs");
+    let text: String = row.get(0);
+    let rows: Vec<serde_json::Map<String, Value>> = serde_json::from_str(&text).expect("JSON rows");
+    rows.into_iter()
+        .map(|row| row.into_iter().next().map_or(Value::Null, |(_, v)| v))
+        .collect()
+}
+
+/// A write as a caller makes it: the client's request, the access the gateway decided for
+/// the caller (an administrator's unless a test says otherwise) and the service's
+/// configuration.
+#[derive(Debug, Clone)]
+pub struct Write {
+    pub request: WriteRequest,
+    pub access: TableAccess,
+    pub bounds: WriteBounds,
+}
+
+impl From<WriteRequest> for Write {
+    fn from(request: WriteRequest) -> Self {
+        Self {
+            request,
+            access: TableAccess::unrestricted(),
+            bounds: WriteBounds::default(),
+        }
+    }
+}
+
+impl Write {
+    /// The service allows upserts.
+    pub fn upsert(mut self) -> Self {
+        self.bounds.allow_upsert = true;
+        self
+    }
+
+    pub fn with_access(mut self, access: TableAccess) -> Self {
+        self.access = access;
+        self
+    }
+}
+
+pub fn blank(kind: WriteKind) -> WriteRequest {
+    WriteRequest::new(kind)
+}
+
+/// A request with the records of a collection body (`{"resource":[...]}`, `[...]`, ...).
+pub fn with_body(kind: WriteKind, body: Value) -> WriteRequest {
+    WriteRequest {
+        records: unwrap_records(body).expect("records"),
+        ..blank(kind)
+    }
+}
+
+/// A `/{id}` request whose body object is the record.
+pub fn by_id(kind: WriteKind, id: &str, body: Value) -> WriteRequest {
+    let records = match body {
+        Value::Object(record) => vec![record],
+        _ => Vec::new(),
+    };
+    WriteRequest {
+        id: Some(id.to_owned()),
+        records,
+        ..blank(kind)
+    }
+}
+
+/// Runs the write; the body parsed as JSON.
+pub async fn write(
+    fixture: &Fixture,
+    table: &str,
+    write: impl Into<Write>,
+) -> Result<Value, ConnectorError> {
+    let Write {
+        request,
+        access,
+        bounds,
+    } = write.into();
+    let authorized = sluice_connector_core::AuthorizedTable::new(
+        Arc::clone(&fixture.database),
+        table.to_owned(),
+        access,
+        bounds,
+    );
+    let output = authorized.write(&request).await?;
+    Ok(serde_json::from_slice(&output.body).expect("valid JSON"))
+}
+
+pub fn bad_request(result: Result<Value, ConnectorError>) -> String {
+    match result {
+        Err(ConnectorError::BadRequest { message, .. }) => message,
+        other => panic!("expected a 400, got {other:?}"),
+    }
+}
+
+/// The message and context of a batch error.
+pub fn batch(result: Result<Value, ConnectorError>) -> (String, Value) {
+    match result {
+        Err(ConnectorError::Batch { message, context }) => (message, context),
+        other => panic!("expected a batch error, got {other:?}"),
+    }
+}
+
+/// The caller's session as the gateway would expose it.
+pub struct Session(pub HashMap<&'static str, LookupValue>);
+
+impl LookupSource for Session {
+    fn lookup(&self, name: &str) -> Option<LookupValue> {
+        self.0.get(name).cloned()
+    }
+}
+
+/// A user with `user.id`.
+pub fn session(user_id: i64) -> Arc<dyn LookupSource> {
+    Arc::new(Session(HashMap::from([(
+        "user.id",
+        LookupValue {
+            value: Value::from(user_id),
+            private: false,
+        },
+    )])))
+}
+
+/// `request` as user `user_id` whose role sees `owner_id = {user.id}` and may not read
+/// `hidden`.
+pub fn as_owner(user_id: i64, hidden: &[&str], request: WriteRequest) -> Write {
+    let row_filter =
+        sluice_filter::parse("owner_id = {user.id}", &sluice_filter::Limits::default())
+            .expect("role filter parses");
+    let row = RowAccess::restricted(
+        Some(row_filter),
+        hidden.iter().map(|name| (*name).to_owned()).collect(),
+    );
+    let access = TableAccess::restricted(Arc::new(row), Arc::new(Unrestricted))
+        .with_lookups(session(user_id));
+    Write::from(request).with_access(access)
+}
+
+/// The error object of one record inside a batch error.
+pub fn record_error(status: u16, message: &str) -> Value {
+    serde_json::json!({
+        "code": status,
+        "context": null,
+        "message": message,
+        "status_code": status,
+    })
+}
