@@ -100,6 +100,36 @@ async fn servers_sharing_a_redis_prefix_share_their_counters() {
     assert_passed(&elsewhere.read(None).await, 2, 1);
 }
 
+/// Far from its rate, a limit's requests are granted to a server a few at a time (leases),
+/// yet the servers together never pass more than the rate: alternating between two of them,
+/// exactly `rate` requests pass, then both refuse.
+#[tokio::test]
+async fn leases_never_let_more_than_the_rate_pass_across_servers() {
+    const RATE: i64 = 300;
+    let url = redis_url();
+    let prefix = format!("{}:", unique_name("limits_leased"));
+    let one = redis_fixture(&url, &prefix).await;
+    let two = redis_fixture(&url, &prefix).await;
+    one.limit(json!({"type": "instance", "rate": RATE})).await;
+    two.limit(json!({"type": "instance", "rate": RATE})).await;
+
+    let mut passed = 0;
+    for _ in 0..RATE + 100 {
+        for server in [&one, &two] {
+            if server.read(None).await.status == StatusCode::OK {
+                passed += 1;
+            }
+        }
+    }
+    assert_eq!(passed, RATE);
+    for server in [&one, &two] {
+        assert_eq!(
+            server.read(None).await.status,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+}
+
 /// A loopback port nothing listens on (bound, then released).
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -5,13 +5,15 @@
 //! - `kinds`: the limit types and periods;
 //! - `rules`: the active limits prepared for matching, and matching (pure);
 //! - `counter`: the counter state machine over an explicit `now` (pure);
-//! - `local_store`, `redis_store`, `store`: where counters live;
+//! - `local_store`, `redis_store`, `store`: where counters live (`leases`: requests a node
+//!   counts ahead against Redis when a limit is far from full);
 //! - `enforce`: the check that `auth::access` runs, its 429, and the response headers.
 
 pub mod cache_view;
 pub mod counter;
 pub mod enforce;
 pub mod kinds;
+mod leases;
 pub mod local_store;
 pub mod redis_store;
 pub mod rules;
@@ -102,6 +104,9 @@ impl RateLimiter {
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.limits.invalidate();
+        if let CounterStore::Redis(redis) = &self.store {
+            redis.forget_leases();
+        }
     }
 
     /// Logs that Redis could not be reached, at most once a minute.

@@ -11,10 +11,13 @@ use std::time::Duration;
 use redis::{ErrorKind, RedisError, ServerErrorKind};
 
 use super::counter::{Allowance, CounterState};
+use super::leases::Leases;
 use crate::shared_redis::SharedRedis;
 
-/// KEYS: the counters. ARGV: now, then rate and period (ms) per counter. Returns the saved
-/// counters, three integers each.
+/// KEYS: the counters. ARGV: now, then rate, period (ms) and the requests wanted ahead (a
+/// lease, `leases.rs`; 1 = this request only) per counter. Returns the saved counters and
+/// the requests granted, four integers each. Granting a lease of one is exactly
+/// `counter::apply`.
 const CHECK_SCRIPT: &str = r"
 local now = tonumber(ARGV[1])
 local n = #KEYS
@@ -26,12 +29,13 @@ for i = 1, n do
   w[i] = tonumber(v[2]) or 0
   l[i] = tonumber(v[3]) or 0
   if w[i] <= now then a[i] = 0; w[i] = 0 end
-  if l[i] > now or a[i] >= tonumber(ARGV[2 * i]) then refused = true end
+  if l[i] > now or a[i] >= tonumber(ARGV[3 * i - 1]) then refused = true end
 end
 local out = {}
 for i = 1, n do
-  local rate = tonumber(ARGV[2 * i])
-  local period = tonumber(ARGV[2 * i + 1])
+  local rate = tonumber(ARGV[3 * i - 1])
+  local period = tonumber(ARGV[3 * i])
+  local granted = 0
   local changed = false
   if refused then
     if l[i] <= now and a[i] >= rate then
@@ -39,14 +43,15 @@ for i = 1, n do
     end
   else
     if a[i] == 0 then w[i] = now + period end
-    a[i] = a[i] + 1; changed = true
+    granted = math.min(tonumber(ARGV[3 * i + 1]), rate - a[i])
+    a[i] = a[i] + granted; changed = true
   end
   if changed then
     redis.call('HSET', KEYS[i], 'a', a[i], 'w', w[i], 'l', l[i])
     local keep = math.max(w[i], l[i]) - now
     redis.call('PEXPIRE', KEYS[i], keep + 1000)
   end
-  out[3 * i - 2] = a[i]; out[3 * i - 1] = w[i]; out[3 * i] = l[i]
+  out[4 * i - 3] = a[i]; out[4 * i - 2] = w[i]; out[4 * i - 1] = l[i]; out[4 * i] = granted
 end
 return out
 ";
@@ -69,6 +74,8 @@ pub struct RedisCounters {
     timeout: Duration,
     /// The SHA1 of the loaded script, once loaded.
     script_sha: Mutex<Option<String>>,
+    /// Requests granted ahead and not yet served.
+    leases: Leases,
 }
 
 impl std::fmt::Debug for RedisCounters {
@@ -86,6 +93,7 @@ impl RedisCounters {
             prefix: format!("{prefix}limit:"),
             timeout,
             script_sha: Mutex::new(None),
+            leases: Leases::default(),
         }
     }
 
@@ -93,7 +101,8 @@ impl RedisCounters {
         format!("{}{key}", self.prefix)
     }
 
-    /// Applies one request to the counters of `keys` and returns them as saved.
+    /// Applies one request to the counters of `keys` and returns them as this node sees
+    /// them: from a lease this node holds for every key when it has one, else from Redis.
     ///
     /// # Errors
     ///
@@ -104,37 +113,54 @@ impl RedisCounters {
         allowances: &[Allowance],
         now: i64,
     ) -> Result<Vec<CounterState>, RedisError> {
+        if let Some(states) = self.leases.take(keys, now) {
+            return Ok(states);
+        }
+        let wanted = self.leases.wanted(keys, allowances);
         let sha = match self.loaded_sha() {
             Some(sha) => sha,
             None => self.load_script().await?,
         };
-        match self.evalsha(&sha, keys, allowances, now).await {
+        let (saved, granted) = match self.evalsha(&sha, keys, allowances, &wanted, now).await {
             Err(error) if error.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
                 let sha = self.load_script().await?;
-                self.evalsha(&sha, keys, allowances, now).await
+                self.evalsha(&sha, keys, allowances, &wanted, now).await
             }
             answer => answer,
-        }
+        }?;
+        Ok(self.leases.keep(keys, &saved, &granted))
     }
 
+    /// Forgets the requests this node holds ahead (the limits changed).
+    pub fn forget_leases(&self) {
+        self.leases.forget_all();
+    }
+
+    /// The counters as saved, and the requests granted for each.
     async fn evalsha(
         &self,
         sha: &str,
         keys: &[&str],
         allowances: &[Allowance],
+        wanted: &[i64],
         now: i64,
-    ) -> Result<Vec<CounterState>, RedisError> {
+    ) -> Result<(Vec<CounterState>, Vec<i64>), RedisError> {
         let mut command = redis::cmd("EVALSHA");
         command.arg(sha).arg(keys.len());
         for key in keys {
             command.arg(self.key(key));
         }
         command.arg(now);
-        for allowance in allowances {
-            command.arg(allowance.rate).arg(allowance.period_ms);
+        for (allowance, wanted) in allowances.iter().zip(wanted) {
+            command
+                .arg(allowance.rate)
+                .arg(allowance.period_ms)
+                .arg(*wanted);
         }
         let values: Vec<i64> = self.redis.query(&command, self.timeout).await?;
-        Ok(states_of(&values))
+        let saved = values.chunks_exact(4).map(|v| state_of(&v[..3])).collect();
+        let granted = values.chunks_exact(4).map(|v| v[3]).collect();
+        Ok((saved, granted))
     }
 
     fn loaded_sha(&self) -> Option<String> {
@@ -180,6 +206,7 @@ impl RedisCounters {
     ///
     /// Redis cannot be reached in time.
     pub async fn reset(&self, keys: &[String]) -> Result<(), RedisError> {
+        self.leases.forget(keys);
         if keys.is_empty() {
             return Ok(());
         }
@@ -197,6 +224,7 @@ impl RedisCounters {
     ///
     /// Redis cannot be reached in time.
     pub async fn reset_all(&self) -> Result<(), RedisError> {
+        self.leases.forget_all();
         let pattern = format!("{}*", escape_glob(&self.prefix));
         let mut cursor = 0_u64;
         loop {
@@ -222,14 +250,16 @@ impl RedisCounters {
 
 /// The counters of a script's answer: three integers each.
 fn states_of(values: &[i64]) -> Vec<CounterState> {
-    values
-        .chunks_exact(3)
-        .map(|v| CounterState {
-            attempts: v[0],
-            window_ends: v[1],
-            locked_until: v[2],
-        })
-        .collect()
+    values.chunks_exact(3).map(state_of).collect()
+}
+
+/// One counter of a script's answer: attempts, window end, locked until.
+fn state_of(values: &[i64]) -> CounterState {
+    CounterState {
+        attempts: values[0],
+        window_ends: values[1],
+        locked_until: values[2],
+    }
 }
 
 /// `text` matched literally by a Redis glob pattern.
@@ -253,12 +283,12 @@ mod tests {
 
     /// The script and `counter::apply` (through the in-process store) agree on random
     /// sequences of requests, over limits of several rates and periods, with time moving in
-    /// steps around the periods' lengths. Runs when SLUICE_TEST_REDIS_URL is set.
+    /// steps around the periods' lengths, against the machine's Redis
+    /// (`SLUICE_TEST_REDIS_URL`, by default the loopback one that `.ci/run` starts).
     #[tokio::test]
     async fn the_script_counts_exactly_as_the_in_process_store() {
-        let Ok(url) = std::env::var("SLUICE_TEST_REDIS_URL") else {
-            return;
-        };
+        let url = std::env::var("SLUICE_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
         let redis = Arc::new(SharedRedis::new(&url).expect("redis url"));
         let prefix = format!(
             "sluice_parity_{}_{}:",
