@@ -55,6 +55,11 @@ fn default_acquire_timeout_ms() -> u64 {
     5_000
 }
 
+/// How long a connection may stay idle in the pool before it is closed. Without it the
+/// driver keeps no idle connection above the pool's minimum (0): every request would open
+/// a connection of its own and prepare its statements again.
+const IDLE_CONNECTION_TTL: Duration = Duration::from_secs(60);
+
 /// Prepared statements each connection keeps (the driver's least-recently-used cache).
 const STATEMENT_CACHE_SIZE: usize = 256;
 
@@ -97,6 +102,7 @@ impl MysqlConfig {
             })?;
         let pool = PoolOpts::default()
             .with_constraints(constraints)
+            .with_inactive_connection_ttl(IDLE_CONNECTION_TTL)
             .with_reset_connection(false);
         let charset = charset_name(&self.charset)?;
         Ok(OptsBuilder::default()

@@ -91,6 +91,21 @@ impl Fixture {
         self.table(name, TableAccess::unrestricted(), ReadBounds::default())
     }
 
+    /// The connector's settings for the test database.
+    pub fn config(&self) -> MysqlConfig {
+        config_for(&self.server, &self.name)
+    }
+
+    /// The test database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A connection of its own to the server, as another client (or an administrator).
+    pub async fn admin_connection(&self) -> Conn {
+        connect(&self.server).await
+    }
+
     /// Runs `sql` (statements separated by `;` at line ends) on a connection of its own, as
     /// another client of the database would.
     pub async fn execute(&self, sql: &str) {
@@ -173,6 +188,18 @@ pub async fn fixture_of(schema: &str) -> Fixture {
     };
     fixture.execute(schema).await;
     fixture
+}
+
+fn config_for(server: &Opts, database: &str) -> MysqlConfig {
+    let mut config = MysqlConfig::new(
+        server.ip_or_hostname(),
+        database,
+        server.user().unwrap_or("root"),
+    );
+    config.port = server.tcp_port();
+    config.password = server.pass().map(|p| p.to_owned().into());
+    config.pool_size = 4;
+    config
 }
 
 pub fn request() -> ReadRequest {

@@ -8,5 +8,6 @@ mod conformance;
 mod helpers;
 mod introspection;
 mod options;
+mod recovery;
 mod related;
 mod typing;
