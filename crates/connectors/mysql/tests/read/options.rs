@@ -101,3 +101,47 @@ async fn an_offset_without_a_limit_and_a_composite_key() {
     .expect("read");
     assert_eq!(body, json!({"resource": [{"v": "second"}, {"v": "third"}]}));
 }
+
+#[tokio::test]
+async fn include_schema_describes_the_table_with_mysqls_types() {
+    let fixture = fixture().await;
+    let body = get(
+        &fixture,
+        "typed",
+        ReadRequest {
+            include_schema: true,
+            fields: Some("id".into()),
+            limit: Some("1".into()),
+            ..request()
+        },
+    )
+    .await
+    .expect("read");
+    assert_eq!(body["resource"], json!([{"id": 1}]));
+    let schema = &body["meta"]["schema"];
+    assert_eq!(schema["name"], json!("typed"));
+    assert_eq!(schema["primary_key"], json!(["id"]));
+    let field = |name: &str| {
+        schema["field"]
+            .as_array()
+            .and_then(|fields| fields.iter().find(|f| f["name"] == json!(name)))
+            .cloned()
+            .unwrap_or_else(|| panic!("field {name}"))
+    };
+    let id = field("id");
+    assert_eq!(
+        (&id["type"], &id["db_type"], &id["auto_increment"]),
+        (&json!("id"), &json!("bigint(20)"), &json!(true))
+    );
+    let feeling = field("feeling");
+    assert_eq!(
+        (
+            &feeling["type"],
+            &feeling["picklist"],
+            &feeling["allow_null"]
+        ),
+        (&json!("string"), &json!(["happy", "sad"]), &json!(false))
+    );
+    assert_eq!(field("b")["type"], json!("boolean"));
+    assert_eq!(field("bl")["type"], json!("binary"));
+}
