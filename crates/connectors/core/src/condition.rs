@@ -81,6 +81,14 @@ pub trait ConditionSql {
         self.column(column);
     }
 
+    /// Appends the placeholder of a LIKE pattern and binds it. A dialect that cannot say
+    /// "no escape character" for a client's own pattern (`escaped: false`) rewrites the
+    /// pattern so its escape character stands for itself.
+    fn like_pattern(&mut self, pattern: &str, escaped: bool) {
+        let _ = escaped;
+        self.bind(BoundValue::Text(pattern.to_owned()));
+    }
+
     /// What follows a LIKE pattern: `ESCAPE` with [`LIKE_ESCAPE`] for patterns built by
     /// core (`escaped`); for a client's own pattern, whatever makes `\` an ordinary
     /// character in the dialect.
@@ -118,7 +126,7 @@ pub fn write_condition<S: ConditionSql>(sql: &mut S, condition: &Condition) {
         } => {
             sql.like_column(*column);
             sql.push(if *negated { " NOT LIKE " } else { " LIKE " });
-            sql.bind(BoundValue::Text(pattern.clone()));
+            sql.like_pattern(pattern, *escaped);
             sql.push(S::like_escape(*escaped));
         }
         Condition::In {

@@ -1,9 +1,9 @@
 //! The PostgreSQL connector against the machine's PostgreSQL server: each test gets a
 //! database of its own (see `helpers`).
 //!
-//! `conformance` holds cases written without any engine in them (a request and the exact
-//! JSON it answers on the shared data set), to become part of one suite run against every
-//! connector.
+//! `conformance` runs the shared read cases of `sluice-connector-conformance` (a request
+//! and the exact JSON it answers on the shared data set), the same cases every connector
+//! runs.
 
 mod conformance;
 mod helpers;

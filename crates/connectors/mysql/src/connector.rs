@@ -1,0 +1,160 @@
+//! `MysqlConnector`: the `Connector` for one MySQL or MariaDB database.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use mysql_async::{Conn, IsolationLevel, Pool, Transaction, TxOpts};
+use sluice_connector_core::{
+    Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
+    WritePlan,
+};
+use tokio::runtime::Handle;
+
+use crate::config::MysqlConfig;
+use crate::error::{is_connection_lost, map_connect_error, map_error};
+use crate::execute::{self, needs_snapshot};
+use crate::introspect::introspect;
+
+/// A MySQL or MariaDB database behind a service: a pool of connections, each with its own
+/// cache of prepared statements. Core's [`Database`](sluice_connector_core::Database) keeps
+/// the schema snapshot and plans every request; this only introspects and executes.
+pub struct MysqlConnector {
+    pool: Pool,
+    acquire_timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for MysqlConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No host, user or password: Debug output ends up in logs and errors.
+        f.debug_struct("MysqlConnector").finish_non_exhaustive()
+    }
+}
+
+impl MysqlConnector {
+    /// A connector for `config`. Connects lazily: nothing is opened until the first call,
+    /// so a database that is down does not stop the gateway from starting.
+    ///
+    /// # Errors
+    ///
+    /// `BadRequest` when the settings cannot make a pool (a pool size of 0, a character
+    /// set name that is not one).
+    pub fn new(config: &MysqlConfig) -> Result<Self, ConnectorError> {
+        Ok(Self {
+            pool: Pool::new(config.driver_opts()?),
+            acquire_timeout: config.acquire_timeout(),
+        })
+    }
+
+    /// A pooled connection, or a new one; 503 when none comes within the acquire timeout.
+    async fn conn(&self) -> Result<Conn, ConnectorError> {
+        match tokio::time::timeout(self.acquire_timeout, self.pool.get_conn()).await {
+            Ok(conn) => conn.map_err(map_connect_error),
+            Err(_) => Err(ConnectorError::Busy),
+        }
+    }
+
+    async fn read_once(&self, plan: &Arc<ReadPlan>) -> Result<ReadOutput, ConnectorError> {
+        let mut conn = self.conn().await?;
+        if !plan.related.is_empty() {
+            return read_with_related(conn, Arc::clone(plan)).await;
+        }
+        let result = read_on(&mut conn, plan).await;
+        discard_if_lost(conn, &result).await;
+        result
+    }
+}
+
+async fn read_on(conn: &mut Conn, plan: &ReadPlan) -> Result<ReadOutput, ConnectorError> {
+    if !needs_snapshot(plan) {
+        return execute::read(conn, plan).await;
+    }
+    // The rows and the COUNT that may follow must see the same snapshot.
+    let mut transaction = snapshot(conn).await?;
+    let output = execute::read(&mut transaction, plan).await?;
+    transaction.commit().await.map_err(map_error)?;
+    Ok(output)
+}
+
+/// Core's related loading is synchronous, so this read runs on a blocking thread, in one
+/// snapshot, awaiting each statement there.
+async fn read_with_related(
+    mut conn: Conn,
+    plan: Arc<ReadPlan>,
+) -> Result<ReadOutput, ConnectorError> {
+    let handle = Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let result = (|| {
+            let mut transaction = handle.block_on(snapshot(&mut conn))?;
+            let output = execute::read_with_related(&handle, &mut transaction, &plan)?;
+            handle.block_on(transaction.commit()).map_err(map_error)?;
+            Ok(output)
+        })();
+        handle.block_on(discard_if_lost(conn, &result));
+        result
+    })
+    .await
+    .map_err(|_| ConnectorError::Internal("a read with related data was stopped".to_owned()))?
+}
+
+/// Closes a connection that the server closed, rather than handing it back to the pool,
+/// so a read run once more gets another.
+async fn discard_if_lost<T>(conn: Conn, result: &Result<T, ConnectorError>) {
+    if let Err(error) = result
+        && is_connection_lost(error)
+    {
+        let _ = conn.disconnect().await;
+    }
+}
+
+/// A read-only transaction whose statements all see one snapshot of the database.
+async fn snapshot(conn: &mut Conn) -> Result<Transaction<'_>, ConnectorError> {
+    let mut options = TxOpts::default();
+    options
+        .with_isolation_level(IsolationLevel::RepeatableRead)
+        .with_consistent_snapshot(true)
+        .with_readonly(Some(true));
+    conn.start_transaction(options).await.map_err(map_error)
+}
+
+#[async_trait]
+impl Connector for MysqlConnector {
+    /// Reads the connection's database through `information_schema`.
+    async fn introspect(&self) -> Result<SchemaSnapshot, ConnectorError> {
+        let mut conn = self.conn().await?;
+        let result = introspect(&mut conn).await;
+        discard_if_lost(conn, &result).await;
+        result
+    }
+
+    /// A read that met a connection closed since its last use runs once more on another.
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.query.table.name()))]
+    async fn execute_read(&self, plan: ReadPlan) -> Result<ReadOutput, ConnectorError> {
+        let plan = Arc::new(plan);
+        match self.read_once(&plan).await {
+            Err(error) if is_connection_lost(&error) => self.read_once(&plan).await,
+            other => other,
+        }
+    }
+
+    /// Not in this connector yet: a `mysql` service is not served by the gateway.
+    async fn execute_write(&self, _plan: WritePlan) -> Result<WriteOutput, ConnectorError> {
+        Err(ConnectorError::NotImplemented(
+            "Writes to MySQL databases are not currently supported.".to_owned(),
+        ))
+    }
+
+    /// Not in this connector yet: a `mysql` service is not served by the gateway.
+    async fn apply_schema_change(
+        &self,
+        _schema: Arc<SchemaSnapshot>,
+        _change: SchemaChange,
+    ) -> Result<(), ConnectorError> {
+        Err(ConnectorError::NotImplemented(
+            "Schema changes to MySQL databases are not currently supported.".to_owned(),
+        ))
+    }
+
+    /// Nothing to drop: MySQL and MariaDB prepare a statement again by themselves when a
+    /// table it reads changed, and every statement is compiled from the current snapshot.
+    fn invalidate(&self) {}
+}

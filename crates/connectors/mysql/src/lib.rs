@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+mod compile;
+mod config;
+mod connector;
+mod error;
+mod execute;
+mod introspect;
+mod types;
+mod values;
+
+pub use compile::{CompiledSql, compile_count, compile_select};
+pub use config::MysqlConfig;
+pub use connector::MysqlConnector;
