@@ -10,7 +10,6 @@ use std::time::Duration;
 use sluice_system_db::{Applying, Change, ChangeSet, ChangeSink, DbError, Topic};
 
 use crate::clock;
-use crate::registry::Backend;
 use crate::service_types::build_entry;
 use crate::state::AppState;
 
@@ -122,7 +121,13 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
 async fn reload_service(state: &AppState, id: i64) -> Result<(), DbError> {
     match state.db.services().get(id).await? {
         Some(row) => {
-            let entry = build_entry(row, &state.settings, state.system_db_file.as_deref()).await;
+            let entry = build_entry(
+                row,
+                &state.settings,
+                state.system_db_file.as_deref(),
+                &state.secrets,
+            )
+            .await;
             state.services.replace(id, entry);
         }
         None => state.services.remove_id(id),
@@ -132,7 +137,7 @@ async fn reload_service(state: &AppState, id: i64) -> Result<(), DbError> {
 
 fn forget_schema(state: &AppState, id: i64) {
     if let Some(service) = state.services.by_id(id)
-        && let Backend::Sqlite { database, .. } = &service.backend
+        && let Some((database, _)) = service.backend.database()
     {
         database.invalidate();
     }
@@ -182,8 +187,13 @@ async fn reload_services(state: &AppState) -> Result<(), DbError> {
         match state.services.by_id(id) {
             Some(current) if current.row == row => forget_schema(state, id),
             _ => {
-                let entry =
-                    build_entry(row, &state.settings, state.system_db_file.as_deref()).await;
+                let entry = build_entry(
+                    row,
+                    &state.settings,
+                    state.system_db_file.as_deref(),
+                    &state.secrets,
+                )
+                .await;
                 state.services.replace(id, entry);
             }
         }
