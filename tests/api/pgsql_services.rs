@@ -264,3 +264,37 @@ async fn a_sqlite_and_a_pgsql_service_are_served_side_by_side() {
     assert_eq!(schema.body["name"], json!("contact"));
     assert_eq!(schema.body["primary_key"], json!(["id"]));
 }
+
+#[tokio::test]
+async fn the_pgsql_type_lists_dreamfactorys_fields_and_the_pool_settings() {
+    let app = TestApp::spawn().await;
+    let admin = app.login().await;
+    let reply = app.get("/api/v2/system/service_type/pgsql", &admin).await;
+    let fields = reply.body["config_schema"].as_array().expect("schema");
+    let described: Vec<(&str, &str, bool)> = fields
+        .iter()
+        .map(|f| {
+            let name = f["name"].as_str().unwrap_or_default();
+            let kind = f["type"].as_str().unwrap_or_default();
+            (name, kind, f["required"] == json!(true))
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            ("host", "string", true),
+            ("port", "integer", false),
+            ("database", "string", true),
+            ("username", "string", true),
+            ("password", "password", false),
+            ("schema", "string", false),
+            ("allow_upsert", "boolean", false),
+            ("max_records", "integer", false),
+            ("cache_enabled", "boolean", false),
+            ("cache_ttl", "integer", false),
+            ("pool_size", "integer", false),
+            ("acquire_timeout_ms", "integer", false),
+        ]
+    );
+    assert_eq!(fields[5]["default"], json!("public"));
+}

@@ -51,54 +51,77 @@ fn sqlite_service_type() -> Value {
 }
 
 fn sqlite_config_schema() -> Value {
-    let field = |name: &str, label: &str, kind: &str, default: Value, description: &str| {
-        json!({"name": name, "label": label, "type": kind, "allow_null": !matches!(name, "database"),
-               "default": default, "description": description, "required": name == "database"})
-    };
-    json!([
-        field(
+    let mut fields = vec![
+        schema_field(
             "database",
             "Database",
             "string",
             Value::Null,
-            "Path of the SQLite file, relative to the first storage root or absolute inside a storage root."
+            "Path of the SQLite file, relative to the first storage root or absolute inside a storage root.",
+            true,
         ),
-        field(
+        schema_field(
             "create",
             "Create",
             "boolean",
             json!(false),
-            "Create an empty database when the file does not exist yet."
+            "Create an empty database when the file does not exist yet.",
+            false,
         ),
-        field(
+    ];
+    fields.extend(data_option_fields());
+    Value::Array(fields)
+}
+
+/// One field of a `config_schema`, described as DreamFactory describes it.
+fn schema_field(
+    name: &str,
+    label: &str,
+    kind: &str,
+    default: Value,
+    description: &str,
+    required: bool,
+) -> Value {
+    json!({"name": name, "label": label, "type": kind, "allow_null": !required,
+           "default": default, "description": description, "required": required})
+}
+
+/// The schema fields of [`DataOptions`], shared by every database type.
+fn data_option_fields() -> [Value; 4] {
+    [
+        schema_field(
             "allow_upsert",
             "Allow Upsert",
             "boolean",
             json!(false),
-            "Allow PUT to create records that do not exist."
+            "Allow PUT to create records that do not exist.",
+            false,
         ),
-        field(
+        schema_field(
             "max_records",
             "Maximum Records",
             "integer",
             json!(1000),
-            "Largest number of records one request may return."
+            "Largest number of records one request may return.",
+            false,
         ),
-        field(
+        schema_field(
             "cache_enabled",
             "Data Retrieval Caching Enabled",
             "boolean",
             json!(false),
-            "Cache the answers of record reads; any write through Sluice drops them at once."
+            "Cache the answers of record reads; any write through Sluice drops them at once.",
+            false,
         ),
-        field(
+        schema_field(
             "cache_ttl",
             "Cache Time to Live (minutes)",
             "integer",
             json!(0),
-            "How long a cached answer may be used, in minutes; 0 caches nothing."
+            "How long a cached answer may be used, in minutes; 0 caches nothing.",
+            false,
         ),
-    ])
+    ]
 }
 
 /// What every database service's config says about serving records, whatever its engine.

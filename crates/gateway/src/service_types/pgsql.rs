@@ -18,7 +18,7 @@ use crate::registry::Backend;
 use crate::secrets::{MASK, SecretBox};
 use crate::settings::Settings;
 
-use super::{DataOptions, invalid, merged_config};
+use super::{DataOptions, data_option_fields, invalid, merged_config, schema_field};
 
 pub const PGSQL: &str = "pgsql";
 
@@ -41,97 +41,62 @@ pub fn pgsql_service_type() -> Value {
 }
 
 fn config_schema() -> Value {
-    let field = |name: &str, label: &str, kind: &str, default: Value, description: &str| {
+    let text = |name: &str, label: &str, default: Value, description: &str| {
         let required = matches!(name, "host" | "database" | "username");
-        json!({"name": name, "label": label, "type": kind, "allow_null": !required,
-               "default": default, "description": description, "required": required})
+        schema_field(name, label, "string", default, description, required)
     };
-    json!([
-        field(
+    let number = |name: &str, label: &str, default: u64, description: &str| {
+        schema_field(name, label, "integer", json!(default), description, false)
+    };
+    let mut fields = vec![
+        text(
             "host",
             "Host",
-            "string",
             Value::Null,
-            "The name or address of the PostgreSQL server; it must be an allowed destination (outbound.allowed_destinations)."
+            "The name or address of the PostgreSQL server; it must be an allowed destination (outbound.allowed_destinations).",
         ),
-        field(
-            "port",
-            "Port Number",
-            "integer",
-            json!(5432),
-            "The server's port."
-        ),
-        field(
+        number("port", "Port Number", 5432, "The server's port."),
+        text(
             "database",
             "Database",
-            "string",
             Value::Null,
-            "The name of the database."
+            "The name of the database.",
         ),
-        field(
+        text(
             "username",
             "Username",
-            "string",
             Value::Null,
-            "The user to connect as."
+            "The user to connect as.",
         ),
-        field(
+        schema_field(
             "password",
             "Password",
             "password",
             Value::Null,
-            "The user's password: stored encrypted, never read back."
+            "The user's password: stored encrypted, never read back.",
+            false,
         ),
-        field(
+        text(
             "schema",
             "Schema",
-            "string",
             json!("public"),
-            "The schema whose tables and views the service serves."
+            "The schema whose tables and views the service serves.",
         ),
-        field(
-            "max_records",
-            "Maximum Records",
-            "integer",
-            json!(1000),
-            "Largest number of records one request may return."
-        ),
-        field(
-            "allow_upsert",
-            "Allow Upsert",
-            "boolean",
-            json!(false),
-            "Allow PUT to create records that do not exist."
-        ),
-        field(
-            "cache_enabled",
-            "Data Retrieval Caching Enabled",
-            "boolean",
-            json!(false),
-            "Cache the answers of record reads; any write through Sluice drops them at once."
-        ),
-        field(
-            "cache_ttl",
-            "Cache Time to Live (minutes)",
-            "integer",
-            json!(0),
-            "How long a cached answer may be used, in minutes; 0 caches nothing."
-        ),
-        field(
-            "pool_size",
-            "Connection Pool Size",
-            "integer",
-            json!(DEFAULT_POOL_SIZE),
-            "Connections the service keeps open at most; requests beyond them wait."
-        ),
-        field(
-            "acquire_timeout_ms",
-            "Connection Wait (ms)",
-            "integer",
-            json!(DEFAULT_ACQUIRE_TIMEOUT_MS),
-            "How long a request waits for a connection before it is answered 503."
-        ),
-    ])
+    ];
+    fields.extend(data_option_fields());
+    fields.push(number(
+        "pool_size",
+        "Connection Pool Size",
+        DEFAULT_POOL_SIZE,
+        "Connections the service keeps open at most; requests beyond them wait.",
+    ));
+    fields.push(number(
+        "acquire_timeout_ms",
+        "Connection Wait (ms)",
+        DEFAULT_ACQUIRE_TIMEOUT_MS,
+        "How long a request waits for a connection before it is answered 503.",
+    ));
+    Value::Array(fields)
 }
 
 /// A validated `pgsql` service config, without its password.
