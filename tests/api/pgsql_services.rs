@@ -4,6 +4,7 @@
 //! PostgreSQL service side by side.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -49,6 +50,23 @@ async fn create(app: &TestApp, admin: &str, name: &str, config: Value) -> sluice
         .await
 }
 
+/// A server with an administrator and the `pgsql` service `pg` of `config`: its admin token
+/// and the service's id.
+async fn serve(config: Value) -> (TestApp, String, i64) {
+    let app = TestApp::spawn().await;
+    let admin = app.login().await;
+    let reply = create(&app, &admin, "pg", config).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let id = service_id(&app, &admin, "pg").await;
+    (app, admin, id)
+}
+
+async fn patch(app: &TestApp, admin: &str, id: i64, body: Value) -> sluice_tests::Reply {
+    let path = format!("{SERVICES}/{id}");
+    app.send(Method::PATCH, &path, Some(admin), Some(body))
+        .await
+}
+
 async fn rows(app: &TestApp, admin: &str, service: &str) -> sluice_tests::Reply {
     let path = format!("/api/v2/{service}/_table/contact?fields=id,name&order=id");
     app.get(&path, admin).await
@@ -61,17 +79,7 @@ fn first_rows() -> Value {
 #[tokio::test]
 async fn an_api_key_with_a_role_reads_and_writes_a_pgsql_service_whose_password_stays_sealed() {
     let (_database, options) = contacts_database().await;
-    let app = TestApp::spawn().await;
-    let admin = app.login().await;
-    let reply = create(
-        &app,
-        &admin,
-        "pg",
-        config(&options, "127.0.0.1", options.get_port()),
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    let id = service_id(&app, &admin, "pg").await;
+    let (app, admin, id) = serve(config(&options, "127.0.0.1", options.get_port())).await;
 
     let stored = app.get(&format!("{SERVICES}/{id}"), &admin).await;
     assert_eq!(stored.body["config"]["password"], json!("**********"));
@@ -85,14 +93,7 @@ async fn an_api_key_with_a_role_reads_and_writes_a_pgsql_service_whose_password_
 
     // Saving the config back as read keeps the stored password.
     let update = json!({"config": {"password": "**********", "max_records": 50}});
-    let reply = app
-        .send(
-            Method::PATCH,
-            &format!("{SERVICES}/{id}"),
-            Some(&admin),
-            Some(update),
-        )
-        .await;
+    let reply = patch(&app, &admin, id, update).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 
     let reader = role("contacts", id, "_table/*", 1 | 2, json!({}));
@@ -297,4 +298,75 @@ async fn the_pgsql_type_lists_dreamfactorys_fields_and_the_pool_settings() {
         ]
     );
     assert_eq!(fields[5]["default"], json!("public"));
+}
+
+#[tokio::test]
+async fn a_cached_pgsql_service_answers_from_its_cache_until_the_ttl_or_a_write() {
+    let (database, options) = contacts_database().await;
+    let mut cached = config(&options, "127.0.0.1", options.get_port());
+    cached["cache_enabled"] = json!(true);
+    cached["cache_ttl"] = json!(5);
+    let (app, admin, _) = serve(cached).await;
+    assert_eq!(rows(&app, &admin, "pg").await.body, first_rows());
+
+    // A row written behind Sluice's back is seen once the cached answer expires.
+    let mut connection = PgConnection::connect(&database.url)
+        .await
+        .expect("connect to the test database");
+    sqlx::raw_sql("INSERT INTO contact (name) VALUES ('Behind')")
+        .execute(&mut connection)
+        .await
+        .expect("insert behind Sluice's back");
+    let _ = connection.close().await;
+    assert_eq!(rows(&app, &admin, "pg").await.body, first_rows());
+    app.clock.advance(Duration::from_secs(5 * 60));
+    let fresh = rows(&app, &admin, "pg").await;
+    assert_eq!(
+        fresh.body["resource"][2],
+        json!({"id": 3, "name": "Behind"})
+    );
+
+    // A write through Sluice drops the cached answers at once.
+    let new = json!({"resource": [{"name": "Through"}]});
+    let written = app
+        .send(
+            Method::POST,
+            "/api/v2/pg/_table/contact",
+            Some(&admin),
+            Some(new),
+        )
+        .await;
+    assert_eq!(written.body, json!({"resource": [{"id": 4}]}));
+    let after = rows(&app, &admin, "pg").await;
+    assert_eq!(
+        after.body["resource"][3],
+        json!({"id": 4, "name": "Through"})
+    );
+}
+
+#[tokio::test]
+async fn an_update_the_database_refuses_is_a_400_and_the_service_keeps_working() {
+    let (_database, options) = contacts_database().await;
+    let (app, admin, id) = serve(config(&options, "127.0.0.1", options.get_port())).await;
+
+    let update = json!({"config": {"username": "no_such_role_for_sluice"}});
+    let reply = patch(&app, &admin, id, update).await;
+    assert_eq!(
+        reply.body,
+        df_error(
+            400,
+            "Invalid data supplied. Cannot connect to the database: the database refused the login."
+        )
+    );
+    let stored = app.get(&format!("{SERVICES}/{id}"), &admin).await;
+    assert_eq!(
+        stored.body["config"]["username"],
+        json!(options.get_username())
+    );
+    assert_eq!(rows(&app, &admin, "pg").await.body, first_rows());
+
+    let update = json!({"config": {"host": "169.254.169.254"}});
+    let reply = patch(&app, &admin, id, update).await;
+    assert_eq!(reply.body, df_error(400, "Destination not allowed."));
+    assert_eq!(rows(&app, &admin, "pg").await.body, first_rows());
 }
