@@ -18,11 +18,14 @@ use crate::access::{role, service_id};
 
 const SERVICES: &str = "/api/v2/system/service";
 const PASSWORD: &str = "pg-password-never-shown";
-const CONTACTS: &str = "CREATE TABLE contact (id serial PRIMARY KEY, name text NOT NULL, \
-    email text); INSERT INTO contact (name, email) VALUES ('Ada', 'ada@example.com'), \
-    ('Grace', NULL);";
+const CONTACTS: &str = "CREATE TABLE company (id serial PRIMARY KEY, name text NOT NULL); \
+    INSERT INTO company (name) VALUES ('Analytical Engines'); \
+    CREATE TABLE contact (id serial PRIMARY KEY, name text NOT NULL, email text, \
+    company_id integer REFERENCES company (id)); \
+    INSERT INTO contact (name, email, company_id) VALUES ('Ada', 'ada@example.com', 1), \
+    ('Grace', NULL, NULL);";
 
-/// A throwaway database holding the `contact` table, and the connection settings of the
+/// A throwaway database holding the `contact` and `company` tables, and the connection settings of the
 /// server it is on.
 async fn contacts_database() -> (ThrowawayDatabase, PgConnectOptions) {
     let database = ThrowawayDatabase::create().await;
@@ -124,7 +127,7 @@ async fn an_api_key_with_a_role_reads_and_writes_a_pgsql_service_whose_password_
         .await;
     assert_eq!(
         read.body,
-        json!({"id": 3, "name": "Linus", "email": "linus@example.com"})
+        json!({"id": 3, "name": "Linus", "email": "linus@example.com", "company_id": null})
     );
     let refused = app
         .call(
@@ -258,7 +261,21 @@ async fn a_sqlite_and_a_pgsql_service_are_served_side_by_side() {
     let sqlite = app.get("/api/v2/db/_table", &admin).await;
     assert_eq!(sqlite.status, StatusCode::OK, "{}", sqlite.body);
     let pg_tables = app.get("/api/v2/pg/_table", &admin).await;
-    assert_eq!(pg_tables.body, json!({"resource": [{"name": "contact"}]}));
+    assert_eq!(
+        pg_tables.body,
+        json!({"resource": [{"name": "company"}, {"name": "contact"}]})
+    );
+    let related = app
+        .get(
+            "/api/v2/pg/_table/company?fields=name&related=contact_by_company_id",
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        related.body,
+        json!({"resource": [{"id": 1, "name": "Analytical Engines", "contact_by_company_id": [
+            {"id": 1, "name": "Ada", "email": "ada@example.com", "company_id": 1}]}]})
+    );
     let docs = app.get("/api/v2/api_docs?as_list=true", &admin).await;
     assert_eq!(docs.body, json!({"resource": ["db", "pg"]}));
     let schema = app.get("/api/v2/pg/_schema/contact", &admin).await;
