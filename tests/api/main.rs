@@ -13,6 +13,7 @@ mod headers;
 mod limits;
 mod listings;
 mod operations;
+mod pgsql_services;
 mod rate_limits;
 mod rate_limits_cache;
 mod rate_limits_redis;

@@ -7,10 +7,9 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use sluice_system_db::{Applying, Change, ChangeSet, ChangeSink, DbError, Topic};
+use sluice_system_db::{Applying, Change, ChangeSet, ChangeSink, DbError, ServiceRow, Topic};
 
 use crate::clock;
-use crate::registry::Backend;
 use crate::service_types::build_entry;
 use crate::state::AppState;
 
@@ -118,12 +117,19 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
     remember_revoked(state, &revoked).await
 }
 
+/// Puts a fresh entry for `row` in the place of the service's current one.
+async fn rebuild_service(state: &AppState, row: ServiceRow) {
+    let id = row.id;
+    let system_db_file = state.system_db_file.as_deref();
+    let entry = build_entry(row, &state.settings, system_db_file, &state.secrets).await;
+    state.services.replace(id, entry);
+}
+
 /// Rebuilds one service's entry from its row, or drops it when the row is gone.
 async fn reload_service(state: &AppState, id: i64) -> Result<(), DbError> {
     match state.db.services().get(id).await? {
         Some(row) => {
-            let entry = build_entry(row, &state.settings, state.system_db_file.as_deref()).await;
-            state.services.replace(id, entry);
+            rebuild_service(state, row).await;
         }
         None => state.services.remove_id(id),
     }
@@ -132,7 +138,7 @@ async fn reload_service(state: &AppState, id: i64) -> Result<(), DbError> {
 
 fn forget_schema(state: &AppState, id: i64) {
     if let Some(service) = state.services.by_id(id)
-        && let Backend::Sqlite { database, .. } = &service.backend
+        && let Some((database, _)) = service.backend.database()
     {
         database.invalidate();
     }
@@ -182,9 +188,7 @@ async fn reload_services(state: &AppState) -> Result<(), DbError> {
         match state.services.by_id(id) {
             Some(current) if current.row == row => forget_schema(state, id),
             _ => {
-                let entry =
-                    build_entry(row, &state.settings, state.system_db_file.as_deref()).await;
-                state.services.replace(id, entry);
+                rebuild_service(state, row).await;
             }
         }
     }

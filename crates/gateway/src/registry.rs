@@ -8,8 +8,9 @@ use std::sync::{Arc, RwLock};
 use sluice_connector_core::Database;
 use sluice_system_db::ServiceRow;
 
-use crate::service_types::SqliteServiceConfig;
+use crate::service_types::pgsql::PgsqlServiceConfig;
 use crate::service_types::user::UserServiceConfig;
+use crate::service_types::{DataOptions, SqliteServiceConfig};
 
 pub struct ServiceEntry {
     pub name: String,
@@ -22,11 +23,28 @@ pub enum Backend {
         database: Arc<Database>,
         config: SqliteServiceConfig,
     },
+    /// A PostgreSQL database; its pool connects on demand and reconnects by itself.
+    Pgsql {
+        database: Arc<Database>,
+        config: PgsqlServiceConfig,
+    },
     /// The built-in `user` service: served by `routes::user`, never a database.
     User { config: UserServiceConfig },
     /// The service is configured but cannot be used (its database is gone, or its config no
     /// longer validates). Requests get 503; the system API can still fix or delete it.
     Unavailable { reason: String },
+}
+
+impl Backend {
+    /// The database of a database service, whatever its engine, with the options its config
+    /// sets for serving records; `None` for the `user` service and an unavailable one.
+    pub fn database(&self) -> Option<(&Arc<Database>, DataOptions)> {
+        match self {
+            Self::Sqlite { database, config } => Some((database, config.data)),
+            Self::Pgsql { database, config } => Some((database, config.data)),
+            Self::User { .. } | Self::Unavailable { .. } => None,
+        }
+    }
 }
 
 impl ServiceEntry {

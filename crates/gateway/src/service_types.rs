@@ -5,6 +5,7 @@
 //! validation in `routes/system/service.rs`, and every `match` on `Backend` (the compiler
 //! lists them).
 
+pub mod pgsql;
 pub mod user;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use sluice_connector_sqlite::{OUTSIDE_STORAGE_ROOTS, SqliteConnector, validate_d
 
 use crate::error::ApiError;
 use crate::registry::{Backend, ServiceEntry};
+use crate::secrets::SecretBox;
 use crate::settings::Settings;
 use crate::system::fields::invalid_field;
 use sluice_system_db::ServiceRow;
@@ -27,7 +29,11 @@ pub const RESERVED_NAMES: &[&str] = &["system", "user", "api_docs"];
 
 /// `GET /system/service_type` records.
 pub fn service_types() -> Vec<Value> {
-    vec![sqlite_service_type(), user::user_service_type()]
+    vec![
+        sqlite_service_type(),
+        pgsql::pgsql_service_type(),
+        user::user_service_type(),
+    ]
 }
 
 fn sqlite_service_type() -> Value {
@@ -45,76 +51,148 @@ fn sqlite_service_type() -> Value {
 }
 
 fn sqlite_config_schema() -> Value {
-    let field = |name: &str, label: &str, kind: &str, default: Value, description: &str| {
-        json!({"name": name, "label": label, "type": kind, "allow_null": !matches!(name, "database"),
-               "default": default, "description": description, "required": name == "database"})
-    };
-    json!([
-        field(
+    let mut fields = vec![
+        schema_field(
             "database",
             "Database",
             "string",
             Value::Null,
-            "Path of the SQLite file, relative to the first storage root or absolute inside a storage root."
+            "Path of the SQLite file, relative to the first storage root or absolute inside a storage root.",
+            true,
         ),
-        field(
+        schema_field(
             "create",
             "Create",
             "boolean",
             json!(false),
-            "Create an empty database when the file does not exist yet."
+            "Create an empty database when the file does not exist yet.",
+            false,
         ),
-        field(
+    ];
+    fields.extend(data_option_fields());
+    Value::Array(fields)
+}
+
+/// One field of a `config_schema`, described as DreamFactory describes it.
+fn schema_field(
+    name: &str,
+    label: &str,
+    kind: &str,
+    default: Value,
+    description: &str,
+    required: bool,
+) -> Value {
+    json!({"name": name, "label": label, "type": kind, "allow_null": !required,
+           "default": default, "description": description, "required": required})
+}
+
+/// The schema fields of [`DataOptions`], shared by every database type.
+fn data_option_fields() -> [Value; 4] {
+    [
+        schema_field(
             "allow_upsert",
             "Allow Upsert",
             "boolean",
             json!(false),
-            "Allow PUT to create records that do not exist."
+            "Allow PUT to create records that do not exist.",
+            false,
         ),
-        field(
+        schema_field(
             "max_records",
             "Maximum Records",
             "integer",
             json!(1000),
-            "Largest number of records one request may return."
+            "Largest number of records one request may return.",
+            false,
         ),
-        field(
+        schema_field(
             "cache_enabled",
             "Data Retrieval Caching Enabled",
             "boolean",
             json!(false),
-            "Cache the answers of record reads; any write through Sluice drops them at once."
+            "Cache the answers of record reads; any write through Sluice drops them at once.",
+            false,
         ),
-        field(
+        schema_field(
             "cache_ttl",
             "Cache Time to Live (minutes)",
             "integer",
             json!(0),
-            "How long a cached answer may be used, in minutes; 0 caches nothing."
+            "How long a cached answer may be used, in minutes; 0 caches nothing.",
+            false,
         ),
-    ])
+    ]
+}
+
+/// What every database service's config says about serving records, whatever its engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataOptions {
+    /// Largest number of records one request may return.
+    pub max_records: u64,
+    pub allow_upsert: bool,
+    pub cache_enabled: bool,
+    /// Minutes; 0 caches nothing.
+    pub cache_ttl: u64,
+}
+
+impl DataOptions {
+    /// The options of a config object, each at its default when absent or `null`.
+    pub fn parse(map: &Map<String, Value>) -> Result<Self, ApiError> {
+        Ok(Self {
+            max_records: count(map, "max_records", 1000, 1)?,
+            allow_upsert: flag(map, "allow_upsert")?,
+            cache_enabled: flag(map, "cache_enabled")?,
+            cache_ttl: count(map, "cache_ttl", 0, 0)?,
+        })
+    }
+}
+
+fn flag(map: &Map<String, Value>, name: &str) -> Result<bool, ApiError> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        _ => Err(invalid(format!(
+            "The config field '{name}' must be true or false."
+        ))),
+    }
+}
+
+fn count(map: &Map<String, Value>, name: &str, default: u64, min: u64) -> Result<u64, ApiError> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(default),
+        Some(value) => value.as_u64().filter(|n| *n >= min).ok_or_else(|| {
+            invalid(format!(
+                "The config field '{name}' must be an integer of at least {min}."
+            ))
+        }),
+    }
 }
 
 /// A validated `sqlite` service config, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqliteServiceConfig {
     pub database: String,
-    pub max_records: u64,
-    pub allow_upsert: bool,
-    pub cache_enabled: bool,
-    pub cache_ttl: u64,
+    pub data: DataOptions,
 }
 
 impl SqliteServiceConfig {
     pub fn to_json(&self) -> Value {
         json!({
             "database": self.database,
-            "max_records": self.max_records,
-            "allow_upsert": self.allow_upsert,
-            "cache_enabled": self.cache_enabled,
-            "cache_ttl": self.cache_ttl,
+            "max_records": self.data.max_records,
+            "allow_upsert": self.data.allow_upsert,
+            "cache_enabled": self.data.cache_enabled,
+            "cache_ttl": self.data.cache_ttl,
         })
     }
+}
+
+/// DreamFactory's admin app sends these PDO fields empty; Sluice never runs configured SQL.
+fn is_empty_dreamfactory_field(key: &str, value: &Value) -> bool {
+    matches!(key, "options" | "attributes" | "statements")
+        && (value.is_null()
+            || value.as_array().is_some_and(Vec::is_empty)
+            || value.as_object().is_some_and(Map::is_empty))
 }
 
 fn invalid(message: impl std::fmt::Display) -> ApiError {
@@ -163,12 +241,7 @@ pub fn parse_sqlite_config(config: &Value) -> Result<(SqliteServiceConfig, bool)
             key.as_str(),
             "database" | "create" | "max_records" | "allow_upsert" | "cache_enabled" | "cache_ttl"
         );
-        // DreamFactory's admin app sends these PDO fields empty; Sluice never runs configured SQL.
-        let empty_df_field = matches!(key.as_str(), "options" | "attributes" | "statements")
-            && (value.is_null()
-                || value.as_array().is_some_and(Vec::is_empty)
-                || value.as_object().is_some_and(Map::is_empty));
-        if !known && !empty_df_field {
+        if !known && !is_empty_dreamfactory_field(key, value) {
             return Err(invalid(format!(
                 "Unknown config field '{key}' for service type 'sqlite'."
             )));
@@ -187,29 +260,11 @@ pub fn parse_sqlite_config(config: &Value) -> Result<(SqliteServiceConfig, bool)
             ));
         }
     };
-    let flag = |name: &str| match map.get(name) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        _ => Err(invalid(format!(
-            "The config field '{name}' must be true or false."
-        ))),
-    };
-    let count = |name: &str, default: u64, min: u64| match map.get(name) {
-        None | Some(Value::Null) => Ok(default),
-        Some(value) => value.as_u64().filter(|n| *n >= min).ok_or_else(|| {
-            invalid(format!(
-                "The config field '{name}' must be an integer of at least {min}."
-            ))
-        }),
-    };
     let config = SqliteServiceConfig {
         database,
-        max_records: count("max_records", 1000, 1)?,
-        allow_upsert: flag("allow_upsert")?,
-        cache_enabled: flag("cache_enabled")?,
-        cache_ttl: count("cache_ttl", 0, 0)?,
+        data: DataOptions::parse(map)?,
     };
-    Ok((config, flag("create")?))
+    Ok((config, flag(map, "create")?))
 }
 
 /// Resolves the database path inside the storage roots, refusing the system database.
@@ -260,8 +315,9 @@ pub async fn build_entry(
     row: ServiceRow,
     settings: &Settings,
     system_db_file: Option<&Path>,
+    secrets: &SecretBox,
 ) -> ServiceEntry {
-    let backend = match open_backend(&row, settings, system_db_file).await {
+    let backend = match open_backend(&row, settings, system_db_file, secrets).await {
         Ok(backend) => backend,
         Err(reason) => {
             tracing::warn!(service.name = %row.name, %reason, "service is unavailable");
@@ -279,10 +335,14 @@ async fn open_backend(
     row: &ServiceRow,
     settings: &Settings,
     system_db_file: Option<&Path>,
+    secrets: &SecretBox,
 ) -> Result<Backend, String> {
     if row.service_type == user::USER {
         let config = user::parse_user_config(&row.config).map_err(|e| e.message.to_string())?;
         return Ok(Backend::User { config });
+    }
+    if row.service_type == pgsql::PGSQL {
+        return pgsql::open_pgsql_backend(&row.config, settings, secrets).await;
     }
     if row.service_type != SQLITE {
         return Err(format!("unknown service type {}", row.service_type));

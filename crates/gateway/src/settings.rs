@@ -31,6 +31,7 @@ pub struct Settings {
     pub system_db: SystemDbSettings,
     pub auth: AuthSettings,
     pub storage: StorageSettings,
+    pub outbound: OutboundSettings,
     pub limits: LimitSettings,
     pub sqlite: SqliteSettings,
     pub log: LogSettings,
@@ -76,6 +77,9 @@ impl std::fmt::Debug for SystemDbSettings {
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     pub jwt_secret: SecretString,
+    /// The key that seals service passwords in the system database (64 hex digits); empty =
+    /// a key generated once in the data directory (`secrets_key`).
+    pub secrets_key: SecretString,
     pub jwt_ttl_minutes: u64,
     pub refresh_ttl_minutes: u64,
     pub password_min_length: usize,
@@ -89,6 +93,14 @@ pub struct AuthSettings {
 #[serde(deny_unknown_fields)]
 pub struct StorageSettings {
     pub sqlite_roots: Vec<PathBuf>,
+}
+
+/// Where database services may connect (`destinations.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundSettings {
+    /// Host names, addresses and networks; empty = anything but link-local addresses.
+    pub allowed_destinations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -184,6 +196,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("storage.sqlite_roots")
+                .with_list_parse_key("outbound.allowed_destinations")
                 .try_parsing(true)
                 .source(Some(env)),
         );
@@ -224,6 +237,17 @@ impl Settings {
                  leave it empty to use a secret generated in the data directory",
             );
         }
+        let secrets_key = self.auth.secrets_key.expose_secret();
+        if !secrets_key.is_empty()
+            && (secrets_key.len() != 64 || !secrets_key.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return fail(
+                "auth.secrets_key must be 64 hex digits (`openssl rand -hex 32`); leave it \
+                 empty to use a key generated in the data directory",
+            );
+        }
+        crate::destinations::DestinationPolicy::from_entries(&self.outbound.allowed_destinations)
+            .map_err(SettingsError)?;
         if self.auth.jwt_ttl_minutes == 0 || self.auth.refresh_ttl_minutes == 0 {
             return fail("auth.jwt_ttl_minutes and auth.refresh_ttl_minutes must be at least 1");
         }

@@ -19,6 +19,7 @@ use crate::data_cache::DataCache;
 use crate::metrics::Metrics;
 use crate::rate_limits::RateLimiter;
 use crate::registry::ServiceRegistry;
+use crate::secrets::SecretBox;
 use crate::service_types::build_entry;
 use crate::service_types::user::ensure_user_service;
 use crate::settings::Settings;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub clock: Arc<Clock>,
     /// Cached `_table` reads of the services with `cache_enabled`.
     pub data_cache: DataCache,
+    /// Seals and opens the services' stored passwords.
+    pub secrets: SecretBox,
 }
 
 impl AppState {
@@ -80,12 +83,14 @@ impl AppState {
             tokens.remember_revoked(jti, until, now);
         }
         let system_db_file = db.is_sqlite_file();
+        let secrets = SecretBox::load(&settings)?;
         ensure_user_service(&db)
             .await
             .context("cannot create the built-in 'user' service")?;
         let services = ServiceRegistry::default();
         for row in db.services().list().await? {
-            services.insert(build_entry(row, &settings, system_db_file.as_deref()).await);
+            let entry = build_entry(row, &settings, system_db_file.as_deref(), &secrets).await;
+            services.insert(entry);
         }
         let login_throttle = LoginThrottle::new(
             settings.auth.login_failures_per_minute,
@@ -116,6 +121,7 @@ impl AppState {
             rate_limits,
             clock,
             data_cache,
+            secrets,
         })
     }
 }
@@ -172,7 +178,7 @@ fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
     Ok(secret)
 }
 
-fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()

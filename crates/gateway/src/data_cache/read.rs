@@ -13,7 +13,6 @@ use sluice_system_db::Topic;
 use super::DataCache;
 use super::key::{write_identity, write_request};
 use crate::auth::access::ServiceAccess;
-use crate::registry::Backend;
 use crate::state::AppState;
 
 /// Where the invalidation sequence stood when a request started, before its caller's role
@@ -41,13 +40,12 @@ impl FromRequest for CacheTicket {
 /// The cache's time to live of the service of `access` in milliseconds, when its reads are
 /// cached: `cache_enabled` and a `cache_ttl` (minutes) above 0.
 fn cache_ttl_ms(access: &ServiceAccess) -> Option<i64> {
-    match &access.service().backend {
-        Backend::Sqlite { config, .. } if config.cache_enabled && config.cache_ttl > 0 => {
-            let ms = config.cache_ttl.saturating_mul(60_000);
-            Some(i64::try_from(ms).unwrap_or(i64::MAX))
-        }
-        _ => None,
+    let (_, options) = access.service().backend.database()?;
+    if !options.cache_enabled || options.cache_ttl == 0 {
+        return None;
     }
+    let ms = options.cache_ttl.saturating_mul(60_000);
+    Some(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
 /// A cached read in progress: its key, and what the request allows.

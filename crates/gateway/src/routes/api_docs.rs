@@ -99,7 +99,7 @@ async fn document(
     refresh: bool,
 ) -> Result<Option<Value>, ApiError> {
     let database = match &service.backend {
-        Backend::Sqlite { database, .. } => database,
+        Backend::Sqlite { database, .. } | Backend::Pgsql { database, .. } => database,
         Backend::User { .. } => return Ok(None),
         Backend::Unavailable { .. } => {
             return Err(ApiError::unavailable(format!(
@@ -130,7 +130,7 @@ async fn all_services(
         .services
         .all()
         .into_iter()
-        .filter(|s| reachable(&principal, s) && matches!(s.backend, Backend::Sqlite { .. }))
+        .filter(|s| reachable(&principal, s) && s.backend.database().is_some())
         .collect();
     if params.flag("as_list") {
         let names: Vec<_> = services.iter().map(|s| json!(s.name)).collect();

@@ -163,3 +163,33 @@ fn a_missing_config_file_is_reported() {
     .unwrap_err();
     assert!(error.to_string().contains("--config"));
 }
+
+#[test]
+fn a_secrets_key_must_be_64_hex_digits_and_destinations_must_parse() {
+    let key = "ab".repeat(32);
+    let settings = load_for_test(&[("SLUICE__AUTH__SECRETS_KEY", &key)], Overrides::default())
+        .expect("a 64-digit key");
+    assert_eq!(settings.auth.secrets_key.expose_secret(), key);
+    let error = load_for_test(
+        &[("SLUICE__AUTH__SECRETS_KEY", "abc")],
+        Overrides::default(),
+    )
+    .expect_err("too short");
+    assert!(
+        error.0.contains("auth.secrets_key must be 64 hex digits"),
+        "{error}"
+    );
+
+    let env = [(
+        "SLUICE__OUTBOUND__ALLOWED_DESTINATIONS",
+        "db.internal,10.0.0.0/8",
+    )];
+    let settings = load_for_test(&env, Overrides::default()).expect("a host and a network");
+    assert_eq!(
+        settings.outbound.allowed_destinations,
+        ["db.internal", "10.0.0.0/8"]
+    );
+    let env = [("SLUICE__OUTBOUND__ALLOWED_DESTINATIONS", "10.0.0.0/99")];
+    let error = load_for_test(&env, Overrides::default()).expect_err("not a network");
+    assert!(error.0.contains("'10.0.0.0/99'"), "{error}");
+}

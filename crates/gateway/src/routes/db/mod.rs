@@ -110,36 +110,41 @@ fn backend(
     state: &AppState,
     access: &ServiceAccess,
 ) -> Result<(Arc<Database>, WriteBounds), ApiError> {
-    match &access.service().backend {
-        Backend::Sqlite { database, config } => {
-            let limits = &state.settings.limits;
-            let read = ReadBounds {
-                max_records: config.max_records.min(limits.max_records_returned),
-                filter_max_length: limits.filter_max_length,
-                filter_max_nodes: limits.filter_max_nodes,
-                filter_max_depth: limits.filter_max_depth,
-                filter_max_in_list: limits.filter_in_list_max,
-                max_ids: limits.ids_max,
-                max_order_terms: limits.order_terms_max,
-                max_related_depth: limits.related_depth_max,
-                max_relations: limits.related_max,
-            };
-            let bounds = WriteBounds {
-                max_batch_records: limits.batch_records_max,
-                read,
-                allow_upsert: config.allow_upsert,
-            };
-            Ok((Arc::clone(database), bounds))
+    let service = access.service();
+    let (database, config) = match &service.backend {
+        Backend::Sqlite { database, config } => (database, config.data),
+        Backend::Pgsql { database, config } => (database, config.data),
+        Backend::User { .. } => {
+            return Err(ApiError::not_found(format!(
+                "Resource '_table' not found for service '{}'.",
+                service.name
+            )));
         }
-        Backend::User { .. } => Err(ApiError::not_found(format!(
-            "Resource '_table' not found for service '{}'.",
-            access.service().name
-        ))),
-        Backend::Unavailable { .. } => Err(ApiError::unavailable(format!(
-            "Service {} is unavailable: its database cannot be opened.",
-            access.service().name
-        ))),
-    }
+        Backend::Unavailable { .. } => {
+            return Err(ApiError::unavailable(format!(
+                "Service {} is unavailable: its database cannot be opened.",
+                service.name
+            )));
+        }
+    };
+    let limits = &state.settings.limits;
+    let read = ReadBounds {
+        max_records: config.max_records.min(limits.max_records_returned),
+        filter_max_length: limits.filter_max_length,
+        filter_max_nodes: limits.filter_max_nodes,
+        filter_max_depth: limits.filter_max_depth,
+        filter_max_in_list: limits.filter_in_list_max,
+        max_ids: limits.ids_max,
+        max_order_terms: limits.order_terms_max,
+        max_related_depth: limits.related_depth_max,
+        max_relations: limits.related_max,
+    };
+    let bounds = WriteBounds {
+        max_batch_records: limits.batch_records_max,
+        read,
+        allow_upsert: config.allow_upsert,
+    };
+    Ok((Arc::clone(database), bounds))
 }
 
 /// The database behind an authorised service, for its schema and table list.

@@ -42,7 +42,7 @@ async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, description = "Flushed.", body = Success)))]
 async fn flush_all(_: SystemAdmin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     for service in state.services.all() {
-        if let Backend::Sqlite { .. } = &service.backend {
+        if service.backend.database().is_some() {
             flush(&state, service.row.id).await?;
         }
     }
@@ -75,7 +75,7 @@ async fn flush_service(
         .get(&name)
         .ok_or_else(|| ApiError::not_found(format!("Could not find a service for {name}")))?;
     match &service.backend {
-        Backend::Sqlite { .. } => flush(&state, service.row.id).await?,
+        Backend::Sqlite { .. } | Backend::Pgsql { .. } => flush(&state, service.row.id).await?,
         Backend::User { .. } | Backend::Unavailable { .. } => {
             return Err(ApiError::not_implemented(
                 "Service does not implement API controlled cache.",

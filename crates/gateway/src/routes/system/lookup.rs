@@ -10,12 +10,11 @@ use super::input::{flag, nullable_integer, nullable_text, parse, text};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::secrets::MASK;
 use crate::state::AppState;
 use crate::system::fields::{Body, invalid_field, not_found, required, to_record};
 use crate::system::matcher::Record;
 use crate::system::resource::SystemResource;
-
-const MASK: &str = "**********";
 
 pub struct Lookups;
 

@@ -10,6 +10,7 @@ use super::input::{flag, nullable_text, parse, text};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::service_types::pgsql::{PGSQL, masked_config, validate_pgsql_config};
 use crate::service_types::user::{USER, parse_user_config};
 use crate::service_types::{
     RESERVED_NAMES, SQLITE, config_object, merged_config, parse_sqlite_config, resolve_database,
@@ -52,7 +53,7 @@ pub(crate) struct ServiceInput {
     /// Defaults to true.
     #[serde(default, deserialize_with = "flag")]
     is_active: Option<bool>,
-    /// `sqlite` (the `user` service is built in). Required on create; cannot change.
+    /// `sqlite` or `pgsql` (the `user` service is built in). Required on create; cannot change.
     #[serde(rename = "type", default, deserialize_with = "text")]
     service_type: Option<String>,
     /// The type's settings (`GET /system/service_type` lists them). An update merges the keys
@@ -62,8 +63,13 @@ pub(crate) struct ServiceInput {
     config: Option<Value>,
 }
 
+/// A service as clients read it: a `pgsql` service's password is masked.
 fn record(row: &ServiceRow) -> Record {
-    to_record(row)
+    let mut record = to_record(row);
+    if row.service_type == PGSQL {
+        record.insert("config".into(), masked_config(&row.config));
+    }
+    record
 }
 
 impl SystemResource for Services {
@@ -229,7 +235,8 @@ pub(crate) fn validate_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Validates a service's type and config (for `sqlite`, resolves its database) and returns
+/// Validates a service's type and config (for `sqlite`, resolves its database; for `pgsql`,
+/// checks its destination and that the database accepts the login) and returns
 /// the config to store (normalised, without the `create` instruction). On an update the keys
 /// `given` are merged into the `stored` config first.
 async fn validate_config(
@@ -255,6 +262,9 @@ async fn validate_config(
             ));
         }
         return Ok(config.to_json());
+    }
+    if service_type == PGSQL {
+        return validate_pgsql_config(&state.settings, &state.secrets, given, stored).await;
     }
     if service_type != SQLITE {
         return Err(invalid_field(
