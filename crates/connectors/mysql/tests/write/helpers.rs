@@ -5,7 +5,7 @@ use serde_json::Value;
 use sluice_connector_core::ConnectorError;
 
 pub use crate::my::{Fixture, fixture_of};
-pub use sluice_connector_conformance::write::request::{Write, as_owner, by_id, with_body};
+pub use sluice_connector_conformance::write::request::{Write, as_owner, batch, by_id, with_body};
 
 /// Departments and employees (unique e-mail, check on salary, foreign key, blob), a
 /// composite key, a text key, a table without key (with a trigger that refuses a row), the

@@ -2,7 +2,7 @@
 //! (and each conformance case) gets a database of its own.
 //!
 //! `conformance` runs the shared write cases of `sluice-connector-conformance`, the same
-//! cases every connector runs; `engine` what only MySQL does.
+//! cases every connector runs; `engine` what only MySQL does; `nested` nested writes.
 
 mod conformance;
 mod engine;
@@ -10,3 +10,4 @@ mod helpers;
 #[allow(dead_code)]
 #[path = "../read/helpers.rs"]
 mod my;
+mod nested;
