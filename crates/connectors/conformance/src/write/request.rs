@@ -42,6 +42,11 @@ impl Write {
         self.access = access;
         self
     }
+
+    pub fn with_bounds(mut self, bounds: WriteBounds) -> Self {
+        self.bounds = bounds;
+        self
+    }
 }
 
 pub fn blank(kind: WriteKind) -> WriteRequest {
