@@ -116,8 +116,10 @@ pub(crate) fn compile_exists(table: &TableSchema, condition: &Condition) -> Comp
     sql.finish()
 }
 
-/// ``SELECT 1 FROM `t` WHERE (written) AND (check) IS NOT TRUE LIMIT 1``: a row just
-/// written that the role's filter does not let through (`NULL` counts as outside).
+/// ``SELECT 1 FROM `t` WHERE (written) AND (check) IS NOT TRUE LIMIT 1 FOR UPDATE``: a
+/// row just written that the role's filter does not let through (`NULL` counts as
+/// outside). A locking read, so it sees the latest rows as the write did, not the
+/// transaction's snapshot.
 pub(crate) fn compile_outside_check(
     table: &TableSchema,
     written: &Condition,
@@ -130,7 +132,7 @@ pub(crate) fn compile_outside_check(
     sql.condition(written);
     sql.push(") AND (");
     sql.condition(check);
-    sql.push(") IS NOT TRUE LIMIT 1");
+    sql.push(") IS NOT TRUE LIMIT 1 FOR UPDATE");
     sql.finish()
 }
 
@@ -197,7 +199,7 @@ mod tests {
         let outside = compile_outside_check(&table, &id_is(&table, 5), &id_is(&table, 6));
         assert_eq!(
             outside.sql,
-            "SELECT 1 FROM `t``x` WHERE (`id` = ?) AND (`id` = ?) IS NOT TRUE LIMIT 1"
+            "SELECT 1 FROM `t``x` WHERE (`id` = ?) AND (`id` = ?) IS NOT TRUE LIMIT 1 FOR UPDATE"
         );
     }
 }

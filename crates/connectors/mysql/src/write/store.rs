@@ -90,6 +90,31 @@ impl<Q: Queryable> MysqlStore<'_, Q> {
         Ok(names)
     }
 
+    /// The primary keys of the rows matching `condition`, read with `FOR UPDATE`: a
+    /// locking read sees the rows as the UPDATE that follows will (the latest committed
+    /// ones, not the transaction's snapshot) and keeps them until the request ends.
+    fn locked_keys(
+        &mut self,
+        table: &TableSchema,
+        condition: &Condition,
+    ) -> Result<Vec<Vec<BoundValue>>, ConnectorError> {
+        let columns = table.primary_key();
+        let mut compiled = compile_lookup(table, columns, condition, u64::MAX);
+        compiled.sql.push_str(" FOR UPDATE");
+        let rows = self.rows(&compiled)?;
+        rows.iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(index, &column)| {
+                        key_value(row, index, table.column(column).df_type.value_class())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Runs one writing statement; with a `check`, inside a savepoint it rolls back to
     /// when `written` (the rows as the statement left them) finds a row outside it.
     fn write(
@@ -220,9 +245,7 @@ impl<Q: Queryable> RecordStore for MysqlStore<'_, Q> {
             .iter()
             .any(|change| reads_column(condition, change.column));
         let keys = match (check, moves) {
-            (Some(_), true) => {
-                Some(self.select(table, table.primary_key(), condition, u64::MAX)?)
-            }
+            (Some(_), true) => Some(self.locked_keys(table, condition)?),
             _ => None,
         };
         let outcome = self.write(table, Statement::Writing, &compiled, check, |_, _| {
