@@ -322,3 +322,9 @@ fn push_identifier(sql: &mut String, name: &str) {
 
 #[cfg(test)]
 mod tests;
+mod write;
+
+pub(crate) use write::{
+    assigned_column, compile_delete, compile_exists, compile_insert, compile_lookup,
+    compile_outside_check, compile_update,
+};

@@ -116,6 +116,9 @@ impl MysqlConfig {
                     .map(|password| password.expose_secret().to_owned()),
             )
             .prefer_socket(false)
+            // An UPDATE answers the rows it matched, not only those it changed: a record
+            // written with the values it already had is found, as on the other engines.
+            .client_found_rows(true)
             .stmt_cache_size(STATEMENT_CACHE_SIZE)
             .init(vec![format!("SET NAMES {charset}"), SQL_MODE.to_owned()])
             .pool_opts(pool))

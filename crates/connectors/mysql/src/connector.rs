@@ -14,6 +14,7 @@ use crate::config::MysqlConfig;
 use crate::error::{is_connection_lost, map_connect_error, map_error};
 use crate::execute::{self, needs_snapshot};
 use crate::introspect::introspect;
+use crate::write;
 
 /// A MySQL or MariaDB database behind a service: a pool of connections, each with its own
 /// cache of prepared statements. Core's [`Database`](sluice_connector_core::Database) keeps
@@ -62,6 +63,67 @@ impl MysqlConnector {
         discard_if_lost(conn, &result).await;
         result
     }
+}
+
+/// A write's failure, and whether the write may run once more (its transaction never began).
+enum Retry {
+    Again(ConnectorError),
+    Failed(ConnectorError),
+}
+
+impl Retry {
+    fn into_error(self) -> ConnectorError {
+        match self {
+            Self::Again(error) | Self::Failed(error) => error,
+        }
+    }
+}
+
+impl MysqlConnector {
+    /// Runs the write in one transaction on a blocking thread (core's nested writes and
+    /// read-backs are synchronous), awaiting each statement there.
+    async fn write_once(&self, plan: &Arc<WritePlan>) -> Result<WriteOutput, Retry> {
+        let mut conn = self.conn().await.map_err(Retry::Failed)?;
+        let plan = Arc::clone(plan);
+        let handle = Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let result = write_on(&handle, &mut conn, &plan);
+            if let Err(Retry::Again(error) | Retry::Failed(error)) = &result
+                && is_connection_lost(error)
+            {
+                let _ = handle.block_on(conn.disconnect());
+            }
+            result
+        })
+        .await
+        .map_err(|_| Retry::Failed(ConnectorError::Internal("a write was stopped".to_owned())))?
+    }
+}
+
+fn write_on(handle: &Handle, conn: &mut Conn, plan: &WritePlan) -> Result<WriteOutput, Retry> {
+    let mut transaction = handle
+        .block_on(conn.start_transaction(TxOpts::default()))
+        .map_err(|error| {
+            let error = map_error(error);
+            match is_connection_lost(&error) {
+                true => Retry::Again(error),
+                false => Retry::Failed(error),
+            }
+        })?;
+    let finished = match write::execute(handle, &mut transaction, plan) {
+        Ok(finished) => finished,
+        Err(error) => {
+            // Undo what the write did; the request's error is what the client sees.
+            let _ = handle.block_on(transaction.rollback());
+            return Err(Retry::Failed(error));
+        }
+    };
+    let ended = match finished.commit {
+        true => handle.block_on(transaction.commit()),
+        false => handle.block_on(transaction.rollback()),
+    };
+    ended.map_err(|error| Retry::Failed(map_error(error)))?;
+    finished.output.map_err(Retry::Failed)
 }
 
 async fn read_on(conn: &mut Conn, plan: &ReadPlan) -> Result<ReadOutput, ConnectorError> {
@@ -136,11 +198,18 @@ impl Connector for MysqlConnector {
         }
     }
 
-    /// Not in this connector yet: a `mysql` service is not served by the gateway.
-    async fn execute_write(&self, _plan: WritePlan) -> Result<WriteOutput, ConnectorError> {
-        Err(ConnectorError::NotImplemented(
-            "Writes to MySQL databases are not currently supported.".to_owned(),
-        ))
+    /// A write whose transaction could not begin on a connection closed since its last use
+    /// runs once more on another (nothing was written yet).
+    #[tracing::instrument(level = "debug", skip_all, fields(table.name = plan.table.name()))]
+    async fn execute_write(&self, plan: WritePlan) -> Result<WriteOutput, ConnectorError> {
+        let plan = Arc::new(plan);
+        match self.write_once(&plan).await {
+            Err(Retry::Again(error)) => {
+                tracing::debug!(error = %error, "write retried on another connection");
+                self.write_once(&plan).await.map_err(Retry::into_error)
+            }
+            other => other.map_err(Retry::into_error),
+        }
     }
 
     /// Not in this connector yet: a `mysql` service is not served by the gateway.

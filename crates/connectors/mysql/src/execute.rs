@@ -10,7 +10,7 @@ use mysql_async::{BinaryProtocol, QueryResult, Row};
 use sluice_connector_core::json::RowWriter;
 use sluice_connector_core::{
     BoundValue, ConnectorError, FetchedRow, ReadKind, ReadOutput, ReadPlan, RelatedFetcher,
-    RelatedQuery, RelatedRow, SelectQuery, ValueClass,
+    RelatedQuery, RelatedRow, Reselect, SelectQuery, ValueClass, attach_related,
 };
 use tokio::runtime::Handle;
 
@@ -247,4 +247,41 @@ async fn fetch_related(
         });
     }
     Ok(fetched)
+}
+
+/// The rows a write reads back (`query`, built by core with `reselect`'s projection), each
+/// as its own JSON object with its related data, in database order.
+pub(crate) fn fetch_reselected(
+    handle: &Handle,
+    conn: &mut impl Queryable,
+    query: &SelectQuery,
+    reselect: &Reselect,
+) -> Result<Vec<Vec<u8>>, ConnectorError> {
+    let visible = reselect.rows.width();
+    let link_classes = classes(query, visible..visible + reselect.related.links.len());
+    let (buf, mut rows) = handle.block_on(async {
+        let compiled = compile_select(query);
+        let mut result = run(conn, &compiled).await?;
+        let mut buf = Vec::with_capacity(1024);
+        let mut fetched = Vec::new();
+        while let Some(row) = next_row(&mut result).await? {
+            let start = buf.len();
+            reselect
+                .rows
+                .write_row(&mut buf, |index| cell(&row, index))?;
+            fetched.push(FetchedRow {
+                key: Vec::new(),
+                links: values(&row, visible, &link_classes)?,
+                json: start..buf.len(),
+            });
+        }
+        result.drop_result().await.map_err(map_error)?;
+        Ok::<_, ConnectorError>((buf, fetched))
+    })?;
+    let mut fetcher = Fetcher { handle, conn };
+    let buf = attach_related(&reselect.related, &mut fetcher, buf, &mut rows)?;
+    Ok(rows
+        .iter()
+        .map(|row| buf[row.json.clone()].to_vec())
+        .collect())
 }

@@ -8,6 +8,7 @@ mod execute;
 mod introspect;
 mod types;
 mod values;
+mod write;
 
 pub use compile::{CompiledSql, compile_count, compile_select};
 pub use config::MysqlConfig;

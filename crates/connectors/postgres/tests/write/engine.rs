@@ -1,7 +1,7 @@
 //! What only PostgreSQL does on writes: sequences that do not give back the value of a
 //! failed insert, identity columns the database always generates, values PostgreSQL's own
-//! types refuse (answered without its text), and many records in one transaction with a
-//! savepoint each.
+//! types refuse (answered without its text), deferred foreign keys checked at commit, and
+//! many records in one transaction with a savepoint each.
 
 use serde_json::json;
 use sluice_connector_core::WriteKind::Create;
@@ -120,4 +120,15 @@ async fn a_thousand_records_with_failures_keep_every_other_one() {
         column(&fixture, "SELECT COUNT(*) FROM tags").await,
         [json!(991)]
     );
+}
+
+#[tokio::test]
+async fn a_deferred_foreign_key_fails_the_request_at_commit() {
+    let fixture = fixture().await;
+    let request = with_body(Create, json!([{"employee_id": 1}, {"employee_id": 99}]));
+    assert_eq!(
+        bad_request(write(&fixture, "reviews", request).await),
+        "The request violates a foreign key constraint. No changes were made."
+    );
+    assert!(column(&fixture, "SELECT id FROM reviews").await.is_empty());
 }

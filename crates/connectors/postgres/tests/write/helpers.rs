@@ -1,14 +1,8 @@
 //! The write fixture in PostgreSQL's dialect (the tables and rows of the SQLite connector's
 //! write tests) and the requests the tests make.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use serde_json::Value;
-use sluice_connector_core::{
-    ConnectorError, LookupSource, LookupValue, RowAccess, TableAccess, Unrestricted, WriteBounds,
-    WriteKind, WriteRequest, unwrap_records,
-};
+use sluice_connector_core::ConnectorError;
 
 pub use crate::pg::{Fixture, fixture_of};
 
@@ -85,141 +79,15 @@ pub async fn column(fixture: &Fixture, sql: &str) -> Vec<Value> {
         .collect()
 }
 
-/// A write as a caller makes it: the client's request, the access the gateway decided for
-/// the caller (an administrator's unless a test says otherwise) and the service's
-/// configuration.
-#[derive(Debug, Clone)]
-pub struct Write {
-    pub request: WriteRequest,
-    pub access: TableAccess,
-    pub bounds: WriteBounds,
-}
+pub use sluice_connector_conformance::write::request::{
+    Write, bad_request, batch, by_id, record_error, with_body,
+};
 
-impl From<WriteRequest> for Write {
-    fn from(request: WriteRequest) -> Self {
-        Self {
-            request,
-            access: TableAccess::unrestricted(),
-            bounds: WriteBounds::default(),
-        }
-    }
-}
-
-impl Write {
-    /// The service allows upserts.
-    pub fn upsert(mut self) -> Self {
-        self.bounds.allow_upsert = true;
-        self
-    }
-
-    pub fn with_access(mut self, access: TableAccess) -> Self {
-        self.access = access;
-        self
-    }
-}
-
-pub fn blank(kind: WriteKind) -> WriteRequest {
-    WriteRequest::new(kind)
-}
-
-/// A request with the records of a collection body (`{"resource":[...]}`, `[...]`, ...).
-pub fn with_body(kind: WriteKind, body: Value) -> WriteRequest {
-    WriteRequest {
-        records: unwrap_records(body).expect("records"),
-        ..blank(kind)
-    }
-}
-
-/// A `/{id}` request whose body object is the record.
-pub fn by_id(kind: WriteKind, id: &str, body: Value) -> WriteRequest {
-    let records = match body {
-        Value::Object(record) => vec![record],
-        _ => Vec::new(),
-    };
-    WriteRequest {
-        id: Some(id.to_owned()),
-        records,
-        ..blank(kind)
-    }
-}
-
-/// Runs the write; the body parsed as JSON.
+/// Runs the write on the fixture's connector; the body parsed as JSON.
 pub async fn write(
     fixture: &Fixture,
     table: &str,
     write: impl Into<Write>,
 ) -> Result<Value, ConnectorError> {
-    let Write {
-        request,
-        access,
-        bounds,
-    } = write.into();
-    let authorized = sluice_connector_core::AuthorizedTable::new(
-        Arc::clone(&fixture.database),
-        table.to_owned(),
-        access,
-        bounds,
-    );
-    let output = authorized.write(&request).await?;
-    Ok(serde_json::from_slice(&output.body).expect("valid JSON"))
-}
-
-pub fn bad_request(result: Result<Value, ConnectorError>) -> String {
-    match result {
-        Err(ConnectorError::BadRequest { message, .. }) => message,
-        other => panic!("expected a 400, got {other:?}"),
-    }
-}
-
-/// The message and context of a batch error.
-pub fn batch(result: Result<Value, ConnectorError>) -> (String, Value) {
-    match result {
-        Err(ConnectorError::Batch { message, context }) => (message, context),
-        other => panic!("expected a batch error, got {other:?}"),
-    }
-}
-
-/// The caller's session as the gateway would expose it.
-pub struct Session(pub HashMap<&'static str, LookupValue>);
-
-impl LookupSource for Session {
-    fn lookup(&self, name: &str) -> Option<LookupValue> {
-        self.0.get(name).cloned()
-    }
-}
-
-/// A user with `user.id`.
-pub fn session(user_id: i64) -> Arc<dyn LookupSource> {
-    Arc::new(Session(HashMap::from([(
-        "user.id",
-        LookupValue {
-            value: Value::from(user_id),
-            private: false,
-        },
-    )])))
-}
-
-/// `request` as user `user_id` whose role sees `owner_id = {user.id}` and may not read
-/// `hidden`.
-pub fn as_owner(user_id: i64, hidden: &[&str], request: WriteRequest) -> Write {
-    let row_filter =
-        sluice_filter::parse("owner_id = {user.id}", &sluice_filter::Limits::default())
-            .expect("role filter parses");
-    let row = RowAccess::restricted(
-        Some(row_filter),
-        hidden.iter().map(|name| (*name).to_owned()).collect(),
-    );
-    let access = TableAccess::restricted(Arc::new(row), Arc::new(Unrestricted))
-        .with_lookups(session(user_id));
-    Write::from(request).with_access(access)
-}
-
-/// The error object of one record inside a batch error.
-pub fn record_error(status: u16, message: &str) -> Value {
-    serde_json::json!({
-        "code": status,
-        "context": null,
-        "message": message,
-        "status_code": status,
-    })
+    sluice_connector_conformance::write::request::write_to(&fixture.database, table, write).await
 }

@@ -1,9 +1,8 @@
 //! The PostgreSQL connector's writes against the machine's PostgreSQL server: each test
 //! (and each conformance case) gets a database of its own.
 //!
-//! `conformance` holds cases written without any engine in them (a write, its exact
-//! answer, the rows read afterwards), to become part of one suite run against every
-//! connector.
+//! `conformance` runs the shared write cases of `sluice-connector-conformance`, the same
+//! cases every connector runs.
 
 mod conformance;
 mod engine;

@@ -6,9 +6,13 @@ use rusqlite::Connection;
 use serde_json::Value;
 use sluice_connector_core::{
     AuthorizedTable, ConnectorError, Database, LookupSource, LookupValue, RowAccess, TableAccess,
-    Unrestricted, WriteBounds, WriteKind, WriteRequest, unwrap_records,
+    Unrestricted, WriteBounds, WriteRequest,
 };
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
+
+pub use sluice_connector_conformance::write::request::{
+    Write, bad_request, batch, blank, by_id, record_error, with_body,
+};
 use tempfile::TempDir;
 
 /// Departments and employees (unique e-mail, check on salary, foreign key, blob), a
@@ -79,44 +83,6 @@ impl Fixture {
     }
 }
 
-/// A write as a caller makes it: the client's request, the access the gateway decided for
-/// the caller (an administrator's unless a test says otherwise) and the service's
-/// configuration.
-#[derive(Debug, Clone)]
-pub struct Write {
-    pub request: WriteRequest,
-    pub access: TableAccess,
-    pub bounds: WriteBounds,
-}
-
-impl From<WriteRequest> for Write {
-    fn from(request: WriteRequest) -> Self {
-        Self {
-            request,
-            access: TableAccess::unrestricted(),
-            bounds: WriteBounds::default(),
-        }
-    }
-}
-
-impl Write {
-    /// The service allows upserts.
-    pub fn upsert(mut self) -> Self {
-        self.bounds.allow_upsert = true;
-        self
-    }
-
-    pub fn with_access(mut self, access: TableAccess) -> Self {
-        self.access = access;
-        self
-    }
-
-    pub fn with_bounds(mut self, bounds: WriteBounds) -> Self {
-        self.bounds = bounds;
-        self
-    }
-}
-
 pub fn fixture() -> Fixture {
     fixture_with(SqliteOptions::default())
 }
@@ -166,31 +132,6 @@ pub fn column(fixture: &Fixture, sql: &str) -> Vec<Value> {
         .expect("rows")
 }
 
-pub fn blank(kind: WriteKind) -> WriteRequest {
-    WriteRequest::new(kind)
-}
-
-/// A request with the records of a collection body (`{"resource":[...]}`, `[...]`, ...).
-pub fn with_body(kind: WriteKind, body: Value) -> WriteRequest {
-    WriteRequest {
-        records: unwrap_records(body).expect("records"),
-        ..blank(kind)
-    }
-}
-
-/// A `/{id}` request whose body object is the record.
-pub fn by_id(kind: WriteKind, id: &str, body: Value) -> WriteRequest {
-    let records = match body {
-        Value::Object(record) => vec![record],
-        _ => Vec::new(),
-    };
-    WriteRequest {
-        id: Some(id.to_owned()),
-        records,
-        ..blank(kind)
-    }
-}
-
 /// Runs the write (with default bounds unless it says otherwise); the body parsed as JSON.
 pub async fn write(
     fixture: &Fixture,
@@ -204,21 +145,6 @@ pub async fn write(
     } = write.into();
     let output = fixture.table(table, access, bounds).write(&request).await?;
     Ok(serde_json::from_slice(&output.body).expect("valid JSON"))
-}
-
-pub fn bad_request(result: Result<Value, ConnectorError>) -> String {
-    match result {
-        Err(ConnectorError::BadRequest { message, .. }) => message,
-        other => panic!("expected a 400, got {other:?}"),
-    }
-}
-
-/// The message and context of a batch error.
-pub fn batch(result: Result<Value, ConnectorError>) -> (String, Value) {
-    match result {
-        Err(ConnectorError::Batch { message, context }) => (message, context),
-        other => panic!("expected a batch error, got {other:?}"),
-    }
 }
 
 /// The caller's session as the gateway would expose it.
@@ -269,14 +195,4 @@ pub fn role(row_filter: &str, hidden: &[&str]) -> TableAccess {
         hidden.iter().map(|name| (*name).to_owned()).collect(),
     );
     TableAccess::restricted(Arc::new(row), Arc::new(Unrestricted))
-}
-
-/// The error object of one record inside a batch error.
-pub fn record_error(status: u16, message: &str) -> Value {
-    serde_json::json!({
-        "code": status,
-        "context": null,
-        "message": message,
-        "status_code": status,
-    })
 }

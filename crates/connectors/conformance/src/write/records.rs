@@ -6,7 +6,7 @@ use sluice_connector_core::WriteRequest;
 
 use super::*;
 
-pub(super) fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     vec![
         case(
             "values are typed by their column: text numbers, booleans, base64",

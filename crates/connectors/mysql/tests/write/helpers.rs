@@ -1,0 +1,62 @@
+//! The write fixture in MySQL's dialect (the tables and rows of the other engines' write
+//! fixtures) and the requests the tests make.
+
+use serde_json::Value;
+use sluice_connector_core::ConnectorError;
+
+pub use crate::my::{Fixture, fixture_of};
+pub use sluice_connector_conformance::write::request::{Write, as_owner, batch, by_id, with_body};
+
+/// Departments and employees (unique e-mail, check on salary, foreign key, blob), a
+/// composite key, a text key, a table without key (with a trigger that refuses a row), the
+/// role-filtered `todos` and a composite UNIQUE. Auto-increment counters continue after
+/// the rows inserted with their ids.
+pub const SCHEMA: &str = r#"
+CREATE TABLE departments (id int AUTO_INCREMENT PRIMARY KEY, name varchar(100) NOT NULL UNIQUE);
+CREATE TABLE employees (
+    id int AUTO_INCREMENT PRIMARY KEY,
+    first_name varchar(40) NOT NULL,
+    last_name varchar(40) NOT NULL,
+    email varchar(100) UNIQUE,
+    salary decimal(10,2) CHECK (salary >= 0),
+    active tinyint(1) DEFAULT 1,
+    dept_id int,
+    photo blob,
+    notes text,
+    FOREIGN KEY (dept_id) REFERENCES departments(id)
+);
+CREATE TABLE pairs (a int, b varchar(10), v text, PRIMARY KEY (a, b));
+CREATE TABLE tags (code varchar(20) PRIMARY KEY, label text NOT NULL);
+CREATE TABLE log (msg text);
+CREATE TABLE todos (
+    id int AUTO_INCREMENT PRIMARY KEY,
+    owner_id int NOT NULL,
+    title text NOT NULL,
+    done tinyint(1) NOT NULL DEFAULT 0,
+    secret text
+);
+CREATE TABLE seats (id int AUTO_INCREMENT PRIMARY KEY, row_no int, seat_no int, UNIQUE KEY seat (row_no, seat_no));
+CREATE TRIGGER log_guard BEFORE INSERT ON log FOR EACH ROW IF NEW.msg = 'bad' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'secret trigger text'; END IF;
+INSERT INTO departments VALUES (1, 'Engineering'), (2, 'Sales');
+INSERT INTO employees (id, first_name, last_name, email, salary, dept_id) VALUES
+    (1, 'John', 'Smith', 'john@x.io', 55000, 1),
+    (2, 'Jane', 'Doe', 'jane@x.io', 72000, 2),
+    (3, 'Liam', 'Brown', NULL, 48000, NULL);
+INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second');
+INSERT INTO tags VALUES ('red', 'Red');
+INSERT INTO todos VALUES
+    (1, 1, 'alice 1', false, 's1'), (2, 2, 'bob 1', false, 's2'), (3, 1, 'alice 2', true, 's3')
+"#;
+
+pub async fn fixture() -> Fixture {
+    fixture_of(SCHEMA).await
+}
+
+/// Runs the write on the fixture's connector; the body parsed as JSON.
+pub async fn write(
+    fixture: &Fixture,
+    table: &str,
+    write: impl Into<Write>,
+) -> Result<Value, ConnectorError> {
+    sluice_connector_conformance::write::request::write_to(&fixture.database, table, write).await
+}
