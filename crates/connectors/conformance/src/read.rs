@@ -203,7 +203,7 @@ pub fn cases() -> Vec<Case> {
 }
 
 /// `table` of `database` read with `access` and `bounds`.
-fn authorized(
+pub(crate) fn authorized(
     database: &Arc<Database>,
     table: &str,
     access: TableAccess,
@@ -216,7 +216,7 @@ fn authorized(
     AuthorizedTable::new(Arc::clone(database), table.to_owned(), access, bounds)
 }
 
-fn body(output: ReadOutput) -> Value {
+pub(crate) fn body(output: ReadOutput) -> Value {
     match output {
         ReadOutput::Json(bytes) => serde_json::from_slice::<Value>(&bytes).expect("valid JSON"),
         ReadOutput::Count(count) => Value::from(count),
