@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::engines::Engine;
 use crate::process::build_sluice;
 
 #[derive(Debug, Parser)]
@@ -39,6 +40,23 @@ pub enum Command {
     /// decision is in force on the other node (fails if a request sees a stale decision a
     /// second after the change was acknowledged).
     Cluster(ClusterArgs),
+    /// The reads and the batch insert on PostgreSQL and MySQL/MariaDB: Sluice services of
+    /// types `pgsql` and `mysql` against a floor written with the same driver.
+    Engines(EnginesArgs),
+    /// Serve the PostgreSQL or MySQL floor (used by `engines`, in its own process).
+    EngineFloor {
+        #[arg(long)]
+        engine: Engine,
+        /// The database holding `employees`.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// Worker threads; 0 = one per core, as Sluice's default.
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
+        /// Connections in the pool (Sluice's services keep 16).
+        #[arg(long, default_value_t = 16)]
+        pool: usize,
+    },
 }
 
 /// Which sluice runs, and how long.
@@ -128,6 +146,33 @@ impl ClusterArgs {
     }
 }
 
+/// How long and how hard each scenario is loaded.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Seconds of load per scenario and connection count (default 10, 2 with --smoke).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Connection counts (default 16,64; 4 with --smoke).
+    #[arg(long, value_delimiter = ',', value_name = "N,N")]
+    pub connections: Option<Vec<usize>>,
+    /// Load-generator threads (the servers get the remaining cores' time, as in production
+    /// on a shared box).
+    #[arg(long, default_value_t = 2)]
+    pub client_threads: usize,
+}
+
+impl LoadArgs {
+    pub fn duration_secs(&self, smoke: bool) -> f64 {
+        self.duration.unwrap_or(if smoke { 2.0 } else { 10.0 })
+    }
+
+    pub fn connection_counts(&self, smoke: bool) -> Vec<usize> {
+        self.connections
+            .clone()
+            .unwrap_or_else(|| if smoke { vec![4] } else { vec![16, 64] })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Where the report (bench.json, bench.md), server logs and the working data go.
@@ -135,19 +180,11 @@ pub struct RunArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub binary: BinaryArgs,
-    /// Seconds of load per scenario and connection count (default 10, 2 with --smoke).
-    #[arg(long, value_name = "SECONDS")]
-    pub duration: Option<f64>,
-    /// Connection counts (default 16,64; 4 with --smoke).
-    #[arg(long, value_delimiter = ',', value_name = "N,N")]
-    pub connections: Option<Vec<usize>>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// Only the scenarios whose names contain one of these (comma-separated); all by default.
     #[arg(long, value_delimiter = ',', value_name = "NAME,NAME")]
     pub only: Option<Vec<String>>,
-    /// Load-generator threads (the servers get the remaining cores' time, as in production
-    /// on a shared box).
-    #[arg(long, default_value_t = 2)]
-    pub client_threads: usize,
     /// The Redis a second Sluice keeps its rate-limit counters in, for the scenarios that
     /// measure that (`by_pk_limited_redis`).
     #[arg(
@@ -161,23 +198,68 @@ pub struct RunArgs {
 
 impl RunArgs {
     pub fn duration_secs(&self) -> f64 {
-        self.duration
-            .unwrap_or(if self.binary.smoke { 2.0 } else { 10.0 })
+        self.load.duration_secs(self.binary.smoke)
     }
 
     pub fn connection_counts(&self) -> Vec<usize> {
-        self.connections.clone().unwrap_or_else(|| {
-            if self.binary.smoke {
-                vec![4]
-            } else {
-                vec![16, 64]
-            }
-        })
+        self.load.connection_counts(self.binary.smoke)
     }
 
     pub fn selects(&self, scenario: &str) -> bool {
-        self.only
-            .as_ref()
-            .is_none_or(|names| names.iter().any(|n| scenario.contains(n.as_str())))
+        selects(self.only.as_deref(), scenario)
+    }
+}
+
+/// Whether `--only` (absent: everything) names `scenario` or a part of its name.
+fn selects(only: Option<&[String]>, scenario: &str) -> bool {
+    only.is_none_or(|names| names.iter().any(|n| scenario.contains(n.as_str())))
+}
+
+/// `sluice-bench engines`: the reads and the batch insert on PostgreSQL and MySQL.
+#[derive(Debug, Args)]
+pub struct EnginesArgs {
+    /// Where the report (bench.json, bench.md), server logs and the working data go.
+    #[arg(long, value_name = "DIR", default_value = "target/bench-engines")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub binary: BinaryArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Only the scenarios whose names contain one of these (comma-separated); all by default.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,NAME")]
+    pub only: Option<Vec<String>>,
+    /// The engines to measure (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "pgsql,mysql")]
+    pub engines: Vec<Engine>,
+    /// The PostgreSQL server on which the harness creates (and drops) a throwaway database.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SLUICE_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub postgres: String,
+    /// The MySQL or MariaDB server on which the harness creates (and drops) a throwaway
+    /// database.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SLUICE_TEST_MYSQL_URL",
+        default_value = "mysql://root@127.0.0.1:3306/test"
+    )]
+    pub mysql: String,
+}
+
+impl EnginesArgs {
+    pub fn selects(&self, scenario: &str) -> bool {
+        selects(self.only.as_deref(), scenario)
+    }
+
+    pub fn duration_secs(&self) -> f64 {
+        self.load.duration_secs(self.binary.smoke)
+    }
+
+    pub fn connection_counts(&self) -> Vec<usize> {
+        self.load.connection_counts(self.binary.smoke)
     }
 }

@@ -20,16 +20,17 @@ use serde::{Deserialize, Serialize};
 
 const COLUMNS: &str = "id, first_name, last_name, gender, birth_date, hire_date, salary, dept_no";
 
+/// One employee as both floors write it, in the columns' order.
 #[derive(Serialize)]
-struct Employee {
-    id: i64,
-    first_name: String,
-    last_name: String,
-    gender: String,
-    birth_date: String,
-    hire_date: String,
-    salary: i64,
-    dept_no: Option<String>,
+pub struct Employee {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub hire_date: String,
+    pub salary: i64,
+    pub dept_no: Option<String>,
 }
 
 impl Employee {
@@ -48,15 +49,18 @@ impl Employee {
 }
 
 #[derive(Serialize)]
-struct Resource {
-    resource: Vec<Employee>,
+pub struct Resource {
+    pub resource: Vec<Employee>,
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
-    limit: Option<u32>,
-    last_name: Option<String>,
+pub struct ListQuery {
+    pub limit: Option<u32>,
+    pub last_name: Option<String>,
 }
+
+/// The most rows one list request returns, as Sluice's `max_records` in the benchmark.
+pub const MAX_LIMIT: u32 = 1000;
 
 /// A fixed set of connections, as many as Sluice's read pool keeps, so both keep their page
 /// and statement caches equally warm (one connection per blocking thread, tried first, left
@@ -111,7 +115,7 @@ impl Pool {
 }
 
 fn list(connection: &Connection, query: &ListQuery) -> rusqlite::Result<Vec<u8>> {
-    let limit = query.limit.unwrap_or(100).min(1000);
+    let limit = query.limit.unwrap_or(100).min(MAX_LIMIT);
     let resource = match &query.last_name {
         Some(name) => connection
             .prepare_cached(&format!(

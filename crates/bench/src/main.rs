@@ -3,6 +3,7 @@
 mod cli;
 mod cluster;
 mod cluster_report;
+mod engines;
 mod floor;
 mod haproxy;
 mod load;
@@ -28,6 +29,13 @@ fn main() -> ExitCode {
             floor::serve(db, workers, pool).map(|()| ExitCode::SUCCESS)
         }
         Some(Command::Cluster(args)) => cluster::run(args),
+        Some(Command::Engines(args)) => engines::run(args),
+        Some(Command::EngineFloor {
+            engine,
+            url,
+            workers,
+            pool,
+        }) => engines::floor::serve(engine, &url, workers, pool).map(|()| ExitCode::SUCCESS),
         None => run::run(cli.run),
     };
     outcome.unwrap_or_else(|error| {

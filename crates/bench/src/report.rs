@@ -17,7 +17,7 @@ pub const FLOOR: &str = "floor";
 
 #[derive(Debug, Serialize)]
 pub struct Measurement {
-    pub scenario: &'static str,
+    pub scenario: String,
     pub server: &'static str,
     pub connections: usize,
     pub requests: u64,
@@ -44,7 +44,7 @@ impl Measurement {
     ) -> Self {
         let requests_per_s = result.requests_per_second();
         Self {
-            scenario: scenario.name(),
+            scenario: scenario.name().to_string(),
             server,
             connections,
             requests: result.requests,
@@ -63,9 +63,94 @@ impl Measurement {
     }
 }
 
+impl Measurement {
+    /// The same figures under `engine`'s name (`pgsql list_100`), for runs that measure one
+    /// scenario on several database engines.
+    pub fn on_engine(mut self, engine: &str) -> Self {
+        self.scenario = format!("{engine} {}", self.scenario);
+        self
+    }
+}
+
+/// Sluice / floor requests per second for every scenario both served at the same count.
+pub fn ratios_of(measurements: &[Measurement]) -> Vec<Ratio> {
+    let find = |server: &str, scenario: &str, connections: usize| {
+        measurements
+            .iter()
+            .find(|m| m.server == server && m.scenario == scenario && m.connections == connections)
+    };
+    measurements
+        .iter()
+        .filter(|m| m.server == SLUICE)
+        .filter_map(|sluice| {
+            let floor = find(FLOOR, &sluice.scenario, sluice.connections)?;
+            Some(Ratio {
+                scenario: sluice.scenario.clone(),
+                connections: sluice.connections,
+                sluice_rps: sluice.requests_per_s,
+                floor_rps: floor.requests_per_s,
+                ratio: round(sluice.requests_per_s / floor.requests_per_s.max(1e-9), 3),
+            })
+        })
+        .collect()
+}
+
+/// Every measurement as a Markdown table, then the runs that had errors.
+pub fn measurements_table(md: &mut String, measurements: &[Measurement]) {
+    md.push_str(
+        "| scenario | server | conns | req/s | rows/s | p50 ms | p99 ms | max ms | errors \
+         | peak RSS MiB so far |\n",
+    );
+    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for r in measurements {
+        let rows = r.rows_per_s.map_or_else(String::new, |v| format!("{v:.0}"));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.0} | {rows} | {:.2} | {:.2} | {:.2} | {} | {:.1} |",
+            r.scenario,
+            r.server,
+            r.connections,
+            r.requests_per_s,
+            r.p50_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.errors,
+            r.peak_rss_mib
+        );
+    }
+}
+
+/// The Sluice / floor ratios as a Markdown table.
+pub fn ratios_table(md: &mut String, ratios: &[Ratio]) {
+    md.push_str("\n| Sluice / floor | conns | Sluice req/s | floor req/s | ratio |\n");
+    md.push_str("|---|---:|---:|---:|---:|\n");
+    for r in ratios {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.0} | {:.0} | {:.2} |",
+            r.scenario, r.connections, r.sluice_rps, r.floor_rps, r.ratio
+        );
+    }
+}
+
+/// The runs that had errors, each with its first error.
+pub fn errors_list(md: &mut String, measurements: &[Measurement]) {
+    for r in measurements.iter().filter(|r| r.errors > 0) {
+        let _ = writeln!(
+            md,
+            "\n{} on {} @{}: {} errors, first: {}",
+            r.scenario,
+            r.server,
+            r.connections,
+            r.errors,
+            r.first_error.as_deref().unwrap_or("?")
+        );
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Ratio {
-    pub scenario: &'static str,
+    pub scenario: String,
     pub connections: usize,
     pub sluice_rps: f64,
     pub floor_rps: f64,
@@ -187,24 +272,7 @@ impl Report {
 
     /// Sluice / floor requests per second for every read both served.
     pub fn compute_ratios(&mut self) {
-        let find = |server: &str, scenario: &str, connections: usize| {
-            self.measurements.iter().find(|m| {
-                m.server == server && m.scenario == scenario && m.connections == connections
-            })
-        };
-        let mut ratios = Vec::new();
-        for sluice in self.measurements.iter().filter(|m| m.server == SLUICE) {
-            if let Some(floor) = find(FLOOR, sluice.scenario, sluice.connections) {
-                ratios.push(Ratio {
-                    scenario: sluice.scenario,
-                    connections: sluice.connections,
-                    sluice_rps: sluice.requests_per_s,
-                    floor_rps: floor.requests_per_s,
-                    ratio: round(sluice.requests_per_s / floor.requests_per_s.max(1e-9), 3),
-                });
-            }
-        }
-        self.ratios = ratios;
+        self.ratios = ratios_of(&self.measurements);
     }
 
     /// The targets of issue 6, for whatever this run measured.
@@ -222,7 +290,8 @@ impl Report {
         }
         let key_reads = [Scenario::List100, Scenario::ByPk, Scenario::Filter].map(Scenario::name);
         for m in &self.measurements {
-            if m.server == SLUICE && m.connections == 16 && key_reads.contains(&m.scenario) {
+            if m.server == SLUICE && m.connections == 16 && key_reads.contains(&m.scenario.as_str())
+            {
                 let name = format!("{} @16: p99 latency (ms)", m.scenario);
                 add(name, m.p99_ms, "< 10", m.p99_ms < 10.0);
             }
@@ -297,53 +366,15 @@ impl Report {
             }
         }
         md.push('\n');
-        md.push_str(
-            "| scenario | server | conns | req/s | rows/s | p50 ms | p99 ms | max ms | errors \
-             | peak RSS MiB so far |\n",
-        );
-        md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for r in &self.measurements {
-            let rows = r.rows_per_s.map_or_else(String::new, |v| format!("{v:.0}"));
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {:.0} | {rows} | {:.2} | {:.2} | {:.2} | {} | {:.1} |",
-                r.scenario,
-                r.server,
-                r.connections,
-                r.requests_per_s,
-                r.p50_ms,
-                r.p99_ms,
-                r.max_ms,
-                r.errors,
-                r.peak_rss_mib
-            );
-        }
-        md.push_str("\n| Sluice / floor | conns | Sluice req/s | floor req/s | ratio |\n");
-        md.push_str("|---|---:|---:|---:|---:|\n");
-        for r in &self.ratios {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {:.0} | {:.0} | {:.2} |",
-                r.scenario, r.connections, r.sluice_rps, r.floor_rps, r.ratio
-            );
-        }
+        measurements_table(&mut md, &self.measurements);
+        ratios_table(&mut md, &self.ratios);
         let _ = writeln!(
             md,
             "\nSluice: first 200 {:.1} ms after start, peak RSS {:.1} MiB (floor {:.1} MiB).\n",
             self.sluice_first_200_ms, self.sluice_peak_rss_mib, self.floor_peak_rss_mib
         );
         targets_table(&mut md, &self.targets);
-        for r in self.measurements.iter().filter(|r| r.errors > 0) {
-            let _ = writeln!(
-                md,
-                "\n{} on {} @{}: {} errors, first: {}",
-                r.scenario,
-                r.server,
-                r.connections,
-                r.errors,
-                r.first_error.as_deref().unwrap_or("?")
-            );
-        }
+        errors_list(&mut md, &self.measurements);
         md
     }
 }

@@ -24,7 +24,7 @@ use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, Dataset, READ_DATABASE};
 const FIRST_REQUEST_ATTEMPTS: u32 = 10_000;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    load::client_runtime(args.client_threads)?.block_on(run_benchmark(args))
+    load::client_runtime(args.load.client_threads)?.block_on(run_benchmark(args))
 }
 
 /// `out/work`, emptied: the scratch data of the previous run goes.
@@ -158,7 +158,7 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut report = Report {
         header: Header::at_end(args.binary.smoke, machine),
         seconds_per_run: args.duration_secs(),
-        client_threads: args.client_threads,
+        client_threads: args.load.client_threads,
         employees: dataset.employees,
         rows_per_last_name: round(dataset.rows_per_last_name, 1),
         sluice_first_200_ms: round(first_200, 1),
@@ -181,7 +181,7 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn spawn_sluice(
+pub fn spawn_sluice(
     binary: &Path,
     data_dir: &Path,
     log: &Path,

@@ -112,37 +112,59 @@ impl Scenario {
     }
 
     pub fn sluice_plan(self, data: &Arc<Workload>) -> Plan {
+        let service = match self {
+            Self::PostBatch | Self::PatchByFilter | Self::Mixed => WRITE_SERVICE,
+            Self::ByPkLimited | Self::ByPkLimitedRedis => LIMITED_SERVICE,
+            Self::List100Cached => CACHED_SERVICE,
+            _ => READ_SERVICE,
+        };
+        self.plan_on(service, data)
+    }
+
+    /// The scenario's requests to `service`, any service holding the demo's tables (the
+    /// SQLite services of the main run, or a PostgreSQL or MySQL copy of `employees`).
+    pub fn plan_on(self, service: &'static str, data: &Arc<Workload>) -> Plan {
         let data = Arc::clone(data);
         match self {
-            Self::List100 => fixed(format!("{}?limit=100", table(READ_SERVICE))),
-            Self::ByPk => Arc::new(move |rng| Call::get(data.by_pk(READ_SERVICE, rng))),
-            Self::Filter => Arc::new(move |rng| Call::get(data.filter(READ_SERVICE, rng))),
+            Self::List100 | Self::List100Cached => fixed(format!("{}?limit=100", table(service))),
+            Self::ByPk | Self::ByPkLimited | Self::ByPkLimitedRedis => {
+                Arc::new(move |rng| Call::get(data.by_pk(service, rng)))
+            }
+            Self::Filter => Arc::new(move |rng| Call::get(data.filter(service, rng))),
             Self::FilterOrderOffset => Arc::new(move |rng| {
                 Call::get(format!(
                     "{}&order=hire_date%20desc&offset=20&limit=50",
-                    data.filter_only(READ_SERVICE, rng)
+                    data.filter_only(service, rng)
                 ))
             }),
-            Self::Related => fixed(
-                "/api/v2/db/_table/contact?related=contact_info_by_contact_id&limit=25".to_string(),
-            ),
-            Self::PostBatch => Arc::new(move |_| {
-                Call::with_body(Method::POST, table(WRITE_SERVICE), data.batch.clone())
-            }),
+            Self::Related => fixed(format!(
+                "/api/v2/{service}/_table/contact?related=contact_info_by_contact_id&limit=25"
+            )),
+            Self::PostBatch => {
+                Arc::new(move |_| Call::with_body(Method::POST, table(service), data.batch.clone()))
+            }
             Self::PatchByFilter => Arc::new(move |rng| {
                 let body = json!({"resource": [{"salary": rng.gen_range(40_000..120_000)}]});
                 Call::with_body(
                     Method::PATCH,
-                    data.filter_only(WRITE_SERVICE, rng),
+                    data.filter_only(service, rng),
                     Bytes::from(body.to_string()),
                 )
             }),
-            Self::Mixed => Arc::new(move |rng| data.mixed(rng)),
-            Self::ByPkLimited | Self::ByPkLimitedRedis => {
-                Arc::new(move |rng| Call::get(data.by_pk(LIMITED_SERVICE, rng)))
-            }
-            Self::List100Cached => fixed(format!("{}?limit=100", table(CACHED_SERVICE))),
+            Self::Mixed => Arc::new(move |rng| data.mixed(service, rng)),
         }
+    }
+
+    /// The floor's requests for a scenario on the PostgreSQL or MySQL floor, which also
+    /// takes the batch insert.
+    pub fn engine_floor_plan(self, data: &Arc<Workload>) -> Option<Plan> {
+        if self == Self::PostBatch {
+            let data = Arc::clone(data);
+            return Some(Arc::new(move |_| {
+                Call::with_body(Method::POST, "/employees".to_string(), data.batch.clone())
+            }));
+        }
+        self.floor_plan(data)
     }
 
     pub fn floor_plan(self, data: &Arc<Workload>) -> Option<Plan> {
@@ -267,20 +289,20 @@ impl Workload {
     }
 
     /// 90% reads spread over list, by-id and filter; 10% writes, half creates, half updates.
-    fn mixed(&self, rng: &mut impl Rng) -> Call {
+    fn mixed(&self, service: &str, rng: &mut impl Rng) -> Call {
         match rng.gen_range(0..20) {
-            0 => Call::with_body(Method::POST, table(WRITE_SERVICE), self.one_record.clone()),
+            0 => Call::with_body(Method::POST, table(service), self.one_record.clone()),
             1 => {
                 let body = json!({"salary": rng.gen_range(40_000..120_000)});
                 Call::with_body(
                     Method::PATCH,
-                    self.by_pk(WRITE_SERVICE, rng),
+                    self.by_pk(service, rng),
                     Bytes::from(body.to_string()),
                 )
             }
-            2..=7 => Call::get(format!("{}?limit=100", table(WRITE_SERVICE))),
-            8..=13 => Call::get(self.by_pk(WRITE_SERVICE, rng)),
-            _ => Call::get(self.filter(WRITE_SERVICE, rng)),
+            2..=7 => Call::get(format!("{}?limit=100", table(service))),
+            8..=13 => Call::get(self.by_pk(service, rng)),
+            _ => Call::get(self.filter(service, rng)),
         }
     }
 }
