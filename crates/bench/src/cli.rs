@@ -254,12 +254,4 @@ impl EnginesArgs {
     pub fn selects(&self, scenario: &str) -> bool {
         selects(self.only.as_deref(), scenario)
     }
-
-    pub fn duration_secs(&self) -> f64 {
-        self.load.duration_secs(self.binary.smoke)
-    }
-
-    pub fn connection_counts(&self) -> Vec<usize> {
-        self.load.connection_counts(self.binary.smoke)
-    }
 }

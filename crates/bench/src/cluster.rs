@@ -19,11 +19,12 @@ use crate::cluster_report::{CHANGING, ClusterReport, FLIPPING, PhaseRun, QUIET, 
 use crate::haproxy::{self, HAPROXY};
 use crate::load::{self, Call, Endpoint, LoadResult};
 use crate::machine::Machine;
+use crate::measure::check;
 use crate::postgres::ThrowawayDatabase;
 use crate::process::{ServerProcess, first_line_of};
 use crate::propagation::{self, ProbeGrant, ProbeTarget, VERB_GET};
-use crate::report::{Header, Measurement, round};
-use crate::run::{check, demo_data, fresh_work_dir};
+use crate::report::{Header, Measurement, exit_code, round};
+use crate::run::{demo_data, fresh_work_dir};
 use crate::scenarios::Scenario;
 use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, Admin, READ_SERVICE};
 
@@ -201,20 +202,13 @@ async fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
         targets: Vec::new(),
     };
     report.evaluate();
-    report.write(&out)?;
-    println!("{}", report.markdown());
-    println!("report: {}", out.join("bench.md").display());
+    report.publish(&out)?;
     let violations = report.propagation.violations;
     if violations > 0 {
         eprintln!("sluice-bench: {violations} answers with a stale decision (see the report)");
         return Ok(ExitCode::FAILURE);
     }
-    let errors = report.total_errors();
-    if errors > 0 {
-        eprintln!("sluice-bench: {errors} failed requests (see the report)");
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(report.total_errors()))
 }
 
 /// What the two nodes share.

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::propagation::Propagation;
-use crate::report::{Header, Measurement, Target, round, targets_table, write_files};
+use crate::report::{Header, Measurement, Target, publish, round, targets_table};
 
 /// The throughput phases and the propagation phase, as the report names them.
 pub const QUIET: &str = "no changes";
@@ -115,8 +115,8 @@ impl ClusterReport {
         self.runs.iter().map(|r| r.measurement.errors).sum::<u64>() + self.propagation.probe_errors
     }
 
-    pub fn write(&self, out: &Path) -> anyhow::Result<()> {
-        write_files(out, self, &self.markdown())
+    pub fn publish(&self, out: &Path) -> anyhow::Result<()> {
+        publish(out, self, &self.markdown())
     }
 
     pub fn markdown(&self) -> String {

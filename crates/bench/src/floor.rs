@@ -9,7 +9,7 @@
 //! - `GET /employees/{id}`
 
 use std::io::Write;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, PoisonError};
 
@@ -18,7 +18,8 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Row};
 use serde::{Deserialize, Serialize};
 
-const COLUMNS: &str = "id, first_name, last_name, gender, birth_date, hire_date, salary, dept_no";
+pub const COLUMNS: &str =
+    "id, first_name, last_name, gender, birth_date, hire_date, salary, dept_no";
 
 /// One employee as both floors write it, in the columns' order.
 #[derive(Serialize)]
@@ -34,7 +35,7 @@ pub struct Employee {
 }
 
 impl Employee {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,
             first_name: row.get(1)?,
@@ -172,12 +173,7 @@ async fn by_id_handler(
 
 /// Serves the floor on a free loopback port and prints `listening on URL`, as Sluice does.
 pub fn serve(database: PathBuf, workers: usize, pool_size: usize) -> anyhow::Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let address = listener.local_addr()?;
-    let workers = match workers {
-        0 => std::thread::available_parallelism().map_or(2, usize::from),
-        n => n,
-    };
+    let (listener, address, workers) = bind_loopback(workers)?;
     let pool = web::Data::new(Pool::open(&database, pool_size)?);
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(move || {
@@ -189,11 +185,27 @@ pub fn serve(database: PathBuf, workers: usize, pool_size: usize) -> anyhow::Res
         .workers(workers)
         .listen(listener)?
         .run();
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening on http://{address}")?;
-        stdout.flush()?;
-        drop(stdout);
+        announce(address)?;
         server.await?;
         Ok(())
     })
+}
+
+/// A listener on a free loopback port, its address, and the worker count (`0`: one per
+/// core, as Sluice's default).
+pub fn bind_loopback(workers: usize) -> std::io::Result<(TcpListener, SocketAddr, usize)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let address = listener.local_addr()?;
+    let workers = match workers {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    };
+    Ok((listener, address, workers))
+}
+
+/// Prints `listening on URL`, the line the harness waits for.
+pub fn announce(address: SocketAddr) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{address}")?;
+    stdout.flush()
 }

@@ -8,6 +8,7 @@ mod floor;
 mod haproxy;
 mod load;
 mod machine;
+mod measure;
 mod postgres;
 mod process;
 mod propagation;

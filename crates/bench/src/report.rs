@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitCode};
 
 use serde::Serialize;
 
@@ -176,11 +176,23 @@ impl Target {
     }
 }
 
-/// Writes a report as `bench.json` (for tools) and `bench.md` (for people) into `out`.
-pub fn write_files(out: &Path, report: &impl Serialize, markdown: &str) -> anyhow::Result<()> {
+/// Writes a report as `bench.json` (for tools) and `bench.md` (for people) into `out`, and
+/// prints it.
+pub fn publish(out: &Path, report: &impl Serialize, markdown: &str) -> anyhow::Result<()> {
     std::fs::write(out.join("bench.json"), serde_json::to_vec_pretty(report)?)?;
     std::fs::write(out.join("bench.md"), markdown)?;
+    println!("{markdown}");
+    println!("report: {}", out.join("bench.md").display());
     Ok(())
+}
+
+/// The run's exit code: a failure when any request failed.
+pub fn exit_code(errors: u64) -> ExitCode {
+    if errors > 0 {
+        eprintln!("sluice-bench: {errors} failed requests (see the report)");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 /// The targets as a Markdown table, reported, never judged.
@@ -339,8 +351,8 @@ impl Report {
         self.targets = targets;
     }
 
-    pub fn write(&self, out: &Path) -> anyhow::Result<()> {
-        write_files(out, self, &self.markdown())
+    pub fn publish(&self, out: &Path) -> anyhow::Result<()> {
+        publish(out, self, &self.markdown())
     }
 
     pub fn markdown(&self) -> String {

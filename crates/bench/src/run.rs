@@ -5,18 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use hyper::StatusCode;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use crate::cli::RunArgs;
-use crate::load::{self, Call, Endpoint, Plan, describe_failure, probe};
+use crate::load::{self, Call, Endpoint, describe_failure, probe};
 use crate::machine::Machine;
+use crate::measure::{Contender, Pace, measure_scenario};
 use crate::process::ServerProcess;
-use crate::report::{FLOOR, Header, Measurement, Report, SLUICE, round};
+use crate::report::{FLOOR, Header, Report, SLUICE, exit_code, round};
 use crate::scenarios::{Node, Scenario, Workload};
 use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, Dataset, READ_DATABASE};
 
@@ -98,61 +96,34 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         addr: process.addr,
         api_key: Some(api_key),
     });
-    let duration = Duration::from_secs_f64(args.duration_secs());
-    let warm_up = duration.mul_f64(0.2).min(Duration::from_secs(2));
+    let pace = Pace::new(args.connection_counts(), args.duration_secs());
     let mut measurements = Vec::new();
     for (index, scenario) in scenarios.iter().copied().enumerate() {
-        let mut runs: Vec<(&'static str, &Endpoint, Plan)> = Vec::new();
+        let mut contenders = Vec::new();
         if let Some(plan) = scenario.floor_plan(&workload) {
-            runs.push((FLOOR, &floor_endpoint, plan));
+            contenders.push(Contender {
+                server: FLOOR,
+                endpoint: &floor_endpoint,
+                plan,
+                process: &floor,
+            });
         }
-        let node_endpoint = match (scenario.node(), &with_redis_endpoint) {
-            (Node::WithRedis, Some(endpoint)) => endpoint,
-            _ => &sluice_endpoint,
+        let (endpoint, process) = match (scenario.node(), &with_redis_endpoint, &with_redis) {
+            (Node::WithRedis, Some(endpoint), Some(process)) => (endpoint, process),
+            _ => (&sluice_endpoint, &sluice),
         };
-        runs.push((SLUICE, node_endpoint, scenario.sluice_plan(&workload)));
-        for (server, endpoint, plan) in &runs {
-            check(scenario, server, endpoint, plan)
-                .await
-                .with_context(|| format!("{} on {server}", scenario.name()))?;
-            load::run(endpoint, Arc::clone(plan), 4, warm_up, 0).await;
-        }
-        // The floor and Sluice back to back at each count, so both see the same machine.
-        for connections in args.connection_counts() {
-            for (server, endpoint, plan) in &runs {
-                eprintln!(
-                    "{} on {server} with {connections} connections",
-                    scenario.name()
-                );
-                let seed = (index * 1000 + connections) as u64;
-                let result =
-                    load::run(endpoint, Arc::clone(plan), connections, duration, seed).await;
-                let process = match (*server, scenario.node(), &with_redis) {
-                    (FLOOR, _, _) => &floor,
-                    (_, Node::WithRedis, Some(process)) => process,
-                    _ => &sluice,
-                };
-                let measurement = Measurement::new(
-                    scenario,
-                    server,
-                    connections,
-                    &result,
-                    process.peak_rss_kib()?,
-                );
-                eprintln!(
-                    "  {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-                    measurement.requests_per_s,
-                    measurement.p50_ms,
-                    measurement.p99_ms,
-                    measurement.errors
-                );
-                measurements.push(measurement);
-                sluice.ensure_running()?;
-                floor.ensure_running()?;
-                if let Some(process) = with_redis.as_mut() {
-                    process.ensure_running()?;
-                }
-            }
+        contenders.push(Contender {
+            server: SLUICE,
+            endpoint,
+            plan: scenario.sluice_plan(&workload),
+            process,
+        });
+        measurements.extend(measure_scenario(scenario, None, &contenders, &pace, index).await?);
+        drop(contenders);
+        sluice.ensure_running()?;
+        floor.ensure_running()?;
+        if let Some(process) = with_redis.as_mut() {
+            process.ensure_running()?;
         }
     }
     let mut report = Report {
@@ -170,15 +141,8 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     report.compute_ratios();
     report.evaluate_targets();
-    report.write(&out)?;
-    println!("{}", report.markdown());
-    println!("report: {}", out.join("bench.md").display());
-    let errors = report.total_errors();
-    if errors > 0 {
-        eprintln!("sluice-bench: {errors} failed requests (see the report)");
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    report.publish(&out)?;
+    Ok(exit_code(report.total_errors()))
 }
 
 pub fn spawn_sluice(
@@ -220,21 +184,4 @@ async fn first_200_ms(server: &ServerProcess, endpoint: &Endpoint) -> anyhow::Re
         tokio::task::yield_now().await;
     }
     bail!("sluice never answered: {last_error:?}")
-}
-
-/// One request of the scenario must succeed and look right before it is timed.
-pub async fn check(
-    scenario: Scenario,
-    server: &str,
-    endpoint: &Endpoint,
-    plan: &Plan,
-) -> anyhow::Result<()> {
-    let mut rng = StdRng::seed_from_u64(7);
-    let (status, body) = probe(endpoint, plan(&mut rng)).await?;
-    if !status.is_success() {
-        bail!("{}", describe_failure(status, &body));
-    }
-    let body: serde_json::Value =
-        serde_json::from_slice(&body).with_context(|| format!("{server} answered non-JSON"))?;
-    scenario.check(&body)
 }

@@ -8,42 +8,19 @@ use anyhow::{Context, bail};
 use mysql_async::prelude::Queryable;
 use rusqlite::Connection;
 
+use crate::floor::{COLUMNS, Employee};
+
 /// Rows per multi-row INSERT while loading (8 parameters a row stays far below both engines'
 /// 65,535-parameter limit).
 const LOAD_BATCH: usize = 1000;
 
-/// One `employees` row of the demo database.
-pub struct EmployeeRow {
-    id: i64,
-    first_name: String,
-    last_name: String,
-    gender: String,
-    birth_date: String,
-    hire_date: String,
-    salary: i64,
-    dept_no: Option<String>,
-}
-
 /// Every employee of the SQLite demo database `path`, in id order.
-pub fn read_employees(path: &Path) -> anyhow::Result<Vec<EmployeeRow>> {
+pub fn read_employees(path: &Path) -> anyhow::Result<Vec<Employee>> {
     let connection = Connection::open(path)?;
-    let mut statement = connection.prepare(
-        "SELECT id, first_name, last_name, gender, birth_date, hire_date, salary, dept_no \
-         FROM employees ORDER BY id",
-    )?;
+    let mut statement =
+        connection.prepare(&format!("SELECT {COLUMNS} FROM employees ORDER BY id"))?;
     let rows = statement
-        .query_map([], |row| {
-            Ok(EmployeeRow {
-                id: row.get(0)?,
-                first_name: row.get(1)?,
-                last_name: row.get(2)?,
-                gender: row.get(3)?,
-                birth_date: row.get(4)?,
-                hire_date: row.get(5)?,
-                salary: row.get(6)?,
-                dept_no: row.get(7)?,
-            })
-        })?
+        .query_map([], Employee::from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -61,7 +38,7 @@ CREATE TABLE employees (
 )";
 
 /// Creates `employees` in the (empty) PostgreSQL database at `url` and loads `rows`.
-pub async fn load_postgres(url: &str, rows: &[EmployeeRow]) -> anyhow::Result<()> {
+pub async fn load_postgres(url: &str, rows: &[Employee]) -> anyhow::Result<()> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .context("cannot connect to the benchmark's PostgreSQL database")?;
@@ -173,7 +150,7 @@ impl MysqlDatabase {
     }
 
     /// Creates `employees` and loads `rows`.
-    pub async fn load(&self, rows: &[EmployeeRow]) -> anyhow::Result<()> {
+    pub async fn load(&self, rows: &[Employee]) -> anyhow::Result<()> {
         let mut connection = mysql_async::Conn::from_url(self.url.as_str()).await?;
         connection.query_drop(MYSQL_SCHEMA).await?;
         for chunk in rows.chunks(LOAD_BATCH) {

@@ -7,8 +7,6 @@
 //! - `GET /employees/{id}`
 //! - `POST /employees` with `{"resource": [records]}`, all rows in one transaction
 
-use std::io::Write;
-use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -16,7 +14,7 @@ use anyhow::Context;
 use mysql_async::prelude::Queryable;
 use serde::{Deserialize, Serialize};
 
-use crate::floor::{Employee, ListQuery, MAX_LIMIT, Resource};
+use crate::floor::{Employee, ListQuery, MAX_LIMIT, Resource, announce, bind_loopback};
 
 /// Which driver the floor serves with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -298,12 +296,7 @@ async fn insert_handler(
 
 /// Serves the floor for `engine` on a free loopback port and prints `listening on URL`.
 pub fn serve(engine: Engine, url: &str, workers: usize, pool_size: usize) -> anyhow::Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let address = listener.local_addr()?;
-    let workers = match workers {
-        0 => std::thread::available_parallelism().map_or(2, usize::from),
-        n => n,
-    };
+    let (listener, address, workers) = bind_loopback(workers)?;
     actix_web::rt::System::new().block_on(async move {
         let backend = web::Data::new(Backend::open(engine, url, pool_size)?);
         let server = HttpServer::new(move || {
@@ -317,10 +310,7 @@ pub fn serve(engine: Engine, url: &str, workers: usize, pool_size: usize) -> any
         .workers(workers)
         .listen(listener)?
         .run();
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening on http://{address}")?;
-        stdout.flush()?;
-        drop(stdout);
+        announce(address)?;
         server.await?;
         Ok(())
     })

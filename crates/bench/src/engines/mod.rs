@@ -12,21 +12,22 @@ mod report;
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use self::data::{EmployeeRow, MysqlDatabase, load_postgres, read_employees};
+use self::data::{MysqlDatabase, load_postgres, read_employees};
 pub use self::floor::Engine;
 use self::report::{EngineReport, Versions};
 use crate::cli::EnginesArgs;
+use crate::floor::Employee;
 use crate::load::{self, Endpoint};
 use crate::machine::Machine;
+use crate::measure::{Contender, Pace, measure_scenario};
 use crate::postgres::ThrowawayDatabase;
 use crate::process::ServerProcess;
-use crate::report::{FLOOR, Header, Measurement, SLUICE, round};
-use crate::run::{check, demo_data, fresh_work_dir, spawn_sluice};
+use crate::report::{FLOOR, Header, Measurement, SLUICE, exit_code, round};
+use crate::run::{demo_data, fresh_work_dir, spawn_sluice};
 use crate::scenarios::{Scenario, Workload};
 use crate::setup::{Admin, READ_DATABASE, table_access};
 
@@ -110,7 +111,7 @@ async fn run_engines(args: EnginesArgs) -> anyhow::Result<ExitCode> {
     let (measurements, sluice_peak_rss_kib) = outcome?;
     let mut report = EngineReport {
         header: Header::at_end(args.binary.smoke, machine),
-        seconds_per_run: args.duration_secs(),
+        seconds_per_run: args.load.duration_secs(args.binary.smoke),
         client_threads: args.load.client_threads,
         employees: dataset.employees,
         versions,
@@ -120,20 +121,13 @@ async fn run_engines(args: EnginesArgs) -> anyhow::Result<ExitCode> {
         targets: Vec::new(),
     };
     report.evaluate();
-    report.write(&args.out)?;
-    println!("{}", report.markdown());
-    println!("report: {}", args.out.join("bench.md").display());
-    let errors = report.total_errors();
-    if errors > 0 {
-        eprintln!("sluice-bench: {errors} failed requests (see the report)");
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    report.publish(&args.out)?;
+    Ok(exit_code(report.total_errors()))
 }
 
 async fn load_mysql(
     database: &MysqlDatabase,
-    rows: &[EmployeeRow],
+    rows: &[Employee],
     versions: &mut Versions,
 ) -> anyhow::Result<()> {
     database.load(rows).await?;
@@ -158,8 +152,10 @@ async fn measure(
         addr: sluice.addr,
         api_key: Some(api_key),
     };
-    let duration = Duration::from_secs_f64(args.duration_secs());
-    let warm_up = duration.mul_f64(0.2).min(Duration::from_secs(2));
+    let pace = Pace::new(
+        args.load.connection_counts(args.binary.smoke),
+        args.load.duration_secs(args.binary.smoke),
+    );
     let mut measurements = Vec::new();
     for database in databases {
         let engine = database.engine.name();
@@ -174,49 +170,27 @@ async fn measure(
         };
         let scenarios = SCENARIOS.into_iter().filter(|s| args.selects(s.name()));
         for (index, scenario) in scenarios.enumerate() {
-            let floor_plan = scenario
-                .engine_floor_plan(workload)
-                .context("every engine scenario has a floor")?;
-            let runs = [
-                (FLOOR, &floor_endpoint, floor_plan),
-                (SLUICE, &sluice_endpoint, scenario.plan_on(engine, workload)),
+            let contenders = [
+                Contender {
+                    server: FLOOR,
+                    endpoint: &floor_endpoint,
+                    plan: scenario
+                        .engine_floor_plan(workload)
+                        .context("every engine scenario has a floor")?,
+                    process: &floor,
+                },
+                Contender {
+                    server: SLUICE,
+                    endpoint: &sluice_endpoint,
+                    plan: scenario.plan_on(engine, workload),
+                    process: &sluice,
+                },
             ];
-            for (server, endpoint, plan) in &runs {
-                check(scenario, server, endpoint, plan)
-                    .await
-                    .with_context(|| format!("{engine} {} on {server}", scenario.name()))?;
-                load::run(endpoint, Arc::clone(plan), 4, warm_up, 0).await;
-            }
-            for connections in args.connection_counts() {
-                for (server, endpoint, plan) in &runs {
-                    eprintln!(
-                        "{engine} {} on {server} with {connections} connections",
-                        scenario.name()
-                    );
-                    let seed = (index * 1000 + connections) as u64;
-                    let result =
-                        load::run(endpoint, Arc::clone(plan), connections, duration, seed).await;
-                    let process = if *server == FLOOR { &floor } else { &sluice };
-                    let measurement = Measurement::new(
-                        scenario,
-                        server,
-                        connections,
-                        &result,
-                        process.peak_rss_kib()?,
-                    )
-                    .on_engine(engine);
-                    eprintln!(
-                        "  {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-                        measurement.requests_per_s,
-                        measurement.p50_ms,
-                        measurement.p99_ms,
-                        measurement.errors
-                    );
-                    measurements.push(measurement);
-                    sluice.ensure_running()?;
-                    floor.ensure_running()?;
-                }
-            }
+            let measured =
+                measure_scenario(scenario, Some(engine), &contenders, &pace, index).await?;
+            measurements.extend(measured);
+            sluice.ensure_running()?;
+            floor.ensure_running()?;
         }
     }
     Ok((measurements, sluice.peak_rss_kib()?))

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::{READS, SCENARIOS};
 use crate::report::{
-    Header, Measurement, Ratio, Target, errors_list, measurements_table, ratios_of, ratios_table,
-    targets_table, write_files,
+    Header, Measurement, Ratio, Target, errors_list, measurements_table, publish, ratios_of,
+    ratios_table, targets_table,
 };
 
 /// The goal for Sluice / floor requests per second on every read.
@@ -76,8 +76,8 @@ impl EngineReport {
         self.targets = targets;
     }
 
-    pub fn write(&self, out: &Path) -> anyhow::Result<()> {
-        write_files(out, self, &self.markdown())
+    pub fn publish(&self, out: &Path) -> anyhow::Result<()> {
+        publish(out, self, &self.markdown())
     }
 
     pub fn markdown(&self) -> String {
