@@ -16,13 +16,12 @@ mod relation;
 mod resolve;
 mod schema;
 mod schema_change;
+pub mod sql;
 mod value;
 mod write;
 
 pub use access::{LookupSource, LookupValue, RowAccess, TableAccess};
-pub use condition::{
-    ComparisonOp, Condition, ConditionSql, LIKE_ESCAPE, escape_like, write_condition,
-};
+pub use condition::{ComparisonOp, Condition, LIKE_ESCAPE, escape_like};
 pub use connector::{Connector, ReadOutput};
 pub use database::{AuthorizedTable, Database};
 pub use df_type::{DeclaredType, DfType, ValueClass};

@@ -1,5 +1,7 @@
 //! Values crossing the connector boundary in both directions.
 
+use crate::df_type::ValueClass;
+
 /// A value to bind as a statement parameter, already typed by the column it is compared
 /// with. Client text never reaches SQL any other way.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +68,26 @@ impl CellValue<'_> {
             Self::Blob(b) => BoundValue::Blob(b.to_vec()),
         }
     }
+
+    /// The owned form of a value read to match rows to requested ids and related rows to
+    /// their parents, typed by its column's `class`: a number that arrived as its text (a
+    /// decimal, which drivers send as text) is read as the number core typed the requested
+    /// value as.
+    pub fn to_key(self, class: ValueClass) -> BoundValue {
+        match (class, self) {
+            (ValueClass::Integer | ValueClass::Number, Self::Text(text)) => {
+                let text = String::from_utf8_lossy(text);
+                if let Ok(integer) = text.parse::<i64>() {
+                    BoundValue::Integer(integer)
+                } else if let Ok(real) = text.parse::<f64>() {
+                    BoundValue::Real(real)
+                } else {
+                    BoundValue::Text(text.into_owned())
+                }
+            }
+            (_, value) => value.to_bound(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -78,5 +100,21 @@ mod tests {
         assert!(!BoundValue::Integer(3).sql_equals(&BoundValue::Real(3.5)));
         assert!(!BoundValue::Integer(3).sql_equals(&BoundValue::Text("3".into())));
         assert!(!BoundValue::Null.sql_equals(&BoundValue::Null));
+    }
+
+    #[test]
+    fn numbers_sent_as_text_are_read_as_numbers_for_numeric_columns_only() {
+        let key = |text: &'static str, class| CellValue::Text(text.as_bytes()).to_key(class);
+        assert_eq!(key("12", ValueClass::Integer), BoundValue::Integer(12));
+        assert_eq!(key("1.50", ValueClass::Number), BoundValue::Real(1.5));
+        assert_eq!(
+            key("n/a", ValueClass::Number),
+            BoundValue::Text("n/a".into())
+        );
+        assert_eq!(key("12", ValueClass::Text), BoundValue::Text("12".into()));
+        assert_eq!(
+            CellValue::Integer(3).to_key(ValueClass::Text),
+            BoundValue::Integer(3)
+        );
     }
 }

@@ -3,6 +3,7 @@
 mod compile;
 mod config;
 mod connector;
+mod dialect;
 mod error;
 mod execute;
 mod introspect;

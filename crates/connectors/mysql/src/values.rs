@@ -3,7 +3,7 @@
 
 use mysql_async::consts::ColumnType;
 use mysql_async::{Column, Params, Row, Value};
-use sluice_connector_core::{BoundValue, CellValue, ConnectorError, ValueClass};
+use sluice_connector_core::{BoundValue, CellValue, ConnectorError};
 
 /// The statement's parameters. Core types every value by its column's DreamFactory type;
 /// MySQL converts a string to the compared column's type (a date, a decimal), and strict
@@ -71,30 +71,6 @@ pub(crate) fn cell(row: &Row, index: usize) -> Result<CellValue<'_>, ConnectorEr
                 "a temporal value arrived in binary form".to_owned(),
             ));
         }
-    })
-}
-
-/// Cell `index` as an owned value to match rows to requested ids and related rows to their
-/// parents: a numeric column's text (DECIMAL arrives as text) is read as the number core
-/// typed the requested value as.
-pub(crate) fn key_value(
-    row: &Row,
-    index: usize,
-    class: ValueClass,
-) -> Result<BoundValue, ConnectorError> {
-    let value = cell(row, index)?;
-    Ok(match (class, value) {
-        (ValueClass::Integer | ValueClass::Number, CellValue::Text(text)) => {
-            let text = String::from_utf8_lossy(text);
-            if let Ok(integer) = text.parse::<i64>() {
-                BoundValue::Integer(integer)
-            } else if let Ok(real) = text.parse::<f64>() {
-                BoundValue::Real(real)
-            } else {
-                BoundValue::Text(text.into_owned())
-            }
-        }
-        (_, value) => value.to_bound(),
     })
 }
 

@@ -10,14 +10,14 @@ use sluice_connector_core::{
     Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
     WritePlan,
 };
-use tokio::runtime::Handle;
+use sluice_connector_tokio::{read, read_with_related, run_blocking};
 use tokio_postgres::IsolationLevel;
 
 use crate::config::PostgresConfig;
 use crate::error::{
     is_connection_lost, is_retryable, is_stale_statement, map_error, map_pool_error,
 };
-use crate::execute::{self, needs_snapshot};
+use crate::execute::PgConnection;
 use crate::introspect::introspect;
 use crate::schema_write;
 use crate::write;
@@ -92,12 +92,12 @@ impl PostgresConnector {
         client: &mut Object,
         plan: &ReadPlan,
     ) -> Result<ReadOutput, ConnectorError> {
-        if !needs_snapshot(plan) {
-            return execute::read(&*client, &self.schema, plan).await;
+        if !plan.needs_snapshot() {
+            return read(&mut PgConnection::new(&*client, &self.schema), plan).await;
         }
         // The rows and the COUNT that may follow must see the same snapshot.
         let transaction = snapshot(client).await?;
-        let output = execute::read(&transaction, &self.schema, plan).await?;
+        let output = read(&mut PgConnection::new(&transaction, &self.schema), plan).await?;
         transaction.commit().await.map_err(map_error)?;
         Ok(output)
     }
@@ -110,19 +110,18 @@ impl PostgresConnector {
         plan: Arc<ReadPlan>,
     ) -> Result<ReadOutput, ConnectorError> {
         let schema = self.schema.clone();
-        let handle = Handle::current();
-        tokio::task::spawn_blocking(move || {
+        run_blocking("a read with related data", move |handle| {
             let result = (|| {
                 let transaction = handle.block_on(snapshot(&mut client))?;
-                let output = execute::read_with_related(&handle, &transaction, &schema, &plan)?;
+                let mut connection = PgConnection::new(&transaction, &schema);
+                let output = read_with_related(handle, &mut connection, &plan)?;
                 handle.block_on(transaction.commit()).map_err(map_error)?;
                 Ok(output)
             })();
             discard_if_lost(client, &result);
             result
         })
-        .await
-        .map_err(|_| ConnectorError::Internal("a read with related data was stopped".to_owned()))?
+        .await?
     }
 }
 
@@ -148,8 +147,7 @@ impl PostgresConnector {
         let mut client = self.client().await.map_err(Retry::Failed)?;
         let schema = self.schema.clone();
         let plan = Arc::clone(plan);
-        let handle = Handle::current();
-        tokio::task::spawn_blocking(move || {
+        run_blocking("a write", move |handle| {
             let result = (|| {
                 let transaction = handle.block_on(client.transaction()).map_err(|error| {
                     let error = map_error(error);
@@ -159,7 +157,7 @@ impl PostgresConnector {
                     }
                 })?;
                 let finished =
-                    write::execute(&handle, &transaction, &schema, &plan).map_err(|error| {
+                    write::execute(handle, &transaction, &schema, &plan).map_err(|error| {
                         match is_stale_statement(&error) {
                             true => Retry::Again(error),
                             false => Retry::Failed(error),
@@ -184,7 +182,7 @@ impl PostgresConnector {
             result
         })
         .await
-        .map_err(|_| Retry::Failed(ConnectorError::Internal("a write was stopped".to_owned())))?
+        .map_err(Retry::Failed)?
     }
 }
 

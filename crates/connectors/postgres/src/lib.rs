@@ -4,6 +4,7 @@ mod compile;
 mod config;
 mod connector;
 mod ddl;
+mod dialect;
 mod error;
 mod execute;
 mod introspect;

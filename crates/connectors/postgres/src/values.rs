@@ -5,7 +5,7 @@
 use std::error::Error;
 
 use bytes::BytesMut;
-use sluice_connector_core::{BoundValue, CellValue, ConnectorError, ValueClass};
+use sluice_connector_core::{BoundValue, CellValue, ConnectorError};
 use tokio_postgres::Row;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
@@ -98,29 +98,5 @@ pub(crate) fn cell(row: &Row, index: usize) -> Result<CellValue<'_>, ConnectorEr
     };
     decoded.map_err(|_| {
         ConnectorError::Internal("a value PostgreSQL sent could not be decoded".to_owned())
-    })
-}
-
-/// Cell `index` as an owned value to match rows to requested ids and related rows to their
-/// parents: a numeric column's text (`numeric` arrives as text) is read as the number core
-/// typed the requested value as.
-pub(crate) fn key_value(
-    row: &Row,
-    index: usize,
-    class: ValueClass,
-) -> Result<BoundValue, ConnectorError> {
-    let value = cell(row, index)?;
-    Ok(match (class, value) {
-        (ValueClass::Integer | ValueClass::Number, CellValue::Text(text)) => {
-            let text = String::from_utf8_lossy(text);
-            if let Ok(integer) = text.parse::<i64>() {
-                BoundValue::Integer(integer)
-            } else if let Ok(real) = text.parse::<f64>() {
-                BoundValue::Real(real)
-            } else {
-                BoundValue::Text(text.into_owned())
-            }
-        }
-        (_, value) => value.to_bound(),
     })
 }

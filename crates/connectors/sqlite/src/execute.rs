@@ -38,7 +38,7 @@ fn read_page(
     }
     // The rows, a COUNT that may follow and the related rows must all see the same
     // snapshot of the database.
-    let snapshot = if paging.include_count || paging.need_limit || !plan.related.is_empty() {
+    let snapshot = if plan.needs_snapshot() {
         Some(connection.unchecked_transaction().map_err(map_error)?)
     } else {
         None
@@ -73,10 +73,10 @@ fn fetch_by_id(
     plan: &ReadPlan,
     lookup: &IdLookup,
 ) -> Result<(Vec<u8>, Vec<FetchedRow>), ConnectorError> {
-    let snapshot = if plan.related.is_empty() {
-        None
-    } else {
+    let snapshot = if plan.needs_snapshot() {
         Some(connection.unchecked_transaction().map_err(map_error)?)
+    } else {
+        None
     };
     let compiled = compile_select(&plan.query);
     let layout = Layout {

@@ -6,6 +6,7 @@ mod connection;
 mod connector;
 mod ddl;
 pub mod demo;
+mod dialect;
 mod error;
 mod execute;
 mod introspect;

@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod access_tests;
+mod answer;
 mod fields;
 mod ids;
 mod order;

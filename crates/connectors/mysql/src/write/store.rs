@@ -12,18 +12,19 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{BinaryProtocol, QueryResult, Row};
 use sluice_connector_core::{
     BoundValue, ColumnRef, ColumnValue, ComparisonOp, Condition, ConnectorError, RecordError,
-    RecordStore, RecordWriter, Reselect, SelectQuery, TableSchema,
+    RecordStore, RecordWriter, Reselect, SelectQuery, TableSchema, sql,
 };
+use sluice_connector_tokio::lookup;
 use tokio::runtime::Handle;
 
 use super::constraint::{Statement, record_failure};
 use crate::compile::{
-    CompiledSql, assigned_column, compile_delete, compile_exists, compile_insert, compile_lookup,
+    CompiledSql, compile_delete, compile_exists, compile_insert, compile_lookup,
     compile_outside_check, compile_update,
 };
 use crate::error::map_error;
-use crate::execute::fetch_reselected;
-use crate::values::{key_value, params};
+use crate::execute::{MysqlConnection, fetch_reselected};
+use crate::values::params;
 
 /// The request's transaction, on the blocking thread that runs the write.
 pub(crate) struct MysqlStore<'a, Q> {
@@ -101,18 +102,21 @@ impl<Q: Queryable> MysqlStore<'_, Q> {
         let columns = table.primary_key();
         let mut compiled = compile_lookup(table, columns, condition, u64::MAX);
         compiled.sql.push_str(" FOR UPDATE");
-        let rows = self.rows(&compiled)?;
-        rows.iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .enumerate()
-                    .map(|(index, &column)| {
-                        key_value(row, index, table.column(column).df_type.value_class())
-                    })
-                    .collect()
-            })
-            .collect()
+        self.lookup(table, columns, &compiled)
+    }
+
+    /// The values of `columns` in the rows of `compiled`, typed by their columns.
+    fn lookup(
+        &mut self,
+        table: &TableSchema,
+        columns: &[ColumnRef],
+        compiled: &CompiledSql,
+    ) -> Result<Vec<Vec<BoundValue>>, ConnectorError> {
+        let mut connection = MysqlConnection {
+            conn: &mut *self.conn,
+        };
+        self.handle
+            .block_on(lookup(&mut connection, compiled, table, columns))
     }
 
     /// Runs one writing statement; with a `check`, inside a savepoint it rolls back to
@@ -203,7 +207,7 @@ impl<Q: Queryable> RecordStore for MysqlStore<'_, Q> {
         check: Option<&Condition>,
     ) -> Result<Result<i64, RecordError>, ConnectorError> {
         let compiled = compile_insert(table, values);
-        let assigned = assigned_column(table);
+        let assigned = sql::assigned_column(table);
         let given = |column: ColumnRef| {
             values
                 .iter()
@@ -291,18 +295,7 @@ impl<Q: Queryable> RecordStore for MysqlStore<'_, Q> {
         limit: u64,
     ) -> Result<Vec<Vec<BoundValue>>, ConnectorError> {
         let compiled = compile_lookup(table, columns, condition, limit);
-        let rows = self.rows(&compiled)?;
-        rows.iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .enumerate()
-                    .map(|(index, &column)| {
-                        key_value(row, index, table.column(column).df_type.value_class())
-                    })
-                    .collect()
-            })
-            .collect()
+        self.lookup(table, columns, &compiled)
     }
 }
 

@@ -202,13 +202,6 @@ fn the_role_filter_is_anded_after_the_whole_client_filter_and_hidden_fields_stay
 }
 
 #[test]
-fn identifiers_double_their_quotes() {
-    let mut sql = String::new();
-    push_identifier(&mut sql, "we\"ird");
-    assert_eq!(sql, "\"we\"\"ird\"");
-}
-
-#[test]
 fn a_many_many_is_one_join_through_the_junction() {
     let integer = |name: &str, key: bool| {
         let mut column = column(name, "integer", "int4");

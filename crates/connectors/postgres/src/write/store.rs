@@ -15,20 +15,20 @@ use std::cell::Cell;
 use deadpool_postgres::GenericClient;
 use sluice_connector_core::{
     BoundValue, ColumnRef, ColumnValue, Condition, ConnectorError, RecordError, RecordStore,
-    RecordWriter, Reselect, SelectQuery, TableSchema,
+    RecordWriter, Reselect, SelectQuery, TableSchema, sql,
 };
+use sluice_connector_tokio::{fetch_reselected, lookup};
 use tokio::runtime::Handle;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::constraint::{Statement, record_failure};
 use crate::compile::{
-    CompiledSql, assigned_column, compile_delete, compile_exists, compile_insert, compile_lookup,
-    compile_update,
+    CompiledSql, compile_delete, compile_exists, compile_insert, compile_lookup, compile_update,
 };
 use crate::error::map_error;
-use crate::execute::fetch_reselected;
-use crate::values::{Bind, key_value};
+use crate::execute::PgConnection;
+use crate::values::Bind;
 
 /// The request's transaction, on the blocking thread that runs the write.
 pub(crate) struct PgStore<'a, C> {
@@ -128,7 +128,7 @@ impl<C: GenericClient> RecordStore for PgStore<'_, C> {
         check: Option<&Condition>,
     ) -> Result<Result<i64, RecordError>, ConnectorError> {
         let compiled = compile_insert(self.schema, table, values, check);
-        let assigned = assigned_column(table).is_some();
+        let assigned = sql::assigned_column(table).is_some();
         self.within_record(table, Statement::Writing, async {
             let rows = query(self.client, &compiled).await?;
             if check.is_some() && !all_checked(&rows)? {
@@ -181,18 +181,9 @@ impl<C: GenericClient> RecordStore for PgStore<'_, C> {
         limit: u64,
     ) -> Result<Vec<Vec<BoundValue>>, ConnectorError> {
         let compiled = compile_lookup(self.schema, table, columns, condition, limit);
-        let rows = self.rows(&compiled).map_err(map_error)?;
-        rows.iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .enumerate()
-                    .map(|(index, &column)| {
-                        key_value(row, index, table.column(column).df_type.value_class())
-                    })
-                    .collect()
-            })
-            .collect()
+        let mut connection = PgConnection::new(self.client, self.schema);
+        self.handle
+            .block_on(lookup(&mut connection, &compiled, table, columns))
     }
 }
 
@@ -213,7 +204,8 @@ impl<C: GenericClient> RecordWriter for PgStore<'_, C> {
         query: &SelectQuery,
         reselect: &Reselect,
     ) -> Result<Vec<Vec<u8>>, ConnectorError> {
-        fetch_reselected(self.handle, self.client, self.schema, query, reselect)
+        let mut connection = PgConnection::new(self.client, self.schema);
+        fetch_reselected(self.handle, &mut connection, query, reselect)
     }
 
     /// Without savepoints a failed statement aborted the transaction.

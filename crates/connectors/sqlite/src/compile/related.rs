@@ -2,48 +2,17 @@
 //! for belongs_to / has_many, a join through the junction for many_many, so every
 //! relationship costs one statement whatever its kind.
 
-use sluice_connector_core::RelatedQuery;
+use sluice_connector_core::{RelatedQuery, sql};
 
-use super::{CompiledSql, SqlBuilder, compile_select};
+use super::CompiledSql;
+use crate::dialect::Sqlite;
 
 /// `SELECT "j"."parent", "r"."a", ... FROM "related" AS "r" JOIN "junction" AS "j"
 /// ON "j"."related" = "r"."target" WHERE <junction condition> [AND <related condition>]
 /// ORDER BY ... LIMIT ? OFFSET ?` for a junction link; `compile_select` otherwise (the link
 /// column is already the first of the projection).
 pub(crate) fn compile_related(query: &RelatedQuery) -> CompiledSql {
-    let Some(junction) = &query.junction else {
-        return compile_select(&query.select);
-    };
-    let select = &query.select;
-    let mut sql = SqlBuilder::new(&junction.table);
-    sql.scope(&junction.table, "j");
-    sql.push("SELECT ");
-    sql.column(junction.parent_column);
-    sql.scope(&select.table, "r");
-    for projection in &select.projection {
-        sql.push(", ");
-        sql.projection(*projection);
-    }
-    sql.push(" FROM ");
-    sql.table_name();
-    sql.push(" AS \"r\" JOIN ");
-    sql.scope(&junction.table, "j");
-    sql.table_name();
-    sql.push(" AS \"j\" ON ");
-    sql.column(junction.related_column);
-    sql.push(" = ");
-    sql.scope(&select.table, "r");
-    sql.column(junction.target);
-    sql.push(" WHERE ");
-    sql.scope(&junction.table, "j");
-    sql.condition(&junction.condition);
-    sql.scope(&select.table, "r");
-    if let Some(condition) = &select.condition {
-        sql.push(" AND ");
-        sql.condition(condition);
-    }
-    sql.order_and_limit(select);
-    sql.finish()
+    sql::related(&Sqlite, query)
 }
 
 #[cfg(test)]

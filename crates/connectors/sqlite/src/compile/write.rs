@@ -1,20 +1,13 @@
-//! INSERT, UPDATE and DELETE for record writes, built like SELECTs: fixed fragments,
-//! identifiers from the schema, every value a bind.
-//!
-//! INSERT and UPDATE say `OR ABORT`, which overrides any `ON CONFLICT` clause of the table:
-//! a schema's `REPLACE` would otherwise delete the conflicting row, which may be outside the
-//! caller's row filter, and its `ROLLBACK` would end the request's transaction half-way.
-//!
-//! A role's row filter travels as a `check` condition: the statement returns, for every
-//! row it wrote, `CASE WHEN <check> THEN 1 ELSE 0 END` evaluated on the row as written
-//! (`RETURNING` sees the new values), so the executor knows in the same statement whether
-//! the write left a row outside the filter, and undoes it.
+//! INSERT, UPDATE and DELETE for record writes: core's builders ([`sql`]) in SQLite's
+//! dialect, which returns the role check (`RETURNING CASE WHEN <check> THEN 1 ELSE 0
+//! END`) from the writing statement and says `OR ABORT` (see [`Sqlite`]).
 
 use sluice_connector_core::{
-    BoundValue, ColumnRef, ColumnValue, Condition, ForeignKey, TableSchema,
+    BoundValue, ColumnRef, ColumnValue, Condition, ForeignKey, TableSchema, sql,
 };
 
-use super::{CompiledSql, SqlBuilder, push_identifier};
+use super::CompiledSql;
+use crate::dialect::Sqlite;
 
 /// `INSERT OR ABORT INTO "t" ("a", "b") VALUES (?, ?) [RETURNING CASE WHEN check ...]`.
 pub(crate) fn compile_insert(
@@ -22,30 +15,7 @@ pub(crate) fn compile_insert(
     values: &[ColumnValue],
     check: Option<&Condition>,
 ) -> CompiledSql {
-    let mut sql = SqlBuilder::new(table);
-    sql.push("INSERT OR ABORT INTO ");
-    sql.table_name();
-    if values.is_empty() {
-        sql.push(" DEFAULT VALUES");
-    } else {
-        sql.push(" (");
-        for (index, value) in values.iter().enumerate() {
-            if index > 0 {
-                sql.push(", ");
-            }
-            sql.column(value.column);
-        }
-        sql.push(") VALUES (");
-        for (index, value) in values.iter().enumerate() {
-            if index > 0 {
-                sql.push(", ");
-            }
-            sql.bind(value.value.clone());
-        }
-        sql.push(")");
-    }
-    returning_check(&mut sql, check);
-    sql.finish()
+    sql::insert_returning(&Sqlite, table, values, check)
 }
 
 /// `UPDATE OR ABORT "t" SET "a" = ?, ... WHERE condition [RETURNING CASE WHEN check ...]`;
@@ -56,31 +26,12 @@ pub(crate) fn compile_update(
     condition: &Condition,
     check: Option<&Condition>,
 ) -> CompiledSql {
-    let mut sql = SqlBuilder::new(table);
-    sql.push("UPDATE OR ABORT ");
-    sql.table_name();
-    for (index, change) in changes.iter().enumerate() {
-        sql.push(if index == 0 { " SET " } else { ", " });
-        sql.column(change.column);
-        sql.push(" = ");
-        sql.bind(change.value.clone());
-    }
-    sql.push(" WHERE ");
-    sql.condition(condition);
-    returning_check(&mut sql, check);
-    sql.finish()
+    sql::update_returning(&Sqlite, table, changes, condition, check)
 }
 
 /// `DELETE FROM "t" [WHERE condition]`.
 pub(crate) fn compile_delete(table: &TableSchema, condition: Option<&Condition>) -> CompiledSql {
-    let mut sql = SqlBuilder::new(table);
-    sql.push("DELETE FROM ");
-    sql.table_name();
-    if let Some(condition) = condition {
-        sql.push(" WHERE ");
-        sql.condition(condition);
-    }
-    sql.finish()
+    sql::delete(&Sqlite, table, condition)
 }
 
 /// `SELECT "a", "b" FROM "t" WHERE condition LIMIT ?`: the values nested writes look up.
@@ -90,34 +41,12 @@ pub(crate) fn compile_lookup(
     condition: &Condition,
     limit: u64,
 ) -> CompiledSql {
-    let mut sql = SqlBuilder::new(table);
-    sql.push("SELECT ");
-    for (index, &column) in columns.iter().enumerate() {
-        if index > 0 {
-            sql.push(", ");
-        }
-        sql.column(column);
-    }
-    sql.push(" FROM ");
-    sql.table_name();
-    sql.push(" WHERE ");
-    sql.condition(condition);
-    sql.push(" LIMIT ");
-    sql.bind(BoundValue::Integer(
-        i64::try_from(limit).unwrap_or(i64::MAX),
-    ));
-    sql.finish()
+    sql::lookup(&Sqlite, table, columns, condition, limit)
 }
 
 /// `SELECT 1 FROM "t" WHERE condition LIMIT 1`.
 pub(crate) fn compile_exists(table: &TableSchema, condition: &Condition) -> CompiledSql {
-    let mut sql = SqlBuilder::new(table);
-    sql.push("SELECT 1 FROM ");
-    sql.table_name();
-    sql.push(" WHERE ");
-    sql.condition(condition);
-    sql.push(" LIMIT 1");
-    sql.finish()
+    sql::exists(&Sqlite, table, condition)
 }
 
 /// `SELECT 1 FROM "parent" WHERE "ref1" = ? AND ... LIMIT 1`: whether the row a foreign
@@ -125,24 +54,16 @@ pub(crate) fn compile_exists(table: &TableSchema, condition: &Condition) -> Comp
 /// the catalog (`PRAGMA foreign_key_list`), never from a request.
 pub(crate) fn compile_reference_exists(key: &ForeignKey, values: &[BoundValue]) -> CompiledSql {
     let mut sql = String::from("SELECT 1 FROM ");
-    push_identifier(&mut sql, &key.ref_table);
+    sql::push_identifier::<Sqlite>(&mut sql, &key.ref_table);
     for (index, column) in key.ref_columns.iter().enumerate() {
         sql.push_str(if index == 0 { " WHERE " } else { " AND " });
-        push_identifier(&mut sql, column);
+        sql::push_identifier::<Sqlite>(&mut sql, column);
         sql.push_str(" = ?");
     }
     sql.push_str(" LIMIT 1");
     CompiledSql {
         sql,
         binds: values.to_vec(),
-    }
-}
-
-fn returning_check(sql: &mut SqlBuilder<'_>, check: Option<&Condition>) {
-    if let Some(check) = check {
-        sql.push(" RETURNING CASE WHEN ");
-        sql.condition(check);
-        sql.push(" THEN 1 ELSE 0 END");
     }
 }
 
