@@ -1,6 +1,6 @@
 //! Read options where MySQL's SQL differs from the other engines', and what only MySQL has.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use sluice_connector_conformance::values::{self, get};
 use sluice_connector_core::ReadRequest;
 
@@ -33,25 +33,24 @@ async fn filters_compare_values_as_the_column_type() {
     values::check_filters_select_the_first_typed_row(database, &filters).await;
 }
 
+/// What an administrator reads from `table` with `request`.
+async fn read(fixture: &Fixture, table: &str, request: ReadRequest) -> Value {
+    get(&fixture.database, table, request).await.expect("read")
+}
+
 #[tokio::test]
 async fn a_clients_like_pattern_keeps_its_wildcards_and_matches_a_backslash() {
     let fixture = fixture().await;
-    let body = get(
-        &fixture.database,
-        "typed",
-        filtered(r"t like '%\ slash'", "id"),
-    )
-    .await
-    .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 1}]}));
-    let body = get(
-        &fixture.database,
-        "employees",
-        filtered("notes like '50%'", "id"),
-    )
-    .await
-    .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 4}]}));
+    let backslash = filtered(r"t like '%\ slash'", "id");
+    assert_eq!(
+        read(&fixture, "typed", backslash).await,
+        json!({"resource": [{"id": 1}]})
+    );
+    let percent = filtered("notes like '50%'", "id");
+    assert_eq!(
+        read(&fixture, "employees", percent).await,
+        json!({"resource": [{"id": 4}]})
+    );
 }
 
 #[tokio::test]
@@ -63,22 +62,13 @@ async fn nulls_first_and_last_are_honoured() {
         order: Some(order.into()),
         ..request()
     };
-    let body = get(
-        &fixture.database,
-        "employees",
-        ordered("salary asc nulls last"),
-    )
-    .await
-    .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 4}, {"id": 1}, {"id": 5}]}));
-    let body = get(
-        &fixture.database,
-        "employees",
-        ordered("salary desc nulls first"),
-    )
-    .await
-    .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 5}, {"id": 1}, {"id": 4}]}));
+    let last = read(&fixture, "employees", ordered("salary asc nulls last")).await;
+    assert_eq!(last, json!({"resource": [{"id": 4}, {"id": 1}, {"id": 5}]}));
+    let first = read(&fixture, "employees", ordered("salary desc nulls first")).await;
+    assert_eq!(
+        first,
+        json!({"resource": [{"id": 5}, {"id": 1}, {"id": 4}]})
+    );
 }
 
 #[tokio::test]
