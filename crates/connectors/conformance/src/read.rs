@@ -11,6 +11,30 @@ use sluice_connector_core::{
     TableAccess, Unrestricted, WriteBounds,
 };
 
+/// The rows of the shared read data set, after each engine's own `CREATE TABLE`s of
+/// `departments` (id, name NOT NULL UNIQUE), `employees` (id, first_name, last_name,
+/// hire_date, salary decimal(10,2), active boolean, dept_id a foreign key to departments
+/// with ON DELETE SET NULL, notes), `projects` (id, title), the junction
+/// `employee_projects` (id, employee_id, project_id), `pairs` (a, b, v; key (a, b)) and
+/// the view `high_earners` (id, last_name, salary of the rows with `salary > 60000`).
+pub const ROWS: &str =
+    "INSERT INTO departments (id, name) VALUES (1, 'Engineering'), (2, 'Sales'), (3, 'Ops');
+INSERT INTO employees (id, first_name, last_name, hire_date, salary, active, dept_id, notes) VALUES
+    (1, 'John', 'Smith', '1989-05-01', 55000, true, 1, NULL),
+    (2, 'Jane', 'Smith', '1991-02-11', 72000.5, true, 1, 'team lead'),
+    (3, 'Zoë', 'Åström', '1995-07-21', 61000, false, 2, 'naïve café'),
+    (4, 'Liam', 'O''Brien', NULL, 48000, true, 2, '50%_off'),
+    (5, 'Mia', 'Garcia', '2001-01-01', NULL, true, NULL, '100% sure'),
+    (6, 'Noah', 'Brown', '1990-01-01', 50000, false, 3, NULL),
+    (7, 'Emma', 'Jones', '1988-12-31', 60000, true, 3, 'x_y'),
+    (8, 'Olivia', 'Miller', '2010-03-03', 90000, true, 1, NULL),
+    (9, 'Ava', 'Davis', '2015-06-06', 45000, false, 2, NULL),
+    (10, 'Lucas', 'Wilson', '2020-09-09', 52000, true, NULL, NULL);
+INSERT INTO projects (id, title) VALUES (1, 'Apollo'), (2, 'Zephyr');
+INSERT INTO employee_projects (employee_id, project_id) VALUES (1, 1), (1, 2), (2, 1);
+INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second'), (2, 'x', 'third');
+";
+
 pub struct Case {
     pub name: &'static str,
     pub table: &'static str,
@@ -279,4 +303,74 @@ pub async fn check_role_case(database: &Arc<Database>) {
         table.read_record("3", &ReadRequest::default()).await,
         Err(ConnectorError::RecordNotFound(_))
     ));
+}
+
+/// A record by id is a bare object in the order of `fields`, a decimal keeps its fraction,
+/// and a missing one is not found with its id.
+///
+/// # Panics
+///
+/// When the connector answers otherwise.
+pub async fn check_record_by_id(database: &Arc<Database>) {
+    let table = authorized(
+        database,
+        "employees",
+        TableAccess::unrestricted(),
+        ReadBounds::default(),
+    );
+    let request = ReadRequest {
+        fields: Some("first_name,salary".into()),
+        ..ReadRequest::default()
+    };
+    let bytes = table.read_record("3", &request).await.expect("found");
+    assert_eq!(
+        String::from_utf8(bytes).expect("utf-8"),
+        r#"{"first_name":"Zoë","salary":61000.0}"#
+    );
+    assert!(matches!(
+        table.read_record("99", &ReadRequest::default()).await,
+        Err(ConnectorError::RecordNotFound(id)) if id == "99"
+    ));
+}
+
+/// `ids` by a decimal column (`id_field=salary`) match whatever scale the client wrote.
+///
+/// # Panics
+///
+/// When the connector answers otherwise.
+pub async fn check_ids_by_a_decimal_column(database: &Arc<Database>) {
+    let request = ReadRequest {
+        ids: Some("61000,72000.5".into()),
+        id_field: Some("salary".into()),
+        fields: Some("id".into()),
+        ..ReadRequest::default()
+    };
+    let body = crate::values::get(database, "employees", request)
+        .await
+        .expect("read");
+    assert_eq!(body, json!({"resource": [{"id": 3}, {"id": 2}]}));
+}
+
+/// `include_schema` describes `departments` in `meta.schema`; `id_db_type` is the engine's
+/// name for the type of its key.
+///
+/// # Panics
+///
+/// When the connector answers otherwise.
+pub async fn check_include_schema(database: &Arc<Database>, id_db_type: &str) {
+    let request = ReadRequest {
+        include_schema: true,
+        limit: Some("1".into()),
+        ..ReadRequest::default()
+    };
+    let body = crate::values::get(database, "departments", request)
+        .await
+        .expect("read");
+    assert_eq!(body["resource"], json!([{"id": 1, "name": "Engineering"}]));
+    let schema = &body["meta"]["schema"];
+    assert_eq!(schema["name"], json!("departments"));
+    assert_eq!(schema["primary_key"], json!(["id"]));
+    assert_eq!(schema["field"][0]["type"], json!("id"));
+    assert_eq!(schema["field"][0]["db_type"], json!(id_db_type));
+    assert_eq!(schema["field"][0]["auto_increment"], json!(true));
 }

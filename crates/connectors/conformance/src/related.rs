@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use sluice_connector_core::{Database, ReadBounds, ReadRequest, TableAccess};
 
-use crate::read::{authorized, body};
+use crate::read::authorized;
 
 fn related(names: &str) -> ReadRequest {
     ReadRequest {
@@ -17,13 +17,9 @@ fn related(names: &str) -> ReadRequest {
 }
 
 async fn get(database: &Arc<Database>, table: &str, request: ReadRequest) -> Value {
-    let table = authorized(
-        database,
-        table,
-        TableAccess::unrestricted(),
-        ReadBounds::default(),
-    );
-    body(table.read_records(&request).await.expect("read"))
+    crate::values::get(database, table, request)
+        .await
+        .expect("read")
 }
 
 /// Belongs-to, has-many and many-many rows land in their parents, with their own fields and

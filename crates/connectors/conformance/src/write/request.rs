@@ -11,6 +11,8 @@ use sluice_connector_core::{
     Unrestricted, WriteBounds, WriteKind, WriteRequest, unwrap_records,
 };
 
+use crate::Fixture;
+
 /// A write as a caller makes it: the client's request, the access the gateway decided for
 /// the caller (an administrator's unless a test says otherwise) and the service's
 /// configuration.
@@ -100,6 +102,23 @@ pub async fn write_to(
     let authorized = AuthorizedTable::new(Arc::clone(database), table.to_owned(), access, bounds);
     let output = authorized.write(&request).await?;
     Ok(serde_json::from_slice(&output.body).expect("valid JSON"))
+}
+
+/// Runs the write on the database of `fixture`; the body parsed as JSON.
+///
+/// # Errors
+///
+/// The write's error, as the connector answered it.
+///
+/// # Panics
+///
+/// When the body is not JSON.
+pub async fn write(
+    fixture: &impl Fixture,
+    table: &str,
+    write: impl Into<Write>,
+) -> Result<Value, ConnectorError> {
+    write_to(&fixture.database(), table, write).await
 }
 
 /// The message of a 400.

@@ -2,18 +2,16 @@ use std::sync::Arc;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
-use serde_json::Value;
-use sluice_connector_core::{
-    AuthorizedTable, ConnectorError, Database, ReadBounds, ReadOutput, ReadRequest, TableAccess,
-    WriteBounds,
-};
+use sluice_connector_conformance::read::ROWS;
+use sluice_connector_core::{Database, ReadRequest};
 use sluice_connector_mysql::{MysqlConfig, MysqlConnector};
 
 pub const MYSQL_URL_VAR: &str = "SLUICE_TEST_MYSQL_URL";
 pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
 
-/// The shared data set in MySQL's dialect (the rows of the other engines' read fixtures),
-/// plus what only MySQL has: a table of every MySQL type, with an enum.
+/// The tables of the shared data set in MySQL's dialect (its rows are
+/// `sluice_connector_conformance::read::ROWS`), plus what only MySQL has: a table of every
+/// MySQL type, with an enum, and backticks in names.
 pub const SCHEMA: &str = r#"
 CREATE TABLE departments (id int AUTO_INCREMENT PRIMARY KEY, name varchar(100) NOT NULL UNIQUE);
 CREATE TABLE employees (
@@ -46,29 +44,14 @@ CREATE TABLE typed (
     u char(36) UNIQUE, j json, bin varbinary(16), bl blob,
     feeling enum('happy','sad') NOT NULL, yr year
 );
-INSERT INTO departments (id, name) VALUES (1, 'Engineering'), (2, 'Sales'), (3, 'Ops');
-INSERT INTO employees (id, first_name, last_name, hire_date, salary, active, dept_id, notes) VALUES
-    (1, 'John', 'Smith', '1989-05-01', 55000, true, 1, NULL),
-    (2, 'Jane', 'Smith', '1991-02-11', 72000.5, true, 1, 'team lead'),
-    (3, 'Zoë', 'Åström', '1995-07-21', 61000, false, 2, 'naïve café'),
-    (4, 'Liam', 'O''Brien', NULL, 48000, true, 2, '50%_off'),
-    (5, 'Mia', 'Garcia', '2001-01-01', NULL, true, NULL, '100% sure'),
-    (6, 'Noah', 'Brown', '1990-01-01', 50000, false, 3, NULL),
-    (7, 'Emma', 'Jones', '1988-12-31', 60000, true, 3, 'x_y'),
-    (8, 'Olivia', 'Miller', '2010-03-03', 90000, true, 1, NULL),
-    (9, 'Ava', 'Davis', '2015-06-06', 45000, false, 2, NULL),
-    (10, 'Lucas', 'Wilson', '2020-09-09', 52000, true, NULL, NULL);
-INSERT INTO projects (id, title) VALUES (1, 'Apollo'), (2, 'Zephyr');
-INSERT INTO employee_projects (employee_id, project_id) VALUES (1, 1), (1, 2), (2, 1);
 INSERT INTO `we``ird name` VALUES ('a', '1'), ('b', 'two');
-INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second'), (2, 'x', 'third');
 INSERT INTO typed (small, i, big, n, f, dp, b, s, c, t, dt, ts, d, tm, u, j, bin, bl, feeling, yr)
 VALUES
     (1, 2, 9007199254740993, 1234.5, 0.1, 2.25, true, 'abc', 'ab', 'long "text" \\ slash',
      '2024-01-02 03:04:05', '2024-01-02 03:04:05', '2024-01-02', '03:04:05',
      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": 1}', X'0102FF', X'00', 'happy', 2024),
     (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     NULL, NULL, NULL, NULL, 'sad', NULL)
+     NULL, NULL, NULL, NULL, 'sad', NULL);
 "#;
 
 /// A database of its own for one test, dropped when the test ends.
@@ -79,18 +62,6 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    pub fn table(&self, name: &str, access: TableAccess, bounds: ReadBounds) -> AuthorizedTable {
-        let bounds = WriteBounds {
-            read: bounds,
-            ..WriteBounds::default()
-        };
-        AuthorizedTable::new(Arc::clone(&self.database), name.to_owned(), access, bounds)
-    }
-
-    pub fn admin(&self, name: &str) -> AuthorizedTable {
-        self.table(name, TableAccess::unrestricted(), ReadBounds::default())
-    }
-
     /// The connector's settings for the test database.
     pub fn config(&self) -> MysqlConfig {
         config_for(&self.server, &self.name)
@@ -119,6 +90,12 @@ impl Fixture {
                 .unwrap_or_else(|error| panic!("{statement}: {error}"));
         }
         let _ = conn.disconnect().await;
+    }
+}
+
+impl sluice_connector_conformance::Fixture for Fixture {
+    fn database(&self) -> Arc<Database> {
+        Arc::clone(&self.database)
     }
 }
 
@@ -154,9 +131,9 @@ async fn connect(server: &Opts) -> Conn {
     })
 }
 
-/// A fresh database holding [`SCHEMA`], served by a connector.
+/// A fresh database holding [`SCHEMA`] and the shared rows, served by a connector.
 pub async fn fixture() -> Fixture {
-    fixture_of(SCHEMA).await
+    fixture_of(&format!("{SCHEMA}{ROWS}")).await
 }
 
 /// A fresh database created with `schema`, served by a connector.
@@ -204,29 +181,4 @@ fn config_for(server: &Opts, database: &str) -> MysqlConfig {
 
 pub fn request() -> ReadRequest {
     ReadRequest::default()
-}
-
-/// `GET /_table/{table}` as an administrator, as parsed JSON.
-pub async fn get(
-    fixture: &Fixture,
-    table: &str,
-    request: ReadRequest,
-) -> Result<Value, ConnectorError> {
-    match fixture.admin(table).read_records(&request).await? {
-        ReadOutput::Json(bytes) => Ok(serde_json::from_slice(&bytes).expect("valid JSON")),
-        ReadOutput::Count(count) => Ok(Value::from(count)),
-    }
-}
-
-/// The raw body, to check the exact bytes.
-pub async fn get_text(fixture: &Fixture, table: &str, request: ReadRequest) -> String {
-    match fixture
-        .admin(table)
-        .read_records(&request)
-        .await
-        .expect("read succeeds")
-    {
-        ReadOutput::Json(bytes) => String::from_utf8(bytes).expect("utf-8"),
-        ReadOutput::Count(count) => count.to_string(),
-    }
 }

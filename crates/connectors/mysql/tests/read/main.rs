@@ -9,5 +9,4 @@ mod helpers;
 mod introspection;
 mod options;
 mod recovery;
-mod related;
 mod typing;

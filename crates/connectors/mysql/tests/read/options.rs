@@ -1,6 +1,7 @@
 //! Read options where MySQL's SQL differs from the other engines', and what only MySQL has.
 
-use serde_json::json;
+use serde_json::{Value, json};
+use sluice_connector_conformance::values::{self, get};
 use sluice_connector_core::ReadRequest;
 
 use crate::helpers::*;
@@ -15,8 +16,7 @@ fn filtered(filter: &str, fields: &str) -> ReadRequest {
 
 #[tokio::test]
 async fn filters_compare_values_as_the_column_type() {
-    let fixture = fixture().await;
-    let cases = [
+    let filters = [
         "dt = '2024-01-02 03:04:05'",
         "ts > '2024-01-01'",
         "n = 1234.5",
@@ -29,25 +29,28 @@ async fn filters_compare_values_as_the_column_type() {
         "d between '2024-01-01' and '2024-01-31'",
         "tm = '03:04:05'",
     ];
-    for filter in cases {
-        let body = get(&fixture, "typed", filtered(filter, "id"))
-            .await
-            .unwrap_or_else(|error| panic!("{filter}: {error:?}"));
-        assert_eq!(body, json!({"resource": [{"id": 1}]}), "{filter}");
-    }
+    let database = &fixture().await.database;
+    values::check_filters_select_the_first_typed_row(database, &filters).await;
+}
+
+/// What an administrator reads from `table` with `request`.
+async fn read(fixture: &Fixture, table: &str, request: ReadRequest) -> Value {
+    get(&fixture.database, table, request).await.expect("read")
 }
 
 #[tokio::test]
 async fn a_clients_like_pattern_keeps_its_wildcards_and_matches_a_backslash() {
     let fixture = fixture().await;
-    let body = get(&fixture, "typed", filtered(r"t like '%\ slash'", "id"))
-        .await
-        .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 1}]}));
-    let body = get(&fixture, "employees", filtered("notes like '50%'", "id"))
-        .await
-        .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 4}]}));
+    let backslash = filtered(r"t like '%\ slash'", "id");
+    assert_eq!(
+        read(&fixture, "typed", backslash).await,
+        json!({"resource": [{"id": 1}]})
+    );
+    let percent = filtered("notes like '50%'", "id");
+    assert_eq!(
+        read(&fixture, "employees", percent).await,
+        json!({"resource": [{"id": 4}]})
+    );
 }
 
 #[tokio::test]
@@ -59,21 +62,20 @@ async fn nulls_first_and_last_are_honoured() {
         order: Some(order.into()),
         ..request()
     };
-    let body = get(&fixture, "employees", ordered("salary asc nulls last"))
-        .await
-        .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 4}, {"id": 1}, {"id": 5}]}));
-    let body = get(&fixture, "employees", ordered("salary desc nulls first"))
-        .await
-        .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 5}, {"id": 1}, {"id": 4}]}));
+    let last = read(&fixture, "employees", ordered("salary asc nulls last")).await;
+    assert_eq!(last, json!({"resource": [{"id": 4}, {"id": 1}, {"id": 5}]}));
+    let first = read(&fixture, "employees", ordered("salary desc nulls first")).await;
+    assert_eq!(
+        first,
+        json!({"resource": [{"id": 5}, {"id": 1}, {"id": 4}]})
+    );
 }
 
 #[tokio::test]
 async fn identifiers_with_backticks_are_quoted() {
     let fixture = fixture().await;
     let body = get(
-        &fixture,
+        &fixture.database,
         "we`ird name",
         ReadRequest {
             ids: Some("b".into()),
@@ -89,7 +91,7 @@ async fn identifiers_with_backticks_are_quoted() {
 async fn an_offset_without_a_limit_and_a_composite_key() {
     let fixture = fixture().await;
     let body = get(
-        &fixture,
+        &fixture.database,
         "pairs",
         ReadRequest {
             offset: Some("1".into()),
@@ -106,7 +108,7 @@ async fn an_offset_without_a_limit_and_a_composite_key() {
 async fn include_schema_describes_the_table_with_mysqls_types() {
     let fixture = fixture().await;
     let body = get(
-        &fixture,
+        &fixture.database,
         "typed",
         ReadRequest {
             include_schema: true,

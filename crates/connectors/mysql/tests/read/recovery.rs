@@ -3,6 +3,7 @@
 
 use mysql_async::prelude::Queryable;
 use serde_json::json;
+use sluice_connector_conformance::values::get;
 use sluice_connector_core::{Connector, ConnectorError, ReadRequest};
 use sluice_connector_mysql::{MysqlConfig, MysqlConnector};
 
@@ -47,7 +48,9 @@ async fn a_read_on_a_connection_the_server_closed_runs_again_on_another() {
     };
     let expected = json!({"resource": [{"id": 3}]});
     assert_eq!(
-        get(&fixture, "employees", request()).await.expect("read"),
+        get(&fixture.database, "employees", request())
+            .await
+            .expect("read"),
         expected
     );
     // Every session of the test database ends, as on a restart or an idle timeout; the
@@ -68,7 +71,7 @@ async fn a_read_on_a_connection_the_server_closed_runs_again_on_another() {
             .expect("killed");
     }
     assert_eq!(
-        get(&fixture, "employees", request())
+        get(&fixture.database, "employees", request())
             .await
             .expect("read again"),
         expected

@@ -1,12 +1,10 @@
 //! The shared write cases (`sluice_connector_conformance::write`) on MySQL/MariaDB.
 
-use std::sync::Arc;
-
 use sluice_connector_conformance::write::{cases, run};
 
 use crate::helpers::fixture;
 
 #[tokio::test]
 async fn every_engine_neutral_write_case_answers_as_expected() {
-    run(cases(), fixture, |fixture| Arc::clone(&fixture.database)).await;
+    run(cases(), fixture).await;
 }

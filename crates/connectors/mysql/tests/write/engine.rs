@@ -3,11 +3,11 @@
 //! still finds its record.
 
 use serde_json::json;
+use sluice_connector_conformance::values::get;
 use sluice_connector_core::WriteKind::{Create, Update};
 use sluice_connector_core::{ConnectorError, ReadRequest, WriteRequest};
 
 use crate::helpers::*;
-use crate::my::get;
 
 #[tokio::test]
 async fn an_update_to_the_values_a_record_has_finds_it() {
@@ -47,7 +47,9 @@ async fn a_role_may_change_the_field_its_filter_by_request_reads() {
         order: Some("id".into()),
         ..ReadRequest::default()
     };
-    let rows = get(&fixture, "todos", read.clone()).await.expect("read");
+    let rows = get(&fixture.database, "todos", read.clone())
+        .await
+        .expect("read");
     let renamed = json!([
         {"id": 1, "owner_id": 1, "title": "renamed"},
         {"id": 2, "owner_id": 2, "title": "bob 1"},
@@ -63,6 +65,6 @@ async fn a_role_may_change_the_field_its_filter_by_request_reads() {
         matches!(refused, Err(ConnectorError::Forbidden(_))),
         "moving a row out of the filter: {refused:?}"
     );
-    let rows = get(&fixture, "todos", read).await.expect("read");
+    let rows = get(&fixture.database, "todos", read).await.expect("read");
     assert_eq!(rows["resource"], renamed);
 }

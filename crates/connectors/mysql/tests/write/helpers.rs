@@ -1,16 +1,16 @@
-//! The write fixture in MySQL's dialect (the tables and rows of the other engines' write
-//! fixtures) and the requests the tests make.
+//! The write fixture in MySQL's dialect (the tables of the other engines' write fixtures,
+//! with the shared rows) and the requests the tests make.
 
-use serde_json::Value;
-use sluice_connector_core::ConnectorError;
+use sluice_connector_conformance::write::ROWS;
 
 pub use crate::my::{Fixture, fixture_of};
-pub use sluice_connector_conformance::write::request::{Write, as_owner, batch, by_id, with_body};
+pub use sluice_connector_conformance::write::request::{as_owner, by_id, with_body, write};
 
-/// Departments and employees (unique e-mail, check on salary, foreign key, blob), a
-/// composite key, a text key, a table without key (with a trigger that refuses a row), the
-/// role-filtered `todos` and a composite UNIQUE. Auto-increment counters continue after
-/// the rows inserted with their ids.
+/// The tables of the shared write data set in MySQL's dialect (its rows are
+/// `sluice_connector_conformance::write::ROWS`): departments and employees (unique e-mail,
+/// check on salary, foreign key, blob), a composite key, a text key, a table without key
+/// (with a trigger that refuses a row), the role-filtered `todos` and a composite UNIQUE.
+/// Auto-increment counters continue after the rows inserted with their ids.
 pub const SCHEMA: &str = r#"
 CREATE TABLE departments (id int AUTO_INCREMENT PRIMARY KEY, name varchar(100) NOT NULL UNIQUE);
 CREATE TABLE employees (
@@ -37,26 +37,8 @@ CREATE TABLE todos (
 );
 CREATE TABLE seats (id int AUTO_INCREMENT PRIMARY KEY, row_no int, seat_no int, UNIQUE KEY seat (row_no, seat_no));
 CREATE TRIGGER log_guard BEFORE INSERT ON log FOR EACH ROW IF NEW.msg = 'bad' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'secret trigger text'; END IF;
-INSERT INTO departments VALUES (1, 'Engineering'), (2, 'Sales');
-INSERT INTO employees (id, first_name, last_name, email, salary, dept_id) VALUES
-    (1, 'John', 'Smith', 'john@x.io', 55000, 1),
-    (2, 'Jane', 'Doe', 'jane@x.io', 72000, 2),
-    (3, 'Liam', 'Brown', NULL, 48000, NULL);
-INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second');
-INSERT INTO tags VALUES ('red', 'Red');
-INSERT INTO todos VALUES
-    (1, 1, 'alice 1', false, 's1'), (2, 2, 'bob 1', false, 's2'), (3, 1, 'alice 2', true, 's3')
 "#;
 
 pub async fn fixture() -> Fixture {
-    fixture_of(SCHEMA).await
-}
-
-/// Runs the write on the fixture's connector; the body parsed as JSON.
-pub async fn write(
-    fixture: &Fixture,
-    table: &str,
-    write: impl Into<Write>,
-) -> Result<Value, ConnectorError> {
-    sluice_connector_conformance::write::request::write_to(&fixture.database, table, write).await
+    fixture_of(&format!("{SCHEMA}{ROWS}")).await
 }

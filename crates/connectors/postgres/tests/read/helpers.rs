@@ -1,11 +1,8 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use serde_json::Value;
-use sluice_connector_core::{
-    AuthorizedTable, ConnectorError, Database, ReadBounds, ReadOutput, ReadRequest, TableAccess,
-    WriteBounds,
-};
+use sluice_connector_conformance::read::ROWS;
+use sluice_connector_core::{AuthorizedTable, Database, ReadRequest, TableAccess, WriteBounds};
 use sluice_connector_postgres::{PostgresConfig, PostgresConnector};
 use tokio_postgres::NoTls;
 use tokio_postgres::config::Host;
@@ -13,8 +10,9 @@ use tokio_postgres::config::Host;
 pub const POSTGRES_URL_VAR: &str = "SLUICE_TEST_POSTGRES_URL";
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// The shared data set in PostgreSQL's dialect (the rows of the SQLite connector's read
-/// fixture), plus what only PostgreSQL has: a table of every PostgreSQL type and an enum.
+/// The tables of the shared data set in PostgreSQL's dialect (its rows are
+/// `sluice_connector_conformance::read::ROWS`), plus what only PostgreSQL has: a table of
+/// every PostgreSQL type and an enum, and double quotes in names.
 pub const SCHEMA: &str = r#"
 CREATE TABLE departments (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
 CREATE TABLE employees (
@@ -44,22 +42,7 @@ CREATE TABLE typed (
     ts timestamp, tstz timestamptz DEFAULT now(), d date, tm time,
     u uuid UNIQUE, j json, jb jsonb, bin bytea, arr integer[], tags text[], feeling mood NOT NULL
 );
-INSERT INTO departments (id, name) VALUES (1, 'Engineering'), (2, 'Sales'), (3, 'Ops');
-INSERT INTO employees (id, first_name, last_name, hire_date, salary, active, dept_id, notes) VALUES
-    (1, 'John', 'Smith', '1989-05-01', 55000, true, 1, NULL),
-    (2, 'Jane', 'Smith', '1991-02-11', 72000.5, true, 1, 'team lead'),
-    (3, 'Zoë', 'Åström', '1995-07-21', 61000, false, 2, 'naïve café'),
-    (4, 'Liam', 'O''Brien', NULL, 48000, true, 2, '50%_off'),
-    (5, 'Mia', 'Garcia', '2001-01-01', NULL, true, NULL, '100% sure'),
-    (6, 'Noah', 'Brown', '1990-01-01', 50000, false, 3, NULL),
-    (7, 'Emma', 'Jones', '1988-12-31', 60000, true, 3, 'x_y'),
-    (8, 'Olivia', 'Miller', '2010-03-03', 90000, true, 1, NULL),
-    (9, 'Ava', 'Davis', '2015-06-06', 45000, false, 2, NULL),
-    (10, 'Lucas', 'Wilson', '2020-09-09', 52000, true, NULL, NULL);
-INSERT INTO projects (id, title) VALUES (1, 'Apollo'), (2, 'Zephyr');
-INSERT INTO employee_projects (employee_id, project_id) VALUES (1, 1), (1, 2), (2, 1);
 INSERT INTO "we""ird name" VALUES ('a', '1'), ('b', 'two');
-INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second'), (2, 'x', 'third');
 INSERT INTO typed (small, i, big, n, r, dp, b, s, c, t, ts, tstz, d, tm, u, j, jb, bin, arr, tags, feeling)
 VALUES
     (1, 2, 9007199254740993, 1234.5, 1.5, 2.25, true, 'abc', 'ab', 'long "text"',
@@ -80,16 +63,22 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    pub fn table(&self, name: &str, access: TableAccess, bounds: ReadBounds) -> AuthorizedTable {
-        let bounds = WriteBounds {
-            read: bounds,
-            ..WriteBounds::default()
-        };
-        AuthorizedTable::new(Arc::clone(&self.database), name.to_owned(), access, bounds)
-    }
-
+    /// `name` as an administrator reaches it, with default bounds.
     pub fn admin(&self, name: &str) -> AuthorizedTable {
-        self.table(name, TableAccess::unrestricted(), ReadBounds::default())
+        let access = TableAccess::unrestricted();
+        let table = name.to_owned();
+        AuthorizedTable::new(
+            Arc::clone(&self.database),
+            table,
+            access,
+            WriteBounds::default(),
+        )
+    }
+}
+
+impl sluice_connector_conformance::Fixture for Fixture {
+    fn database(&self) -> Arc<Database> {
+        Arc::clone(&self.database)
     }
 }
 
@@ -120,9 +109,9 @@ async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Er
     Ok(client)
 }
 
-/// A fresh database holding [`SCHEMA`], served by a connector.
+/// A fresh database holding [`SCHEMA`] and the shared rows, served by a connector.
 pub async fn fixture() -> Fixture {
-    fixture_of(SCHEMA).await
+    fixture_of(&format!("{SCHEMA}{ROWS}")).await
 }
 
 /// A fresh database created with `schema`, served by a connector.
@@ -196,37 +185,4 @@ fn with_database(url: &str, database: &str) -> String {
 
 pub fn request() -> ReadRequest {
     ReadRequest::default()
-}
-
-/// `GET /_table/{table}` as an administrator, as parsed JSON.
-pub async fn get(
-    fixture: &Fixture,
-    table: &str,
-    request: ReadRequest,
-) -> Result<Value, ConnectorError> {
-    match fixture.admin(table).read_records(&request).await? {
-        ReadOutput::Json(bytes) => Ok(serde_json::from_slice(&bytes).expect("valid JSON")),
-        ReadOutput::Count(count) => Ok(Value::from(count)),
-    }
-}
-
-/// The raw body, to check the exact bytes.
-pub async fn get_text(fixture: &Fixture, table: &str, request: ReadRequest) -> String {
-    match fixture
-        .admin(table)
-        .read_records(&request)
-        .await
-        .expect("read succeeds")
-    {
-        ReadOutput::Json(bytes) => String::from_utf8(bytes).expect("utf-8"),
-        ReadOutput::Count(count) => count.to_string(),
-    }
-}
-
-/// The 400 message of a failed read.
-pub fn bad_request(result: Result<Value, ConnectorError>) -> String {
-    match result {
-        Err(ConnectorError::BadRequest { message, .. }) => message,
-        other => panic!("expected a 400, got {other:?}"),
-    }
 }

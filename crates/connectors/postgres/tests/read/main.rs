@@ -9,5 +9,4 @@ mod conformance;
 mod helpers;
 mod introspection;
 mod options;
-mod related;
 mod typing;

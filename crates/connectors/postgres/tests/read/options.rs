@@ -1,6 +1,8 @@
 //! Read options on what only PostgreSQL has, and the errors of reads.
 
 use serde_json::json;
+use sluice_connector_conformance::values::{self, get};
+use sluice_connector_conformance::write::bad_request;
 use sluice_connector_core::{ConnectorError, ReadRequest};
 
 use crate::helpers::*;
@@ -15,8 +17,7 @@ fn filtered(filter: &str, fields: &str) -> ReadRequest {
 
 #[tokio::test]
 async fn filters_compare_values_as_the_column_type() {
-    let fixture = fixture().await;
-    let cases = [
+    let filters = [
         "u = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'",
         "tstz = '2024-01-02T01:04:05Z'",
         "tstz > '2024-01-01'",
@@ -29,19 +30,15 @@ async fn filters_compare_values_as_the_column_type() {
         "big like '9007%'",
         "d between '2024-01-01' and '2024-01-31'",
     ];
-    for filter in cases {
-        let body = get(&fixture, "typed", filtered(filter, "id"))
-            .await
-            .unwrap_or_else(|error| panic!("{filter}: {error:?}"));
-        assert_eq!(body, json!({"resource": [{"id": 1}]}), "{filter}");
-    }
+    let database = &fixture().await.database;
+    values::check_filters_select_the_first_typed_row(database, &filters).await;
 }
 
 #[tokio::test]
 async fn a_value_that_does_not_fit_its_column_is_a_400_without_database_text() {
     let fixture = fixture().await;
     for filter in ["u = 'not-a-uuid'", "tstz > 'yesterday-ish'", "i = 1.5"] {
-        let message = bad_request(get(&fixture, "typed", filtered(filter, "id")).await);
+        let message = bad_request(get(&fixture.database, "typed", filtered(filter, "id")).await);
         assert_eq!(
             message, "A filter value does not fit the type of its field.",
             "{filter}"
@@ -53,7 +50,7 @@ async fn a_value_that_does_not_fit_its_column_is_a_400_without_database_text() {
 async fn like_is_case_sensitive_as_in_postgresql() {
     let fixture = fixture().await;
     let body = get(
-        &fixture,
+        &fixture.database,
         "employees",
         filtered("last_name like 'smith'", "id"),
     )
@@ -66,7 +63,7 @@ async fn like_is_case_sensitive_as_in_postgresql() {
 async fn awkward_table_and_column_names_are_quoted() {
     let fixture = fixture().await;
     let body = get(
-        &fixture,
+        &fixture.database,
         "WE\"IRD NAME",
         ReadRequest {
             order: Some("v desc".into()),
@@ -82,27 +79,8 @@ async fn awkward_table_and_column_names_are_quoted() {
 }
 
 #[tokio::test]
-async fn a_record_by_id_and_a_missing_one() {
+async fn a_record_by_a_uuid_column() {
     let fixture = fixture().await;
-    let table = fixture.admin("employees");
-    let bytes = table
-        .read_record(
-            "3",
-            &ReadRequest {
-                fields: Some("first_name,salary".into()),
-                ..request()
-            },
-        )
-        .await
-        .expect("found");
-    assert_eq!(
-        String::from_utf8(bytes).expect("utf-8"),
-        r#"{"first_name":"Zoë","salary":61000.0}"#
-    );
-    assert!(matches!(
-        table.read_record("99", &request()).await,
-        Err(ConnectorError::RecordNotFound(id)) if id == "99"
-    ));
     let typed = fixture.admin("typed");
     let bytes = typed
         .read_record(
@@ -116,47 +94,6 @@ async fn a_record_by_id_and_a_missing_one() {
         .await
         .expect("found by uuid");
     assert_eq!(String::from_utf8(bytes).expect("utf-8"), r#"{"id":1}"#);
-}
-
-#[tokio::test]
-async fn ids_by_a_numeric_column_match_whatever_its_scale() {
-    let fixture = fixture().await;
-    let body = get(
-        &fixture,
-        "employees",
-        ReadRequest {
-            ids: Some("61000,72000.5".into()),
-            id_field: Some("salary".into()),
-            fields: Some("id".into()),
-            ..request()
-        },
-    )
-    .await
-    .expect("read");
-    assert_eq!(body, json!({"resource": [{"id": 3}, {"id": 2}]}));
-}
-
-#[tokio::test]
-async fn include_schema_describes_the_table() {
-    let fixture = fixture().await;
-    let body = get(
-        &fixture,
-        "departments",
-        ReadRequest {
-            include_schema: true,
-            limit: Some("1".into()),
-            ..request()
-        },
-    )
-    .await
-    .expect("read");
-    assert_eq!(body["resource"], json!([{"id": 1, "name": "Engineering"}]));
-    let schema = &body["meta"]["schema"];
-    assert_eq!(schema["name"], json!("departments"));
-    assert_eq!(schema["primary_key"], json!(["id"]));
-    assert_eq!(schema["field"][0]["type"], json!("id"));
-    assert_eq!(schema["field"][0]["db_type"], json!("integer"));
-    assert_eq!(schema["field"][0]["auto_increment"], json!(true));
 }
 
 #[tokio::test]
@@ -183,7 +120,7 @@ async fn a_column_changed_behind_the_service_s_back_is_read_after_a_refresh() {
         refresh,
         ..request()
     };
-    let before = get(&fixture, "departments", read(false))
+    let before = get(&fixture.database, "departments", read(false))
         .await
         .expect("read");
     assert_eq!(
@@ -194,11 +131,11 @@ async fn a_column_changed_behind_the_service_s_back_is_read_after_a_refresh() {
     fixture
         .execute("ALTER TABLE departments ALTER COLUMN id TYPE bigint")
         .await;
-    let after = get(&fixture, "departments", read(false))
+    let after = get(&fixture.database, "departments", read(false))
         .await
         .expect("read after the change");
     assert_eq!(after, before);
-    let refreshed = get(&fixture, "departments", read(true))
+    let refreshed = get(&fixture.database, "departments", read(true))
         .await
         .expect("refreshed");
     assert_eq!(refreshed, before);
@@ -214,7 +151,9 @@ async fn reads_recover_when_the_server_closes_every_connection() {
     };
     let expected = json!({"resource": [{"id": 2}]});
     assert_eq!(
-        get(&fixture, "departments", read()).await.expect("read"),
+        get(&fixture.database, "departments", read())
+            .await
+            .expect("read"),
         expected
     );
     // What a server restart does to the pool's connections.
@@ -225,7 +164,7 @@ async fn reads_recover_when_the_server_closes_every_connection() {
         )
         .await;
     for attempt in 0..3 {
-        let body = get(&fixture, "departments", read())
+        let body = get(&fixture.database, "departments", read())
             .await
             .unwrap_or_else(|error| panic!("read {attempt} after the restart: {error:?}"));
         assert_eq!(body, expected);

@@ -1,15 +1,16 @@
-//! The write fixture in PostgreSQL's dialect (the tables and rows of the SQLite connector's
-//! write tests) and the requests the tests make.
+//! The write fixture in PostgreSQL's dialect (the tables of the other engines' write
+//! fixtures, with the shared rows) and the requests the tests make.
 
 use serde_json::Value;
-use sluice_connector_core::ConnectorError;
+use sluice_connector_conformance::write::ROWS;
 
 pub use crate::pg::{Fixture, fixture_of};
 
-/// Departments and employees (unique e-mail, check on salary, foreign key, bytea), a
-/// composite key, a text key, a table without key (with a trigger), the role-filtered
-/// `todos`, a view, a composite UNIQUE and a deferred foreign key. Sequences continue after
-/// the rows inserted with their ids.
+/// The tables of the shared write data set in PostgreSQL's dialect (its rows are
+/// `sluice_connector_conformance::write::ROWS`): departments and employees (unique e-mail,
+/// check on salary, foreign key, bytea), a composite key, a text key, a table without key
+/// (with a trigger), the role-filtered `todos`, a view, a composite UNIQUE and a deferred
+/// foreign key.
 pub const SCHEMA: &str = r#"
 CREATE TABLE departments (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
 CREATE TABLE employees (
@@ -46,22 +47,17 @@ BEGIN
     RETURN NEW;
 END $$;
 CREATE TRIGGER log_guard BEFORE INSERT ON log FOR EACH ROW EXECUTE FUNCTION log_guard();
-INSERT INTO departments VALUES (1, 'Engineering'), (2, 'Sales');
-INSERT INTO employees (id, first_name, last_name, email, salary, dept_id) VALUES
-    (1, 'John', 'Smith', 'john@x.io', 55000, 1),
-    (2, 'Jane', 'Doe', 'jane@x.io', 72000, 2),
-    (3, 'Liam', 'Brown', NULL, 48000, NULL);
-INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second');
-INSERT INTO tags VALUES ('red', 'Red');
-INSERT INTO todos VALUES
-    (1, 1, 'alice 1', false, 's1'), (2, 2, 'bob 1', false, 's2'), (3, 1, 'alice 2', true, 's3');
+"#;
+
+/// The sequences moved on past the keys the shared rows gave.
+const SEQUENCES: &str = "
 SELECT setval(pg_get_serial_sequence('departments', 'id'), 2);
 SELECT setval(pg_get_serial_sequence('employees', 'id'), 3);
 SELECT setval(pg_get_serial_sequence('todos', 'id'), 3);
-"#;
+";
 
 pub async fn fixture() -> Fixture {
-    fixture_of(SCHEMA).await
+    fixture_of(&format!("{SCHEMA}{ROWS}{SEQUENCES}")).await
 }
 
 /// The values of a one-column query, as JSON, read on a connection of its own.
@@ -80,14 +76,5 @@ pub async fn column(fixture: &Fixture, sql: &str) -> Vec<Value> {
 }
 
 pub use sluice_connector_conformance::write::request::{
-    Write, bad_request, batch, by_id, record_error, with_body,
+    bad_request, batch, record_error, with_body, write,
 };
-
-/// Runs the write on the fixture's connector; the body parsed as JSON.
-pub async fn write(
-    fixture: &Fixture,
-    table: &str,
-    write: impl Into<Write>,
-) -> Result<Value, ConnectorError> {
-    sluice_connector_conformance::write::request::write_to(&fixture.database, table, write).await
-}

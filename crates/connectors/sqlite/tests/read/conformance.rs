@@ -1,15 +1,10 @@
-//! The shared read cases (`sluice_connector_conformance::read`) on SQLite.
+//! The shared read checks (`sluice_connector_conformance::read_tests!`) on SQLite.
 
 use crate::helpers::fixture;
 
-#[tokio::test]
-async fn shared_cases_answer_the_same_json() {
-    let fixture = fixture();
-    sluice_connector_conformance::read::check_cases(&fixture.database).await;
-}
-
-#[tokio::test]
-async fn a_role_sees_its_rows_without_its_hidden_fields() {
-    let fixture = fixture();
-    sluice_connector_conformance::read::check_role_case(&fixture.database).await;
+sluice_connector_conformance::read_tests! {
+    fixture: fixture(),
+    own_tables: ["counters", "legacy", "typed", "we\"ird name"],
+    foreign_key_actions: ("NO ACTION", "SET NULL"),
+    key_db_type: "integer",
 }

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 use serde_json::Value;
+use sluice_connector_conformance::read::ROWS;
 use sluice_connector_core::{
     AuthorizedTable, ConnectorError, Database, ReadBounds, ReadOutput, ReadRequest, TableAccess,
     WriteBounds,
@@ -10,9 +11,11 @@ use sluice_connector_core::{
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
 use tempfile::TempDir;
 
-/// Departments, employees (with a foreign key), a table of every column type, a view, a
-/// table with an awkward name, a composite key, a WITHOUT ROWID table, and the internal
-/// `sqlite_sequence` / `sqlite_stat1` tables.
+/// The tables of the shared data set in SQLite's dialect (its rows are
+/// `sluice_connector_conformance::read::ROWS`): departments, employees (with a foreign
+/// key), projects through a junction, a view, a composite key; plus what only SQLite has: a
+/// table of every column type, a WITHOUT ROWID table with an awkward name, an
+/// `INT PRIMARY KEY`, and the internal `sqlite_sequence` / `sqlite_stat1` tables.
 pub const SCHEMA: &str = r#"
 CREATE TABLE departments (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE employees (
@@ -29,25 +32,22 @@ CREATE TABLE typed (
     id INTEGER PRIMARY KEY, i INTEGER, big BIGINT, b BOOLEAN, tiny TINYINT(1), d DECIMAL(5,2),
     f REAL, dbl DOUBLE, s VARCHAR(10), t TEXT, dt DATETIME, ts TIMESTAMP, bin BLOB, untyped
 );
+CREATE TABLE projects (id INTEGER PRIMARY KEY, title TEXT NOT NULL);
+CREATE TABLE employee_projects (
+    id INTEGER PRIMARY KEY,
+    employee_id INTEGER NOT NULL REFERENCES employees(id),
+    project_id INTEGER NOT NULL REFERENCES projects(id)
+);
 CREATE VIEW high_earners AS SELECT id, last_name, salary FROM employees WHERE salary > 60000;
 CREATE TABLE "we""ird name" ("k""ey" TEXT PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE pairs (a INTEGER, b TEXT, v, PRIMARY KEY (a, b));
 CREATE TABLE counters (id INTEGER PRIMARY KEY AUTOINCREMENT, n INT);
 CREATE TABLE legacy (code INT PRIMARY KEY, dept INTEGER REFERENCES departments);
-INSERT INTO departments (id, name) VALUES (1, 'Engineering'), (2, 'Sales'), (3, 'Ops');
-INSERT INTO employees (id, first_name, last_name, hire_date, salary, active, dept_id, notes) VALUES
-    (1, 'John', 'Smith', '1989-05-01', 55000, 1, 1, NULL),
-    (2, 'Jane', 'Smith', '1991-02-11', 72000.5, 1, 1, 'team lead'),
-    (3, 'Zoë', 'Åström', '1995-07-21', 61000, 0, 2, 'naïve café'),
-    (4, 'Liam', 'O''Brien', NULL, 48000, 1, 2, '50%_off'),
-    (5, 'Mia', 'Garcia', '2001-01-01', NULL, 1, NULL, '100% sure'),
-    (6, 'Noah', 'Brown', '1990-01-01', 50000, 0, 3, NULL),
-    (7, 'Emma', 'Jones', '1988-12-31', 60000, 1, 3, 'x_y'),
-    (8, 'Olivia', 'Miller', '2010-03-03', 90000, 1, 1, NULL),
-    (9, 'Ava', 'Davis', '2015-06-06', 45000, 0, 2, NULL),
-    (10, 'Lucas', 'Wilson', '2020-09-09', 52000, 1, NULL, NULL);
+"#;
+
+/// The rows of SQLite's own tables, after the shared ones.
+const OWN_ROWS: &str = r#"
 INSERT INTO "we""ird name" VALUES ('a', 1), ('b', 'two');
-INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second'), (2, 'x', 'third');
 INSERT INTO counters (n) VALUES (1), (2);
 INSERT INTO legacy VALUES (10, 1);
 ANALYZE;
@@ -72,6 +72,12 @@ impl Fixture {
     /// `name` as an administrator reaches it, with default bounds.
     pub fn admin(&self, name: &str) -> AuthorizedTable {
         self.table(name, TableAccess::unrestricted(), ReadBounds::default())
+    }
+}
+
+impl sluice_connector_conformance::Fixture for Fixture {
+    fn database(&self) -> Arc<Database> {
+        Arc::clone(&self.database)
     }
 }
 
@@ -100,7 +106,7 @@ pub fn fixture_with(options: SqliteOptions) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("test.sqlite");
     Connection::open(&path)
-        .and_then(|c| c.execute_batch(SCHEMA))
+        .and_then(|c| c.execute_batch(&format!("{SCHEMA}{ROWS}{OWN_ROWS}")))
         .expect("fixture created");
     let connector = SqliteConnector::open(&path, options).expect("connector opens");
     Fixture {
@@ -152,26 +158,8 @@ pub async fn get_with(
     }
 }
 
-/// The raw body, to check the exact bytes.
-pub async fn get_text(fixture: &Fixture, table: &str, request: ReadRequest) -> String {
-    match fixture
-        .admin(table)
-        .read_records(&request)
-        .await
-        .expect("read succeeds")
-    {
-        ReadOutput::Json(bytes) => String::from_utf8(bytes).expect("utf-8"),
-        ReadOutput::Count(count) => count.to_string(),
-    }
-}
-
-/// The 400 message of a failed read.
-pub fn bad_request(result: Result<Value, ConnectorError>) -> String {
-    match result {
-        Err(ConnectorError::BadRequest { message, .. }) => message,
-        other => panic!("expected a 400, got {other:?}"),
-    }
-}
+pub use sluice_connector_conformance::values::get_text;
+pub use sluice_connector_conformance::write::bad_request;
 
 /// The `id` of each record in `resource`.
 pub fn ids(body: &Value) -> Vec<i64> {

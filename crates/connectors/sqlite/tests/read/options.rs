@@ -327,7 +327,7 @@ async fn empty_results_are_an_empty_resource_list() {
         ..request()
     };
     assert_eq!(
-        get_text(&fixture, "employees", none.clone()).await,
+        get_text(&fixture.database, "employees", none.clone()).await,
         r#"{"resource":[]}"#
     );
     let counted = ReadRequest {
@@ -335,7 +335,7 @@ async fn empty_results_are_an_empty_resource_list() {
         ..none
     };
     assert_eq!(
-        get_text(&fixture, "employees", counted).await,
+        get_text(&fixture.database, "employees", counted).await,
         r#"{"resource":[],"meta":{"count":0}}"#
     );
 }

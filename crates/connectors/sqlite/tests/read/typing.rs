@@ -82,7 +82,7 @@ async fn values_are_coerced_by_column_type_where_sqlite_stored_them_otherwise() 
 async fn output_is_utf8_with_floats_keeping_their_fraction() {
     let fixture = fixture();
     let text = get_text(
-        &fixture,
+        &fixture.database,
         "employees",
         ReadRequest {
             ids: Some("3".into()),

@@ -4,21 +4,23 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 use serde_json::Value;
+use sluice_connector_conformance::write::ROWS;
 use sluice_connector_core::{
-    AuthorizedTable, ConnectorError, Database, LookupSource, LookupValue, RowAccess, TableAccess,
-    Unrestricted, WriteBounds, WriteRequest,
+    AuthorizedTable, Database, LookupSource, LookupValue, RowAccess, TableAccess, Unrestricted,
+    WriteBounds, WriteRequest,
 };
 use sluice_connector_sqlite::{SqliteConnector, SqliteOptions};
 
 pub use sluice_connector_conformance::write::request::{
-    Write, bad_request, batch, blank, by_id, record_error, with_body,
+    Write, bad_request, batch, blank, by_id, record_error, with_body, write,
 };
 use tempfile::TempDir;
 
-/// Departments and employees (unique e-mail, check on salary, foreign key, blob), a
-/// composite key, a text key, a table without key (with a trigger), the role-filtered
-/// `todos`, a view, a composite UNIQUE, a deferred foreign key, a trigger rolling back
-/// and a `REPLACE` conflict clause.
+/// The tables of the shared write data set in SQLite's dialect (its rows are
+/// `sluice_connector_conformance::write::ROWS`): departments and employees (unique e-mail,
+/// check on salary, foreign key, blob), a composite key, a text key, a table without key
+/// (with a trigger), the role-filtered `todos`, a view, a composite UNIQUE, a deferred
+/// foreign key, a trigger rolling back and a `REPLACE` conflict clause.
 pub const SCHEMA: &str = r#"
 CREATE TABLE departments (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE employees (
@@ -59,15 +61,6 @@ CREATE TABLE handles (
     handle TEXT UNIQUE ON CONFLICT REPLACE
 );
 INSERT INTO handles VALUES (1, 2, 'bob');
-INSERT INTO departments VALUES (1, 'Engineering'), (2, 'Sales');
-INSERT INTO employees (id, first_name, last_name, email, salary, dept_id) VALUES
-    (1, 'John', 'Smith', 'john@x.io', 55000, 1),
-    (2, 'Jane', 'Doe', 'jane@x.io', 72000, 2),
-    (3, 'Liam', 'Brown', NULL, 48000, NULL);
-INSERT INTO pairs VALUES (1, 'x', 'first'), (1, 'y', 'second');
-INSERT INTO tags VALUES ('red', 'Red');
-INSERT INTO todos VALUES
-    (1, 1, 'alice 1', 0, 's1'), (2, 2, 'bob 1', 0, 's2'), (3, 1, 'alice 2', 1, 's3');
 "#;
 
 pub struct Fixture {
@@ -83,12 +76,18 @@ impl Fixture {
     }
 }
 
+impl sluice_connector_conformance::Fixture for Fixture {
+    fn database(&self) -> Arc<Database> {
+        Arc::clone(&self.database)
+    }
+}
+
 pub fn fixture() -> Fixture {
     fixture_with(SqliteOptions::default())
 }
 
 pub fn fixture_with(options: SqliteOptions) -> Fixture {
-    fixture_of(SCHEMA, options)
+    fixture_of(&format!("{SCHEMA}{ROWS}"), options)
 }
 
 /// A database created with `schema`.
@@ -130,21 +129,6 @@ pub fn column(fixture: &Fixture, sql: &str) -> Vec<Value> {
         .expect("queries")
         .collect::<Result<_, _>>()
         .expect("rows")
-}
-
-/// Runs the write (with default bounds unless it says otherwise); the body parsed as JSON.
-pub async fn write(
-    fixture: &Fixture,
-    table: &str,
-    write: impl Into<Write>,
-) -> Result<Value, ConnectorError> {
-    let Write {
-        request,
-        access,
-        bounds,
-    } = write.into();
-    let output = fixture.table(table, access, bounds).write(&request).await?;
-    Ok(serde_json::from_slice(&output.body).expect("valid JSON"))
 }
 
 /// The caller's session as the gateway would expose it.

@@ -12,5 +12,4 @@ mod delete;
 mod helpers;
 mod locking;
 mod nested;
-mod nested_access;
 mod update;
