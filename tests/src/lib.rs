@@ -13,6 +13,7 @@ use tempfile::TempDir;
 pub mod database;
 mod environment;
 mod eventually;
+pub mod mysql;
 pub mod postgres;
 pub mod proxy;
 mod system_db;

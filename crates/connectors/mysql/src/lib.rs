@@ -3,9 +3,11 @@
 mod compile;
 mod config;
 mod connector;
+mod ddl;
 mod error;
 mod execute;
 mod introspect;
+mod schema_write;
 mod types;
 mod values;
 mod write;
