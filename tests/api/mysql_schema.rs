@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sluice_tests::TestApp;
 
-use crate::mysql_services::{config, contacts_database, create};
+use crate::mysql_services::{config, contacts_database, serve};
 
 /// A request to the service `my` as its administrator.
 async fn on_my(
@@ -23,16 +23,7 @@ async fn on_my(
 #[tokio::test]
 async fn tables_of_a_mysql_service_are_created_altered_and_dropped_through_schema() {
     let database = contacts_database().await;
-    let app = TestApp::spawn().await;
-    let admin = app.login().await;
-    let reply = create(
-        &app,
-        &admin,
-        "my",
-        config(&database, "127.0.0.1", database.port()),
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let (app, admin) = serve(config(&database, "127.0.0.1", database.port())).await;
 
     let todo = json!({"resource": [{"name": "todo", "field": [
         {"name": "id", "type": "id"},

@@ -5,17 +5,15 @@
 //! SQLite, a PostgreSQL and a MySQL service side by side. `_schema` changes are in
 //! `mysql_schema`.
 
-use std::str::FromStr;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sluice_docs::check::structural_errors;
 use sluice_tests::mysql::ThrowawayMysql;
-use sluice_tests::postgres::ThrowawayDatabase;
 use sluice_tests::proxy::TcpProxy;
 use sluice_tests::{Auth, TestApp, df_error};
 
 use crate::access::{role, service_id};
+use crate::pgsql_services::{self, first_rows, refuses_bad_hosts, rows, serves_the_contacts};
 
 const SERVICES: &str = "/api/v2/system/service";
 const PASSWORD: &str = "my-password-never-shown";
@@ -58,13 +56,14 @@ pub(crate) async fn create(
         .await
 }
 
-async fn rows(app: &TestApp, admin: &str, service: &str) -> sluice_tests::Reply {
-    let path = format!("/api/v2/{service}/_table/contact?fields=id,name&order=id");
-    app.get(&path, admin).await
-}
-
-fn first_rows() -> Value {
-    json!({"resource": [{"id": 1, "name": "Ada"}, {"id": 2, "name": "Grace"}]})
+/// A server with an administrator and the `mysql` service `my` of `config`: the server
+/// and its admin token.
+pub(crate) async fn serve(config: Value) -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    let admin = app.login().await;
+    let reply = create(&app, &admin, "my", config).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    (app, admin)
 }
 
 /// Whether `reply` names none of the connection's secrets or whereabouts.
@@ -80,10 +79,7 @@ fn tells_nothing(reply: &sluice_tests::Reply, database: &ThrowawayMysql, user: &
 async fn an_api_key_with_a_role_reads_and_writes_a_mysql_service_whose_password_stays_sealed() {
     let mut database = contacts_database().await;
     let user = database.create_user(PASSWORD).await;
-    let app = TestApp::spawn().await;
-    let admin = app.login().await;
-    let reply = create(&app, &admin, "my", user_config(&database, &user, PASSWORD)).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let (app, admin) = serve(user_config(&database, &user, PASSWORD)).await;
     let id = service_id(&app, &admin, "my").await;
 
     let stored = app.get(&format!("{SERVICES}/{id}"), &admin).await;
@@ -156,30 +152,7 @@ async fn a_refused_destination_an_unknown_host_a_wrong_password_and_bad_fields_a
     let admin = app.login().await;
     let port = database.port();
 
-    for metadata in ["169.254.169.254", "fe80::1"] {
-        let reply = create(&app, &admin, "my", config(&database, metadata, port)).await;
-        assert_eq!(
-            (reply.status, reply.body),
-            (
-                StatusCode::BAD_REQUEST,
-                df_error(400, "Destination not allowed.")
-            )
-        );
-    }
-    let reply = create(
-        &app,
-        &admin,
-        "my",
-        config(&database, "no-such-host.invalid", port),
-    )
-    .await;
-    assert_eq!(
-        reply.body,
-        df_error(
-            400,
-            "Invalid data supplied. The host 'no-such-host.invalid' cannot be resolved."
-        )
-    );
+    refuses_bad_hosts(&app, &admin, "mysql", |host| config(&database, host, port)).await;
     let reply = create(
         &app,
         &admin,
@@ -226,10 +199,7 @@ async fn a_refused_destination_an_unknown_host_a_wrong_password_and_bad_fields_a
 async fn a_password_changed_behind_sluices_back_is_a_503_until_it_is_changed_back() {
     let mut database = contacts_database().await;
     let user = database.create_user(PASSWORD).await;
-    let app = TestApp::spawn().await;
-    let admin = app.login().await;
-    let reply = create(&app, &admin, "my", user_config(&database, &user, PASSWORD)).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let (app, admin) = serve(user_config(&database, &user, PASSWORD)).await;
     assert_eq!(rows(&app, &admin, "my").await.body, first_rows());
 
     // The server no longer takes the stored password, and Sluice's sessions are ended.
@@ -259,16 +229,7 @@ async fn a_mysql_service_whose_database_goes_down_answers_503_then_recovers_by_i
     let database = contacts_database().await;
     let server = format!("127.0.0.1:{}", database.port());
     let proxy = TcpProxy::start(server.parse().expect("server address")).await;
-    let app = TestApp::spawn().await;
-    let admin = app.login().await;
-    let reply = create(
-        &app,
-        &admin,
-        "my",
-        config(&database, "127.0.0.1", proxy.port()),
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let (app, admin) = serve(config(&database, "127.0.0.1", proxy.port())).await;
     assert_eq!(rows(&app, &admin, "my").await.body, first_rows());
 
     proxy.cut();
@@ -290,48 +251,21 @@ async fn a_mysql_service_whose_database_goes_down_answers_503_then_recovers_by_i
 #[tokio::test]
 async fn a_sqlite_a_pgsql_and_a_mysql_service_are_served_side_by_side() {
     let database = contacts_database().await;
-    let pg_database = ThrowawayDatabase::create().await;
+    let (_pg_database, pg) = pgsql_services::contacts_database().await;
     let (app, admin) = TestApp::with_demo_service().await;
-    let reply = create(
-        &app,
-        &admin,
-        "my",
-        config(&database, "127.0.0.1", database.port()),
-    )
-    .await;
+    let my_config = config(&database, "127.0.0.1", database.port());
+    let reply = create(&app, &admin, "my", my_config).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    let pg = sqlx::postgres::PgConnectOptions::from_str(&pg_database.url).expect("URL");
-    let pg_config = json!({"host": "127.0.0.1", "port": pg.get_port(),
-                           "database": pg.get_database(), "username": pg.get_username()});
-    let body = json!({"resource": [{"name": "pg", "type": "pgsql", "config": pg_config}]});
-    let reply = app
-        .send(Method::POST, SERVICES, Some(&admin), Some(body))
-        .await;
+    let pg_config = pgsql_services::config(&pg, "127.0.0.1", pg.get_port());
+    let reply = pgsql_services::create(&app, &admin, "pg", pg_config).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 
-    assert_eq!(rows(&app, &admin, "my").await.body, first_rows());
+    serves_the_contacts(&app, &admin, "my").await;
+    serves_the_contacts(&app, &admin, "pg").await;
     let sqlite = app
         .get("/api/v2/db/_table/contact?limit=1&fields=id", &admin)
         .await;
     assert_eq!(sqlite.body, json!({"resource": [{"id": 1}]}));
-    let pg_tables = app.get("/api/v2/pg/_table", &admin).await;
-    assert_eq!(pg_tables.body, json!({"resource": []}));
-    let my_tables = app.get("/api/v2/my/_table", &admin).await;
-    assert_eq!(
-        my_tables.body,
-        json!({"resource": [{"name": "company"}, {"name": "contact"}]})
-    );
-    let related = app
-        .get(
-            "/api/v2/my/_table/company?fields=name&related=contact_by_company_id",
-            &admin,
-        )
-        .await;
-    assert_eq!(
-        related.body,
-        json!({"resource": [{"id": 1, "name": "Analytical Engines", "contact_by_company_id": [
-            {"id": 1, "name": "Ada", "email": "ada@example.com", "company_id": 1}]}]})
-    );
     let docs = app.get("/api/v2/api_docs?as_list=true", &admin).await;
     assert_eq!(docs.body, json!({"resource": ["db", "my", "pg"]}));
     let document = app.get("/api/v2/api_docs/my", &admin).await;

@@ -6,7 +6,7 @@
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
 
-use crate::unique_name;
+use crate::{on_own_runtime, unique_name};
 
 pub const MYSQL_URL_VAR: &str = "SLUICE_TEST_MYSQL_URL";
 pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
@@ -56,19 +56,10 @@ impl ThrowawayMysql {
         )
     }
 
-    /// Runs `sql` (statements separated by `;` at line ends) in the database, as another
-    /// client would.
+    /// Runs `sql` (one or more statements) in the database, as another client would.
     pub async fn execute(&self, sql: &str) {
-        let mut conn = self.connect().await;
-        conn.query_drop(format!("USE `{}`", self.name))
-            .await
-            .expect("the test database");
-        for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-            conn.query_drop(statement)
-                .await
-                .unwrap_or_else(|error| panic!("{statement}: {error}"));
-        }
-        let _ = conn.disconnect().await;
+        self.execute_on_server(&format!("USE `{}`; {sql}", self.name))
+            .await;
     }
 
     /// A user of its own (`name@'%'` and `name@localhost`) whose password is `password`,
@@ -137,28 +128,19 @@ impl ThrowawayMysql {
 
 impl Drop for ThrowawayMysql {
     fn drop(&mut self) {
-        // Drop is synchronous and may run inside the test's runtime: the DROPs run on a
-        // runtime of their own, in a thread of their own.
         let (server, name, users) = (self.server.clone(), self.name.clone(), self.users.clone());
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime")
-                .block_on(async {
-                    if let Ok(mut conn) = Conn::new(server).await {
-                        for user in users {
-                            for host in ["%", "localhost", "127.0.0.1"] {
-                                let drop = format!("DROP USER IF EXISTS '{user}'@'{host}'");
-                                let _ = conn.query_drop(drop).await;
-                            }
-                        }
-                        let drop = format!("DROP DATABASE IF EXISTS `{name}`");
+        on_own_runtime(move || async move {
+            if let Ok(mut conn) = Conn::new(server).await {
+                for user in users {
+                    for host in ["%", "localhost", "127.0.0.1"] {
+                        let drop = format!("DROP USER IF EXISTS '{user}'@'{host}'");
                         let _ = conn.query_drop(drop).await;
-                        let _ = conn.disconnect().await;
                     }
-                });
-        })
-        .join();
+                }
+                let drop = format!("DROP DATABASE IF EXISTS `{name}`");
+                let _ = conn.query_drop(drop).await;
+                let _ = conn.disconnect().await;
+            }
+        });
     }
 }

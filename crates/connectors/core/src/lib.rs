@@ -44,8 +44,8 @@ pub use relation::{Junction, Relation, RelationKind};
 pub use resolve::{MAX_FILTER_VALUES, parse_filter, resolve_filter};
 pub use schema::{ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
 pub use schema_change::{
-    FieldChange, INVALID_SCHEMA_CHANGE, SchemaChange, existing_column, existing_table,
-    no_valid_fields, table_exists,
+    CreateTarget, FieldChange, INVALID_SCHEMA_CHANGE, SchemaChange, create_target, existing_column,
+    existing_table, no_valid_fields, table_exists,
 };
 pub use value::{BoundValue, CellValue};
 pub use write::{

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::ConnectorError;
-use crate::field_definition::FieldDefinition;
+use crate::field_definition::{FieldDefinition, field_name};
 use crate::schema::{ColumnSchema, SchemaSnapshot, TableSchema};
 
 /// One change; a connector applies it in one transaction, or not at all.
@@ -111,6 +111,43 @@ pub fn existing_column<'t>(
                 table.name()
             ))
         })
+}
+
+/// What a `CreateTable` change does: create the table, or merge into the existing one.
+pub enum CreateTarget<'s> {
+    /// The table does not exist: create it with the change's fields (there is one at least).
+    New,
+    /// The table exists and the change merges: add `fields`, those it does not have yet.
+    Merge {
+        table: &'s TableSchema,
+        fields: Vec<Value>,
+    },
+}
+
+/// Decides what creating `name` with `fields` does in `snapshot`.
+///
+/// # Errors
+///
+/// `BadRequest` when the table exists and `merge` is off, or a new table has no field.
+pub fn create_target<'s>(
+    snapshot: &'s SchemaSnapshot,
+    name: &str,
+    fields: &[Value],
+    merge: bool,
+) -> Result<CreateTarget<'s>, ConnectorError> {
+    match snapshot.table(name) {
+        Some(_) if !merge => Err(table_exists(name)),
+        Some(table) => Ok(CreateTarget::Merge {
+            table,
+            fields: fields
+                .iter()
+                .filter(|f| field_name(f).is_ok_and(|n| table.column_ref(n).is_none()))
+                .cloned()
+                .collect(),
+        }),
+        None if fields.is_empty() => Err(no_valid_fields()),
+        None => Ok(CreateTarget::New),
+    }
 }
 
 /// DreamFactory's answer to creating a table that exists (without `merge`).

@@ -15,8 +15,8 @@ use mysql_async::Conn;
 use mysql_async::prelude::Queryable;
 use serde_json::Value;
 use sluice_connector_core::{
-    ColumnSchema, ConnectorError, FieldChange, INVALID_SCHEMA_CHANGE, SchemaChange, SchemaSnapshot,
-    TableSchema, existing_column, existing_table, field_name, no_valid_fields, table_exists,
+    ColumnSchema, ConnectorError, CreateTarget, FieldChange, INVALID_SCHEMA_CHANGE, SchemaChange,
+    SchemaSnapshot, TableSchema, create_target, existing_column, existing_table, no_valid_fields,
 };
 
 use crate::ddl::{column, default_literal, literal, quote_existing, quoted, sql_type};
@@ -116,21 +116,12 @@ pub(crate) fn statement(
             merge,
         } => {
             let table = quoted(name)?;
-            if let Some(existing) = snapshot.table(name) {
-                if !merge {
-                    return Err(table_exists(name));
-                }
-                let new: Vec<Value> = fields
-                    .iter()
-                    .filter(|f| field_name(f).is_ok_and(|n| existing.column_ref(n).is_none()))
-                    .cloned()
-                    .collect();
-                let mut alter = Alter::new(existing);
-                alter.add(&new)?;
+            if let CreateTarget::Merge { table, fields } =
+                create_target(snapshot, name, fields, *merge)?
+            {
+                let mut alter = Alter::new(table);
+                alter.add(&fields)?;
                 return Ok(alter.finish());
-            }
-            if fields.is_empty() {
-                return Err(no_valid_fields());
             }
             let mut definitions = Vec::new();
             let mut keys = Vec::new();

@@ -8,8 +8,8 @@
 
 use serde_json::Value;
 use sluice_connector_core::{
-    ColumnSchema, ConnectorError, FieldChange, INVALID_SCHEMA_CHANGE, SchemaChange, SchemaSnapshot,
-    TableSchema, existing_column, existing_table, field_name, no_valid_fields, table_exists,
+    ColumnSchema, ConnectorError, CreateTarget, FieldChange, INVALID_SCHEMA_CHANGE, SchemaChange,
+    SchemaSnapshot, TableSchema, create_target, existing_column, existing_table, no_valid_fields,
 };
 
 use crate::ddl::{column_definition, default_literal, quoted, sql_type};
@@ -66,19 +66,10 @@ fn statements(
             merge,
         } => {
             let table = format!("{schema}.{}", quoted(name)?);
-            if let Some(existing) = snapshot.table(name) {
-                if !merge {
-                    return Err(table_exists(name));
-                }
-                let new: Vec<Value> = fields
-                    .iter()
-                    .filter(|f| field_name(f).is_ok_and(|n| existing.column_ref(n).is_none()))
-                    .cloned()
-                    .collect();
-                return add_columns(schema, &table, &new);
-            }
-            if fields.is_empty() {
-                return Err(no_valid_fields());
+            if let CreateTarget::Merge { fields, .. } =
+                create_target(snapshot, name, fields, *merge)?
+            {
+                return add_columns(schema, &table, &fields);
             }
             let columns = fields
                 .iter()

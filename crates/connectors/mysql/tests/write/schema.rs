@@ -34,6 +34,15 @@ fn change(field: &str, definition: Value) -> FieldChange {
     }
 }
 
+/// Changes `fields` of `table`, leaving the others as they are.
+fn alter_fields(table: &str, fields: Vec<FieldChange>) -> SchemaChange {
+    SchemaChange::AlterFields {
+        table: table.to_owned(),
+        fields,
+        drop_missing: false,
+    }
+}
+
 fn bad(result: Result<(), ConnectorError>) -> String {
     match result {
         Err(ConnectorError::BadRequest { message, .. }) => message,
@@ -128,28 +137,26 @@ async fn a_change_the_server_refuses_applies_none_of_its_fields() {
     let before = columns(&fixture, "employees").await;
     // Liam has no e-mail, so `email` cannot become NOT NULL; the rename beside it must not
     // happen either.
-    let alter = SchemaChange::AlterFields {
-        table: "employees".into(),
-        fields: vec![
+    let alter = alter_fields(
+        "employees",
+        vec![
             change("first_name", json!({"name": "given_name"})),
             change("email", json!({"allow_null": false})),
         ],
-        drop_missing: false,
-    };
+    );
     assert_eq!(
         bad(fixture.database.change_schema(alter).await),
         INVALID_SCHEMA_CHANGE
     );
     assert_eq!(columns(&fixture, "employees").await, before);
     // Invalid input is refused before anything runs.
-    let alter = SchemaChange::AlterFields {
-        table: "employees".into(),
-        fields: vec![
+    let alter = alter_fields(
+        "employees",
+        vec![
             change("first_name", json!({"name": "given_name"})),
             change("last_name", json!({"type": "no_such_type"})),
         ],
-        drop_missing: false,
-    };
+    );
     assert_eq!(
         bad(fixture.database.change_schema(alter).await),
         "Invalid or unsupported field type 'no_such_type'."
@@ -160,9 +167,9 @@ async fn a_change_the_server_refuses_applies_none_of_its_fields() {
 #[tokio::test]
 async fn fields_are_renamed_retyped_and_dropped() {
     let fixture = fixture().await;
-    let alter = SchemaChange::AlterFields {
-        table: "tags".into(),
-        fields: vec![
+    let alter = alter_fields(
+        "tags",
+        vec![
             change(
                 "label",
                 json!({"name": "title", "type": "string", "length": 20, "allow_null": true, "default": "none"}),
@@ -170,8 +177,7 @@ async fn fields_are_renamed_retyped_and_dropped() {
             change("code", json!({})),
             change("rank", json!({"type": "integer", "allow_null": true})),
         ],
-        drop_missing: false,
-    };
+    );
     fixture
         .database
         .change_schema(alter)
@@ -186,11 +192,10 @@ async fn fields_are_renamed_retyped_and_dropped() {
         ]
     );
     // A change of nullability alone keeps the type and the default.
-    let alter = SchemaChange::AlterFields {
-        table: "employees".into(),
-        fields: vec![change("active", json!({"allow_null": false}))],
-        drop_missing: false,
-    };
+    let alter = alter_fields(
+        "employees",
+        vec![change("active", json!({"allow_null": false}))],
+    );
     fixture
         .database
         .change_schema(alter)
@@ -206,11 +211,7 @@ async fn fields_are_renamed_retyped_and_dropped() {
         field: "RANK".into(),
     };
     fixture.database.change_schema(drop).await.expect("dropped");
-    let unsupported = SchemaChange::AlterFields {
-        table: "tags".into(),
-        fields: vec![change("title", json!({"is_unique": true}))],
-        drop_missing: false,
-    };
+    let unsupported = alter_fields("tags", vec![change("title", json!({"is_unique": true}))]);
     assert_eq!(
         bad(fixture.database.change_schema(unsupported).await),
         "Changing 'is_unique' of an existing field is not supported for MySQL services; \
