@@ -12,6 +12,8 @@ mod errors;
 mod headers;
 mod limits;
 mod listings;
+mod mysql_schema;
+mod mysql_services;
 mod operations;
 mod pgsql_services;
 mod rate_limits;

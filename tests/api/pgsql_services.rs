@@ -27,7 +27,7 @@ const CONTACTS: &str = "CREATE TABLE company (id serial PRIMARY KEY, name text N
 
 /// A throwaway database holding the `contact` and `company` tables, and the connection settings of the
 /// server it is on.
-async fn contacts_database() -> (ThrowawayDatabase, PgConnectOptions) {
+pub(crate) async fn contacts_database() -> (ThrowawayDatabase, PgConnectOptions) {
     let database = ThrowawayDatabase::create().await;
     let mut connection = PgConnection::connect(&database.url)
         .await
@@ -42,12 +42,17 @@ async fn contacts_database() -> (ThrowawayDatabase, PgConnectOptions) {
 }
 
 /// The `pgsql` config of `options`, reached on `host` and `port`.
-fn config(options: &PgConnectOptions, host: &str, port: u16) -> Value {
+pub(crate) fn config(options: &PgConnectOptions, host: &str, port: u16) -> Value {
     json!({"host": host, "port": port, "database": options.get_database(),
            "username": options.get_username(), "password": PASSWORD})
 }
 
-async fn create(app: &TestApp, admin: &str, name: &str, config: Value) -> sluice_tests::Reply {
+pub(crate) async fn create(
+    app: &TestApp,
+    admin: &str,
+    name: &str,
+    config: Value,
+) -> sluice_tests::Reply {
     let body = json!({"resource": [{"name": name, "type": "pgsql", "config": config}]});
     app.send(Method::POST, SERVICES, Some(admin), Some(body))
         .await
@@ -70,13 +75,59 @@ async fn patch(app: &TestApp, admin: &str, id: i64, body: Value) -> sluice_tests
         .await
 }
 
-async fn rows(app: &TestApp, admin: &str, service: &str) -> sluice_tests::Reply {
+pub(crate) async fn rows(app: &TestApp, admin: &str, service: &str) -> sluice_tests::Reply {
     let path = format!("/api/v2/{service}/_table/contact?fields=id,name&order=id");
     app.get(&path, admin).await
 }
 
-fn first_rows() -> Value {
+pub(crate) fn first_rows() -> Value {
     json!({"resource": [{"id": 1, "name": "Ada"}, {"id": 2, "name": "Grace"}]})
+}
+
+/// Asserts that `service` serves the `company` and `contact` tables of [`CONTACTS`] (or
+/// another engine's copy of them): records, the table list and related records.
+pub(crate) async fn serves_the_contacts(app: &TestApp, admin: &str, service: &str) {
+    assert_eq!(rows(app, admin, service).await.body, first_rows());
+    let tables = app.get(&format!("/api/v2/{service}/_table"), admin).await;
+    assert_eq!(
+        tables.body,
+        json!({"resource": [{"name": "company"}, {"name": "contact"}]})
+    );
+    let path =
+        format!("/api/v2/{service}/_table/company?fields=name&related=contact_by_company_id");
+    let related = app.get(&path, admin).await;
+    assert_eq!(
+        related.body,
+        json!({"resource": [{"id": 1, "name": "Analytical Engines", "contact_by_company_id": [
+            {"id": 1, "name": "Ada", "email": "ada@example.com", "company_id": 1}]}]})
+    );
+}
+
+/// Asserts that a `service_type` service whose host (set by `config_for`) is link-local, or
+/// does not resolve, is refused with a 400 before anything is connected to.
+pub(crate) async fn refuses_bad_hosts(
+    app: &TestApp,
+    admin: &str,
+    service_type: &str,
+    config_for: impl Fn(&str) -> Value,
+) {
+    for host in ["169.254.169.254", "fe80::1", "no-such-host.invalid"] {
+        let service = json!({"name": "refused", "type": service_type, "config": config_for(host)});
+        let body = json!({ "resource": [service] });
+        let reply = app
+            .send(Method::POST, SERVICES, Some(admin), Some(body))
+            .await;
+        let message = match host {
+            "no-such-host.invalid" => {
+                "Invalid data supplied. The host 'no-such-host.invalid' cannot be resolved."
+            }
+            _ => "Destination not allowed.",
+        };
+        assert_eq!(
+            (reply.status, reply.body),
+            (StatusCode::BAD_REQUEST, df_error(400, message))
+        );
+    }
 }
 
 #[tokio::test]
@@ -147,30 +198,7 @@ async fn a_refused_destination_a_host_that_does_not_resolve_and_a_refused_login_
     let admin = app.login().await;
     let port = options.get_port();
 
-    for metadata in ["169.254.169.254", "fe80::1"] {
-        let reply = create(&app, &admin, "pg", config(&options, metadata, port)).await;
-        assert_eq!(
-            (reply.status, reply.body),
-            (
-                StatusCode::BAD_REQUEST,
-                df_error(400, "Destination not allowed.")
-            )
-        );
-    }
-    let reply = create(
-        &app,
-        &admin,
-        "pg",
-        config(&options, "no-such-host.invalid", port),
-    )
-    .await;
-    assert_eq!(
-        reply.body,
-        df_error(
-            400,
-            "Invalid data supplied. The host 'no-such-host.invalid' cannot be resolved."
-        )
-    );
+    refuses_bad_hosts(&app, &admin, "pgsql", |host| config(&options, host, port)).await;
     let mut wrong_login = config(&options, "127.0.0.1", port);
     wrong_login["username"] = json!("no_such_role_for_sluice");
     let reply = create(&app, &admin, "pg", wrong_login).await;
@@ -257,25 +285,9 @@ async fn a_sqlite_and_a_pgsql_service_are_served_side_by_side() {
     .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 
-    assert_eq!(rows(&app, &admin, "pg").await.body, first_rows());
+    serves_the_contacts(&app, &admin, "pg").await;
     let sqlite = app.get("/api/v2/db/_table", &admin).await;
     assert_eq!(sqlite.status, StatusCode::OK, "{}", sqlite.body);
-    let pg_tables = app.get("/api/v2/pg/_table", &admin).await;
-    assert_eq!(
-        pg_tables.body,
-        json!({"resource": [{"name": "company"}, {"name": "contact"}]})
-    );
-    let related = app
-        .get(
-            "/api/v2/pg/_table/company?fields=name&related=contact_by_company_id",
-            &admin,
-        )
-        .await;
-    assert_eq!(
-        related.body,
-        json!({"resource": [{"id": 1, "name": "Analytical Engines", "contact_by_company_id": [
-            {"id": 1, "name": "Ada", "email": "ada@example.com", "company_id": 1}]}]})
-    );
     let docs = app.get("/api/v2/api_docs?as_list=true", &admin).await;
     assert_eq!(docs.body, json!({"resource": ["db", "pg"]}));
     let schema = app.get("/api/v2/pg/_schema/contact", &admin).await;

@@ -33,3 +33,21 @@ pub fn unique_name(prefix: &str) -> String {
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// Runs the future `work` makes to completion on a runtime of its own, in a thread of its
+/// own, and waits for it: for a `Drop` (synchronous, and possibly inside a test's runtime)
+/// that must clean up a database.
+pub fn on_own_runtime<F, Fut>(work: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let _ = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(work());
+    })
+    .join();
+}

@@ -13,11 +13,12 @@ use tempfile::TempDir;
 pub mod database;
 mod environment;
 mod eventually;
+pub mod mysql;
 pub mod postgres;
 pub mod proxy;
 mod system_db;
 
-pub use environment::{env, redis_url, unique_name};
+pub use environment::{env, on_own_runtime, redis_url, unique_name};
 pub use eventually::eventually;
 pub use sluice_system_db::NewUser;
 

@@ -9,7 +9,7 @@
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
-use crate::unique_name;
+use crate::{on_own_runtime, unique_name};
 
 pub const POSTGRES_URL_VAR: &str = "SLUICE_TEST_POSTGRES_URL";
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -52,25 +52,16 @@ impl ThrowawayDatabase {
 
 impl Drop for ThrowawayDatabase {
     fn drop(&mut self) {
-        // Drop is synchronous and may run inside the test's runtime: the async DROP runs on
-        // a runtime of its own, in a thread of its own. FORCE ends the sessions of nodes
-        // still running.
+        // FORCE ends the sessions of nodes still running.
         let (server_url, name) = (self.server_url.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime")
-                .block_on(async {
-                    if let Ok(mut connection) = PgConnection::connect(&server_url).await {
-                        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = sqlx::raw_sql(AssertSqlSafe(drop))
-                            .execute(&mut connection)
-                            .await;
-                    }
-                });
-        })
-        .join();
+        on_own_runtime(move || async move {
+            if let Ok(mut connection) = PgConnection::connect(&server_url).await {
+                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let _ = sqlx::raw_sql(AssertSqlSafe(drop))
+                    .execute(&mut connection)
+                    .await;
+            }
+        });
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use sluice_connector_core::Database;
 use sluice_system_db::ServiceRow;
 
-use crate::service_types::pgsql::PgsqlServiceConfig;
+use crate::service_types::remote::RemoteConfig;
 use crate::service_types::user::UserServiceConfig;
 use crate::service_types::{DataOptions, SqliteServiceConfig};
 
@@ -23,10 +23,11 @@ pub enum Backend {
         database: Arc<Database>,
         config: SqliteServiceConfig,
     },
-    /// A PostgreSQL database; its pool connects on demand and reconnects by itself.
-    Pgsql {
+    /// A PostgreSQL or MySQL/MariaDB database (`config.engine`); its pool connects on
+    /// demand and reconnects by itself.
+    Remote {
         database: Arc<Database>,
-        config: PgsqlServiceConfig,
+        config: RemoteConfig,
     },
     /// The built-in `user` service: served by `routes::user`, never a database.
     User { config: UserServiceConfig },
@@ -41,7 +42,7 @@ impl Backend {
     pub fn database(&self) -> Option<(&Arc<Database>, DataOptions)> {
         match self {
             Self::Sqlite { database, config } => Some((database, config.data)),
-            Self::Pgsql { database, config } => Some((database, config.data)),
+            Self::Remote { database, config } => Some((database, config.data)),
             Self::User { .. } | Self::Unavailable { .. } => None,
         }
     }

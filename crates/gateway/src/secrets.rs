@@ -1,4 +1,4 @@
-//! Service secrets (a `pgsql` service's `password`) encrypted at rest in the system database.
+//! Service secrets (a `pgsql` or `mysql` service's `password`) encrypted at rest in the system database.
 //!
 //! The key is `auth.secrets_key` (64 hex digits) or, when that is empty, a random key
 //! generated once and kept in the data directory beside the JWT secret (`secrets_key`,

@@ -1,11 +1,11 @@
 //! Service types this build supports, their config schemas, and config validation.
 //!
 //! Adding a type touches: its record in [`service_types`], a config parser (here or in a
-//! submodule like `user`), a `registry::Backend` variant built in `open_backend`, the
+//! submodule like `user`, or an [`remote::Engine`] for a database server), a `registry::Backend` variant built in `open_backend`, the
 //! validation in `routes/system/service.rs`, and every `match` on `Backend` (the compiler
 //! lists them).
 
-pub mod pgsql;
+pub mod remote;
 pub mod user;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +31,8 @@ pub const RESERVED_NAMES: &[&str] = &["system", "user", "api_docs"];
 pub fn service_types() -> Vec<Value> {
     vec![
         sqlite_service_type(),
-        pgsql::pgsql_service_type(),
+        remote::Engine::Pgsql.service_type(),
+        remote::Engine::Mysql.service_type(),
         user::user_service_type(),
     ]
 }
@@ -341,8 +342,8 @@ async fn open_backend(
         let config = user::parse_user_config(&row.config).map_err(|e| e.message.to_string())?;
         return Ok(Backend::User { config });
     }
-    if row.service_type == pgsql::PGSQL {
-        return pgsql::open_pgsql_backend(&row.config, settings, secrets).await;
+    if let Some(engine) = remote::Engine::of_type(&row.service_type) {
+        return remote::open_remote_backend(engine, &row.config, settings, secrets).await;
     }
     if row.service_type != SQLITE {
         return Err(format!("unknown service type {}", row.service_type));

@@ -14,6 +14,7 @@ use crate::config::MysqlConfig;
 use crate::error::{is_connection_lost, map_connect_error, map_error};
 use crate::execute::{self, needs_snapshot};
 use crate::introspect::introspect;
+use crate::schema_write;
 use crate::write;
 
 /// A MySQL or MariaDB database behind a service: a pool of connections, each with its own
@@ -212,15 +213,17 @@ impl Connector for MysqlConnector {
         }
     }
 
-    /// Not in this connector yet: a `mysql` service is not served by the gateway.
+    /// One statement per change (`schema_write`): MySQL's DDL commits by itself, so a
+    /// change is checked whole first and never applied half-way.
     async fn apply_schema_change(
         &self,
-        _schema: Arc<SchemaSnapshot>,
-        _change: SchemaChange,
+        schema: Arc<SchemaSnapshot>,
+        change: SchemaChange,
     ) -> Result<(), ConnectorError> {
-        Err(ConnectorError::NotImplemented(
-            "Schema changes to MySQL databases are not currently supported.".to_owned(),
-        ))
+        let mut conn = self.conn().await?;
+        let result = schema_write::apply(&mut conn, &schema, &change).await;
+        discard_if_lost(conn, &result).await;
+        result
     }
 
     /// Nothing to drop: MySQL and MariaDB prepare a statement again by themselves when a

@@ -61,6 +61,10 @@ fn map_code(code: u16) -> ConnectorError {
         1044 | 1045 | 1049 | 1698 => {
             ConnectorError::Unavailable("the database refused the login".to_owned())
         }
+        // A `charset` the server does not know (`SET NAMES` when connecting).
+        1115 => ConnectorError::Unavailable(
+            "the database does not know the configured character set".to_owned(),
+        ),
         // Server shutting down, connection killed.
         1053 | 1927 | 1152 | 1158 | 1159 | 1160 | 1161 => {
             ConnectorError::Unavailable(CONNECTION_LOST.to_owned())

@@ -3,10 +3,12 @@
 mod compile;
 mod config;
 mod connector;
+mod ddl;
 mod dialect;
 mod error;
 mod execute;
 mod introspect;
+mod schema_write;
 mod types;
 mod values;
 mod write;

@@ -6,39 +6,14 @@
 //! NULL`, `SET` / `DROP DEFAULT`, `ADD COLUMN` for fields the table does not have and
 //! `DROP COLUMN` for those a table-level PUT leaves out. No table is rebuilt.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sluice_connector_core::{
-    ColumnSchema, ConnectorError, FieldChange, FieldDefinition, SchemaChange, SchemaSnapshot,
-    TableSchema, field_name,
+    ColumnSchema, ConnectorError, CreateTarget, FieldChange, INVALID_SCHEMA_CHANGE, SchemaChange,
+    SchemaSnapshot, TableSchema, create_target, existing_column, existing_table, no_valid_fields,
 };
 
 use crate::ddl::{column_definition, default_literal, quoted, sql_type};
 use crate::error::map_error;
-
-/// Keys of a field change that `ALTER COLUMN` applies; `label`, `description` and the
-/// other keys DreamFactory keeps as metadata change nothing in the database.
-const CONSTRAINT_KEYS: &[&str] = &[
-    "is_primary_key",
-    "is_unique",
-    "picklist",
-    "ref_table",
-    "ref_field",
-    "ref_on_update",
-    "ref_on_delete",
-    "auto_increment",
-];
-const TYPE_KEYS: &[&str] = &[
-    "type",
-    "length",
-    "size",
-    "precision",
-    "scale",
-    "fixed_length",
-];
-
-const INVALID_CHANGE: &str = "The schema change is not valid for this table (a NOT NULL field \
-     without a default on a table with records, values that do not convert to the new type, \
-     or a field still used by an index, key or view); nothing was changed.";
 
 /// Applies `change` against `snapshot` (the schema before it) in one transaction.
 pub(crate) async fn apply(
@@ -73,7 +48,7 @@ fn ddl_error(error: tokio_postgres::Error) -> ConnectorError {
     match class {
         Some("22" | "23" | "42" | "2B") => {
             tracing::debug!(error = %error, "schema change refused");
-            ConnectorError::bad_request(INVALID_CHANGE)
+            ConnectorError::bad_request(INVALID_SCHEMA_CHANGE)
         }
         _ => map_error(error),
     }
@@ -91,23 +66,10 @@ fn statements(
             merge,
         } => {
             let table = format!("{schema}.{}", quoted(name)?);
-            if let Some(existing) = snapshot.table(name) {
-                if !merge {
-                    return Err(ConnectorError::bad_request(format!(
-                        "A table with name '{name}' already exist in the database."
-                    )));
-                }
-                let new: Vec<Value> = fields
-                    .iter()
-                    .filter(|f| field_name(f).is_ok_and(|n| existing.column_ref(n).is_none()))
-                    .cloned()
-                    .collect();
-                return add_columns(schema, &table, &new);
-            }
-            if fields.is_empty() {
-                return Err(ConnectorError::bad_request(
-                    "No valid fields exist in the received table schema.",
-                ));
+            if let CreateTarget::Merge { fields, .. } =
+                create_target(snapshot, name, fields, *merge)?
+            {
+                return add_columns(schema, &table, &fields);
             }
             let columns = fields
                 .iter()
@@ -116,7 +78,7 @@ fn statements(
             vec![format!("CREATE TABLE {table} ({})", columns.join(", "))]
         }
         SchemaChange::DropTable(name) => {
-            let table = existing(snapshot, name)?;
+            let table = existing_table(snapshot, name)?;
             let kind = if table.is_view() { "VIEW" } else { "TABLE" };
             vec![format!(
                 "DROP {kind} {schema}.{}",
@@ -124,7 +86,7 @@ fn statements(
             )]
         }
         SchemaChange::AddFields { table, fields } => {
-            let table = existing(snapshot, table)?;
+            let table = existing_table(snapshot, table)?;
             add_columns(
                 schema,
                 &format!("{schema}.{}", quote_existing(table.name())),
@@ -132,8 +94,8 @@ fn statements(
             )?
         }
         SchemaChange::DropField { table, field } => {
-            let table = existing(snapshot, table)?;
-            let column = column_of(table, field)?;
+            let table = existing_table(snapshot, table)?;
+            let column = existing_column(table, field)?;
             vec![format!(
                 "ALTER TABLE {schema}.{} DROP COLUMN {}",
                 quote_existing(table.name()),
@@ -144,7 +106,12 @@ fn statements(
             table,
             fields,
             drop_missing,
-        } => alter(schema, existing(snapshot, table)?, fields, *drop_missing)?,
+        } => alter(
+            schema,
+            existing_table(snapshot, table)?,
+            fields,
+            *drop_missing,
+        )?,
     })
 }
 
@@ -160,29 +127,6 @@ fn add_columns(schema: &str, table: &str, fields: &[Value]) -> Result<Vec<String
         .collect()
 }
 
-/// An existing table or view, or DreamFactory's 404.
-fn existing<'s>(
-    snapshot: &'s SchemaSnapshot,
-    name: &str,
-) -> Result<&'s TableSchema, ConnectorError> {
-    snapshot
-        .table(name)
-        .map(AsRef::as_ref)
-        .ok_or_else(|| ConnectorError::TableNotFound(name.to_owned()))
-}
-
-fn column_of<'t>(table: &'t TableSchema, field: &str) -> Result<&'t ColumnSchema, ConnectorError> {
-    table
-        .column_ref(field)
-        .map(|column| table.column(column))
-        .ok_or_else(|| {
-            ConnectorError::bad_request(format!(
-                "Field '{field}' not found in table '{}'.",
-                table.name()
-            ))
-        })
-}
-
 fn alter(
     schema: &str,
     table: &TableSchema,
@@ -190,30 +134,19 @@ fn alter(
     drop_missing: bool,
 ) -> Result<Vec<String>, ConnectorError> {
     if fields.is_empty() {
-        return Err(ConnectorError::bad_request(
-            "No valid fields exist in the received table schema.",
-        ));
+        return Err(no_valid_fields());
     }
     let target = format!("{schema}.{}", quote_existing(table.name()));
     let mut statements = Vec::new();
     for change in fields {
         match table.column_ref(&change.field) {
-            Some(column) => alter_column(
-                &target,
-                table.column(column),
-                &change.definition,
-                &mut statements,
-            )?,
-            None => {
-                let mut definition = change.definition.clone();
-                definition
-                    .entry("name")
-                    .or_insert_with(|| Value::String(change.field.clone()));
-                statements.push(format!(
-                    "ALTER TABLE {target} ADD COLUMN {}",
-                    column_definition(schema, &Value::Object(definition))?
-                ));
+            Some(column) => {
+                alter_column(&target, table.column(column), change, &mut statements)?;
             }
+            None => statements.push(format!(
+                "ALTER TABLE {target} ADD COLUMN {}",
+                column_definition(schema, &change.new_field())?
+            )),
         }
     }
     if drop_missing {
@@ -237,39 +170,14 @@ fn alter(
 fn alter_column(
     target: &str,
     column: &ColumnSchema,
-    definition: &Map<String, Value>,
+    change: &FieldChange,
     statements: &mut Vec<String>,
 ) -> Result<(), ConnectorError> {
-    if let Some(key) = CONSTRAINT_KEYS
-        .iter()
-        .find(|key| definition.contains_key(**key))
-    {
-        return Err(ConnectorError::bad_request(format!(
-            "Changing '{key}' of an existing field is not supported for PostgreSQL services; \
-             drop and add the field instead."
-        )));
-    }
+    change.refuse_constraint_change("PostgreSQL")?;
+    let definition = &change.definition;
     let name = quote_existing(&column.name);
     let alter = format!("ALTER TABLE {target} ALTER COLUMN {name}");
-    if TYPE_KEYS.iter().any(|key| definition.contains_key(*key)) {
-        let mut field = definition.clone();
-        field.insert("name".to_owned(), Value::String(column.name.clone()));
-        field
-            .entry("type")
-            .or_insert_with(|| Value::String(column.df_type.as_str().to_owned()));
-        if column.df_type.as_str() == "string"
-            && let Some(length) = column.length
-        {
-            field.entry("length").or_insert_with(|| length.into());
-        }
-        field.insert("allow_null".to_owned(), Value::Bool(true));
-        let parsed = FieldDefinition::parse(&Value::Object(field), quoted)?;
-        if parsed.is_id() || parsed.is_timestamp_on() {
-            return Err(ConnectorError::bad_request(format!(
-                "An existing field can not become '{}'; drop and add the field instead.",
-                parsed.df_type
-            )));
-        }
+    if let Some(parsed) = change.retyped(column, quoted)? {
         let sql_type = sql_type(&parsed);
         statements.push(format!("{alter} TYPE {sql_type} USING {name}::{sql_type}"));
     }
@@ -294,18 +202,11 @@ fn alter_column(
         }
         None => {}
     }
-    if let Some(new_name) = definition.get("name") {
-        let Some(new_name) = new_name.as_str() else {
-            return Err(ConnectorError::bad_request(
-                "Invalid schema detected - a field name must be a string.",
-            ));
-        };
-        if new_name != column.name {
-            statements.push(format!(
-                "ALTER TABLE {target} RENAME COLUMN {name} TO {}",
-                quoted(new_name)?
-            ));
-        }
+    if let Some(new_name) = change.new_name(column)? {
+        statements.push(format!(
+            "ALTER TABLE {target} RENAME COLUMN {name} TO {}",
+            quoted(new_name)?
+        ));
     }
     Ok(())
 }

@@ -99,7 +99,7 @@ async fn document(
     refresh: bool,
 ) -> Result<Option<Value>, ApiError> {
     let database = match &service.backend {
-        Backend::Sqlite { database, .. } | Backend::Pgsql { database, .. } => database,
+        Backend::Sqlite { database, .. } | Backend::Remote { database, .. } => database,
         Backend::User { .. } => return Ok(None),
         Backend::Unavailable { .. } => {
             return Err(ApiError::unavailable(format!(

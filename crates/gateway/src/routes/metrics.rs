@@ -19,8 +19,8 @@ async fn scrape(state: web::Data<AppState>) -> HttpResponse {
         .iter()
         .filter_map(|entry| match &entry.backend {
             Backend::Sqlite { database, .. } => Some((entry.name.clone(), database.queue_depth())),
-            // The gauge is SQLite's lanes; a PostgreSQL pool's waits are not reported yet.
-            Backend::Pgsql { .. } | Backend::User { .. } | Backend::Unavailable { .. } => None,
+            // The gauge is SQLite's lanes; a PostgreSQL or MySQL pool's waits are not reported yet.
+            Backend::Remote { .. } | Backend::User { .. } | Backend::Unavailable { .. } => None,
         })
         .collect();
     let mut caches = state.access.cache_reads().to_vec();

@@ -2,7 +2,8 @@
 //! (and each conformance case) gets a database of its own.
 //!
 //! `conformance` runs the shared write cases of `sluice-connector-conformance`, the same
-//! cases every connector runs; `engine` what only MySQL does; `nested` nested writes.
+//! cases every connector runs; `engine` what only MySQL does; `nested` nested writes; `schema`
+//! `_schema` changes.
 
 mod conformance;
 mod engine;
@@ -11,3 +12,4 @@ mod helpers;
 #[path = "../read/helpers.rs"]
 mod my;
 mod nested;
+mod schema;

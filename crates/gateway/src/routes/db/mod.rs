@@ -113,7 +113,7 @@ fn backend(
     let service = access.service();
     let (database, config) = match &service.backend {
         Backend::Sqlite { database, config } => (database, config.data),
-        Backend::Pgsql { database, config } => (database, config.data),
+        Backend::Remote { database, config } => (database, config.data),
         Backend::User { .. } => {
             return Err(ApiError::not_found(format!(
                 "Resource '_table' not found for service '{}'.",

@@ -10,7 +10,7 @@ use super::input::{flag, nullable_text, parse, text};
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
-use crate::service_types::pgsql::{PGSQL, masked_config, validate_pgsql_config};
+use crate::service_types::remote::{Engine, masked_config, validate_remote_config};
 use crate::service_types::user::{USER, parse_user_config};
 use crate::service_types::{
     RESERVED_NAMES, SQLITE, config_object, merged_config, parse_sqlite_config, resolve_database,
@@ -53,7 +53,7 @@ pub(crate) struct ServiceInput {
     /// Defaults to true.
     #[serde(default, deserialize_with = "flag")]
     is_active: Option<bool>,
-    /// `sqlite` or `pgsql` (the `user` service is built in). Required on create; cannot change.
+    /// `sqlite`, `pgsql` or `mysql` (the `user` service is built in). Required on create; cannot change.
     #[serde(rename = "type", default, deserialize_with = "text")]
     service_type: Option<String>,
     /// The type's settings (`GET /system/service_type` lists them). An update merges the keys
@@ -63,10 +63,10 @@ pub(crate) struct ServiceInput {
     config: Option<Value>,
 }
 
-/// A service as clients read it: a `pgsql` service's password is masked.
+/// A service as clients read it: a `pgsql` or `mysql` service's password is masked.
 fn record(row: &ServiceRow) -> Record {
     let mut record = to_record(row);
-    if row.service_type == PGSQL {
+    if Engine::of_type(&row.service_type).is_some() {
         record.insert("config".into(), masked_config(&row.config));
     }
     record
@@ -235,8 +235,8 @@ pub(crate) fn validate_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Validates a service's type and config (for `sqlite`, resolves its database; for `pgsql`,
-/// checks its destination and that the database accepts the login) and returns
+/// Validates a service's type and config (for `sqlite`, resolves its database; for `pgsql` and
+/// `mysql`, checks its destination and that the database accepts the login) and returns
 /// the config to store (normalised, without the `create` instruction). On an update the keys
 /// `given` are merged into the `stored` config first.
 async fn validate_config(
@@ -263,8 +263,9 @@ async fn validate_config(
         }
         return Ok(config.to_json());
     }
-    if service_type == PGSQL {
-        return validate_pgsql_config(&state.settings, &state.secrets, given, stored).await;
+    if let Some(engine) = Engine::of_type(service_type) {
+        return validate_remote_config(engine, &state.settings, &state.secrets, given, stored)
+            .await;
     }
     if service_type != SQLITE {
         return Err(invalid_field(

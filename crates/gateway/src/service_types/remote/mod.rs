@@ -1,15 +1,20 @@
-//! The `pgsql` service type: a PostgreSQL database served through the PostgreSQL connector.
+//! The `pgsql` and `mysql` service types: a database on a server Sluice connects to, served
+//! through the PostgreSQL or the MySQL/MariaDB connector. One config, one check and one
+//! loader for both; [`Engine`] says what differs (the type's name, the default port, the
+//! one engine field: `schema` for PostgreSQL, `charset` for MySQL, and the connector).
 //!
 //! The config uses DreamFactory's field names. `password` is sealed (`secrets.rs`) before it
 //! is stored and never read back: `GET /system/service` shows it as the lookups' mask, and
 //! an update that sends the mask back keeps the stored password. The host must be an allowed
 //! destination (`destinations.rs`); the connection goes to the address that was checked.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 use sluice_connector_core::{ConnectorError, Database};
+use sluice_connector_mysql::{MysqlConfig, MysqlConnector};
 use sluice_connector_postgres::{PostgresConfig, PostgresConnector};
 
 use crate::destinations::{DestinationError, DestinationPolicy, NOT_ALLOWED};
@@ -18,101 +23,29 @@ use crate::registry::Backend;
 use crate::secrets::{MASK, SecretBox};
 use crate::settings::Settings;
 
-use super::{DataOptions, data_option_fields, invalid, merged_config, schema_field};
+mod engine;
 
-pub const PGSQL: &str = "pgsql";
+use super::{DataOptions, invalid, merged_config};
 
-const DEFAULT_POOL_SIZE: u64 = 16;
-const DEFAULT_ACQUIRE_TIMEOUT_MS: u64 = 5_000;
+use engine::{DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_POOL_SIZE};
+pub use engine::{Engine, MYSQL, PGSQL};
 
-/// The `GET /system/service_type` record.
-pub fn pgsql_service_type() -> Value {
-    json!({
-        "name": PGSQL,
-        "label": "PostgreSQL",
-        "description": "Database service supporting PostgreSQL connections.",
-        "group": "Database",
-        "singleton": false,
-        "dependencies_required": null,
-        "subscription_required": null,
-        "service_definition_editable": false,
-        "config_schema": config_schema(),
-    })
-}
-
-fn config_schema() -> Value {
-    let text = |name: &str, label: &str, default: Value, description: &str| {
-        let required = matches!(name, "host" | "database" | "username");
-        schema_field(name, label, "string", default, description, required)
-    };
-    let number = |name: &str, label: &str, default: u64, description: &str| {
-        schema_field(name, label, "integer", json!(default), description, false)
-    };
-    let mut fields = vec![
-        text(
-            "host",
-            "Host",
-            Value::Null,
-            "The name or address of the PostgreSQL server; it must be an allowed destination (outbound.allowed_destinations).",
-        ),
-        number("port", "Port Number", 5432, "The server's port."),
-        text(
-            "database",
-            "Database",
-            Value::Null,
-            "The name of the database.",
-        ),
-        text(
-            "username",
-            "Username",
-            Value::Null,
-            "The user to connect as.",
-        ),
-        schema_field(
-            "password",
-            "Password",
-            "password",
-            Value::Null,
-            "The user's password: stored encrypted, never read back.",
-            false,
-        ),
-        text(
-            "schema",
-            "Schema",
-            json!("public"),
-            "The schema whose tables and views the service serves.",
-        ),
-    ];
-    fields.extend(data_option_fields());
-    fields.push(number(
-        "pool_size",
-        "Connection Pool Size",
-        DEFAULT_POOL_SIZE,
-        "Connections the service keeps open at most; requests beyond them wait.",
-    ));
-    fields.push(number(
-        "acquire_timeout_ms",
-        "Connection Wait (ms)",
-        DEFAULT_ACQUIRE_TIMEOUT_MS,
-        "How long a request waits for a connection before it is answered 503.",
-    ));
-    Value::Array(fields)
-}
-
-/// A validated `pgsql` service config, without its password.
+/// A validated `pgsql` or `mysql` service config, without its password.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PgsqlServiceConfig {
+pub struct RemoteConfig {
+    pub engine: Engine,
     pub host: String,
     pub port: u16,
     pub database: String,
     pub username: String,
-    pub schema: String,
+    /// The engine's own field: `schema` (PostgreSQL) or `charset` (MySQL).
+    pub engine_field: String,
     pub data: DataOptions,
     pub pool_size: u64,
     pub acquire_timeout_ms: u64,
 }
 
-impl PgsqlServiceConfig {
+impl RemoteConfig {
     /// The config as stored, with the password already sealed.
     fn to_stored_json(&self, sealed_password: Option<String>) -> Value {
         let mut stored = json!({
@@ -120,7 +53,6 @@ impl PgsqlServiceConfig {
             "port": self.port,
             "database": self.database,
             "username": self.username,
-            "schema": self.schema,
             "max_records": self.data.max_records,
             "allow_upsert": self.data.allow_upsert,
             "cache_enabled": self.data.cache_enabled,
@@ -128,50 +60,73 @@ impl PgsqlServiceConfig {
             "pool_size": self.pool_size,
             "acquire_timeout_ms": self.acquire_timeout_ms,
         });
-        if let (Some(sealed), Some(map)) = (sealed_password, stored.as_object_mut()) {
-            map.insert("password".into(), Value::String(sealed));
+        if let Some(map) = stored.as_object_mut() {
+            let field = self.engine.field().name;
+            map.insert(field.into(), Value::String(self.engine_field.clone()));
+            if let Some(sealed) = sealed_password {
+                map.insert("password".into(), Value::String(sealed));
+            }
         }
         stored
     }
 
-    /// The connector's settings, connecting to `address` (the checked address of `host`).
-    fn connector_config(
+    /// The engine's connector, connecting to `address` (the checked address of `host`).
+    fn open(
         &self,
-        address: std::net::IpAddr,
+        address: IpAddr,
         password: Option<SecretString>,
-    ) -> PostgresConfig {
-        let mut config = PostgresConfig::new(address.to_string(), &self.database, &self.username);
-        config.port = self.port;
-        config.password = password;
-        config.schema = self.schema.clone();
-        config.pool_size = usize::try_from(self.pool_size).unwrap_or(usize::MAX);
-        config.acquire_timeout_ms = self.acquire_timeout_ms;
-        config
+    ) -> Result<Arc<Database>, ConnectorError> {
+        let host = address.to_string();
+        let pool_size = usize::try_from(self.pool_size).unwrap_or(usize::MAX);
+        let database = match self.engine {
+            Engine::Pgsql => {
+                let mut config = PostgresConfig::new(host, &self.database, &self.username);
+                (config.port, config.password) = (self.port, password);
+                (config.pool_size, config.acquire_timeout_ms) =
+                    (pool_size, self.acquire_timeout_ms);
+                config.schema = self.engine_field.clone();
+                Database::new(PostgresConnector::new(&config)?)
+            }
+            Engine::Mysql => {
+                let mut config = MysqlConfig::new(host, &self.database, &self.username);
+                (config.port, config.password) = (self.port, password);
+                (config.pool_size, config.acquire_timeout_ms) =
+                    (pool_size, self.acquire_timeout_ms);
+                config.charset = self.engine_field.clone();
+                Database::new(MysqlConnector::new(&config)?)
+            }
+        };
+        Ok(Arc::new(database))
     }
 }
 
-/// Parses a `pgsql` config object; its `password` key is not read here (it is sealed or
-/// plain depending on where the config comes from).
-pub fn parse_pgsql_config(map: &Map<String, Value>) -> Result<PgsqlServiceConfig, ApiError> {
+/// Parses a `pgsql` or `mysql` config object; its `password` key is not read here (it is
+/// sealed or plain depending on where the config comes from).
+pub fn parse_remote_config(
+    engine: Engine,
+    map: &Map<String, Value>,
+) -> Result<RemoteConfig, ApiError> {
+    let engine_field = engine.field();
     for (key, value) in map {
-        let known = matches!(
-            key.as_str(),
-            "host"
-                | "port"
-                | "database"
-                | "username"
-                | "password"
-                | "schema"
-                | "max_records"
-                | "allow_upsert"
-                | "cache_enabled"
-                | "cache_ttl"
-                | "pool_size"
-                | "acquire_timeout_ms"
-        );
+        let known = key == engine_field.name
+            || matches!(
+                key.as_str(),
+                "host"
+                    | "port"
+                    | "database"
+                    | "username"
+                    | "password"
+                    | "max_records"
+                    | "allow_upsert"
+                    | "cache_enabled"
+                    | "cache_ttl"
+                    | "pool_size"
+                    | "acquire_timeout_ms"
+            );
         if !known && !super::is_empty_dreamfactory_field(key, value) {
             return Err(invalid(format!(
-                "Unknown config field '{key}' for service type 'pgsql'."
+                "Unknown config field '{key}' for service type '{}'.",
+                engine.type_name()
             )));
         }
     }
@@ -196,13 +151,15 @@ pub fn parse_pgsql_config(map: &Map<String, Value>) -> Result<PgsqlServiceConfig
             ))
         }),
     };
-    let port = count("port", 5432, 1..=65535)?;
-    Ok(PgsqlServiceConfig {
+    let default_port = engine.default_port();
+    let port = count("port", default_port.into(), 1..=65535)?;
+    Ok(RemoteConfig {
+        engine,
         host: text("host", None)?,
-        port: u16::try_from(port).unwrap_or(5432),
+        port: u16::try_from(port).unwrap_or(default_port),
         database: text("database", None)?,
         username: text("username", None)?,
-        schema: text("schema", Some("public"))?,
+        engine_field: text(engine_field.name, Some(engine_field.default))?,
         data: DataOptions::parse(map)?,
         pool_size: count("pool_size", DEFAULT_POOL_SIZE, 1..=1000)?,
         acquire_timeout_ms: count(
@@ -213,7 +170,7 @@ pub fn parse_pgsql_config(map: &Map<String, Value>) -> Result<PgsqlServiceConfig
     })
 }
 
-/// A stored `pgsql` config as clients read it: the sealed password is masked.
+/// A stored config as clients read it: the sealed password is masked.
 pub fn masked_config(config: &Value) -> Value {
     let mut masked = config.clone();
     if let Some(password) = masked.get_mut("password")
@@ -236,11 +193,13 @@ fn stored_password(config: &Value, secrets: &SecretBox) -> Result<Option<SecretS
     }
 }
 
-/// Validates a `pgsql` service write and returns the config to store: the host must be an
-/// allowed destination, and the database must accept the login (so a wrong password is the
-/// administrator's 400 now, not every client's 503 later). The keys `given` are merged into
-/// the `stored` config on an update; a `password` given as the mask keeps the stored one.
-pub async fn validate_pgsql_config(
+/// Validates a `pgsql` or `mysql` service write and returns the config to store: the host
+/// must be an allowed destination, and the database must accept the login (so a wrong
+/// password is the administrator's 400 now, not every client's 503 later). The keys `given`
+/// are merged into the `stored` config on an update; a `password` given as the mask keeps
+/// the stored one.
+pub async fn validate_remote_config(
+    engine: Engine,
     settings: &Settings,
     secrets: &SecretBox,
     given: &Map<String, Value>,
@@ -264,7 +223,7 @@ pub async fn validate_pgsql_config(
         None => given,
     };
     merged.remove("password");
-    let config = parse_pgsql_config(&merged)?;
+    let config = parse_remote_config(engine, &merged)?;
     let address = destination(settings, &config)
         .await
         .map_err(|error| match error {
@@ -273,7 +232,12 @@ pub async fn validate_pgsql_config(
                 invalid(format!("The host '{}' cannot be resolved.", config.host))
             }
         })?;
-    let database = open_database(&config, address, password.clone())?;
+    let database = config
+        .open(address, password.clone())
+        .map_err(|error| match error {
+            ConnectorError::BadRequest { message, .. } => invalid(message),
+            other => ApiError::from(other),
+        })?;
     database.schema(true).await.map_err(connection_refused)?;
     let sealed = password.map(|plain| secrets.seal(secrecy::ExposeSecret::expose_secret(&plain)));
     Ok(config.to_stored_json(sealed))
@@ -286,7 +250,7 @@ fn connection_refused(error: ConnectorError) -> ApiError {
         ConnectorError::Unavailable(reason) => reason,
         ConnectorError::Busy => "the database did not answer in time".to_owned(),
         other => {
-            tracing::warn!(error = %other, "pgsql service check failed");
+            tracing::warn!(error = %other, "database service check failed");
             "the database could not be read".to_owned()
         }
     };
@@ -295,32 +259,24 @@ fn connection_refused(error: ConnectorError) -> ApiError {
 
 async fn destination(
     settings: &Settings,
-    config: &PgsqlServiceConfig,
-) -> Result<std::net::IpAddr, DestinationError> {
+    config: &RemoteConfig,
+) -> Result<IpAddr, DestinationError> {
     let policy = DestinationPolicy::from_entries(&settings.outbound.allowed_destinations)
         .map_err(|_| DestinationError::NotAllowed)?;
     policy.resolve(&config.host, config.port).await
 }
 
-fn open_database(
-    config: &PgsqlServiceConfig,
-    address: std::net::IpAddr,
-    password: Option<SecretString>,
-) -> Result<Arc<Database>, ApiError> {
-    let connector = PostgresConnector::new(&config.connector_config(address, password))
-        .map_err(ApiError::from)?;
-    Ok(Arc::new(Database::new(connector)))
-}
-
-/// The backend of a stored `pgsql` service. Nothing is connected to yet: the pool opens
-/// connections on the first request, so a database that is down does not hold up the start.
-pub async fn open_pgsql_backend(
+/// The backend of a stored `pgsql` or `mysql` service. Nothing is connected to yet: the
+/// pool opens connections on the first request, so a database that is down does not hold
+/// up the start.
+pub async fn open_remote_backend(
+    engine: Engine,
     row_config: &Value,
     settings: &Settings,
     secrets: &SecretBox,
 ) -> Result<Backend, String> {
     let map = row_config.as_object().cloned().unwrap_or_default();
-    let config = parse_pgsql_config(&map).map_err(|e| e.message.to_string())?;
+    let config = parse_remote_config(engine, &map).map_err(|e| e.message.to_string())?;
     let password = stored_password(row_config, secrets)?;
     let address = destination(settings, &config)
         .await
@@ -328,8 +284,10 @@ pub async fn open_pgsql_backend(
             DestinationError::NotAllowed => "its host is not an allowed destination".to_owned(),
             DestinationError::Unresolvable => "its host cannot be resolved".to_owned(),
         })?;
-    let database = open_database(&config, address, password).map_err(|e| e.message.to_string())?;
-    Ok(Backend::Pgsql { database, config })
+    let database = config
+        .open(address, password)
+        .map_err(|error| error.to_string())?;
+    Ok(Backend::Remote { database, config })
 }
 
 #[cfg(test)]
@@ -342,25 +300,41 @@ mod tests {
 
     #[test]
     fn defaults_fill_what_is_not_given_and_unknown_fields_are_refused() {
-        let config = parse_pgsql_config(&object(
-            json!({"host": "db", "database": "app", "username": "u", "password": "x"}),
-        ))
-        .expect("valid");
+        let given = json!({"host": "db", "database": "app", "username": "u", "password": "x"});
+        let config = parse_remote_config(Engine::Pgsql, &object(given.clone())).expect("valid");
         assert_eq!(
-            (config.port, config.schema.as_str(), config.pool_size),
+            (config.port, config.engine_field.as_str(), config.pool_size),
             (5432, "public", 16)
         );
         assert_eq!(config.data.max_records, 1000);
-        let error = parse_pgsql_config(&object(
-            json!({"host": "db", "database": "app", "username": "u", "dsn": "x"}),
-        ))
+        let config = parse_remote_config(Engine::Mysql, &object(given)).expect("valid");
+        assert_eq!(
+            (config.port, config.engine_field.as_str(), config.pool_size),
+            (3306, "utf8mb4", 16)
+        );
+        let error = parse_remote_config(
+            Engine::Pgsql,
+            &object(json!({"host": "db", "database": "app", "username": "u", "dsn": "x"})),
+        )
         .expect_err("unknown field");
         assert_eq!(
             error.message,
             "Invalid data supplied. Unknown config field 'dsn' for service type 'pgsql'."
         );
-        let error = parse_pgsql_config(&object(json!({"host": "db", "database": "app"})))
-            .expect_err("no username");
+        let error = parse_remote_config(
+            Engine::Mysql,
+            &object(json!({"host": "db", "database": "app", "username": "u", "schema": "x"})),
+        )
+        .expect_err("a PostgreSQL field");
+        assert_eq!(
+            error.message,
+            "Invalid data supplied. Unknown config field 'schema' for service type 'mysql'."
+        );
+        let error = parse_remote_config(
+            Engine::Mysql,
+            &object(json!({"host": "db", "database": "app"})),
+        )
+        .expect_err("no username");
         assert_eq!(
             error.message,
             "Invalid data supplied. The config field 'username' is required."
