@@ -8,11 +8,12 @@ use sluice_connector_core::{
     Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
     WritePlan,
 };
+use sluice_connector_tokio::{read, run_blocking};
 use tokio::runtime::Handle;
 
 use crate::config::MysqlConfig;
 use crate::error::{is_connection_lost, map_connect_error, map_error};
-use crate::execute::{self, needs_snapshot};
+use crate::execute::MysqlConnection;
 use crate::introspect::introspect;
 use crate::schema_write;
 use crate::write;
@@ -86,9 +87,8 @@ impl MysqlConnector {
     async fn write_once(&self, plan: &Arc<WritePlan>) -> Result<WriteOutput, Retry> {
         let mut conn = self.conn().await.map_err(Retry::Failed)?;
         let plan = Arc::clone(plan);
-        let handle = Handle::current();
-        tokio::task::spawn_blocking(move || {
-            let result = write_on(&handle, &mut conn, &plan);
+        run_blocking("a write", move |handle| {
+            let result = write_on(handle, &mut conn, &plan);
             if let Err(Retry::Again(error) | Retry::Failed(error)) = &result
                 && is_connection_lost(error)
             {
@@ -97,7 +97,7 @@ impl MysqlConnector {
             result
         })
         .await
-        .map_err(|_| Retry::Failed(ConnectorError::Internal("a write was stopped".to_owned())))?
+        .map_err(Retry::Failed)?
     }
 }
 
@@ -128,12 +128,18 @@ fn write_on(handle: &Handle, conn: &mut Conn, plan: &WritePlan) -> Result<WriteO
 }
 
 async fn read_on(conn: &mut Conn, plan: &ReadPlan) -> Result<ReadOutput, ConnectorError> {
-    if !needs_snapshot(plan) {
-        return execute::read(conn, plan).await;
+    if !plan.needs_snapshot() {
+        return read(&mut MysqlConnection { conn }, plan).await;
     }
     // The rows and the COUNT that may follow must see the same snapshot.
     let mut transaction = snapshot(conn).await?;
-    let output = execute::read(&mut transaction, plan).await?;
+    let output = read(
+        &mut MysqlConnection {
+            conn: &mut transaction,
+        },
+        plan,
+    )
+    .await?;
     transaction.commit().await.map_err(map_error)?;
     Ok(output)
 }
@@ -144,19 +150,20 @@ async fn read_with_related(
     mut conn: Conn,
     plan: Arc<ReadPlan>,
 ) -> Result<ReadOutput, ConnectorError> {
-    let handle = Handle::current();
-    tokio::task::spawn_blocking(move || {
+    run_blocking("a read with related data", move |handle| {
         let result = (|| {
             let mut transaction = handle.block_on(snapshot(&mut conn))?;
-            let output = execute::read_with_related(&handle, &mut transaction, &plan)?;
+            let mut connection = MysqlConnection {
+                conn: &mut transaction,
+            };
+            let output = sluice_connector_tokio::read_with_related(handle, &mut connection, &plan)?;
             handle.block_on(transaction.commit()).map_err(map_error)?;
             Ok(output)
         })();
         handle.block_on(discard_if_lost(conn, &result));
         result
     })
-    .await
-    .map_err(|_| ConnectorError::Internal("a read with related data was stopped".to_owned()))?
+    .await?
 }
 
 /// Closes a connection that the server closed, rather than handing it back to the pool,

@@ -47,7 +47,9 @@ pub(crate) fn quoted(name: &str) -> Result<String, ConnectorError> {
 /// A name from the catalog (a table or column that exists, whatever its spelling), in
 /// backticks with every backtick doubled. Names from a request go through [`quoted`].
 pub(crate) fn quote_existing(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
+    let mut sql = String::with_capacity(name.len() + 2);
+    sluice_connector_core::sql::push_identifier::<crate::dialect::Mysql>(&mut sql, name);
+    sql
 }
 
 /// `'text'` as MySQL reads it whatever `NO_BACKSLASH_ESCAPES` says: `'` doubled, `\`

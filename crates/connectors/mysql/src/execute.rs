@@ -5,11 +5,8 @@
 use mysql_async::prelude::Queryable;
 use mysql_async::{BinaryProtocol, QueryResult, Row};
 use sluice_connector_core::sql::CompiledSql;
-use sluice_connector_core::{
-    BoundValue, CellValue, ConnectorError, ReadOutput, ReadPlan, Reselect, SelectQuery, ValueClass,
-};
+use sluice_connector_core::{BoundValue, CellValue, ConnectorError, ValueClass};
 use sluice_connector_tokio::SqlConnection;
-use tokio::runtime::Handle;
 
 use crate::dialect::Mysql;
 use crate::error::map_error;
@@ -69,37 +66,4 @@ impl<Q: Queryable> SqlConnection for MysqlConnection<'_, Q> {
     fn cell(row: &Row, index: usize) -> Result<CellValue<'_>, ConnectorError> {
         cell(row, index)
     }
-}
-
-/// Whether reading `plan` must happen in one snapshot (see [`ReadPlan::needs_snapshot`]).
-pub(crate) fn needs_snapshot(plan: &ReadPlan) -> bool {
-    plan.needs_snapshot()
-}
-
-/// Any read without related data (see [`sluice_connector_tokio::read`]).
-pub(crate) async fn read(
-    conn: &mut impl Queryable,
-    plan: &ReadPlan,
-) -> Result<ReadOutput, ConnectorError> {
-    sluice_connector_tokio::read(&mut MysqlConnection { conn }, plan).await
-}
-
-/// A read with related data, on a blocking thread of `handle`'s runtime (see
-/// [`sluice_connector_tokio::read_with_related`]).
-pub(crate) fn read_with_related(
-    handle: &Handle,
-    conn: &mut impl Queryable,
-    plan: &ReadPlan,
-) -> Result<ReadOutput, ConnectorError> {
-    sluice_connector_tokio::read_with_related(handle, &mut MysqlConnection { conn }, plan)
-}
-
-/// The rows a write reads back (see [`sluice_connector_tokio::fetch_reselected`]).
-pub(crate) fn fetch_reselected(
-    handle: &Handle,
-    conn: &mut impl Queryable,
-    query: &SelectQuery,
-    reselect: &Reselect,
-) -> Result<Vec<Vec<u8>>, ConnectorError> {
-    sluice_connector_tokio::fetch_reselected(handle, &mut MysqlConnection { conn }, query, reselect)
 }

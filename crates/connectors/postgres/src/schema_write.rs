@@ -38,7 +38,11 @@ fn quoted_schema(schema: &str) -> String {
 /// A name from the catalog (a table or column that exists, whatever its spelling), quoted
 /// with every `"` doubled. Names from a request go through `ddl::quoted` instead.
 fn quote_existing(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    let mut sql = String::with_capacity(name.len() + 2);
+    sluice_connector_core::sql::push_identifier::<crate::dialect::Postgres<'static>>(
+        &mut sql, name,
+    );
+    sql
 }
 
 /// Constraint failures and impossible conversions of DDL are the client's 400s without

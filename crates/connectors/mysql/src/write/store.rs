@@ -23,7 +23,7 @@ use crate::compile::{
     compile_outside_check, compile_update,
 };
 use crate::error::map_error;
-use crate::execute::{MysqlConnection, fetch_reselected};
+use crate::execute::MysqlConnection;
 use crate::values::params;
 
 /// The request's transaction, on the blocking thread that runs the write.
@@ -314,6 +314,9 @@ impl<Q: Queryable> RecordWriter for MysqlStore<'_, Q> {
         query: &SelectQuery,
         reselect: &Reselect,
     ) -> Result<Vec<Vec<u8>>, ConnectorError> {
-        fetch_reselected(self.handle, self.conn, query, reselect)
+        let mut connection = MysqlConnection {
+            conn: &mut *self.conn,
+        };
+        sluice_connector_tokio::fetch_reselected(self.handle, &mut connection, query, reselect)
     }
 }
