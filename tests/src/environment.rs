@@ -4,7 +4,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// `SLUICE__...` settings for [`TestApp::spawn_with_env`], from pairs of literals.
+/// `SLUICE__...` settings for [`TestApp::spawn_with_env`](crate::TestApp::spawn_with_env),
+/// from pairs of literals.
 pub fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()

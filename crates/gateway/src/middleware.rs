@@ -84,7 +84,7 @@ pub struct HeadLimits {
 /// `session_token`. The path never carries credentials.
 ///
 /// As the outermost layer it also refuses what no handler should see (see
-/// [`refused_before_routing`]), sets the headers every response carries (see
+/// `refused_before_routing`), sets the headers every response carries (see
 /// [`security_headers`]), errors of the layers inside included, and records every answer
 /// once: its access line and its metrics ([`access_log::record`]).
 pub async fn request_span(

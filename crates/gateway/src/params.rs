@@ -164,7 +164,7 @@ impl Params {
     ///
     /// # Errors
     ///
-    /// 400 for a query that cannot be decoded, and for what [`check_pairs`] refuses.
+    /// 400 for a query that cannot be decoded, and for what `check_pairs` refuses.
     pub fn from_query(query: &str) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
             .map_err(|_| ApiError::bad_request("The query string could not be parsed."))?;

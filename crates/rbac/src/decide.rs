@@ -15,8 +15,7 @@ pub struct Action<'a> {
     /// The service's API name, for denial messages.
     pub service_name: &'a str,
     /// The request path after the service (`_table/todo/5`, or `""` for the service root).
-    /// It is normalised again here (see [`crate::normalize_component`]), so raw paths are
-    /// safe to pass.
+    /// It is normalised again here (`normalize_component`), so raw paths are safe to pass.
     pub component: &'a str,
     pub verb: Verb,
     pub requestor: Requestor,

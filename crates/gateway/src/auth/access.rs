@@ -256,7 +256,7 @@ impl ServiceAccess {
 ///
 /// The denial of [`deny`]; 500 `Invalid server-side filter configuration detected.` when
 /// the role's row filter for this request cannot be read; the 429 (or 503) of
-/// [`rate_limits::enforce`].
+/// [`rate_limits::enforce`](fn@crate::rate_limits::enforce).
 pub async fn authorize_service(
     state: &AppState,
     principal: Principal,

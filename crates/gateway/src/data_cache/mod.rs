@@ -1,7 +1,7 @@
 //! The data cache: finished `_table` read responses of services with `cache_enabled`, kept
 //! in memory (docs/CACHING.md).
 //!
-//! - **Keys** ([`key`]) hold the canonical request and everything that changes the answer
+//! - **Keys** (`key`) hold the canonical request and everything that changes the answer
 //!   for the caller, plus the service's *stamp*. Stamps come from one sequence that grows at
 //!   every invalidation: a record write, a schema change or a flush of the service gives it
 //!   a new stamp, and a role, app or lookup change gives every service one. A key with an

@@ -1,4 +1,4 @@
-//! The OpenAPI paths of a [`SystemResource`]: its handlers are generic over the resource, so
+//! The OpenAPI paths of a `SystemResource`: its handlers are generic over the resource, so
 //! `#[utoipa::path]`, which needs a literal path, cannot describe them; the same operations
 //! are built here from the resource's name, columns and relations instead, as JSON path
 //! items added to what utoipa collects (utoipa's untagged schema model does not read JSON

@@ -58,8 +58,9 @@ impl WritePlan {
     /// errors of related planning for `related`.
     ///
     /// Related records in a record (keys naming a relationship of the table, see
-    /// [`RecordRelations`]) are checked for their shape here and written at run time
-    /// through [`WritePlan::nested_writer`]; the other tables are looked up in `schema`.
+    /// [`RecordRelations`](super::nested::RecordRelations)) are checked for their shape here
+    /// and written at run time through [`WritePlan::nested_writer`]; the other tables are
+    /// looked up in `schema`.
     pub fn new(
         schema: &Arc<SchemaSnapshot>,
         table: Arc<TableSchema>,
