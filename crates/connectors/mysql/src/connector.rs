@@ -8,7 +8,7 @@ use sluice_connector_core::{
     Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
     WritePlan,
 };
-use sluice_connector_tokio::{read, run_blocking};
+use sluice_connector_tokio::{Retry, read, run_blocking};
 use tokio::runtime::Handle;
 
 use crate::config::MysqlConfig;
@@ -64,20 +64,6 @@ impl MysqlConnector {
         let result = read_on(&mut conn, plan).await;
         discard_if_lost(conn, &result).await;
         result
-    }
-}
-
-/// A write's failure, and whether the write may run once more (its transaction never began).
-enum Retry {
-    Again(ConnectorError),
-    Failed(ConnectorError),
-}
-
-impl Retry {
-    fn into_error(self) -> ConnectorError {
-        match self {
-            Self::Again(error) | Self::Failed(error) => error,
-        }
     }
 }
 

@@ -21,27 +21,19 @@
 //! | `json` | `json` (MariaDB: `longtext` checked by `JSON_VALID`) |
 
 use serde_json::Value;
+use sluice_connector_core::sql::{NameRules, checked_identifier};
 use sluice_connector_core::{ConnectorError, FieldDefinition};
 
 /// MySQL's longest identifier.
-const MAX_NAME: usize = 64;
+const NAME_RULES: NameRules = NameRules {
+    max_len: 64,
+    reserved_prefix: None,
+};
 
 /// A table or column name from a request: letters, digits and `_`, not starting with a
 /// digit. Returned in backticks for SQL.
 pub(crate) fn quoted(name: &str) -> Result<String, ConnectorError> {
-    let mut chars = name.chars();
-    let valid = name.len() <= MAX_NAME
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
-        return Err(ConnectorError::bad_request(format!(
-            "Invalid name '{name}': use letters, digits and '_' (not starting with a digit), \
-             at most {MAX_NAME} characters."
-        )));
-    }
-    Ok(format!("`{name}`"))
+    checked_identifier::<crate::dialect::Mysql>(name, NAME_RULES)
 }
 
 /// A name from the catalog (a table or column that exists, whatever its spelling), in

@@ -10,7 +10,7 @@ use sluice_connector_core::{
     Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
     WritePlan,
 };
-use sluice_connector_tokio::{read, read_with_related, run_blocking};
+use sluice_connector_tokio::{Retry, read, read_with_related, run_blocking};
 use tokio_postgres::IsolationLevel;
 
 use crate::config::PostgresConfig;
@@ -122,21 +122,6 @@ impl PostgresConnector {
             result
         })
         .await?
-    }
-}
-
-/// Why a write failed: `Again` when running it once more at once may succeed and nothing
-/// of it was committed.
-enum Retry {
-    Again(ConnectorError),
-    Failed(ConnectorError),
-}
-
-impl Retry {
-    fn into_error(self) -> ConnectorError {
-        match self {
-            Self::Again(error) | Self::Failed(error) => error,
-        }
     }
 }
 

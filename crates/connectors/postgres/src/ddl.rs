@@ -19,28 +19,19 @@
 //! | `json` | `jsonb` |
 
 use serde_json::Value;
+use sluice_connector_core::sql::{NameRules, checked_identifier};
 use sluice_connector_core::{ConnectorError, FieldDefinition, string_literal};
 
 /// PostgreSQL truncates longer identifiers.
-const MAX_NAME: usize = 63;
+const NAME_RULES: NameRules = NameRules {
+    max_len: 63,
+    reserved_prefix: Some("pg_"),
+};
 
 /// A table or column name: letters, digits and `_`, not starting with a digit, never
 /// `pg_*` (PostgreSQL's own prefix). Returned double-quoted for SQL.
 pub(crate) fn quoted(name: &str) -> Result<String, ConnectorError> {
-    let mut chars = name.chars();
-    let valid = name.len() <= MAX_NAME
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !name.to_ascii_lowercase().starts_with("pg_");
-    if !valid {
-        return Err(ConnectorError::bad_request(format!(
-            "Invalid name '{name}': use letters, digits and '_' (not starting with a digit \
-             or 'pg_'), at most {MAX_NAME} characters."
-        )));
-    }
-    Ok(format!("\"{name}\""))
+    checked_identifier::<crate::dialect::Postgres<'static>>(name, NAME_RULES)
 }
 
 /// The column type of a checked definition (`id` types without their identity clause).

@@ -2,29 +2,18 @@
 //! Identifiers come only from validated names and are quoted; defaults are literals only.
 
 use serde_json::Value;
+use sluice_connector_core::sql::{NameRules, checked_identifier};
 use sluice_connector_core::{ConnectorError, FieldDefinition, string_literal};
 
-use crate::authorizer::is_sqlite_internal;
-
-const MAX_NAME: usize = 64;
+const NAME_RULES: NameRules = NameRules {
+    max_len: 64,
+    reserved_prefix: Some("sqlite_"),
+};
 
 /// A table or column name: letters, digits and `_`, not starting with a digit, never
 /// `sqlite_*`. Returned double-quoted for SQL.
 pub(crate) fn quoted(name: &str) -> Result<String, ConnectorError> {
-    let mut chars = name.chars();
-    let valid = name.len() <= MAX_NAME
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !is_sqlite_internal(name);
-    if !valid {
-        return Err(ConnectorError::bad_request(format!(
-            "Invalid name '{name}': use letters, digits and '_' (not starting with a digit \
-             or 'sqlite_'), at most {MAX_NAME} characters."
-        )));
-    }
-    Ok(format!("\"{name}\""))
+    checked_identifier::<crate::dialect::Sqlite>(name, NAME_RULES)
 }
 
 /// `"name" type [constraints]` for one DreamFactory field definition.

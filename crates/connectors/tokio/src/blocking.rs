@@ -21,3 +21,18 @@ where
         .await
         .map_err(|_| ConnectorError::Internal(format!("{what} was stopped")))
 }
+
+/// Why a write failed: `Again` when running it once more at once may succeed because
+/// nothing of it was committed (its transaction never began), `Failed` otherwise.
+pub enum Retry {
+    Again(ConnectorError),
+    Failed(ConnectorError),
+}
+
+impl Retry {
+    pub fn into_error(self) -> ConnectorError {
+        match self {
+            Self::Again(error) | Self::Failed(error) => error,
+        }
+    }
+}

@@ -3,5 +3,5 @@
 mod blocking;
 mod read;
 
-pub use blocking::run_blocking;
+pub use blocking::{Retry, run_blocking};
 pub use read::{SqlConnection, fetch_reselected, lookup, read, read_with_related};

@@ -23,6 +23,7 @@ pub use write::{
     update_returning,
 };
 
+use crate::ConnectorError;
 use crate::plan::AggregateFunction;
 use crate::schema::ColumnSchema;
 use crate::value::BoundValue;
@@ -73,6 +74,52 @@ pub trait Dialect {
 /// dialect without it checks written rows afterwards ([`outside_check`]): the functions
 /// that take a check require this trait, so a check cannot be dropped silently.
 pub trait Returning: Dialect {}
+
+/// What an engine allows as the name of a table or column a request creates or renames.
+#[derive(Debug, Clone, Copy)]
+pub struct NameRules {
+    /// The longest name the engine keeps whole.
+    pub max_len: usize,
+    /// The engine's own prefix (any case), which requests may not use.
+    pub reserved_prefix: Option<&'static str>,
+}
+
+/// `name` quoted in `D`'s quoting when it is letters, digits and `_`, not starting with a
+/// digit, at most `rules.max_len` long and outside the reserved prefix; the 400 saying so
+/// otherwise. Names from a request reach DDL only through here.
+///
+/// # Errors
+///
+/// `BadRequest` naming the rules.
+pub fn checked_identifier<D: Dialect>(
+    name: &str,
+    rules: NameRules,
+) -> Result<String, ConnectorError> {
+    let mut chars = name.chars();
+    let reserved = rules.reserved_prefix.is_some_and(|prefix| {
+        name.get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    });
+    let valid = name.len() <= rules.max_len
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !reserved;
+    if !valid {
+        let or_prefix = rules
+            .reserved_prefix
+            .map_or_else(String::new, |prefix| format!(" or '{prefix}'"));
+        return Err(ConnectorError::bad_request(format!(
+            "Invalid name '{name}': use letters, digits and '_' (not starting with a digit\
+             {or_prefix}), at most {} characters.",
+            rules.max_len
+        )));
+    }
+    let mut sql = String::with_capacity(name.len() + 2);
+    push_identifier::<D>(&mut sql, name);
+    Ok(sql)
+}
 
 /// `"name"` with every quote doubled, in `D`'s quoting: the only way an identifier enters
 /// SQL. For names the schema snapshot does not hold (a catalog's foreign-key target).

@@ -126,3 +126,36 @@ fn identifiers_double_their_own_quote_only() {
     push_identifier::<My>(&mut sql, "we\"ird`");
     assert_eq!(sql, "`we\"ird```");
 }
+
+#[test]
+fn requested_names_are_checked_against_the_engines_rules_then_quoted() {
+    let rules = NameRules {
+        max_len: 8,
+        reserved_prefix: Some("pg_"),
+    };
+    assert_eq!(checked_identifier::<Pg>("_a1", rules).unwrap(), "\"_a1\"");
+    assert_eq!(checked_identifier::<My>("name", rules).unwrap(), "`name`");
+    for refused in ["", "1a", "a-b", "a\"b", "toolongname", "PG_x", "pg_"] {
+        let message = checked_identifier::<Pg>(refused, rules)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.ends_with(
+                "use letters, digits and '_' (not starting with a digit or 'pg_'), at most 8 \
+                 characters."
+            ),
+            "{refused}: {message}"
+        );
+    }
+    let unreserved = NameRules {
+        max_len: 64,
+        reserved_prefix: None,
+    };
+    let message = checked_identifier::<My>("9", unreserved)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.ends_with("(not starting with a digit), at most 64 characters."),
+        "{message}"
+    );
+}
