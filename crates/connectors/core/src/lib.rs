@@ -41,7 +41,9 @@ pub use related::{
 };
 pub use relation::{Junction, Relation, RelationKind};
 pub use resolve::{MAX_FILTER_VALUES, parse_filter, resolve_filter};
-pub use schema::{ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema};
+pub use schema::{
+    ColumnRef, ColumnSchema, ForeignKey, SchemaSnapshot, TableSchema, sole_primary_key,
+};
 pub use schema_change::{
     CreateTarget, FieldChange, INVALID_SCHEMA_CHANGE, SchemaChange, create_target, existing_column,
     existing_table, no_valid_fields, table_exists,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use mysql_async::Row;
 use mysql_async::prelude::Queryable;
 use sluice_connector_core::{
-    ColumnSchema, ConnectorError, DfType, ForeignKey, SchemaSnapshot, TableSchema,
+    ColumnSchema, ConnectorError, DfType, ForeignKey, SchemaSnapshot, TableSchema, sole_primary_key,
 };
 
 use crate::error::map_error;
@@ -89,8 +89,7 @@ impl RawTable {
     /// DreamFactory types a single-column integer primary key `id` (an `auto_increment`
     /// one, or one the client supplies).
     fn finish(mut self) -> TableSchema {
-        let mut keys = self.columns.iter_mut().filter(|c| c.is_primary_key);
-        if let (Some(key), None) = (keys.next(), keys.next())
+        if let Some(key) = sole_primary_key(&mut self.columns)
             && matches!(key.df_type, DfType::Integer | DfType::BigInt)
         {
             key.df_type = DfType::Id;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use deadpool_postgres::GenericClient;
 use sluice_connector_core::{
     ColumnSchema, ConnectorError, DeclaredType, DfType, ForeignKey, SchemaSnapshot, TableSchema,
+    sole_primary_key,
 };
 
 use crate::error::map_error;
@@ -112,8 +113,7 @@ impl RawTable {
     /// DreamFactory types a single-column integer primary key `id`; it is
     /// `auto_increment` when PostgreSQL fills it in (serial or identity).
     fn finish(mut self) -> TableSchema {
-        let mut keys = self.columns.iter_mut().filter(|c| c.is_primary_key);
-        if let (Some(key), None) = (keys.next(), keys.next())
+        if let Some(key) = sole_primary_key(&mut self.columns)
             && matches!(key.df_type, DfType::Integer | DfType::BigInt)
         {
             key.df_type = DfType::Id;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension};
 use sluice_connector_core::{
-    ColumnSchema, ConnectorError, DfType, ForeignKey, SchemaSnapshot, TableSchema,
+    ColumnSchema, ConnectorError, DfType, ForeignKey, SchemaSnapshot, TableSchema, sole_primary_key,
 };
 
 use crate::authorizer::is_sqlite_internal;
@@ -140,8 +140,7 @@ fn read_columns(connection: &Connection, table: &str) -> Result<Vec<ColumnSchema
 /// in automatically; only that one is reported `auto_increment` (DreamFactory also claims
 /// it for `INT PRIMARY KEY`, which SQLite does not fill).
 fn mark_key_types(columns: &mut [ColumnSchema], without_rowid: bool) {
-    let mut keys = columns.iter_mut().filter(|c| c.is_primary_key);
-    let (Some(key), None) = (keys.next(), keys.next()) else {
+    let Some(key) = sole_primary_key(columns) else {
         return;
     };
     if key.df_type == DfType::Integer {

@@ -359,5 +359,16 @@ pub struct ForeignKey {
     pub on_delete: String,
 }
 
+/// The column of a single-column primary key, when the table has exactly one key column:
+/// the one DreamFactory types `id` when it holds integers (each engine says which of its
+/// integer types count and whether the database fills it in).
+pub fn sole_primary_key(columns: &mut [ColumnSchema]) -> Option<&mut ColumnSchema> {
+    let mut keys = columns.iter_mut().filter(|c| c.is_primary_key);
+    match (keys.next(), keys.next()) {
+        (Some(key), None) => Some(key),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests;
