@@ -14,7 +14,6 @@ use actix_web::{HttpMessage, HttpRequest};
 use tracing::Level;
 
 use crate::metrics::ServiceLabel;
-use crate::middleware::RequestId;
 use crate::registry::ServiceRegistry;
 use crate::state::AppState;
 
@@ -42,7 +41,8 @@ pub struct Answered<'a> {
     pub method: &'a Method,
     pub status: StatusCode,
     pub started: Instant,
-    pub request_id: RequestId,
+    /// The request's [`RequestId`](crate::middleware::RequestId) as text.
+    pub request_id: &'a str,
 }
 
 /// Counts the request (unless metrics are off) and writes its access line (unless the log
@@ -77,7 +77,7 @@ pub fn record(state: Option<&AppState>, answered: &Answered<'_>) {
         service = service.as_str(),
         app_id = identity.app_id,
         user_id = identity.user_id,
-        request_id = %answered.request_id,
+        request_id = answered.request_id,
         "request answered"
     );
 }

@@ -77,8 +77,7 @@ pub struct HeadLimits {
     pub max_header_bytes: usize,
 }
 
-/// Runs the request inside a `request` span (id, method, path, and the status once known)
-/// and echoes the id. The span is deliberately small: tracing-actix-web's default span
+/// Runs the request inside a `request` span (id, method, path) and echoes the id. The span is deliberately small: tracing-actix-web's default span
 /// formatted a dozen fields per request, about a third of the gateway's work for a
 /// single-record read, and carried the query string, which may hold `api_key` or
 /// `session_token`. The path never carries credentials.
@@ -98,15 +97,14 @@ pub async fn request_span(
     let state = (request.app_data::<web::Data<AppState>>()).map(|data| data.clone().into_inner());
     let request_id = RequestId::generate();
     request.extensions_mut().insert(request_id);
+    let mut text = Uuid::encode_buffer();
+    let request_id_text: &str = request_id.0.hyphenated().encode_lower(&mut text);
     let span = tracing::info_span!(
         "request",
-        request_id = %request_id.0,
-        method = %request.method(),
-        path = %request.path(),
-        status = tracing::field::Empty,
+        request_id = request_id_text,
+        method = request.method().as_str(),
+        path = request.path(),
     );
-    let mut text = Uuid::encode_buffer();
-    let request_id_text = request_id.0.hyphenated().encode_lower(&mut text);
     let credentials = carries_credentials(request.path());
     let mut response = if let Some(refusal) = refused_before_routing(&request, limits) {
         let mut response = refusal.error.error_response();
@@ -124,13 +122,12 @@ pub async fn request_span(
                 // A layer failed instead of answering (none of ours does): the response actix
                 // would build from the error still gets the envelope and the headers.
                 let status = error.as_response_error().status_code();
-                span.record("status", status.as_u16());
                 let answered = Answered {
                     request: None,
                     method: &method,
                     status,
                     started,
-                    request_id,
+                    request_id: request_id_text,
                 };
                 access_log::record(state.as_deref(), &answered);
                 let mut response = envelope_for(status).error_response();
@@ -139,13 +136,12 @@ pub async fn request_span(
             }
         }
     };
-    span.record("status", response.status().as_u16());
     let answered = Answered {
         request: Some(response.request()),
         method: response.request().method(),
         status: response.status(),
         started,
-        request_id,
+        request_id: request_id_text,
     };
     access_log::record(state.as_deref(), &answered);
     stamp(response.headers_mut(), request_id_text, credentials);

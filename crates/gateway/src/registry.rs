@@ -66,8 +66,13 @@ pub struct ServiceRegistry {
 impl ServiceRegistry {
     /// Service names are matched lower-cased, as DreamFactory lower-cases them from the URL.
     pub fn get(&self, name: &str) -> Option<Arc<ServiceEntry>> {
+        // Most requests name a service in lower case already: no copy for those.
+        let lower = match name.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => std::borrow::Cow::Owned(name.to_ascii_lowercase()),
+            false => std::borrow::Cow::Borrowed(name),
+        };
         let services = self.by_name.read().expect("registry lock poisoned");
-        services.get(&name.to_ascii_lowercase()).cloned()
+        services.get(lower.as_ref()).cloned()
     }
 
     pub fn all(&self) -> Vec<Arc<ServiceEntry>> {

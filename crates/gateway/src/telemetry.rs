@@ -10,10 +10,15 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::Context;
+use std::cell::RefCell;
+use std::fmt;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::field::MakeExt;
+
+use tracing::field::{Field, Visit};
+use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::fmt::format::debug_fn;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::writer::{MakeWriterExt, MutexGuardWriter, OptionalWriter};
 
 use crate::settings::{LogFormat, LogSettings};
@@ -32,6 +37,7 @@ pub fn init(log: &LogSettings) -> anyhow::Result<()> {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr.and(file))
+        .with_timer(LineTime)
         .with_ansi(ansi);
     // `try_init`: tests start several servers in one process.
     let _ = match log.format {
@@ -39,7 +45,7 @@ pub fn init(log: &LogSettings) -> anyhow::Result<()> {
         // `name=value` without styling: the default field formatter styles every name through
         // nu-ansi-term even when colours are off, which cost every request span more than
         // formatting its values did (docs/PERFORMANCE.md).
-        LogFormat::Pretty => builder.compact().fmt_fields(plain_fields()).try_init(),
+        LogFormat::Pretty => builder.compact().fmt_fields(PlainFields).try_init(),
     };
     Ok(())
 }
@@ -78,11 +84,200 @@ fn open_log_file(path: &Path) -> anyhow::Result<LogFile> {
     Ok(LogFile(Some(Mutex::new(file))))
 }
 
-/// `message` first and bare, then `name=value` pairs, as the default formatter writes them.
-fn plain_fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> {
-    debug_fn(|writer, field, value| match field.name() {
-        "message" => write!(writer, "{value:?}"),
-        name => write!(writer, "{name}={value:?}"),
-    })
-    .delimited(" ")
+/// `message` first and bare, then `name=value` pairs, as the default formatter writes them
+/// (values as `Debug` shows them), without its styling and without `core::fmt` for the
+/// common values: every request's span and access line go through it.
+struct PlainFields;
+
+impl<'w> MakeVisitor<Writer<'w>> for PlainFields {
+    type Visitor = PlainVisitor<'w>;
+
+    fn make_visitor(&self, writer: Writer<'w>) -> Self::Visitor {
+        PlainVisitor {
+            writer,
+            first: true,
+            result: Ok(()),
+        }
+    }
+}
+
+struct PlainVisitor<'w> {
+    writer: Writer<'w>,
+    first: bool,
+    result: fmt::Result,
+}
+
+impl PlainVisitor<'_> {
+    /// Writes the separator and `name=` (nothing for `message`), then the value.
+    fn field(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+        if self.result.is_err() {
+            return;
+        }
+        let separator = if self.first { "" } else { " " };
+        self.first = false;
+        let writer = &mut self.writer;
+        self.result = writer.write_str(separator).and_then(|()| {
+            if field.name() != "message" {
+                writer.write_str(field.name())?;
+                writer.write_char('=')?;
+            }
+            value(writer)
+        });
+    }
+}
+
+impl Visit for PlainVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        // `Debug` quotes a string and escapes what is not printable ASCII; a plain one is
+        // written as it would, without going through the escaper.
+        let plain = value
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
+        self.field(field, |writer| match plain {
+            true => {
+                writer.write_char('"')?;
+                writer.write_str(value)?;
+                writer.write_char('"')
+            }
+            false => write!(writer, "{value:?}"),
+        });
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.field(field, |writer| {
+            writer.write_str(itoa::Buffer::new().format(value))
+        });
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.field(field, |writer| {
+            writer.write_str(itoa::Buffer::new().format(value))
+        });
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.field(field, |writer| {
+            writer.write_str(if value { "true" } else { "false" })
+        });
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.field(field, |writer| write!(writer, "{value:?}"));
+    }
+}
+
+impl VisitOutput<fmt::Result> for PlainVisitor<'_> {
+    fn finish(self) -> fmt::Result {
+        self.result
+    }
+}
+
+impl VisitFmt for PlainVisitor<'_> {
+    fn writer(&mut self) -> &mut dyn fmt::Write {
+        &mut self.writer
+    }
+}
+
+/// Each line's time in RFC 3339 with microseconds (`2026-12-05T16:57:18.492782Z`), as
+/// tracing's default timer writes it; the date and time of day are formatted once a second
+/// on each thread instead of on every line.
+struct LineTime;
+
+impl FormatTime for LineTime {
+    fn format_time(&self, writer: &mut Writer<'_>) -> fmt::Result {
+        thread_local! {
+            static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+        }
+        let now = crate::clock::now();
+        let seconds = now.timestamp();
+        SECOND.with_borrow_mut(|(second, text)| {
+            if *second != seconds {
+                *text = crate::clock::format_unix_df(seconds).replacen(' ', "T", 1);
+                *second = seconds;
+            }
+            writer.write_str(text)
+        })?;
+        let mut fraction = *b".000000Z";
+        let mut micros = now.timestamp_subsec_micros().min(999_999);
+        for digit in fraction[1..7].iter_mut().rev() {
+            *digit = b'0' + (micros % 10) as u8;
+            micros /= 10;
+        }
+        writer.write_str(std::str::from_utf8(&fraction).map_err(|_| fmt::Error)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// The lines a subscriber wrote, shared with the test.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged(emit: impl FnOnce()) -> String {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_timer(LineTime)
+            .with_ansi(false)
+            .compact()
+            .fmt_fields(PlainFields)
+            .finish();
+        tracing::subscriber::with_default(subscriber, emit);
+        String::from_utf8(lines.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn plain_fields_write_values_as_debug_shows_them() {
+        let line = logged(|| {
+            tracing::info!(
+                plain = "/api/v2/{service}",
+                quoted = "a\"b\\c",
+                accented = "caf\u{e9}\n",
+                count = 5_u64,
+                delta = -3_i64,
+                on = true,
+                ms = 0.5,
+                list = ?[1, 2],
+                "request {}",
+                "answered"
+            );
+        });
+        let fields = line.split_once("request answered ").unwrap().1;
+        let expected = format!(
+            "plain=\"/api/v2/{{service}}\" quoted={:?} accented={:?} count=5 delta=-3 on=true \
+             ms=0.5 list=[1, 2]\n",
+            "a\"b\\c", "caf\u{e9}\n"
+        );
+        assert_eq!(fields, expected);
+    }
+
+    #[test]
+    fn line_time_is_rfc3339_with_microseconds() {
+        let line = logged(|| tracing::info!("x"));
+        let time = line.split(' ').next().unwrap();
+        assert_eq!(time.len(), "2026-12-05T16:57:18.492782Z".len(), "{time}");
+        let bytes = time.as_bytes();
+        assert_eq!(
+            (bytes[10], bytes[19], bytes[26]),
+            (b'T', b'.', b'Z'),
+            "{time}"
+        );
+        assert!(time[20..26].bytes().all(|b| b.is_ascii_digit()), "{time}");
+    }
 }

@@ -45,6 +45,7 @@ fn api(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api_docs").configure(api_docs::configure))
         // Before `/{service}`: the user service is not a database service.
         .service(web::scope("/user").configure(user::configure))
+        .configure(db::configure_records)
         .service(web::scope("/{service}").configure(db::configure));
 }
 

@@ -89,6 +89,10 @@ pub struct TableSchema {
     /// Rows of every readable column, the most common projection, built on first use so a
     /// read does not escape the same keys again (docs/PERFORMANCE.md).
     every_column_writer: OnceLock<RowWriter>,
+    /// The SELECT list of every readable column as the first dialect that compiled one for
+    /// this table writes it, with that dialect's type name: a snapshot belongs to one
+    /// database, so the text is built once, and any other dialect builds its own.
+    every_column_sql: OnceLock<(&'static str, String)>,
 }
 
 impl TableSchema {
@@ -131,6 +135,7 @@ impl TableSchema {
             by_lower_name,
             hidden: Vec::new(),
             every_column_writer: OnceLock::new(),
+            every_column_sql: OnceLock::new(),
         }
     }
 
@@ -191,6 +196,7 @@ impl TableSchema {
             by_lower_name,
             hidden,
             every_column_writer: OnceLock::new(),
+            every_column_sql: OnceLock::new(),
         })
     }
 
@@ -260,6 +266,17 @@ impl TableSchema {
                 }))
             })
             .clone()
+    }
+
+    /// The SELECT list of every readable column as `dialect` writes it, `build` making it
+    /// the first time; `None` when another dialect's text is the one kept.
+    pub(crate) fn every_column_sql(
+        &self,
+        dialect: &'static str,
+        build: impl FnOnce() -> String,
+    ) -> Option<&str> {
+        let (owner, sql) = self.every_column_sql.get_or_init(|| (dialect, build()));
+        (*owner == dialect).then_some(sql.as_str())
     }
 
     /// The column behind a reference obtained from this table.

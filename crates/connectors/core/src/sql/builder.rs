@@ -122,6 +122,43 @@ impl<'t, D: Dialect> SqlBuilder<'t, D> {
         });
     }
 
+    /// Writes the table's every-column SELECT list (kept by the table, so the most common
+    /// projection is quoted and cast once, not on every read) when `projection` starts
+    /// with every readable column in table order, as it does unless `fields` names some;
+    /// answers how many items of `projection` that wrote.
+    pub(super) fn every_column_prefix(&mut self, projection: &[Projection]) -> usize {
+        let table = self.table;
+        let count = table.column_refs().count();
+        let every_column = self.alias.is_none()
+            && count > 0
+            && projection.len() >= count
+            && table
+                .column_refs()
+                .zip(projection)
+                .all(|(column, item)| *item == Projection::Column(column));
+        if !every_column {
+            return 0;
+        }
+        let dialect = self.dialect;
+        let cached = table.every_column_sql(std::any::type_name::<D>(), || {
+            let mut list = SqlBuilder::new(dialect, table);
+            for (index, column) in table.column_refs().enumerate() {
+                if index > 0 {
+                    list.push(", ");
+                }
+                list.selected_column(column);
+            }
+            list.sql
+        });
+        match cached {
+            Some(list) => {
+                self.sql.push_str(list);
+                count
+            }
+            None => 0,
+        }
+    }
+
     pub(super) fn where_and_group(&mut self, query: &SelectQuery) {
         if let Some(condition) = &query.condition {
             self.push(" WHERE ");

@@ -47,7 +47,8 @@ pub trait Dialect {
     }
 
     /// The type a selected value of `column` is cast to, where its native form is not what
-    /// DreamFactory shows or not cheap to decode; `None` to select it as it is.
+    /// DreamFactory shows or not cheap to decode; `None` to select it as it is. It must
+    /// depend on the column alone: a table keeps its every-column SELECT list once written.
     fn selected_as(&self, column: &ColumnSchema) -> Option<&'static str> {
         let _ = column;
         None

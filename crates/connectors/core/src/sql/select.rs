@@ -9,7 +9,8 @@ use crate::related::RelatedQuery;
 pub fn select<D: Dialect>(dialect: &D, query: &SelectQuery) -> CompiledSql {
     let mut sql = SqlBuilder::new(dialect, &query.table);
     sql.push("SELECT ");
-    for (index, projection) in query.projection.iter().enumerate() {
+    let written = sql.every_column_prefix(&query.projection);
+    for (index, projection) in query.projection.iter().enumerate().skip(written) {
         if index > 0 {
             sql.push(", ");
         }
