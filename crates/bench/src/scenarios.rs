@@ -19,6 +19,8 @@ pub const BATCH_ROWS: u64 = 1000;
 pub enum Scenario {
     List100,
     ByPk,
+    /// `by_pk` as one statement of raw SQL (`_sql`, NSQLite's `/query` shape).
+    ByPkSql,
     Filter,
     FilterOrderOffset,
     Related,
@@ -40,9 +42,10 @@ pub enum Node {
 }
 
 impl Scenario {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::List100,
         Self::ByPk,
+        Self::ByPkSql,
         Self::Filter,
         Self::FilterOrderOffset,
         Self::Related,
@@ -73,6 +76,7 @@ impl Scenario {
         match self {
             Self::List100 => "list_100",
             Self::ByPk => "by_pk",
+            Self::ByPkSql => "by_pk_sql",
             Self::Filter => "filter",
             Self::FilterOrderOffset => "filter_order_offset",
             Self::Related => "related",
@@ -90,6 +94,9 @@ impl Scenario {
         match self {
             Self::List100 => "GET db/_table/employees?limit=100",
             Self::ByPk => "GET db/_table/employees/{random id}",
+            Self::ByPkSql => {
+                "POST db/_sql [{\"query\": \"SELECT * FROM employees WHERE id = ?\", \"params\": [{random id}]}]"
+            }
             Self::Filter => "GET db/_table/employees?filter=last_name='X'&limit=100",
             Self::FilterOrderOffset => {
                 "GET db/_table/employees?filter=last_name='X'&order=hire_date desc&offset=20&limit=50"
@@ -130,6 +137,7 @@ impl Scenario {
             Self::ByPk | Self::ByPkLimited | Self::ByPkLimitedRedis => {
                 Arc::new(move |rng| Call::get(data.by_pk(service, rng)))
             }
+            Self::ByPkSql => Arc::new(move |rng| data.by_pk_sql(service, rng)),
             Self::Filter => Arc::new(move |rng| Call::get(data.filter(service, rng))),
             Self::FilterOrderOffset => Arc::new(move |rng| {
                 Call::get(format!(
@@ -196,6 +204,14 @@ impl Scenario {
             }
             Self::ByPk | Self::ByPkLimited | Self::ByPkLimitedRedis => {
                 ensure!(body["id"].is_i64(), "no id: {}", snippet(body))
+            }
+            Self::ByPkSql => {
+                let result = &body["results"][0];
+                ensure!(
+                    result["type"] == "read" && result["rows"].as_array().map(Vec::len) == Some(1),
+                    "not one row: {}",
+                    snippet(body)
+                )
             }
             Self::Filter | Self::FilterOrderOffset => {
                 ensure!(!records()?.is_empty(), "the filter matched nothing")
@@ -277,6 +293,17 @@ impl Workload {
 
     fn by_pk(&self, service: &str, rng: &mut impl Rng) -> String {
         format!("{}/{}", table(service), rng.gen_range(1..=self.employees))
+    }
+
+    /// One `SELECT` by id through `_sql`, the id bound as a parameter.
+    fn by_pk_sql(&self, service: &str, rng: &mut impl Rng) -> Call {
+        let id = rng.gen_range(1..=self.employees);
+        let body = json!([{"query": "SELECT * FROM employees WHERE id = ?", "params": [id]}]);
+        Call::with_body(
+            Method::POST,
+            format!("/api/v2/{service}/_sql"),
+            Bytes::from(body.to_string()),
+        )
     }
 
     fn filter_only(&self, service: &str, rng: &mut impl Rng) -> String {
