@@ -108,7 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.sqlite_options(),
             )?;
             let server = NsqliteServer::start(config).await?;
-            announce(&format!("nsqlite listening on {}", server.url()));
+            announce(&format!("listening on {}", server.url()));
             server.run_until_stopped().await?;
         }
         Command::SystemDb {

@@ -49,7 +49,7 @@ impl Failure {
         tracing::warn!(
             error.id = %id,
             status = self.status.as_u16(),
-            message = self.message,
+            error.message = self.message,
             cause,
             url = %request.uri(),
             "nsqlite request failed"
