@@ -38,6 +38,8 @@ pub use types::{
     StatementResult,
 };
 
+const NOT_RUN: &str = "not run: an earlier statement of the batch found the database failing";
+
 const TOO_MANY: &str = "too many open transactions: commit or roll back one, then retry";
 
 /// A read connection prepares under the write policy: it cannot write whatever the
@@ -134,23 +136,39 @@ impl SqlEngine {
         }
         let mut reservations = self.reserve_begins(access, &statements).await?;
         let mut output = BatchOutput::default();
+        let mut halted = false;
         for (index, statement) in statements.into_iter().enumerate() {
             let statement_started = Instant::now();
-            let executed = if statement.query.trim().is_empty() {
+            let executed = if halted {
+                Executed::refused(NOT_RUN)
+            } else if statement.query.trim().is_empty() {
                 Executed::refused("Empty query")
-            } else if statement.tx_id.is_empty() {
-                let first = index == 0;
-                self.outside(
-                    caller,
-                    access,
-                    max_rows,
-                    statement,
-                    &mut reservations,
-                    first,
-                )
-                .await?
             } else {
-                self.inside(caller, access, max_rows, statement).await?
+                let first = index == 0;
+                let ran = if statement.tx_id.is_empty() {
+                    self.outside(
+                        caller,
+                        access,
+                        max_rows,
+                        statement,
+                        &mut reservations,
+                        first,
+                    )
+                    .await
+                } else {
+                    self.inside(caller, access, max_rows, statement).await
+                };
+                match ran {
+                    Ok(executed) => executed,
+                    // Once statements have run, the answer must say which: a failure of the
+                    // database is this statement's result, and the rest do not run (an error
+                    // answer would invite a retry of what already happened).
+                    Err(SqlError::Connector(error)) if index > 0 => {
+                        halted = true;
+                        Executed::refused(database_failure(&error))
+                    }
+                    Err(error) => return Err(error),
+                }
             };
             output.wrote |= executed.wrote;
             output.schema_changed |= executed.ddl;
@@ -364,6 +382,16 @@ async fn on_transaction(
     jobs.send(job).ok()?;
     drop(jobs);
     receiver.await.ok()
+}
+
+/// What a statement is told when the database failed under it: no SQLite text, no path.
+fn database_failure(error: &ConnectorError) -> &'static str {
+    match error {
+        ConnectorError::Busy => "the database is busy: no connection was free in time",
+        ConnectorError::Full => "database or disk is full",
+        ConnectorError::Unavailable(_) => "the database is unavailable",
+        _ => "the database failed",
+    }
 }
 
 /// A transaction's connection is read-only for a role without writes, else the writer's

@@ -16,6 +16,10 @@ const READ_ONLY: SqlAccess = SqlAccess {
 };
 
 fn engine_with(settings: SqlSettings) -> (TempDir, SqlEngine) {
+    engine_opened(SqliteOptions::default(), settings)
+}
+
+fn engine_opened(options: SqliteOptions, settings: SqlSettings) -> (TempDir, SqlEngine) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("t.sqlite");
     let setup = rusqlite::Connection::open(&path).expect("create");
@@ -26,7 +30,7 @@ fn engine_with(settings: SqlSettings) -> (TempDir, SqlEngine) {
         )
         .expect("fixture");
     drop(setup);
-    let connector = SqliteConnector::open(&path, SqliteOptions::default()).expect("open");
+    let connector = SqliteConnector::open(&path, options).expect("open");
     (dir, connector.sql_engine(settings))
 }
 
@@ -319,4 +323,70 @@ async fn a_read_only_transaction_reads_one_snapshot_and_cannot_write() {
         one(&engine, READ_ONLY, in_tx("ROLLBACK", &id)).await,
         json!({"type": "rollback"})
     );
+}
+
+#[tokio::test]
+async fn a_database_failure_after_statements_ran_is_reported_in_place_and_stops_the_batch() {
+    let options = SqliteOptions {
+        pool_size: 1,
+        acquire_timeout: Duration::from_millis(100),
+        statement_timeout: Duration::from_secs(2),
+        ..SqliteOptions::default()
+    };
+    let (_dir, engine) = engine_opened(options, SqlSettings::default());
+    let engine = std::sync::Arc::new(engine);
+    let tx = tx_id(&one(&engine, SqlAccess::READ_WRITE, sql("BEGIN")).await);
+    // The only read connection runs a statement until its time limit.
+    let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+                   SELECT count(*) FROM c";
+    let holder = std::sync::Arc::clone(&engine);
+    let held = tokio::spawn(async move {
+        holder
+            .run("other", READ_ONLY, 100, vec![sql(endless)])
+            .await
+            .map(|output| output.results.len())
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let probe = engine
+            .run("me", READ_ONLY, 100, vec![sql("SELECT 1")])
+            .await;
+        if matches!(probe, Err(SqlError::Connector(ConnectorError::Busy))) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lane was never taken"
+        );
+    }
+    // No `BEGIN` in the batch, so nothing needs the read lane before it runs.
+    let no_transactions = SqlAccess {
+        writes: true,
+        transactions: false,
+    };
+    let output = engine
+        .run(
+            "me",
+            no_transactions,
+            100,
+            vec![
+                in_tx("INSERT INTO item (name) VALUES ('in')", &tx),
+                sql("SELECT 1"),
+                in_tx("COMMIT", &tx),
+            ],
+        )
+        .await
+        .expect("results, since a statement ran");
+    assert_eq!(
+        shapes(&output),
+        vec![
+            json!({"type": "write", "lastInsertId": 3, "rowsAffected": 1, "columns": [],
+                   "types": [], "rows": []}),
+            json!({"type": "error", "error":
+                "the database is busy: no connection was free in time"}),
+            json!({"type": "error", "error":
+                "not run: an earlier statement of the batch found the database failing"}),
+        ]
+    );
+    assert_eq!(held.await.expect("task").expect("batch"), 1);
 }
