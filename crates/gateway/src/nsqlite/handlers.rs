@@ -51,7 +51,7 @@ impl Failure {
             status = self.status.as_u16(),
             error.message = self.message,
             cause,
-            url = %request.uri(),
+            url = request.path(),
             "nsqlite request failed"
         );
         let mut response = HttpResponse::build(self.status);
