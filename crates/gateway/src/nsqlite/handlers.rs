@@ -279,3 +279,66 @@ impl Stats {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    /// Collects what the subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("buffer").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_error_id_the_client_gets_is_in_the_log_line() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let request = TestRequest::default()
+            .uri("/query?x=secret")
+            .to_http_request();
+        let response = tracing::subscriber::with_default(subscriber, || {
+            Failure::new(StatusCode::FORBIDDEN, "Forbidden").respond(&request, "a cause")
+        });
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.as_bytes()),
+            Some(&b"application/json"[..])
+        );
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        let id = body["id"].as_str().expect("id");
+        assert_eq!(
+            body,
+            json!({"id": id, "error": "Forbidden", "message": "Forbidden"})
+        );
+        let log = String::from_utf8(captured.0.lock().expect("buffer").clone()).expect("utf-8");
+        assert!(log.contains(&format!("error.id={id}")), "{log}");
+        assert!(
+            log.contains("url=\"/query\"") && !log.contains("secret"),
+            "{log}"
+        );
+    }
+}
