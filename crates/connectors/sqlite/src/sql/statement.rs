@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use base64::Engine;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization, TransactionOperation};
+use rusqlite::limits::Limit;
 use rusqlite::types::{Value as SqliteValue, ValueRef};
 use rusqlite::{Connection, ErrorCode, Statement, ffi};
 use serde_json::Value;
@@ -25,6 +26,10 @@ pub(crate) const TX_ID_REQUIRED: &str = "transaction ID is required for this ope
 pub(crate) const TX_NOT_FOUND: &str = "transaction not found or timed out, check your settings";
 const SAVEPOINT_OUTSIDE: &str =
     "savepoints need a transaction: start one with BEGIN and send its txId";
+
+/// The longest string or blob a client statement may make or return (SQLite's
+/// `SQLITE_LIMIT_LENGTH` while it runs): `zeroblob(1e9)` would otherwise take a gigabyte.
+const MAX_VALUE_BYTES: i32 = 16 * 1024 * 1024;
 
 // What the authorizer saw while the statement was prepared.
 const BEGIN: u32 = 1;
@@ -98,7 +103,13 @@ pub(crate) fn run(
 ) -> Result<Step, ConnectorError> {
     let seen = Arc::new(AtomicU32::new(0));
     install(connection, policies.base, Arc::clone(&seen))?;
+    let longest = connection
+        .set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        .map_err(map_error)?;
     let step = prepare_and_run(connection, place, access, statement, max_rows, &seen);
+    connection
+        .set_limit(Limit::SQLITE_LIMIT_LENGTH, longest)
+        .map_err(map_error)?;
     connection
         .authorizer(Some(policies.restore))
         .map_err(map_error)?;

@@ -159,6 +159,9 @@ async fn the_authorizer_still_refuses_attach_pragmas_extensions_and_sqlite_table
         "DELETE FROM sqlite_sequence",
         "CREATE TEMP TABLE shadow (id)",
         "CREATE VIRTUAL TABLE v USING fts5(x)",
+        "SELECT * FROM pragma_database_list",
+        "VACUUM INTO 'copy.sqlite'",
+        "SELECT zeroblob(100000000)",
     ] {
         let answer = one(&engine, SqlAccess::READ_WRITE, sql(refused)).await;
         assert_eq!(answer["type"], "error", "{refused}");
