@@ -115,6 +115,19 @@ async fn a_role_without_an_exact_sql_row_is_denied() {
 }
 
 #[tokio::test]
+async fn only_post_runs_sql() {
+    let (app, admin) = TestApp::with_todo_service(json!({})).await;
+    let reply = app.get("/api/v2/db/_sql", &admin).await;
+    assert_eq!(
+        reply.body,
+        df_error(
+            400,
+            "GET requests for resource '_sql' are not currently supported by the 'db' service."
+        )
+    );
+}
+
+#[tokio::test]
 async fn a_read_returns_at_most_the_services_max_records() {
     let app = TestApp::spawn().await;
     let (app, admin) = TestApp::with_tables(app, json!({"max_records": 1}), FIXTURE).await;

@@ -223,7 +223,7 @@ async fn unsupported(
     let service = &access.service().name;
     let resource = rest.split('/').next().unwrap_or_default();
     match resource {
-        "_table" | "_schema" => Err(ApiError::bad_request(format!(
+        "_table" | "_schema" | "_sql" => Err(ApiError::bad_request(format!(
             "{} requests for resource '{rest}' are not currently supported by the '{service}' service.",
             request.method()
         ))),
