@@ -14,7 +14,7 @@ use crate::auth::sql_access::authorize_sql;
 use crate::body::json_depth;
 use crate::data_cache::announce_service_write;
 use crate::error::ApiError;
-use crate::registry::Backend;
+use crate::registry::{Backend, ServiceEntry};
 use crate::routes::ok_json_bytes;
 use crate::sql_wire::parse_batch;
 use crate::state::AppState;
@@ -76,14 +76,28 @@ pub async fn run_sql(
             SqlError::Connector(error) => error.into(),
         })?;
     if output.schema_changed {
-        // Every node drops its schema of the service and, with it, the cached reads.
-        state
-            .db
-            .announce(Topic::Schema, &service.row.id.to_string())
-            .await?;
+        announce_schema_change(&state, service).await;
     } else if output.wrote {
         announce_service_write(&state, service).await;
     }
     let body = serde_json::to_vec(&output).map_err(ApiError::internal)?;
     Ok(ok_json_bytes(body))
+}
+
+/// Every node drops its schema of the service and, with it, the cached reads. The statements
+/// ran whatever the announcement does, so its failure (the system database unreachable) does
+/// not fail the request, which would invite running them again: this node forgets its own.
+async fn announce_schema_change(state: &AppState, service: &ServiceEntry) {
+    let id = service.row.id;
+    if let Err(error) = state.db.announce(Topic::Schema, &id.to_string()).await {
+        tracing::warn!(
+            service.id = id,
+            %error,
+            "cannot announce a schema change made through _sql; only this node forgets its schema"
+        );
+        if let Some((database, _)) = service.backend.database() {
+            database.invalidate();
+        }
+        state.data_cache.invalidate_service(id);
+    }
 }
