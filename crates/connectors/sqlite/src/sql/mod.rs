@@ -224,35 +224,12 @@ impl SqlEngine {
     ) -> Result<Executed, SqlError> {
         let statement = Arc::new(statement);
         let on_read = Arc::clone(&statement);
-        let step = self
-            .reads
-            .run(move |connection| {
-                statement::run(
-                    connection,
-                    Place::ReadLane,
-                    READ_LANE,
-                    access,
-                    &on_read,
-                    max_rows,
-                )
-            })
-            .await?;
+        let step = on_lane(&self.reads, Place::ReadLane, access, on_read, max_rows).await?;
         match step {
             Step::Done(executed) => Ok(executed),
             Step::NeedsWriter => {
-                let step = self
-                    .writer
-                    .run(move |connection| {
-                        statement::run(
-                            connection,
-                            Place::WriteLane,
-                            WRITE_LANE,
-                            access,
-                            &statement,
-                            max_rows,
-                        )
-                    })
-                    .await?;
+                let step =
+                    on_lane(&self.writer, Place::WriteLane, access, statement, max_rows).await?;
                 match step {
                     Step::Done(executed) => Ok(executed),
                     // The schema changed in between and it no longer writes, or is a BEGIN:
@@ -367,6 +344,26 @@ impl SqlEngine {
             None => Ok(Executed::refused(TX_NOT_FOUND)),
         }
     }
+}
+
+/// Runs `statement` on one of `lanes` (the read lanes or the writer, as `place` says).
+async fn on_lane(
+    lanes: &Arc<Lanes>,
+    place: Place,
+    access: SqlAccess,
+    statement: Arc<SqlStatement>,
+    max_rows: usize,
+) -> Result<Step, ConnectorError> {
+    let policies = if place == Place::WriteLane {
+        WRITE_LANE
+    } else {
+        READ_LANE
+    };
+    lanes
+        .run(move |connection| {
+            statement::run(connection, place, policies, access, &statement, max_rows)
+        })
+        .await
 }
 
 /// Runs `work` on a transaction's connection, after the jobs queued before it; `None` when
