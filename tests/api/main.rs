@@ -27,6 +27,7 @@ mod schema_alter;
 mod schema_read;
 mod schema_types;
 mod schema_write;
+mod sql;
 mod storage_faults;
 mod system_bodies;
 mod system_services;

@@ -14,6 +14,7 @@ pub mod database;
 mod environment;
 mod eventually;
 pub mod mysql;
+pub mod nsqlite;
 pub mod postgres;
 pub mod proxy;
 mod system_db;

@@ -96,6 +96,26 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         addr: process.addr,
         api_key: Some(api_key),
     });
+    // `sluice nsqlite` over the read service's file, only when a scenario needs it.
+    let mut nsqlite = if scenarios.iter().any(|s| s.node() == Node::Nsqlite) {
+        let mut command = Command::new(&sluice_bin);
+        command
+            .arg("nsqlite")
+            .arg("--database")
+            .arg(data_dir.join(READ_DATABASE))
+            .args(["--host", "127.0.0.1", "--port", "0"]);
+        Some(ServerProcess::spawn(
+            "nsqlite",
+            command,
+            &out.join("nsqlite.log"),
+        )?)
+    } else {
+        None
+    };
+    let nsqlite_endpoint = nsqlite.as_ref().map(|process| Endpoint {
+        addr: process.addr,
+        api_key: None,
+    });
     let pace = Pace::new(args.connection_counts(), args.duration_secs());
     let mut measurements = Vec::new();
     for (index, scenario) in scenarios.iter().copied().enumerate() {
@@ -110,6 +130,10 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         let (endpoint, process) = match (scenario.node(), &with_redis_endpoint, &with_redis) {
             (Node::WithRedis, Some(endpoint), Some(process)) => (endpoint, process),
+            (Node::Nsqlite, ..) => match (&nsqlite_endpoint, &nsqlite) {
+                (Some(endpoint), Some(process)) => (endpoint, process),
+                _ => (&sluice_endpoint, &sluice),
+            },
             _ => (&sluice_endpoint, &sluice),
         };
         contenders.push(Contender {
@@ -123,6 +147,9 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         sluice.ensure_running()?;
         floor.ensure_running()?;
         if let Some(process) = with_redis.as_mut() {
+            process.ensure_running()?;
+        }
+        if let Some(process) = nsqlite.as_mut() {
             process.ensure_running()?;
         }
     }

@@ -19,6 +19,10 @@ pub const BATCH_ROWS: u64 = 1000;
 pub enum Scenario {
     List100,
     ByPk,
+    /// `by_pk` as one statement of raw SQL (`_sql`, NSQLite's `/query` shape).
+    ByPkSql,
+    /// The same statement through `sluice nsqlite`'s `/query` (no token configured).
+    ByPkQuery,
     Filter,
     FilterOrderOffset,
     Related,
@@ -37,12 +41,16 @@ pub enum Node {
     Alone,
     /// `redis.url` set: rate-limit counters in Redis.
     WithRedis,
+    /// `sluice nsqlite` over the read service's file, no token configured.
+    Nsqlite,
 }
 
 impl Scenario {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 13] = [
         Self::List100,
         Self::ByPk,
+        Self::ByPkSql,
+        Self::ByPkQuery,
         Self::Filter,
         Self::FilterOrderOffset,
         Self::Related,
@@ -65,6 +73,7 @@ impl Scenario {
     pub fn node(self) -> Node {
         match self {
             Self::ByPkLimitedRedis => Node::WithRedis,
+            Self::ByPkQuery => Node::Nsqlite,
             _ => Node::Alone,
         }
     }
@@ -73,6 +82,8 @@ impl Scenario {
         match self {
             Self::List100 => "list_100",
             Self::ByPk => "by_pk",
+            Self::ByPkSql => "by_pk_sql",
+            Self::ByPkQuery => "by_pk_query",
             Self::Filter => "filter",
             Self::FilterOrderOffset => "filter_order_offset",
             Self::Related => "related",
@@ -90,6 +101,10 @@ impl Scenario {
         match self {
             Self::List100 => "GET db/_table/employees?limit=100",
             Self::ByPk => "GET db/_table/employees/{random id}",
+            Self::ByPkSql => {
+                "POST db/_sql [{\"query\": \"SELECT * FROM employees WHERE id = ?\", \"params\": [{random id}]}]"
+            }
+            Self::ByPkQuery => "by_pk_sql's body to POST /query of `sluice nsqlite` (no token)",
             Self::Filter => "GET db/_table/employees?filter=last_name='X'&limit=100",
             Self::FilterOrderOffset => {
                 "GET db/_table/employees?filter=last_name='X'&order=hire_date desc&offset=20&limit=50"
@@ -130,6 +145,10 @@ impl Scenario {
             Self::ByPk | Self::ByPkLimited | Self::ByPkLimitedRedis => {
                 Arc::new(move |rng| Call::get(data.by_pk(service, rng)))
             }
+            Self::ByPkSql => {
+                Arc::new(move |rng| data.by_pk_sql(format!("/api/v2/{service}/_sql"), rng))
+            }
+            Self::ByPkQuery => Arc::new(move |rng| data.by_pk_sql("/query".to_owned(), rng)),
             Self::Filter => Arc::new(move |rng| Call::get(data.filter(service, rng))),
             Self::FilterOrderOffset => Arc::new(move |rng| {
                 Call::get(format!(
@@ -196,6 +215,14 @@ impl Scenario {
             }
             Self::ByPk | Self::ByPkLimited | Self::ByPkLimitedRedis => {
                 ensure!(body["id"].is_i64(), "no id: {}", snippet(body))
+            }
+            Self::ByPkSql | Self::ByPkQuery => {
+                let result = &body["results"][0];
+                ensure!(
+                    result["type"] == "read" && result["rows"].as_array().map(Vec::len) == Some(1),
+                    "not one row: {}",
+                    snippet(body)
+                )
             }
             Self::Filter | Self::FilterOrderOffset => {
                 ensure!(!records()?.is_empty(), "the filter matched nothing")
@@ -277,6 +304,13 @@ impl Workload {
 
     fn by_pk(&self, service: &str, rng: &mut impl Rng) -> String {
         format!("{}/{}", table(service), rng.gen_range(1..=self.employees))
+    }
+
+    /// One `SELECT` by id in NSQLite's body to `path`, the id bound as a parameter.
+    fn by_pk_sql(&self, path: String, rng: &mut impl Rng) -> Call {
+        let id = rng.gen_range(1..=self.employees);
+        let body = json!([{"query": "SELECT * FROM employees WHERE id = ?", "params": [id]}]);
+        Call::with_body(Method::POST, path, Bytes::from(body.to_string()))
     }
 
     fn filter_only(&self, service: &str, rng: &mut impl Rng) -> String {

@@ -94,10 +94,12 @@ pub async fn configure(url: &str) -> anyhow::Result<Configured> {
     let [read_service_id, _, limited_service_id, _] = service_ids[..] else {
         bail!("unexpected answer creating the services: {services}");
     };
-    let access: Vec<Value> = service_ids
+    let mut access: Vec<Value> = service_ids
         .iter()
         .map(|id| table_access(*id, "_table/*", 31))
         .collect();
+    // `by_pk_sql`: raw SQL needs its own exact grant; GET runs read-only statements.
+    access.push(table_access(read_service_id, "_sql", 1));
     let role_id = admin.create_role("bench", access).await?.id;
     admin
         .post(

@@ -1,5 +1,5 @@
 //! The command line: `sluice [--config FILE] [--data-dir DIR]
-//! <serve|demo|migrate|openapi|admin|service|system-db>`.
+//! <serve|demo|migrate|openapi|admin|service|nsqlite|system-db>`.
 
 use std::path::PathBuf;
 
@@ -52,6 +52,11 @@ pub enum Command {
         #[command(subcommand)]
         action: ServiceCommand,
     },
+    /// Serve NSQLite's HTTP API (/health, /version, /stats, /query) over one SQLite file,
+    /// for NSQLite clients unchanged. Tokens and limits come from NSQLite's variables:
+    /// NSQLITE_AUTH_TOKEN, NSQLITE_AUTH_TOKEN_RW, NSQLITE_AUTH_TOKEN_RO,
+    /// NSQLITE_TX_IDLE_TIMEOUT, NSQLITE_MAX_REQUEST_SIZE_MB (docs/SQL.md).
+    Nsqlite(NsqliteArgs),
     /// Manage the system database.
     #[command(name = "system-db")]
     SystemDb {
@@ -71,6 +76,19 @@ pub struct ServeArgs {
     /// Worker threads; 0 = one per core (overrides server.workers).
     #[arg(long)]
     pub workers: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct NsqliteArgs {
+    /// The SQLite file; created when missing.
+    #[arg(long, value_name = "FILE")]
+    pub database: std::path::PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = crate::nsqlite::DEFAULT_PORT)]
+    pub port: u16,
 }
 
 #[derive(Debug, Subcommand)]

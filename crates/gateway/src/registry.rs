@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use sluice_connector_core::Database;
+use sluice_connector_sqlite::sql::SqlEngine;
 use sluice_system_db::ServiceRow;
 
 use crate::service_types::remote::RemoteConfig;
@@ -22,6 +23,8 @@ pub enum Backend {
     Sqlite {
         database: Arc<Database>,
         config: SqliteServiceConfig,
+        /// `_sql` on the same connections (docs/SQL.md).
+        sql: Arc<SqlEngine>,
     },
     /// A PostgreSQL or MySQL/MariaDB database (`config.engine`); its pool connects on
     /// demand and reconnects by itself.
@@ -41,7 +44,9 @@ impl Backend {
     /// sets for serving records; `None` for the `user` service and an unavailable one.
     pub fn database(&self) -> Option<(&Arc<Database>, DataOptions)> {
         match self {
-            Self::Sqlite { database, config } => Some((database, config.data)),
+            Self::Sqlite {
+                database, config, ..
+            } => Some((database, config.data)),
             Self::Remote { database, config } => Some((database, config.data)),
             Self::User { .. } | Self::Unavailable { .. } => None,
         }

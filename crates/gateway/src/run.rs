@@ -6,6 +6,7 @@ use secrecy::ExposeSecret;
 
 use crate::admins::{AdminOutcome, bootstrap_from_env, create_or_reset};
 use crate::cli::{AdminCommand, Cli, Command, ServeArgs, ServiceCommand, SystemDbCommand};
+use crate::nsqlite::{NsqliteConfig, NsqliteServer};
 use crate::settings::{Overrides, Settings};
 use crate::startup::Application;
 use crate::state::{AppState, migrate_system_db, open_system_db};
@@ -95,6 +96,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     announce(&format!("administrator {email} updated (id {id})"))
                 }
             }
+        }
+        Command::Nsqlite(args) => {
+            let settings = load(None)?;
+            telemetry::init(&settings.log)?;
+            let config = NsqliteConfig::from_env(
+                args.database.clone(),
+                args.host.clone(),
+                args.port,
+                &env,
+                settings.sqlite_options(),
+            )?;
+            let server = NsqliteServer::start(config).await?;
+            announce(&format!("listening on {}", server.url()));
+            server.run_until_stopped().await?;
         }
         Command::SystemDb {
             action: SystemDbCommand::Copy { to },

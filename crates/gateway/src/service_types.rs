@@ -356,9 +356,11 @@ async fn open_backend(
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
+    let sql = Arc::new(connector.sql_engine(settings.sql_settings()));
     Ok(Backend::Sqlite {
         database: Arc::new(Database::new(connector)),
         config,
+        sql,
     })
 }
 

@@ -9,6 +9,7 @@ use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sluice_connector_sqlite::SqliteOptions;
+use sluice_connector_sqlite::sql::SqlSettings;
 
 pub use crate::data_cache::DataCacheSettings;
 pub use crate::operator_settings::{MetricsSettings, RedisSettings};
@@ -134,6 +135,10 @@ pub struct SqliteSettings {
     pub acquire_timeout_ms: u64,
     /// SQLite's soft heap limit for all SQLite databases of the process together; 0 = none.
     pub memory_limit_mib: u64,
+    /// `_sql`: an open transaction with no statement for this long is rolled back.
+    pub sql_transaction_idle_ms: u64,
+    /// `_sql`: transactions open at once per service; a `BEGIN` beyond answers 503.
+    pub sql_max_transactions: usize,
 }
 
 /// How this node follows changes made by other nodes (docs/ARCHITECTURE.md, the change feed).
@@ -303,6 +308,11 @@ impl Settings {
         if counts.contains(&0) {
             return fail("every value in [limits] must be at least 1");
         }
+        if self.sqlite.sql_transaction_idle_ms == 0 || self.sqlite.sql_max_transactions == 0 {
+            return fail(
+                "sqlite.sql_transaction_idle_ms and sqlite.sql_max_transactions must be at least 1",
+            );
+        }
         if self.sqlite.statement_timeout_ms == 0 || self.sqlite.acquire_timeout_ms == 0 {
             return fail(
                 "sqlite.statement_timeout_ms and sqlite.acquire_timeout_ms must be at least 1",
@@ -362,6 +372,14 @@ impl Settings {
             acquire_timeout: Duration::from_millis(self.sqlite.acquire_timeout_ms),
             memory_limit_bytes: self.sqlite.memory_limit_mib.saturating_mul(1024 * 1024),
             ..SqliteOptions::default()
+        }
+    }
+
+    /// The `_sql` bounds of every SQLite service, from `[sqlite]`.
+    pub fn sql_settings(&self) -> SqlSettings {
+        SqlSettings {
+            idle_timeout: Duration::from_millis(self.sqlite.sql_transaction_idle_ms),
+            max_transactions: self.sqlite.sql_max_transactions,
         }
     }
 

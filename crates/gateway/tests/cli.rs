@@ -1,5 +1,5 @@
 //! The `sluice` binary itself: the `listening on` line, config layering and validation,
-//! `migrate`, `admin create`, `service add`, `system-db copy`'s refusals, first-admin
+//! `migrate`, `admin create`, `service add`, `nsqlite`, `system-db copy`'s refusals, first-admin
 //! bootstrap and what `serve` says about where its data lives.
 
 mod support;
@@ -446,4 +446,37 @@ fn demo_prints_an_api_key_whose_role_reads_the_tables() {
     assert_eq!((status, body.as_str()), (200, r#"{"resource":[{"id":1}]}"#));
     let (status, _) = http_get(&format!("{}/api/v2/db/_table/contact", running.url));
     assert_eq!(status, 400, "no key, no access");
+}
+
+#[test]
+fn nsqlite_creates_its_database_and_serves_nsqlite_with_the_variables_tokens() {
+    let dir = TempDir::new().unwrap();
+    let database = dir.path().join("nsqlite.sqlite");
+    let mut command = sluice(&dir);
+    command
+        .arg("nsqlite")
+        .arg("--database")
+        .arg(&database)
+        .args(["--host", "127.0.0.1", "--port", "0"])
+        .env("NSQLITE_AUTH_TOKEN_RW", "writer");
+    let running = serve(command);
+    assert!(database.is_file(), "the missing database was created");
+    let host = running.url.trim_start_matches("http://");
+    assert_eq!(
+        support::http(host, "GET", "/health", "", ""),
+        Some((200, "OK".to_string()))
+    );
+    let batch = r#"[{"query": "CREATE TABLE t (x)"}, {"query": "SELECT count(*) AS n FROM t"}]"#;
+    let (status, body) = support::http(
+        host,
+        "POST",
+        "/query",
+        "Authorization: Bearer writer\r\n",
+        batch,
+    )
+    .expect("an answer");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""rows":[[0]]"#), "{body}");
+    let (status, _) = support::http(host, "POST", "/query", "", batch).expect("an answer");
+    assert_eq!(status, 401);
 }

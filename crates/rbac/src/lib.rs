@@ -4,6 +4,7 @@ mod component;
 mod decide;
 mod grant;
 mod row_filter;
+mod sql;
 mod verb;
 
 #[cfg(test)]
@@ -14,4 +15,5 @@ pub use decide::{
 };
 pub use grant::{FilterOp, Grant, RoleGrants, RowFilter};
 pub use row_filter::{FilterConfigError, RowFilterSet, validate_filters};
+pub use sql::{SQL_COMPONENT, SqlGrant, has_record_rules, sql_conflicts, sql_grant};
 pub use verb::{MaskError, Requestor, RequestorMask, UnknownVerb, Verb, VerbMask};

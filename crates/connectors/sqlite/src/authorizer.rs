@@ -28,9 +28,7 @@ pub(crate) const INTERNAL_PRAGMAS: &[&str] = &[
 pub(crate) fn authorize(context: AuthContext<'_>) -> Authorization {
     let allowed = match context.action {
         AuthAction::Attach { .. } | AuthAction::Detach { .. } => false,
-        AuthAction::Pragma { pragma_name, .. } => INTERNAL_PRAGMAS
-            .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(pragma_name)),
+        AuthAction::Pragma { pragma_name, .. } => internal_pragma(pragma_name),
         AuthAction::Function { function_name } => allowed_function(function_name),
         AuthAction::Insert { table_name }
         | AuthAction::Delete { table_name }
@@ -94,6 +92,25 @@ pub(crate) fn authorize_ddl(context: AuthContext<'_>) -> Authorization {
     verdict(allowed)
 }
 
+/// The policy of `_sql` statements that write (client SQL of a role granted `_sql` with a
+/// write verb): the `_schema` policy plus CREATE / DROP of views and of triggers on user
+/// tables. Still no ATTACH, PRAGMA beyond the allowlist, virtual tables, temporary objects
+/// (they would outlive the statement on a shared connection and shadow the tables the
+/// gateway writes), ANALYZE or REINDEX. The bookkeeping writes to `sqlite_master` and
+/// `sqlite_sequence` this allows are only allowed to DDL: the `_sql` classifier refuses a
+/// statement that writes a `sqlite_*` table without being DDL (`sql::statement`).
+pub(crate) fn authorize_sql(context: AuthContext<'_>) -> Authorization {
+    let allowed = match context.action {
+        AuthAction::CreateView { .. } | AuthAction::DropView { .. } => true,
+        // The introspection PRAGMAs reads allow (`pragma_table_xinfo('t')`).
+        AuthAction::Pragma { pragma_name, .. } => internal_pragma(pragma_name),
+        AuthAction::CreateTrigger { table_name, .. }
+        | AuthAction::DropTrigger { table_name, .. } => !is_sqlite_internal(table_name),
+        _ => return authorize_ddl(context),
+    };
+    verdict(allowed)
+}
+
 /// One of the policies above.
 pub(crate) type Policy = fn(AuthContext<'_>) -> Authorization;
 
@@ -120,6 +137,12 @@ fn is_schema_bookkeeping(name: &str) -> bool {
     ]
     .iter()
     .any(|table| table.eq_ignore_ascii_case(name))
+}
+
+fn internal_pragma(name: &str) -> bool {
+    INTERNAL_PRAGMAS
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(name))
 }
 
 fn allowed_function(name: &str) -> bool {

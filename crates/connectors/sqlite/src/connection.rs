@@ -137,6 +137,24 @@ fn harden(connection: &Connection, options: &SqliteOptions) -> Result<(), Connec
         .map_err(map_error)
 }
 
+/// Creates an empty database at `path` when no file is there (`sluice nsqlite`, which,
+/// like NSQLite, creates its database; services never do: see `validate_database_path`).
+/// Not a URI: the name is a plain file name.
+///
+/// # Errors
+///
+/// `Unavailable` when the file cannot be created or is not a database.
+pub fn create_database_file(path: &Path) -> Result<(), ConnectorError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = Connection::open_with_flags(path, flags).map_err(map_error)?;
+    // Reading the schema makes SQLite check the header of an existing file.
+    connection
+        .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        .map_err(map_error)
+}
+
 /// Switches the database to WAL once, on a short-lived read-write connection, so readers
 /// never block the writer. Best effort: a read-only file or directory, or a
 /// database busy with another process, keeps its journal mode. A file that is not a

@@ -1,6 +1,6 @@
 //! `SqliteConnector`: the `Connector` for one SQLite service.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -15,6 +15,7 @@ use crate::introspect::introspect;
 use crate::lanes::Lanes;
 use crate::options::SqliteOptions;
 use crate::schema_write;
+use crate::sql::{SqlEngine, SqlSettings};
 use crate::write;
 
 /// A SQLite database behind a service: a read pool and one writer connection, each
@@ -23,6 +24,8 @@ use crate::write;
 pub struct SqliteConnector {
     pool: Arc<Lanes>,
     writer: Arc<Lanes>,
+    path: PathBuf,
+    options: SqliteOptions,
 }
 
 impl std::fmt::Debug for SqliteConnector {
@@ -46,8 +49,22 @@ impl SqliteConnector {
         let pool = Lanes::reads(path.to_path_buf(), options.clone())?;
         Ok(Self {
             pool: Arc::new(pool),
-            writer: Arc::new(Lanes::writer(path.to_path_buf(), options)),
+            writer: Arc::new(Lanes::writer(path.to_path_buf(), options.clone())),
+            path: path.to_path_buf(),
+            options,
         })
+    }
+
+    /// The `_sql` engine of this database: client SQL on the same read lanes and writer,
+    /// transactions on connections of their own.
+    pub fn sql_engine(&self, settings: SqlSettings) -> SqlEngine {
+        SqlEngine::new(
+            Arc::clone(&self.pool),
+            Arc::clone(&self.writer),
+            self.path.clone(),
+            self.options.clone(),
+            settings,
+        )
     }
 }
 

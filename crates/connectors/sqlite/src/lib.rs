@@ -19,9 +19,11 @@ mod rebuild;
 mod related_statements;
 mod schema_alter;
 mod schema_write;
+pub mod sql;
 mod write;
 
 pub use compile::{CompiledSql, compile_count, compile_select};
+pub use connection::create_database_file;
 pub use connector::SqliteConnector;
 pub use options::SqliteOptions;
 pub use path::{OUTSIDE as OUTSIDE_STORAGE_ROOTS, validate_database_path};

@@ -248,6 +248,28 @@ impl ServiceAccess {
     }
 }
 
+/// The service called `name`. Unknown services are 404 only for callers who could see them
+/// (administrators); others get the denial they would get for a service they may not use.
+///
+/// # Errors
+///
+/// As said.
+pub fn find_service(
+    state: &AppState,
+    principal: &Principal,
+    name: &str,
+    method: &Method,
+    component: &str,
+) -> Result<Arc<ServiceEntry>, ApiError> {
+    match state.services.get(name) {
+        Some(service) => Ok(service),
+        None if principal.is_unrestricted() => Err(ApiError::not_found(format!(
+            "Could not find a service for {name}"
+        ))),
+        None => Err(deny(principal, method, component, name)),
+    }
+}
+
 /// Decides whether the caller may use `component` of `service` with `method`, then checks
 /// and counts the rate limits that apply (a denied request is never counted; an
 /// administrator is never limited).

@@ -11,6 +11,7 @@ pub mod principal;
 pub mod related;
 pub mod sessions;
 pub mod snapshot;
+pub mod sql_access;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

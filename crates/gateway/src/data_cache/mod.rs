@@ -29,7 +29,7 @@ use moka::sync::Cache;
 use crate::clock::Clock;
 use crate::metrics::{CacheCounter, CacheCounts};
 
-pub use read::{CacheTicket, CacheableRead, announce_write};
+pub use read::{CacheTicket, CacheableRead, announce_service_write, announce_write};
 pub use settings::DataCacheSettings;
 
 /// What every entry costs beyond its key and body (moka's own bookkeeping, roughly).

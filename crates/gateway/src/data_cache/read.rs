@@ -13,6 +13,7 @@ use sluice_system_db::Topic;
 use super::DataCache;
 use super::key::{write_identity, write_request};
 use crate::auth::access::ServiceAccess;
+use crate::registry::ServiceEntry;
 use crate::state::AppState;
 
 /// Where the invalidation sequence stood when a request started, before its caller's role
@@ -40,7 +41,11 @@ impl FromRequest for CacheTicket {
 /// The cache's time to live of the service of `access` in milliseconds, when its reads are
 /// cached: `cache_enabled` and a `cache_ttl` (minutes) above 0.
 fn cache_ttl_ms(access: &ServiceAccess) -> Option<i64> {
-    let (_, options) = access.service().backend.database()?;
+    service_cache_ttl_ms(access.service())
+}
+
+fn service_cache_ttl_ms(service: &ServiceEntry) -> Option<i64> {
+    let (_, options) = service.backend.database()?;
     if !options.cache_enabled || options.cache_ttl == 0 {
         return None;
     }
@@ -111,10 +116,15 @@ impl DataCache {
 /// database unreachable) does not fail the request: this node drops its own cached reads of
 /// the service, and other nodes, which cannot learn of it, keep theirs until their TTL.
 pub async fn announce_write(state: &AppState, access: &ServiceAccess) {
-    if cache_ttl_ms(access).is_none() {
+    announce_service_write(state, access.service()).await;
+}
+
+/// [`announce_write`] for a write that reached `service` without a `ServiceAccess` (raw SQL).
+pub async fn announce_service_write(state: &AppState, service: &ServiceEntry) {
+    if service_cache_ttl_ms(service).is_none() {
         return;
     }
-    let service_id = access.service().row.id;
+    let service_id = service.row.id;
     if let Err(error) = state
         .db
         .announce(Topic::Data, &service_id.to_string())

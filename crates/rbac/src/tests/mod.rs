@@ -6,6 +6,7 @@ mod masks;
 mod matching;
 mod row_filter_build;
 mod row_filter_select;
+mod sql;
 mod validate;
 
 use crate::{FilterOp, Grant, RequestorMask, RoleGrants, RowFilter, VerbMask};

@@ -2,6 +2,7 @@
 
 mod schema_get;
 mod schema_write;
+mod sql;
 mod table_get;
 mod table_list;
 mod table_write;
@@ -14,7 +15,7 @@ use serde_json::json;
 use sluice_connector_core::{AuthorizedTable, Database, ReadBounds, WriteBounds};
 
 use crate::auth::Principal;
-use crate::auth::access::{ServiceAccess, authorize_service, deny};
+use crate::auth::access::{ServiceAccess, authorize_service, find_service};
 use crate::auth::lookups::SessionLookups;
 use crate::error::ApiError;
 use crate::params::Params;
@@ -48,6 +49,7 @@ pub fn configure_records(cfg: &mut web::ServiceConfig) {
 /// Everything else under `/{service}` (see [`configure_records`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(service_root))
+        .route("/_sql", web::post().to(sql::run_sql))
         .route("/_table", web::get().to(table_list::list_tables))
         .service(
             web::resource("/_schema")
@@ -85,14 +87,7 @@ pub async fn open_service(
     method: &Method,
     component: &str,
 ) -> Result<ServiceAccess, ApiError> {
-    let Some(service) = state.services.get(name) else {
-        if principal.is_unrestricted() {
-            return Err(ApiError::not_found(format!(
-                "Could not find a service for {name}"
-            )));
-        }
-        return Err(deny(&principal, method, component, name));
-    };
+    let service = find_service(state, &principal, name, method, component)?;
     let access = authorize_service(state, principal, service, method, component).await?;
     if !access.service().row.is_active {
         return Err(ApiError::forbidden(format!(
@@ -118,7 +113,9 @@ fn backend(
 ) -> Result<(Arc<Database>, WriteBounds), ApiError> {
     let service = access.service();
     let (database, config) = match &service.backend {
-        Backend::Sqlite { database, config } => (database, config.data),
+        Backend::Sqlite {
+            database, config, ..
+        } => (database, config.data),
         Backend::Remote { database, config } => (database, config.data),
         Backend::User { .. } => {
             return Err(ApiError::not_found(format!(
@@ -232,7 +229,7 @@ async fn unsupported(
     let service = &access.service().name;
     let resource = rest.split('/').next().unwrap_or_default();
     match resource {
-        "_table" | "_schema" => Err(ApiError::bad_request(format!(
+        "_table" | "_schema" | "_sql" => Err(ApiError::bad_request(format!(
             "{} requests for resource '{rest}' are not currently supported by the '{service}' service.",
             request.method()
         ))),

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sluice_rbac::{FilterOp, RequestorMask, VerbMask, validate_filters};
+use sluice_rbac::{FilterOp, RequestorMask, RoleGrants, VerbMask, sql_conflicts, validate_filters};
 use sluice_system_db::{
     DbError, NewRole, NewRoleAccess, RoleAccessPatch, RoleAccessRow, RolePatch, RoleRow, SystemTx,
 };
@@ -17,7 +17,7 @@ use super::input::{
     parse, parse_value, text,
 };
 use crate::auth::SystemAdmin;
-use crate::auth::directory::row_filter_of;
+use crate::auth::directory::{grant_of, row_filter_of};
 use crate::auth::sessions::revoke_role_sessions;
 use crate::error::ApiError;
 use crate::params::Params;
@@ -166,6 +166,7 @@ impl SystemResource for Roles {
         let mut tx = state.db.begin().await?;
         let row = tx.roles().insert(&new, by).await.map_err(conflict)?;
         apply_access_changes(&mut tx, row.id, changes, by).await?;
+        refuse_sql_with_record_rules(&mut tx, row.id).await?;
         tx.commit().await?;
         tracing::info!(role.id = row.id, "role created");
         Ok(row.id)
@@ -197,6 +198,7 @@ impl SystemResource for Roles {
             .map_err(conflict)?
             .ok_or_else(|| not_found(id))?;
         apply_access_changes(&mut tx, id, changes, by).await?;
+        refuse_sql_with_record_rules(&mut tx, id).await?;
         tx.commit().await?;
         if !row.is_active {
             revoke_role_sessions(state, id).await?;
@@ -341,6 +343,28 @@ async fn apply_access_changes(
         }
     }
     Ok(())
+}
+
+/// Raw SQL (`_sql`) would bypass row filters and hidden fields, so a role may not have both
+/// on one service (rows for every service count for each). Checked on the rows as they
+/// will be stored; the transaction is dropped (nothing saved) when refused.
+async fn refuse_sql_with_record_rules(tx: &mut SystemTx, role_id: i64) -> Result<(), ApiError> {
+    let rows = tx.roles().access_for_role(role_id).await?;
+    let grants = RoleGrants {
+        role_id,
+        is_active: true,
+        grants: rows.iter().map(grant_of).collect(),
+    };
+    match sql_conflicts(&grants).first() {
+        None => Ok(()),
+        Some(service_id) => Err(invalid_field(
+            ACCESS,
+            &format!(
+                "The role grants _sql on service {service_id} and has row filters or hidden \
+                 fields there: raw SQL would bypass them. Remove the _sql row or the record rules."
+            ),
+        )),
+    }
 }
 
 /// An access row of this role: another role's row is as good as missing.
