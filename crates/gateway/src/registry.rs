@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use sluice_connector_core::Database;
 use sluice_system_db::ServiceRow;
 
+use crate::scripts::service::ScriptServiceConfig;
 use crate::service_types::remote::RemoteConfig;
 use crate::service_types::user::UserServiceConfig;
 use crate::service_types::{DataOptions, SqliteServiceConfig};
@@ -31,6 +32,8 @@ pub enum Backend {
     },
     /// The built-in `user` service: served by `routes::user`, never a database.
     User { config: UserServiceConfig },
+    /// A scripted service (`nodejs`): its script answers every request under it.
+    Script { config: ScriptServiceConfig },
     /// The service is configured but cannot be used (its database is gone, or its config no
     /// longer validates). Requests get 503; the system API can still fix or delete it.
     Unavailable { reason: String },
@@ -43,7 +46,7 @@ impl Backend {
         match self {
             Self::Sqlite { database, config } => Some((database, config.data)),
             Self::Remote { database, config } => Some((database, config.data)),
-            Self::User { .. } | Self::Unavailable { .. } => None,
+            Self::User { .. } | Self::Script { .. } | Self::Unavailable { .. } => None,
         }
     }
 }

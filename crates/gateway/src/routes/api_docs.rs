@@ -101,6 +101,16 @@ async fn document(
     let database = match &service.backend {
         Backend::Sqlite { database, .. } | Backend::Remote { database, .. } => database,
         Backend::User { .. } => return Ok(None),
+        Backend::Script { .. } => {
+            let info = ServiceInfo {
+                name: service.name.clone(),
+                label: service.row.label.clone(),
+                description: service.row.description.clone(),
+            };
+            let access = CallerAccess { principal, service };
+            let verbs = sluice_docs::DocumentAccess::verbs(&access, "");
+            return Ok(Some(sluice_docs::script_service_document(&info, verbs)));
+        }
         Backend::Unavailable { .. } => {
             return Err(ApiError::unavailable(format!(
                 "Service {} is unavailable: its database cannot be opened.",

@@ -114,7 +114,7 @@ fn backend(
     let (database, config) = match &service.backend {
         Backend::Sqlite { database, config } => (database, config.data),
         Backend::Remote { database, config } => (database, config.data),
-        Backend::User { .. } => {
+        Backend::User { .. } | Backend::Script { .. } => {
             return Err(ApiError::not_found(format!(
                 "Resource '_table' not found for service '{}'.",
                 service.name

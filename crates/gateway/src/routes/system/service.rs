@@ -263,6 +263,9 @@ async fn validate_config(
         }
         return Ok(config.to_json());
     }
+    if service_type == crate::scripts::NODEJS {
+        return Ok(crate::scripts::service::parse_script_config(&config)?.to_json());
+    }
     if let Some(engine) = Engine::of_type(service_type) {
         return validate_remote_config(engine, &state.settings, &state.secrets, given, stored)
             .await;
