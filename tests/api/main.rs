@@ -29,6 +29,7 @@ mod schema_types;
 mod schema_write;
 mod scripts_events;
 mod scripts_limits;
+mod scripts_security;
 mod scripts_services;
 mod scripts_system;
 mod storage_faults;
