@@ -72,30 +72,23 @@ async fn a_pre_process_script_cannot_widen_the_row_filter_or_show_hidden_fields(
     );
 }
 
-#[tokio::test]
-async fn platform_api_runs_as_the_caller_whatever_credentials_the_script_sends() {
-    let f = fixture().await;
-    let content = "return platform.api.get('db/_table/note', null, {
-        headers: {'X-DreamFactory-Session-Token': 'forged', 'X-DreamFactory-API-Key': 'forged'},
-        parameters: {fields: 'id,secret', api_key: 'forged'}});";
-    add_script_service(&f.app, &f.admin, "peek", content).await;
-    let peek = service_id(&f.app, &f.admin, "peek").await;
-    // The role may call the script service too.
-    let reply = f
+/// Adds scripted service `name` with `content`, and grants it to Alice's role (GET).
+async fn granted_script_service(f: &Fixture, name: &str, content: &str) {
+    add_script_service(&f.app, &f.admin, name, content).await;
+    let id = service_id(&f.app, &f.admin, name).await;
+    let roles = f
         .app
-        .send(
-            Method::GET,
+        .get(
             "/api/v2/system/role?related=role_service_access_by_role_id",
-            Some(&f.admin),
-            None,
+            &f.admin,
         )
         .await;
-    let role_id = reply.body["resource"][0]["id"].as_i64().expect("role id");
-    let mut access = reply.body["resource"][0]["role_service_access_by_role_id"].clone();
+    let role_id = roles.body["resource"][0]["id"].as_i64().expect("role id");
+    let mut access = roles.body["resource"][0]["role_service_access_by_role_id"].clone();
     access
         .as_array_mut()
         .expect("rows")
-        .push(json!({"service_id": peek, "component": "*", "verb_mask": 1, "requestor_mask": 1}));
+        .push(json!({"service_id": id, "component": "*", "verb_mask": 1, "requestor_mask": 1}));
     let update = f
         .app
         .send(
@@ -106,31 +99,27 @@ async fn platform_api_runs_as_the_caller_whatever_credentials_the_script_sends()
         )
         .await;
     assert_eq!(update.status, StatusCode::OK, "{}", update.body);
+}
+
+#[tokio::test]
+async fn platform_api_runs_as_the_caller_whatever_credentials_the_script_sends() {
+    let f = fixture().await;
+    let forged = "return platform.api.get('db/_table/note', null, {
+        headers: {'X-DreamFactory-Session-Token': 'forged', 'X-DreamFactory-API-Key': 'forged'},
+        parameters: {fields: 'id,secret', api_key: 'forged'}});";
+    granted_script_service(&f, "peek", forged).await;
     let auth = Auth::both(&f.token, &f.key);
     let reply = f.app.call(Method::GET, "/api/v2/peek", auth, None).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    // Alice's rows, and `secret` is a field her role may not read.
+    // As Alice: `secret` is a field her role may not read.
     assert_eq!(
         reply.body["error"]["status_code"],
         json!(400),
         "{}",
         reply.body
     );
-    let content = "return platform.api.get('db/_table/note', null, {parameters: {fields: 'id'}});";
-    add_script_service(&f.app, &f.admin, "mine", content).await;
-    let mine = service_id(&f.app, &f.admin, "mine").await;
-    access
-        .as_array_mut()
-        .expect("rows")
-        .push(json!({"service_id": mine, "component": "*", "verb_mask": 1, "requestor_mask": 1}));
-    f.app
-        .send(
-            Method::PATCH,
-            &format!("/api/v2/system/role/{role_id}"),
-            Some(&f.admin),
-            Some(json!({"role_service_access_by_role_id": access})),
-        )
-        .await;
+    let mine = "return platform.api.get('db/_table/note', null, {parameters: {fields: 'id'}});";
+    granted_script_service(&f, "mine", mine).await;
     let reply = f.app.call(Method::GET, "/api/v2/mine", auth, None).await;
     assert_eq!(reply.body, json!({"resource": [{"id": 1}, {"id": 3}]}));
     // The same script run by an administrator sees every row: the identity is the caller's.

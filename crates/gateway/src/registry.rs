@@ -3,6 +3,7 @@
 //! next request without a restart.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sluice_connector_core::Database;
@@ -64,6 +65,8 @@ impl ServiceEntry {
 #[derive(Default)]
 pub struct ServiceRegistry {
     by_name: RwLock<HashMap<String, Arc<ServiceEntry>>>,
+    /// Some service is a scripted one: without any, requests skip looking for one.
+    any_script: AtomicBool,
 }
 
 impl ServiceRegistry {
@@ -71,6 +74,20 @@ impl ServiceRegistry {
     pub fn get(&self, name: &str) -> Option<Arc<ServiceEntry>> {
         let services = self.by_name.read().expect("registry lock poisoned");
         services.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    /// Whether any service is a scripted service (`nodejs`): one atomic load.
+    pub fn has_script_services(&self) -> bool {
+        self.any_script.load(Ordering::Acquire)
+    }
+
+    /// Notes whether scripted services remain, after a change (changes are rare; the scan
+    /// is under the write lock, so it sees the map as changed).
+    fn note_scripts(&self, services: &HashMap<String, Arc<ServiceEntry>>) {
+        let any = services
+            .values()
+            .any(|s| matches!(s.backend, Backend::Script { .. }));
+        self.any_script.store(any, Ordering::Release);
     }
 
     pub fn all(&self) -> Vec<Arc<ServiceEntry>> {
@@ -83,6 +100,7 @@ impl ServiceRegistry {
     pub fn insert(&self, entry: ServiceEntry) {
         let mut services = self.by_name.write().expect("registry lock poisoned");
         services.insert(entry.name.to_ascii_lowercase(), Arc::new(entry));
+        self.note_scripts(&services);
     }
 
     pub fn by_id(&self, id: i64) -> Option<Arc<ServiceEntry>> {
@@ -95,10 +113,12 @@ impl ServiceRegistry {
         let mut services = self.by_name.write().expect("registry lock poisoned");
         services.retain(|_, s| s.row.id != id);
         services.insert(entry.name.to_ascii_lowercase(), Arc::new(entry));
+        self.note_scripts(&services);
     }
 
     pub fn remove_id(&self, id: i64) {
         let mut services = self.by_name.write().expect("registry lock poisoned");
         services.retain(|_, s| s.row.id != id);
+        self.note_scripts(&services);
     }
 }
