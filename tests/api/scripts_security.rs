@@ -20,8 +20,13 @@ struct Fixture {
     token: String,
 }
 
-/// Alice, whose role reads only her own `note` rows and never their `secret`.
+/// Alice, whose role reads only her own `note` rows and never their `secret`, as a client
+/// and from scripts (`requestor_mask` 3: API and SCRIPT).
 async fn fixture() -> Fixture {
+    fixture_for(3).await
+}
+
+async fn fixture_for(requestor_mask: u32) -> Fixture {
     let (app, admin) = TestApp::with_demo_service().await;
     let alice = app
         .create_user(&admin, "alice@example.com", PASSWORD, "Alice")
@@ -34,6 +39,7 @@ async fn fixture() -> Fixture {
     let db = service_id(&app, &admin, "db").await;
     let mut access = owner_filter();
     access["hidden_fields"] = json!(["secret"]);
+    access["requestor_mask"] = json!(requestor_mask);
     let role_id = app
         .create_role(&admin, role("owners", db, "_table/note/*", 1, access))
         .await;
@@ -127,6 +133,27 @@ async fn platform_api_runs_as_the_caller_whatever_credentials_the_script_sends()
     assert_eq!(
         reply.body,
         json!({"resource": [{"id": 1}, {"id": 2}, {"id": 3}]})
+    );
+}
+
+#[tokio::test]
+async fn platform_api_calls_need_the_script_bit_of_the_requestor_mask() {
+    let f = fixture_for(1).await;
+    let mine = "return platform.api.get('db/_table/note', null, {parameters: {fields: 'id'}});";
+    granted_script_service(&f, "mine", mine).await;
+    let auth = Auth::both(&f.token, &f.key);
+    let direct = f
+        .app
+        .call(Method::GET, "/api/v2/db/_table/note?fields=id", auth, None)
+        .await;
+    assert_eq!(direct.body, json!({"resource": [{"id": 1}, {"id": 3}]}));
+    let reply = f.app.call(Method::GET, "/api/v2/mine", auth, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.body["error"]["status_code"],
+        json!(403),
+        "{}",
+        reply.body
     );
 }
 

@@ -9,8 +9,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use sluice_connector_core::{RowAccess, TableAccess};
 use sluice_rbac::{
-    Action, Decision, DenyReason, FilterConfigError, Requestor, RowFilterSet, Verb, VerbMask,
-    decide, has_any_access, permitted_verbs,
+    Action, Decision, DenyReason, FilterConfigError, RowFilterSet, Verb, VerbMask, decide,
+    has_any_access, permitted_verbs,
 };
 
 use super::caller::{MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session, hint_context};
@@ -209,9 +209,12 @@ impl ServiceAccess {
     pub fn may_see(&self, component: &str) -> bool {
         match &self.principal.authority {
             Authority::Unrestricted => true,
-            Authority::Role(role) => {
-                has_any_access(&role.grants, self.service.row.id, component, Requestor::Api)
-            }
+            Authority::Role(role) => has_any_access(
+                &role.grants,
+                self.service.row.id,
+                component,
+                self.principal.requestor,
+            ),
             Authority::NoRole => false,
         }
     }
@@ -221,9 +224,12 @@ impl ServiceAccess {
     pub fn permitted(&self, component: &str) -> VerbMask {
         match &self.principal.authority {
             Authority::Unrestricted => VerbMask::ALL_CRUD,
-            Authority::Role(role) => {
-                permitted_verbs(&role.grants, self.service.row.id, component, Requestor::Api)
-            }
+            Authority::Role(role) => permitted_verbs(
+                &role.grants,
+                self.service.row.id,
+                component,
+                self.principal.requestor,
+            ),
             Authority::NoRole => VerbMask::NONE,
         }
     }
@@ -239,7 +245,7 @@ impl ServiceAccess {
                 service_name: &self.service.name,
                 component: &component,
                 verb: Verb::Get,
-                requestor: Requestor::Api,
+                requestor: self.principal.requestor,
             };
             if let Decision::Allow { hidden_fields, .. } = decide(&role.grants, &action) {
                 hidden.extend(hidden_fields);
@@ -290,7 +296,7 @@ fn role_decision(
         service_name: &service.name,
         component,
         verb,
-        requestor: Requestor::Api,
+        requestor: principal.requestor,
     };
     match decide(&role.grants, &action) {
         Decision::Allow {

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use sluice_rbac::Requestor;
 use sluice_system_db::{AppRow, UserRow};
 
 use super::caller::{Caller, Session, hint_context};
@@ -38,6 +39,9 @@ pub struct Principal {
     /// Where the rate-limit check notes its outcome for the response headers; present only
     /// when limits may apply (`rate_limits::enforce`).
     pub rate_note: Option<Arc<LimitNote>>,
+    /// Who is asking, for the access rows' `requestor_mask`: a client (API), or a script's
+    /// `platform.api` call (SCRIPT), as DreamFactory tells them apart.
+    pub requestor: Requestor,
 }
 
 impl Principal {
@@ -83,6 +87,7 @@ pub async fn resolve(state: &AppState, caller: Caller) -> Result<Principal, ApiE
         app,
         authority,
         rate_note: None,
+        requestor: Requestor::Api,
     })
 }
 

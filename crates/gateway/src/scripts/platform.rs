@@ -21,6 +21,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, web};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
+use sluice_rbac::Requestor;
 use sluice_script::{ApiReply, ApiRequest, Host, Job, Outcome};
 
 use super::directory::EventScript;
@@ -234,6 +235,8 @@ impl InProcess {
         }
         let mut principal = self.caller.principal.clone();
         principal.rate_note = None;
+        // Checked against the SCRIPT bit of the role's requestor_mask, as DreamFactory does.
+        principal.requestor = Requestor::Script;
         request.extensions_mut().insert(principal);
         request.extensions_mut().insert(Nested {
             depth,
