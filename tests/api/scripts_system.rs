@@ -132,6 +132,42 @@ async fn only_javascript_scripts_are_accepted() {
 }
 
 #[tokio::test]
+async fn a_script_that_does_not_compile_is_refused_when_saved() {
+    let (app, admin) = TestApp::with_demo_service().await;
+    let path = format!("/api/v2/system/event_script/{EVENT}");
+    let reply = app
+        .send(
+            Method::POST,
+            &path,
+            Some(&admin),
+            Some(json!({"type": "nodejs", "content": "return (;"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let message = reply.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Invalid data supplied. The script does not compile: "),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body["error"]["context"]["content"].is_array());
+    let service = app
+        .send(Method::POST, "/api/v2/system/service", Some(&admin),
+              Some(json!({"resource": [{"name": "broken", "type": "nodejs", "config": {"content": "}"}}]})))
+        .await;
+    assert_eq!(service.status, StatusCode::BAD_REQUEST);
+    assert!(
+        service.body["error"]["context"]["content"].is_array(),
+        "{}",
+        service.body
+    );
+    let listed = app
+        .get("/api/v2/system/event_script?as_list=true", &admin)
+        .await;
+    assert_eq!(listed.body, json!({"resource": []}));
+}
+
+#[tokio::test]
 async fn scripts_are_for_administrators_only() {
     let (app, _) = TestApp::with_demo_service().await;
     let reply = app

@@ -53,6 +53,8 @@ pub struct Job {
     pub platform: Map<String, Value>,
     /// When the call must have ended; `None` for the engine's time limit from now.
     pub deadline: Option<Instant>,
+    /// Only compile the script (a syntax check when it is saved): nothing of it runs.
+    pub compile_only: bool,
 }
 
 /// What a call left: the `event` object as the script left it and its return value (`null`

@@ -125,6 +125,15 @@ impl Worker {
 /// Compiles and calls the script in `ctx`.
 fn call(ctx: &Ctx<'_>, job: &Job, scope: &Rc<CallScope>) -> Result<Outcome, ScriptError> {
     let fail = |error: rquickjs::Error| thrown(ctx, error);
+    let wrapped = format!("(function (event, platform) {{\n{}\n}})", job.source);
+    if job.compile_only {
+        // Evaluating the function expression compiles its body without running it.
+        ctx.eval::<Function<'_>, _>(wrapped).map_err(fail)?;
+        return Ok(Outcome {
+            event: serde_json::Value::Null,
+            returned: serde_json::Value::Null,
+        });
+    }
     let event = from_json(ctx, &job.event).map_err(fail)?;
     let platform = Object::new(ctx.clone()).map_err(fail)?;
     for (key, value) in &job.platform {
@@ -133,7 +142,6 @@ fn call(ctx: &Ctx<'_>, job: &Job, scope: &Rc<CallScope>) -> Result<Outcome, Scri
             .map_err(fail)?;
     }
     install(ctx, &platform, scope, &job.source).map_err(fail)?;
-    let wrapped = format!("(function (event, platform) {{\n{}\n}})", job.source);
     let function: Function<'_> = ctx.eval(wrapped).map_err(fail)?;
     let mut returned: Value<'_> = function.call((event.clone(), platform)).map_err(fail)?;
     // `async` scripts: run their jobs (bounded by the same limits), then take the result.

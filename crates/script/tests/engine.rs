@@ -40,6 +40,7 @@ fn job(source: &str, event: Value) -> Job {
         event,
         platform: Map::new(),
         deadline: None,
+        compile_only: false,
     }
 }
 
@@ -127,6 +128,22 @@ async fn dreamfactory_exception_classes_set_status_and_code() {
             code: None,
             message: "Sorry Mate".into()
         })
+    );
+}
+
+#[tokio::test]
+async fn compiling_checks_the_syntax_without_running_anything() {
+    let engine = engine();
+    let check = |source: &str| Job {
+        compile_only: true,
+        ..job(source, json!({}))
+    };
+    let outcome = engine.run(check("for (;;) {}"), &NoHost).await;
+    assert_eq!(outcome.map(|o| o.returned), Ok(Value::Null));
+    let error = engine.run(check("return (;"), &NoHost).await;
+    assert!(
+        matches!(error, Err(ScriptError::Thrown { status: 500, .. })),
+        "{error:?}"
     );
 }
 

@@ -46,6 +46,36 @@ impl Scripts {
     }
 }
 
+/// Compiles `source` without running it, so a script that cannot run is refused when it is
+/// saved: 400 naming `field`, with QuickJS's message (which quotes no source).
+///
+/// # Errors
+///
+/// The 400, or the engine's error (busy, time limit).
+pub async fn check_syntax(
+    engine: &Engine,
+    name: &str,
+    field: &str,
+    source: &str,
+) -> Result<(), ApiError> {
+    let job = sluice_script::Job {
+        name: name.to_owned(),
+        source: std::sync::Arc::from(source),
+        event: serde_json::Value::Null,
+        platform: serde_json::Map::new(),
+        deadline: None,
+        compile_only: true,
+    };
+    match engine.run(job, &sluice_script::NoHost).await {
+        Ok(_) => Ok(()),
+        Err(ScriptError::Thrown { message, .. }) => Err(crate::system::fields::invalid_field(
+            field,
+            &format!("The script does not compile: {message}"),
+        )),
+        Err(other) => Err(script_error(name, other)),
+    }
+}
+
 /// The response a failed script call ends its request with: what the script threw (its
 /// status and message, DreamFactory's behaviour), or the limit it passed. Never its source
 /// or a stack.

@@ -135,6 +135,7 @@ pub async fn run_source(
         event,
         platform,
         deadline: Some(deadline),
+        compile_only: false,
     };
     let host = InProcess {
         state: state.clone(),

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::params::Params;
 use crate::routes::doc_schemas::Resources;
 use crate::routes::ok;
-use crate::scripts::NODEJS;
+use crate::scripts::{NODEJS, check_syntax};
 use crate::state::AppState;
 use crate::system::fields::{Body, invalid_field, not_found, required, to_record};
 use crate::system::listing::{project, requested_fields};
@@ -133,6 +133,9 @@ pub(crate) async fn save(
     check_unsupported_links(&body)?;
     let current = state.db.event_scripts().get(&name).await?;
     let write = merged(&input, current.as_ref())?;
+    if let Some(content) = &write.content {
+        check_syntax(&state.scripts.engine, &name, "content", content).await?;
+    }
     let scripts = state.db.event_scripts();
     let actor = Some(admin.user_id());
     let (row, status) = match current {
