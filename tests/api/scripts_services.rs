@@ -98,6 +98,15 @@ async fn the_obfuscate_example_serves_a_table_under_another_name() {
     assert_eq!(reply.body, json!({"resource": [{"id": 1}, {"id": 2}]}));
     let reply = app.get("/api/v2/todos/3?fields=id,name", &admin).await;
     assert_eq!(reply.body, json!({"id": 3, "name": "Walk_dog"}));
+    add_script_service(
+        &app,
+        &admin,
+        "inline",
+        "return platform.api.get('db/_table/todo/3?fields=id,name');",
+    )
+    .await;
+    let reply = app.get("/api/v2/inline", &admin).await;
+    assert_eq!(reply.body, json!({"id": 3, "name": "Walk_dog"}));
     let reply = app
         .send(
             Method::POST,

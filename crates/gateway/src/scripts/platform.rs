@@ -194,13 +194,15 @@ impl InProcess {
     }
 
     fn request(&self, call: &ApiRequest, depth: u32) -> Request {
-        let parameters: Vec<&(String, String)> = call
-            .parameters
+        // Parameters written in the path (`db/_table/todo?limit=1`) and in `options`.
+        let (path, inline) = call.path.split_once('?').unwrap_or((&call.path, ""));
+        let inline: Vec<(String, String)> = serde_urlencoded::from_str(inline).unwrap_or_default();
+        let parameters: Vec<&(String, String)> = inline
             .iter()
+            .chain(&call.parameters)
             .filter(|(k, _)| !CREDENTIAL_PARAMETERS.contains(&k.to_ascii_lowercase().as_str()))
             .collect();
         let query = serde_urlencoded::to_string(parameters).unwrap_or_default();
-        let path = call.path.split('?').next().unwrap_or_default();
         let uri = match query.is_empty() {
             true => format!("/api/v2/{path}"),
             false => format!("/api/v2/{path}?{query}"),
