@@ -208,15 +208,10 @@ async fn queued_scripts_run_after_the_response() {
 
 #[tokio::test]
 async fn a_deleted_script_stops_running_at_once() {
-    let content = "event.response = {status_code: 418, content: 'script ran'};";
+    let content = "event.response = {status_code: 200, content: 'script ran'};";
     let (app, admin) = app_with_script("db._table.todo.get.pre_process", content, false).await;
-    assert_eq!(
-        app.get("/api/v2/db/_table/todo", &admin)
-            .await
-            .status
-            .as_u16(),
-        418
-    );
+    let ran = app.get("/api/v2/db/_table/todo", &admin).await;
+    assert_eq!(ran.body, json!("script ran"));
     let path = "/api/v2/system/event_script/db._table.todo.get.pre_process";
     app.send(Method::DELETE, path, Some(&admin), None).await;
     assert_eq!(
@@ -225,4 +220,39 @@ async fn a_deleted_script_stops_running_at_once() {
             .status,
         StatusCode::OK
     );
+}
+
+/// Scripts reach a node through the change feed, like every other system change: a script
+/// written by another process (another node, a SQL client) runs after the next poll.
+#[tokio::test]
+async fn a_script_another_process_writes_runs_after_the_next_poll() {
+    let env = sluice_tests::env(&[("SLUICE__CHANGE_FEED__POLL_INTERVAL_MS", "100")]);
+    let (app, admin) = TestApp::with_tables(
+        TestApp::spawn_with_env(env).await,
+        json!({}),
+        sluice_tests::TODO_FIXTURE,
+    )
+    .await;
+    let db = app.system_db().await;
+    let script = sluice_system_db::EventScriptWrite {
+        script_type: "nodejs".into(),
+        content: Some("event.response = {status_code: 418, content: 'from the feed'};".into()),
+        config: None,
+        is_active: true,
+        allow_event_modification: false,
+    };
+    db.event_scripts()
+        .insert("db._table.todo.get.pre_process", &script, None)
+        .await
+        .expect("insert script");
+    db.close().await;
+    let (reply, _) = eventually("the script runs", Duration::from_secs(3), || async {
+        let reply = app.get("/api/v2/db/_table/todo", &admin).await;
+        match reply.status.as_u16() {
+            418 => Ok(reply.body),
+            _ => Err(reply.status),
+        }
+    })
+    .await;
+    assert_eq!(reply, df_error(418, "from the feed"));
 }

@@ -212,7 +212,7 @@ impl ResponseView {
     }
 
     /// The HTTP response: JSON content as JSON, a string as text (or as the content type the
-    /// script named).
+    /// script named); a string with an error status as DreamFactory's error envelope.
     pub fn to_response(&self) -> actix_web::HttpResponse {
         let mut response = actix_web::HttpResponse::build(self.status);
         for (name, value) in &self.headers {
@@ -224,6 +224,10 @@ impl ResponseView {
             }
         }
         match &self.content {
+            // An error with a message: DreamFactory's envelope, with the script's message.
+            Value::String(text) if self.status.as_u16() >= 400 => {
+                response.json(crate::error::ApiError::new(self.status, text.clone()).body())
+            }
             Value::String(text) => {
                 let content_type = self.content_type.as_deref().unwrap_or("text/plain");
                 response.content_type(content_type).body(text.clone())
