@@ -87,7 +87,7 @@ const VALIDATE: &str = r#"
 const payload = event.request.payload;
 for (const record of payload.resource) {
     if (!('name' in record)) {
-        throw new BadRequestException('Missing name.');
+        throw new BadRequestException('Missing name.', 123456);
     }
     if (record.priority <= 0) {
         throw 'Priority must be > 0';
@@ -100,7 +100,9 @@ async fn a_pre_process_script_validates_the_payload() {
     let (app, admin) = app_with_script("db._table.todo.post.pre_process", VALIDATE, false).await;
     let (status, body) = create(&app, &admin, json!({"priority": 1})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body, df_error(400, "Missing name."));
+    let mut expected = df_error(400, "Missing name.");
+    expected["error"]["code"] = json!(123456);
+    assert_eq!(body, expected);
     let (status, body) = create(&app, &admin, json!({"name": "x", "priority": 0})).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body, df_error(500, "Priority must be > 0"));
@@ -255,4 +257,66 @@ async fn a_script_another_process_writes_runs_after_the_next_poll() {
     })
     .await;
     assert_eq!(reply, df_error(418, "from the feed"));
+}
+
+#[tokio::test]
+async fn record_writes_and_schema_reads_fire_their_events() {
+    let content =
+        "event.response.content.patched_by = event.request.method + ' ' + event.resource;";
+    let (app, admin) = app_with_script(
+        "db._table.{table_name}.{id}.patch.post_process",
+        content,
+        true,
+    )
+    .await;
+    let reply = app
+        .send(
+            Method::PATCH,
+            "/api/v2/db/_table/todo/2?fields=id,priority",
+            Some(&admin),
+            Some(json!({"priority": 9})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"id": 2, "priority": 9, "patched_by": "PATCH 2"})
+    );
+    let names = "event.response.content = {fields: event.response.content.field.map(f => f.name)};";
+    add(
+        &app,
+        &admin,
+        "db._schema.todo.get.post_process",
+        names,
+        true,
+    )
+    .await;
+    let reply = app.get("/api/v2/db/_schema/todo", &admin).await;
+    assert_eq!(
+        reply.body,
+        json!({"fields": ["id", "name", "complete", "priority", "score", "note", "data", "due"]})
+    );
+    let refuse = "throw new ForbiddenException('Records of todo are never deleted.');";
+    add(
+        &app,
+        &admin,
+        "db._table.todo.{id}.delete.pre_process",
+        refuse,
+        false,
+    )
+    .await;
+    let reply = app
+        .send(
+            Method::DELETE,
+            "/api/v2/db/_table/todo/1",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        reply.body,
+        df_error(403, "Records of todo are never deleted.")
+    );
+    let still = app.get("/api/v2/db/_table/todo/1?fields=id", &admin).await;
+    assert_eq!(still.body, json!({"id": 1}));
 }

@@ -183,3 +183,54 @@ async fn a_scripted_service_needs_a_script() {
     expected["error"]["context"] = json!({"content": [message]});
     assert_eq!(reply.body, expected);
 }
+
+/// The guide's Node.js `platform.api` examples, as written: a GET with a callback that
+/// parses the body, and a POST with headers and parameters in `options`.
+const PLATFORM_API: &str = r#"
+var url = 'db/_table/todo';
+var options = {'parameters': {'fields': 'id', 'limit': 1}};
+var first;
+platform.api.get(url, options, function(body, response) {
+    var result = JSON.parse(body);
+    first = {status: response.status_code, result: result};
+});
+var payload = {"resource": [{"name": "test"}]};
+var postOptions = {
+    'headers': {
+        'Content-Type': 'application/json'
+    },
+    'parameters': {
+        'api_key': 'my_api_key',
+        'fields': 'name'
+    }
+};
+var created = platform.api.post(url, payload, postOptions);
+return {first: first, created: created};
+"#;
+
+#[tokio::test]
+async fn the_guides_platform_api_examples_run_as_written() {
+    let (app, admin) = TestApp::with_todo_service(json!({})).await;
+    add_script_service(&app, &admin, "guide", PLATFORM_API).await;
+    let reply = app.get("/api/v2/guide", &admin).await;
+    assert_eq!(
+        reply.body,
+        json!({"first": {"status": 200, "result": {"resource": [{"id": 1}]}},
+               "created": {"resource": [{"name": "test"}]}})
+    );
+}
+
+#[tokio::test]
+async fn rest_exception_sets_any_status() {
+    let (app, admin) = TestApp::with_demo_service().await;
+    add_script_service(
+        &app,
+        &admin,
+        "teapot",
+        "throw new RestException(418, 'Sorry Mate');",
+    )
+    .await;
+    let reply = app.get("/api/v2/teapot", &admin).await;
+    assert_eq!(reply.status.as_u16(), 418);
+    assert_eq!(reply.body, df_error(418, "Sorry Mate"));
+}
