@@ -320,3 +320,13 @@ async fn record_writes_and_schema_reads_fire_their_events() {
     let still = app.get("/api/v2/db/_table/todo/1?fields=id", &admin).await;
     assert_eq!(still.body, json!({"id": 1}));
 }
+
+#[tokio::test]
+async fn stop_propagation_ends_the_phase() {
+    let first = "event.request.parameters.fields = 'id'; return {stop_propagation: true};";
+    let (app, admin) = app_with_script("db._table.{table_name}.get.pre_process", first, true).await;
+    let second = "event.request.parameters.fields = 'name';";
+    add(&app, &admin, "db._table.todo.get.pre_process", second, true).await;
+    let reply = app.get("/api/v2/db/_table/todo?limit=1", &admin).await;
+    assert_eq!(reply.body, json!({"resource": [{"id": 1}]}));
+}
