@@ -234,3 +234,14 @@ async fn rest_exception_sets_any_status() {
     assert_eq!(reply.status.as_u16(), 418);
     assert_eq!(reply.body, df_error(418, "Sorry Mate"));
 }
+
+#[tokio::test]
+async fn a_service_named_like_the_api_prefix_sees_its_own_path() {
+    let (app, admin) = TestApp::with_demo_service().await;
+    add_script_service(&app, &admin, "api", "return event.resource;").await;
+    assert_eq!(
+        app.get("/api/v2/api/v2/api", &admin).await.body,
+        json!("v2/api")
+    );
+    assert_eq!(app.get("/api/api/x", &admin).await.body, json!("x"));
+}

@@ -83,7 +83,7 @@ pub async fn service_scripts(
     if !state.scripts.directory.has_service(&service) {
         return Ok(next.call(request).await?.map_into_boxed_body());
     }
-    let rest = rest_of_path(request.path(), &name);
+    let rest = rest_of_path(&request);
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let verb = request.method().as_str().to_ascii_lowercase();
     let events = request_events(&service, &segments, &verb);
@@ -93,11 +93,15 @@ pub async fn service_scripts(
     around(request, next, &state, &service, &rest, events, planned).await
 }
 
-/// The path after `/{service}`, as the handlers see it.
-fn rest_of_path(path: &str, service: &str) -> String {
-    path.split_once(&format!("/{service}"))
-        .map(|(_, rest)| rest.trim_matches('/').to_owned())
-        .unwrap_or_default()
+/// The path after `/{service}`, as the handlers see it: what the scope's routing has not
+/// matched yet (searching the path for the service's name would stop at `/api` for a
+/// service named `api`).
+pub(crate) fn rest_of_path(request: &ServiceRequest) -> String {
+    request
+        .match_info()
+        .unprocessed()
+        .trim_matches('/')
+        .to_owned()
 }
 
 async fn around(

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::NODEJS;
-use super::events::content_type;
+use super::events::{content_type, rest_of_path};
 use super::exchange::{RequestView, ResponseView, body_view, parameters, visible_headers};
 use super::platform::{Caller, run_source};
 use crate::auth::Principal;
@@ -101,13 +101,7 @@ pub async fn serve(
         Err(error) => return Ok(request.error_response(error)),
     };
     let path = request.path().to_owned();
-    let rest = path
-        .split_once(&format!(
-            "/{}",
-            request.match_info().get("service").unwrap_or_default()
-        ))
-        .map(|(_, rest)| rest.trim_matches('/').to_owned())
-        .unwrap_or_default();
+    let rest = rest_of_path(&request);
     let component = rest.to_ascii_lowercase();
     let method = request.method().clone();
     let access =
