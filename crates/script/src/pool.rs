@@ -153,6 +153,7 @@ fn serve(shared: &Shared) {
                 }
                 let result = worker.run(&task.job, task.deadline, &task.calls);
                 let _ = task.done.send(result);
+                worker.prepare();
             }
             // A task may have come in as the wait ended, from a caller that saw this thread
             // idle and so started none.
