@@ -383,7 +383,7 @@ async fn delete_by_ids_removes_each_service() {
 }
 
 #[tokio::test]
-async fn service_types_list_sqlite_pgsql_mysql_and_user_with_their_config_schemas() {
+async fn service_types_list_sqlite_pgsql_mysql_user_and_nodejs_with_their_config_schemas() {
     let app = TestApp::spawn().await;
     let token = app.login().await;
     let reply = app
@@ -397,7 +397,8 @@ async fn service_types_list_sqlite_pgsql_mysql_and_user_with_their_config_schema
         json!({"resource":[{"name":"sqlite","label":"SQLite","group":"Database"},
                            {"name":"pgsql","label":"PostgreSQL","group":"Database"},
                            {"name":"mysql","label":"MySQL","group":"Database"},
-                           {"name":"user","label":"User service","group":"User"}]})
+                           {"name":"user","label":"User service","group":"User"},
+                           {"name":"nodejs","label":"Node.js","group":"Script"}]})
     );
     let reply = app.get("/api/v2/system/service_type/sqlite", &token).await;
     let names: Vec<&str> = reply.body["config_schema"]

@@ -10,4 +10,5 @@ mod harness;
 mod limits;
 mod outage;
 mod propagation;
+mod scripts;
 mod system_db_copy;

@@ -20,6 +20,11 @@ pub const WRITE_SERVICE: &str = "dbw";
 pub const LIMITED_SERVICE: &str = "dbl";
 /// The read data again, with the data cache on.
 pub const CACHED_SERVICE: &str = "dbc";
+/// The read data again, with a small `pre_process` script on its by-id reads.
+pub const SCRIPTED_SERVICE: &str = "dbs";
+/// The script: what a validation script typically does (look at the request, pass).
+const BY_ID_SCRIPT: &str = "if (event.request.parameters.fields === 'forbidden') { \
+    throw new ForbiddenException('Not this field.'); }";
 /// The limit on `dbl`: counted on every request, never reached.
 const UNREACHED_RATE: i64 = 2_000_000_000;
 
@@ -84,6 +89,7 @@ pub async fn configure(url: &str) -> anyhow::Result<Configured> {
                 service(WRITE_SERVICE, WRITE_DATABASE, json!({})),
                 service(LIMITED_SERVICE, READ_DATABASE, json!({})),
                 service(CACHED_SERVICE, READ_DATABASE, cached),
+                service(SCRIPTED_SERVICE, READ_DATABASE, json!({})),
             ]}),
         )
         .await?;
@@ -91,7 +97,7 @@ pub async fn configure(url: &str) -> anyhow::Result<Configured> {
         .as_array()
         .map(|items| items.iter().filter_map(|s| s["id"].as_i64()).collect())
         .unwrap_or_default();
-    let [read_service_id, _, limited_service_id, _] = service_ids[..] else {
+    let [read_service_id, _, limited_service_id, _, _] = service_ids[..] else {
         bail!("unexpected answer creating the services: {services}");
     };
     let mut access: Vec<Value> = service_ids
@@ -107,6 +113,13 @@ pub async fn configure(url: &str) -> anyhow::Result<Configured> {
             json!({"resource": [{"type": "instance.service", "service_id": limited_service_id,
                                  "rate": UNREACHED_RATE, "period": "minute",
                                  "name": "bench", "is_active": true}]}),
+        )
+        .await?;
+    let event = format!("{SCRIPTED_SERVICE}._table.employees.{{id}}.get.pre_process");
+    admin
+        .post(
+            &format!("/api/v2/system/event_script/{event}"),
+            json!({"type": "nodejs", "content": BY_ID_SCRIPT, "is_active": true}),
         )
         .await?;
     let api_key = admin.create_app("bench", role_id).await?;

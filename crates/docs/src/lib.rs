@@ -5,11 +5,13 @@ mod common;
 mod downgrade;
 mod merge;
 mod schema;
+mod script;
 mod service;
 mod system;
 mod table;
 
 pub use merge::combined_document;
+pub use script::script_service_document;
 pub use service::{DocumentAccess, ServiceInfo, Unrestricted, service_document};
 pub use system::system_document;
 

@@ -106,6 +106,22 @@ pub fn service_document(
         schemas.extend(schema_components());
         paths.extend(schema_part);
     }
+    let components = json!({
+        "securitySchemes": security_schemes(),
+        "schemas": schemas,
+        "responses": shared_responses(),
+        "parameters": table_parameters(),
+    });
+    document(service, paths, components)
+}
+
+/// A service's document around its `paths` and `components`: its info, server, security
+/// and tag.
+pub(crate) fn document(
+    service: &ServiceInfo,
+    paths: Map<String, Value>,
+    components: Value,
+) -> Value {
     let mut info = json!({"title": service.label, "version": "2.0"});
     if let Some(description) = &service.description {
         info["description"] = json!(description);
@@ -115,13 +131,8 @@ pub fn service_document(
         "info": info,
         "servers": [{"url": format!("/api/v2/{}", service.name)}],
         "security": security(),
-        "tags": [{"name": tag, "description": service.label}],
+        "tags": [{"name": service.name, "description": service.label}],
         "paths": paths,
-        "components": {
-            "securitySchemes": security_schemes(),
-            "schemas": schemas,
-            "responses": shared_responses(),
-            "parameters": table_parameters(),
-        }
+        "components": components,
     })
 }

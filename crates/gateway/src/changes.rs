@@ -62,6 +62,7 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
     // Roles, apps and lookups decide what callers see in cached reads.
     let mut access_changed = false;
     let mut revoked = Vec::new();
+    let mut scripts_changed = false;
     for change in changes {
         tracing::debug!(version = change.version, topic = ?change.topic, "applying a change");
         match (&change.topic, change.id()) {
@@ -91,8 +92,7 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
             (Topic::Cors, _) => state.cors.invalidate(),
             (Topic::Revocation, _) => revoked.extend(change.key.as_deref()),
             (Topic::Limits, _) => state.rate_limits.invalidate(),
-            // Nothing derived from them is cached yet.
-            (Topic::EventScript, _) => {}
+            (Topic::EventScript, _) => scripts_changed = true,
             // A topic from a newer node, or a key that does not read: reload it all.
             (Topic::Unknown(_) | Topic::User | Topic::UserAppRole, _)
             | (Topic::Service | Topic::Schema | Topic::Data, None) => {
@@ -113,6 +113,9 @@ async fn apply(state: &AppState, changes: &[Change]) -> Result<(), DbError> {
     }
     for id in services.iter().chain(&schemas).chain(&data) {
         state.data_cache.invalidate_service(*id);
+    }
+    if scripts_changed {
+        state.scripts.directory.reload(&state.db).await?;
     }
     remember_revoked(state, &revoked).await
 }
@@ -168,6 +171,7 @@ async fn reload_everything(state: &AppState) -> Result<(), DbError> {
         state.tokens.remember_revoked(jti, until, now);
     }
     reload_services(state).await?;
+    state.scripts.directory.reload(&state.db).await?;
     state.data_cache.invalidate_all();
     Ok(())
 }

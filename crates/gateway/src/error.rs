@@ -17,7 +17,7 @@ pub const BATCH_ERROR_CODE: u16 = 1000;
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: u16,
+    pub code: u32,
     pub message: Cow<'static, str>,
     pub context: Value,
     retry_after_seconds: Option<u32>,
@@ -27,7 +27,7 @@ impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             status,
-            code: status.as_u16(),
+            code: status.as_u16().into(),
             message: message.into(),
             context: Value::Null,
             retry_after_seconds: None,
@@ -77,7 +77,7 @@ impl ApiError {
         self
     }
 
-    pub fn with_code(mut self, code: u16) -> Self {
+    pub fn with_code(mut self, code: u32) -> Self {
         self.code = code;
         self
     }
@@ -132,7 +132,7 @@ impl From<ConnectorError> for ApiError {
                 Self::not_found(error.to_string())
             }
             ConnectorError::Batch { message, context } => Self::bad_request(message)
-                .with_code(BATCH_ERROR_CODE)
+                .with_code(BATCH_ERROR_CODE.into())
                 .with_context(context),
             ConnectorError::Busy => Self::unavailable(
                 "The database is busy. Retry the request after the time in Retry-After.",

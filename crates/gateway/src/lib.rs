@@ -22,6 +22,7 @@ pub mod rate_limits;
 pub mod registry;
 pub mod routes;
 pub mod run;
+pub mod scripts;
 pub mod secrets;
 pub mod service_add;
 pub mod service_types;

@@ -3,12 +3,14 @@
 //! next request without a restart.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sluice_connector_core::Database;
 use sluice_connector_sqlite::sql::SqlEngine;
 use sluice_system_db::ServiceRow;
 
+use crate::scripts::service::ScriptServiceConfig;
 use crate::service_types::remote::RemoteConfig;
 use crate::service_types::user::UserServiceConfig;
 use crate::service_types::{DataOptions, SqliteServiceConfig};
@@ -34,6 +36,8 @@ pub enum Backend {
     },
     /// The built-in `user` service: served by `routes::user`, never a database.
     User { config: UserServiceConfig },
+    /// A scripted service (`nodejs`): its script answers every request under it.
+    Script { config: ScriptServiceConfig },
     /// The service is configured but cannot be used (its database is gone, or its config no
     /// longer validates). Requests get 503; the system API can still fix or delete it.
     Unavailable { reason: String },
@@ -48,7 +52,7 @@ impl Backend {
                 database, config, ..
             } => Some((database, config.data)),
             Self::Remote { database, config } => Some((database, config.data)),
-            Self::User { .. } | Self::Unavailable { .. } => None,
+            Self::User { .. } | Self::Script { .. } | Self::Unavailable { .. } => None,
         }
     }
 }
@@ -66,6 +70,8 @@ impl ServiceEntry {
 #[derive(Default)]
 pub struct ServiceRegistry {
     by_name: RwLock<HashMap<String, Arc<ServiceEntry>>>,
+    /// Some service is a scripted one: without any, requests skip looking for one.
+    any_script: AtomicBool,
 }
 
 impl ServiceRegistry {
@@ -80,6 +86,20 @@ impl ServiceRegistry {
         services.get(lower.as_ref()).cloned()
     }
 
+    /// Whether any service is a scripted service (`nodejs`): one atomic load.
+    pub fn has_script_services(&self) -> bool {
+        self.any_script.load(Ordering::Acquire)
+    }
+
+    /// Notes whether scripted services remain, after a change (changes are rare; the scan
+    /// is under the write lock, so it sees the map as changed).
+    fn note_scripts(&self, services: &HashMap<String, Arc<ServiceEntry>>) {
+        let any = services
+            .values()
+            .any(|s| matches!(s.backend, Backend::Script { .. }));
+        self.any_script.store(any, Ordering::Release);
+    }
+
     pub fn all(&self) -> Vec<Arc<ServiceEntry>> {
         let services = self.by_name.read().expect("registry lock poisoned");
         let mut all: Vec<_> = services.values().cloned().collect();
@@ -90,6 +110,7 @@ impl ServiceRegistry {
     pub fn insert(&self, entry: ServiceEntry) {
         let mut services = self.by_name.write().expect("registry lock poisoned");
         services.insert(entry.name.to_ascii_lowercase(), Arc::new(entry));
+        self.note_scripts(&services);
     }
 
     pub fn by_id(&self, id: i64) -> Option<Arc<ServiceEntry>> {
@@ -102,10 +123,12 @@ impl ServiceRegistry {
         let mut services = self.by_name.write().expect("registry lock poisoned");
         services.retain(|_, s| s.row.id != id);
         services.insert(entry.name.to_ascii_lowercase(), Arc::new(entry));
+        self.note_scripts(&services);
     }
 
     pub fn remove_id(&self, id: i64) {
         let mut services = self.by_name.write().expect("registry lock poisoned");
         services.retain(|_, s| s.row.id != id);
+        self.note_scripts(&services);
     }
 }

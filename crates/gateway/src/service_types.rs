@@ -34,6 +34,7 @@ pub fn service_types() -> Vec<Value> {
         remote::Engine::Pgsql.service_type(),
         remote::Engine::Mysql.service_type(),
         user::user_service_type(),
+        crate::scripts::service::script_service_type(),
     ]
 }
 
@@ -200,6 +201,19 @@ fn invalid(message: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("Invalid data supplied. {message}"))
 }
 
+/// A stored or given config as an object (`null` is empty), or DreamFactory's 400 naming
+/// `config`.
+pub fn config_fields(config: &Value) -> Result<Map<String, Value>, ApiError> {
+    match config {
+        Value::Object(map) => Ok(map.clone()),
+        Value::Null => Ok(Map::new()),
+        _ => Err(invalid_field(
+            "config",
+            "The service config must be a JSON object.",
+        )),
+    }
+}
+
 /// The config object of a service write: absent and `null` are `None` (nothing given).
 pub fn config_object<'a>(
     service_type: &str,
@@ -341,6 +355,11 @@ async fn open_backend(
     if row.service_type == user::USER {
         let config = user::parse_user_config(&row.config).map_err(|e| e.message.to_string())?;
         return Ok(Backend::User { config });
+    }
+    if row.service_type == crate::scripts::NODEJS {
+        let config = crate::scripts::service::parse_script_config(&row.config)
+            .map_err(|e| e.message.to_string())?;
+        return Ok(Backend::Script { config });
     }
     if let Some(engine) = remote::Engine::of_type(&row.service_type) {
         return remote::open_remote_backend(engine, &row.config, settings, secrets).await;

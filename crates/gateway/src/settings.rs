@@ -14,6 +14,7 @@ use sluice_connector_sqlite::sql::SqlSettings;
 pub use crate::data_cache::DataCacheSettings;
 pub use crate::operator_settings::{MetricsSettings, RedisSettings};
 pub use crate::rate_limits::settings::{OnRedisError, RateLimitSettings};
+pub use crate::scripts::settings::ScriptSettings;
 
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
@@ -41,6 +42,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub rate_limits: RateLimitSettings,
     pub data_cache: DataCacheSettings,
+    pub scripts: ScriptSettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -327,6 +329,7 @@ impl Settings {
         self.redis.validate()?;
         self.rate_limits.validate()?;
         self.data_cache.validate()?;
+        self.scripts.validate()?;
         Ok(())
     }
 

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use actix_http::HttpService;
 use actix_http::error::DispatchError;
+use actix_service::ServiceFactory;
 use actix_service::{ServiceFactoryExt, map_config};
-use actix_web::dev::{AppConfig, Server, fn_service};
+use actix_web::body::MessageBody;
+use actix_web::dev::{AppConfig, Server, ServiceRequest, ServiceResponse, fn_service};
 use actix_web::middleware::{ErrorHandlers, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -47,45 +49,17 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let port = local_addr.port();
         let state = web::Data::from(state);
-        let body_limit = server_settings.max_body_bytes;
         let workers = match server_settings.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
         };
-        let limits = HeadLimits {
-            max_uri_bytes: server_settings.max_uri_bytes,
-            max_header_bytes: server_settings.max_header_bytes,
-        };
-        let metrics_on_main = state.settings.metrics.on_main_listener();
         let metrics_server = match state.settings.metrics.separate_address() {
             Some(address) => Some(metrics_listener(address, state.clone())?),
             None => None,
         };
-        let app = move || {
-            // actix runs the last `.wrap()` first, so this list reads inside-out: logically
-            // request span and id (echoed as x-request-id), head limits and the headers of
-            // every response -> CORS (preflights never reach authentication, and error
-            // envelopes get the CORS headers too) -> error envelope -> trailing-slash
-            // normalisation -> verb tunnelling -> the rate-limit headers -> routing
-            // (authentication, authorisation and the rate-limit check are in the handlers'
-            // extractors and `auth::access`).
-            App::new()
-                .app_data(state.clone())
-                .app_data(web::PayloadConfig::new(body_limit))
-                .configure(routes::configure)
-                .configure(|cfg| {
-                    if metrics_on_main {
-                        routes::metrics::configure(cfg);
-                    }
-                })
-                .wrap(from_fn(crate::rate_limits::rate_limit_headers))
-                .wrap(from_fn(verb_tunnelling))
-                .wrap(NormalizePath::new(TrailingSlash::Trim))
-                .wrap(ErrorHandlers::new().default_handler(envelope_errors))
-                .wrap(from_fn(crate::cors::cors))
-                .wrap(from_fn(move |request, next| {
-                    request_span(request, next, limits)
-                }))
+        let app = {
+            let state = state.clone();
+            move || build_app(state.clone())
         };
         // actix-web's `HttpServer` with its defaults, spelled out so that each connection is
         // wrapped in `EnvelopedErrors` (DreamFactory's envelope on the codec's own errors,
@@ -155,6 +129,52 @@ impl Application {
         let (served, metrics_served) = futures::future::join(main, metrics).await;
         served.and(metrics_served)
     }
+}
+
+/// The gateway's app: the one every HTTP worker serves, and the one a script's
+/// `platform.api` calls reach in process (`scripts::platform`).
+pub(crate) fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let server_settings = &state.settings.server;
+    let body_limit = server_settings.max_body_bytes;
+    let limits = HeadLimits {
+        max_uri_bytes: server_settings.max_uri_bytes,
+        max_header_bytes: server_settings.max_header_bytes,
+    };
+    let metrics_on_main = state.settings.metrics.on_main_listener();
+    // actix runs the last `.wrap()` first, so this list reads inside-out: logically
+    // request span and id (echoed as x-request-id), head limits and the headers of
+    // every response -> CORS (preflights never reach authentication, and error
+    // envelopes get the CORS headers too) -> error envelope -> trailing-slash
+    // normalisation -> verb tunnelling -> the rate-limit headers -> routing
+    // (authentication, authorisation and the rate-limit check are in the handlers'
+    // extractors and `auth::access`).
+    App::new()
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(body_limit))
+        .configure(routes::configure)
+        .configure(|cfg| {
+            if metrics_on_main {
+                routes::metrics::configure(cfg);
+            }
+        })
+        .wrap(from_fn(crate::rate_limits::rate_limit_headers))
+        .wrap(from_fn(verb_tunnelling))
+        .wrap(NormalizePath::new(TrailingSlash::Trim))
+        .wrap(ErrorHandlers::new().default_handler(envelope_errors))
+        .wrap(from_fn(crate::cors::cors))
+        .wrap(from_fn(move |request, next| {
+            request_span(request, next, limits)
+        }))
 }
 
 /// A listener serving only `GET /metrics` (404 in DreamFactory's envelope for anything

@@ -19,6 +19,7 @@ use crate::data_cache::DataCache;
 use crate::metrics::Metrics;
 use crate::rate_limits::RateLimiter;
 use crate::registry::ServiceRegistry;
+use crate::scripts::Scripts;
 use crate::secrets::SecretBox;
 use crate::service_types::build_entry;
 use crate::service_types::user::ensure_user_service;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub data_cache: DataCache,
     /// Seals and opens the services' stored passwords.
     pub secrets: SecretBox,
+    /// The script engine and the active event scripts.
+    pub scripts: Scripts,
 }
 
 impl AppState {
@@ -104,6 +107,8 @@ impl AppState {
         let rate_limits = RateLimiter::new(&settings.rate_limits, redis.clone());
         let clock = Arc::<Clock>::default();
         let data_cache = DataCache::new(&settings.data_cache, Arc::clone(&clock));
+        let scripts = Scripts::new(&settings);
+        scripts.directory.reload(&db).await?;
         Ok(Self {
             settings,
             db,
@@ -122,6 +127,7 @@ impl AppState {
             clock,
             data_cache,
             secrets,
+            scripts,
         })
     }
 }

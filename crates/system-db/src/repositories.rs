@@ -5,8 +5,8 @@
 
 use crate::db::{SystemDb, SystemTx};
 use crate::{
-    Apps, Cors, Limits, Lookups, Revocations, Roles, Services, Settings, TokenMap, UserAppRoles,
-    UserCustom, Users,
+    Apps, Cors, EventScripts, Limits, Lookups, Revocations, Roles, Services, Settings, TokenMap,
+    UserAppRoles, UserCustom, Users,
 };
 
 macro_rules! repositories {
@@ -44,6 +44,8 @@ repositories! {
     lookups -> Lookups;
     /// CORS rules (`cors` table).
     cors -> Cors;
+    /// Event scripts by event name (`event_script` table).
+    event_scripts -> EventScripts;
     /// API rate limits (`limits` table).
     limits -> Limits;
     /// Per-user role overrides for an app (`user_to_app_to_role` table).

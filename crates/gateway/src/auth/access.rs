@@ -9,11 +9,12 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use sluice_connector_core::{RowAccess, TableAccess};
 use sluice_rbac::{
-    Action, Decision, DenyReason, FilterConfigError, Requestor, RowFilterSet, Verb, VerbMask,
-    decide, has_any_access, permitted_verbs,
+    Action, Decision, DenyReason, FilterConfigError, RowFilterSet, Verb, VerbMask, decide,
+    has_any_access, permitted_verbs,
 };
 
 use super::caller::{MSG_NO_CREDENTIALS, MSG_NO_SESSION_TOKEN, Session, hint_context};
+use super::directory::RoleEntry;
 use super::principal::{Authority, Principal};
 use super::related::RoleTableAccess;
 use crate::error::{ApiError, MSG_BAD_SERVER_FILTER};
@@ -208,9 +209,12 @@ impl ServiceAccess {
     pub fn may_see(&self, component: &str) -> bool {
         match &self.principal.authority {
             Authority::Unrestricted => true,
-            Authority::Role(role) => {
-                has_any_access(&role.grants, self.service.row.id, component, Requestor::Api)
-            }
+            Authority::Role(role) => has_any_access(
+                &role.grants,
+                self.service.row.id,
+                component,
+                self.principal.requestor,
+            ),
             Authority::NoRole => false,
         }
     }
@@ -220,9 +224,12 @@ impl ServiceAccess {
     pub fn permitted(&self, component: &str) -> VerbMask {
         match &self.principal.authority {
             Authority::Unrestricted => VerbMask::ALL_CRUD,
-            Authority::Role(role) => {
-                permitted_verbs(&role.grants, self.service.row.id, component, Requestor::Api)
-            }
+            Authority::Role(role) => permitted_verbs(
+                &role.grants,
+                self.service.row.id,
+                component,
+                self.principal.requestor,
+            ),
             Authority::NoRole => VerbMask::NONE,
         }
     }
@@ -238,7 +245,7 @@ impl ServiceAccess {
                 service_name: &self.service.name,
                 component: &component,
                 verb: Verb::Get,
-                requestor: Requestor::Api,
+                requestor: self.principal.requestor,
             };
             if let Decision::Allow { hidden_fields, .. } = decide(&role.grants, &action) {
                 hidden.extend(hidden_fields);
@@ -270,6 +277,58 @@ pub fn find_service(
     }
 }
 
+/// Whether the role lets `principal` use `component` of `service` with `method`: the
+/// decision [`authorize_service`] makes, without its record rules and without counting the
+/// request against rate limits (the handler that follows does both). Event scripts run only
+/// for callers this allows.
+///
+/// # Errors
+///
+/// DreamFactory's denial ([`deny`]).
+pub fn check_access(
+    principal: &Principal,
+    service: &ServiceEntry,
+    method: &Method,
+    component: &str,
+) -> Result<(), ApiError> {
+    role_decision(principal, service, method, component).map(drop)
+}
+
+/// A role's permission: the role, its row filter and its hidden fields.
+type Allowed = (Arc<RoleEntry>, Option<RowFilterSet>, Vec<String>);
+
+/// What the caller's role allows for `method` on `component`: `None` for an unrestricted
+/// caller, the role and its row filter and hidden fields otherwise.
+fn role_decision(
+    principal: &Principal,
+    service: &ServiceEntry,
+    method: &Method,
+    component: &str,
+) -> Result<Option<Allowed>, ApiError> {
+    let role = match &principal.authority {
+        Authority::Unrestricted => return Ok(None),
+        Authority::Role(role) => Arc::clone(role),
+        Authority::NoRole => return Err(deny(principal, method, component, &service.name)),
+    };
+    let Ok(verb) = method.as_str().parse::<Verb>() else {
+        return Err(deny(principal, method, component, &service.name));
+    };
+    let action = Action {
+        service_id: service.row.id,
+        service_name: &service.name,
+        component,
+        verb,
+        requestor: principal.requestor,
+    };
+    match decide(&role.grants, &action) {
+        Decision::Allow {
+            row_filter,
+            hidden_fields,
+        } => Ok(Some((role, row_filter, hidden_fields))),
+        Decision::Deny(_) => Err(deny(principal, method, component, &service.name)),
+    }
+}
+
 /// Decides whether the caller may use `component` of `service` with `method`, then checks
 /// and counts the rate limits that apply (a denied request is never counted; an
 /// administrator is never limited).
@@ -286,50 +345,30 @@ pub async fn authorize_service(
     method: &Method,
     component: &str,
 ) -> Result<ServiceAccess, ApiError> {
-    let role = match &principal.authority {
-        Authority::Unrestricted => {
-            return Ok(ServiceAccess {
-                service,
-                principal,
-                row_access: RowAccess::unrestricted(),
-            });
-        }
-        Authority::Role(role) => Arc::clone(role),
-        Authority::NoRole => return Err(deny(&principal, method, component, &service.name)),
+    let Some((role, row_filter, hidden_fields)) =
+        role_decision(&principal, &service, method, component)?
+    else {
+        return Ok(ServiceAccess {
+            service,
+            principal,
+            row_access: RowAccess::unrestricted(),
+        });
     };
-    let Ok(verb) = method.as_str().parse::<Verb>() else {
-        return Err(deny(&principal, method, component, &service.name));
-    };
-    let action = Action {
-        service_id: service.row.id,
-        service_name: &service.name,
-        component,
-        verb,
-        requestor: Requestor::Api,
-    };
-    match decide(&role.grants, &action) {
-        Decision::Allow {
-            row_filter,
-            hidden_fields,
-        } => {
-            let row_access = role
-                .record_rules(row_filter, hidden_fields)
-                .map_err(|error| {
-                    tracing::warn!(role.id = role.row.id, %error, "unusable role row filter");
-                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
-                })?;
-            // A deactivated service refuses the request (`open_service`): not counted.
-            if service.row.is_active {
-                rate_limits::enforce(state, &principal, service.row.id, component, method).await?;
-            }
-            Ok(ServiceAccess {
-                service,
-                principal,
-                row_access,
-            })
-        }
-        Decision::Deny(_) => Err(deny(&principal, method, component, &service.name)),
+    let row_access = role
+        .record_rules(row_filter, hidden_fields)
+        .map_err(|error| {
+            tracing::warn!(role.id = role.row.id, %error, "unusable role row filter");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, MSG_BAD_SERVER_FILTER)
+        })?;
+    // A deactivated service refuses the request (`open_service`): not counted.
+    if service.row.is_active {
+        rate_limits::enforce(state, &principal, service.row.id, component, method).await?;
     }
+    Ok(ServiceAccess {
+        service,
+        principal,
+        row_access,
+    })
 }
 
 /// The record rules of an allowed decision ([`RowAccess::unrestricted`] when it restricts

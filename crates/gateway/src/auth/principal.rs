@@ -5,7 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use sluice_rbac::Requestor;
 use sluice_system_db::{AppRow, UserRow};
 
 use super::caller::{Caller, Session, hint_context};
@@ -38,6 +39,9 @@ pub struct Principal {
     /// Where the rate-limit check notes its outcome for the response headers; present only
     /// when limits may apply (`rate_limits::enforce`).
     pub rate_note: Option<Arc<LimitNote>>,
+    /// Who is asking, for the access rows' `requestor_mask`: a client (API), or a script's
+    /// `platform.api` call (SCRIPT), as DreamFactory tells them apart.
+    pub requestor: Requestor,
 }
 
 impl Principal {
@@ -83,6 +87,7 @@ pub async fn resolve(state: &AppState, caller: Caller) -> Result<Principal, ApiE
         app,
         authority,
         rate_note: None,
+        requestor: Requestor::Api,
     })
 }
 
@@ -149,6 +154,12 @@ impl FromRequest for Principal {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Set by the scripting middleware (the caller its event scripts ran for) or on a
+        // script's in-process `platform.api` request (the caller of the script): never by a
+        // client.
+        if let Some(principal) = request.extensions().get::<Principal>().cloned() {
+            return Box::pin(async move { Ok(principal) });
+        }
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let caller = Caller::from_request(request, payload);
         let request = request.clone();

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use sluice_connector_core::{ConnectorError, RelatedAccess, RowAccess, TableVerb};
-use sluice_rbac::{Action, Decision, Requestor, Verb, decide};
+use sluice_rbac::{Action, Decision, Verb, decide};
 
 use super::principal::{Authority, Principal};
 
@@ -57,7 +57,7 @@ impl RelatedAccess for RoleTableAccess {
                 TableVerb::Patch => Verb::Patch,
                 TableVerb::Delete => Verb::Delete,
             },
-            requestor: Requestor::Api,
+            requestor: self.principal.requestor,
         };
         match decide(&role.grants, &action) {
             Decision::Allow {

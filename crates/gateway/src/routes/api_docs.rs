@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use sluice_docs::{DocumentAccess, ServiceInfo, Verbs, combined_document, service_document};
-use sluice_rbac::{Action, Decision, Requestor, Verb, decide, has_service_access, permitted_verbs};
+use sluice_rbac::{Action, Decision, Verb, decide, has_service_access, permitted_verbs};
 
 use crate::auth::Principal;
 use crate::auth::access::deny;
@@ -33,7 +33,7 @@ fn reachable(principal: &Principal, service: &ServiceEntry) -> bool {
         && match &principal.authority {
             Authority::Unrestricted => true,
             Authority::Role(role) => {
-                has_service_access(&role.grants, service.row.id, Requestor::Api)
+                has_service_access(&role.grants, service.row.id, principal.requestor)
             }
             Authority::NoRole => false,
         }
@@ -50,9 +50,12 @@ impl DocumentAccess for CallerAccess<'_> {
         let mask = match &self.principal.authority {
             Authority::Unrestricted => return Verbs::ALL,
             Authority::NoRole => return Verbs::NONE,
-            Authority::Role(role) => {
-                permitted_verbs(&role.grants, self.service.row.id, component, Requestor::Api)
-            }
+            Authority::Role(role) => permitted_verbs(
+                &role.grants,
+                self.service.row.id,
+                component,
+                self.principal.requestor,
+            ),
         };
         Verbs {
             get: mask.contains(Verb::Get),
@@ -80,7 +83,7 @@ impl DocumentAccess for CallerAccess<'_> {
                     service_name: &self.service.name,
                     component,
                     verb,
-                    requestor: Requestor::Api,
+                    requestor: self.principal.requestor,
                 };
                 if let Decision::Allow { hidden_fields, .. } = decide(&role.grants, &action) {
                     hidden.extend(hidden_fields);
@@ -101,6 +104,16 @@ async fn document(
     let database = match &service.backend {
         Backend::Sqlite { database, .. } | Backend::Remote { database, .. } => database,
         Backend::User { .. } => return Ok(None),
+        Backend::Script { .. } => {
+            let info = ServiceInfo {
+                name: service.name.clone(),
+                label: service.row.label.clone(),
+                description: service.row.description.clone(),
+            };
+            let access = CallerAccess { principal, service };
+            let verbs = sluice_docs::DocumentAccess::verbs(&access, "");
+            return Ok(Some(sluice_docs::script_service_document(&info, verbs)));
+        }
         Backend::Unavailable { .. } => {
             return Err(ApiError::unavailable(format!(
                 "Service {} is unavailable: its database cannot be opened.",

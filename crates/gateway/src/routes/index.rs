@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::ok;
-use sluice_rbac::{Requestor, has_service_access};
+use sluice_rbac::has_service_access;
 
 use crate::auth::Principal;
 use crate::auth::principal::Authority;
@@ -32,7 +32,7 @@ pub async fn home() -> HttpResponse {
 pub async fn list_services(state: web::Data<AppState>, principal: Principal) -> HttpResponse {
     let reachable = |service_id: i64| match &principal.authority {
         Authority::Unrestricted => true,
-        Authority::Role(role) => has_service_access(&role.grants, service_id, Requestor::Api),
+        Authority::Role(role) => has_service_access(&role.grants, service_id, principal.requestor),
         Authority::NoRole => false,
     };
     let services: Vec<Value> = state

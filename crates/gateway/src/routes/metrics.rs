@@ -20,7 +20,10 @@ async fn scrape(state: web::Data<AppState>) -> HttpResponse {
         .filter_map(|entry| match &entry.backend {
             Backend::Sqlite { database, .. } => Some((entry.name.clone(), database.queue_depth())),
             // The gauge is SQLite's lanes; a PostgreSQL or MySQL pool's waits are not reported yet.
-            Backend::Remote { .. } | Backend::User { .. } | Backend::Unavailable { .. } => None,
+            Backend::Remote { .. }
+            | Backend::User { .. }
+            | Backend::Script { .. }
+            | Backend::Unavailable { .. } => None,
         })
         .collect();
     let mut caches = state.access.cache_reads().to_vec();

@@ -45,8 +45,13 @@ fn api(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api_docs").configure(api_docs::configure))
         // Before `/{service}`: the user service is not a database service.
         .service(web::scope("/user").configure(user::configure))
-        .configure(db::configure_records)
-        .service(web::scope("/{service}").configure(db::configure));
+        // Scripted services and event scripts (`scripts::events`) around every service's
+        // endpoints.
+        .service(
+            web::scope("/{service}")
+                .wrap(from_fn(crate::scripts::events::service_scripts))
+                .configure(db::configure),
+        );
 }
 
 /// 503 for every API request once this node has gone `change_feed.max_stale_seconds` without

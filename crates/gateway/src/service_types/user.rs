@@ -3,7 +3,7 @@
 //! named `user`, seeded at start as DreamFactory's default install seeds it; admins configure
 //! it through `/system/service/{id}` and grant its components to roles by its id.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sluice_system_db::{DbError, NewService, SystemDb};
 
 use crate::error::ApiError;
@@ -75,17 +75,7 @@ pub fn user_service_type() -> Value {
 ///
 /// 400 `Invalid data supplied. ...` with the field in `context`.
 pub fn parse_user_config(config: &Value) -> Result<UserServiceConfig, ApiError> {
-    let empty = Map::new();
-    let map = match config {
-        Value::Object(map) => map,
-        Value::Null => &empty,
-        _ => {
-            return Err(invalid_field(
-                "config",
-                "The service config must be a JSON object.",
-            ));
-        }
-    };
+    let map = &super::config_fields(config)?;
     for (key, value) in map {
         let known = matches!(key.as_str(), "allow_open_registration" | "open_reg_role_id");
         if EMAIL_KEYS.contains(&key.as_str()) {

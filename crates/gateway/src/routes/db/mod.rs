@@ -23,13 +23,12 @@ use crate::registry::Backend;
 use crate::routes::ok;
 use crate::state::AppState;
 
-/// The record routes, registered beside the service scope rather than inside it: actix
-/// matches each level of nesting with a regex of its own, and these carry nearly all the
-/// traffic. The single record comes first, where the gateway's own work shows most. The
-/// patterns do not overlap, so the order changes no match.
-pub fn configure_records(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Record routes first, the single record first: actix tries patterns in order, each a
+    // regex, and these carry nearly all the traffic; a one-row read is where the gateway's
+    // own work shows most. The patterns do not overlap, so the order changes no match.
     cfg.service(
-        web::resource("/{service}/_table/{table}/{id}")
+        web::resource("/_table/{table}/{id}")
             .route(web::get().to(table_get::read_record))
             .route(web::post().to(table_write::write_record))
             .route(web::put().to(table_write::write_record))
@@ -37,45 +36,41 @@ pub fn configure_records(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(table_write::write_record)),
     )
     .service(
-        web::resource("/{service}/_table/{table}")
+        web::resource("/_table/{table}")
             .route(web::get().to(table_get::read_records))
             .route(web::post().to(table_write::write_records))
             .route(web::put().to(table_write::write_records))
             .route(web::patch().to(table_write::write_records))
             .route(web::delete().to(table_write::write_records)),
-    );
-}
-
-/// Everything else under `/{service}` (see [`configure_records`]).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(service_root))
-        .route("/_sql", web::post().to(sql::run_sql))
-        .route("/_table", web::get().to(table_list::list_tables))
-        .service(
-            web::resource("/_schema")
-                .route(web::get().to(schema_get::list_schema))
-                .route(web::post().to(schema_write::create_tables))
-                .route(web::put().to(schema_write::update_tables))
-                .route(web::patch().to(schema_write::update_tables))
-                .route(web::delete().to(schema_write::drop_tables)),
-        )
-        .service(
-            web::resource("/_schema/{table}")
-                .route(web::get().to(schema_get::describe_table))
-                .route(web::post().to(schema_write::update_table))
-                .route(web::put().to(schema_write::update_table))
-                .route(web::patch().to(schema_write::update_table))
-                .route(web::delete().to(schema_write::drop_table)),
-        )
-        .service(
-            web::resource("/_schema/{table}/{rest:.+}")
-                .route(web::get().to(schema_get::describe_member))
-                .route(web::post().to(schema_write::change_fields))
-                .route(web::put().to(schema_write::change_fields))
-                .route(web::patch().to(schema_write::change_fields))
-                .route(web::delete().to(schema_write::change_fields)),
-        )
-        .default_service(web::to(unsupported));
+    )
+    .route("", web::get().to(service_root))
+    .route("/_sql", web::post().to(sql::run_sql))
+    .route("/_table", web::get().to(table_list::list_tables))
+    .service(
+        web::resource("/_schema")
+            .route(web::get().to(schema_get::list_schema))
+            .route(web::post().to(schema_write::create_tables))
+            .route(web::put().to(schema_write::update_tables))
+            .route(web::patch().to(schema_write::update_tables))
+            .route(web::delete().to(schema_write::drop_tables)),
+    )
+    .service(
+        web::resource("/_schema/{table}")
+            .route(web::get().to(schema_get::describe_table))
+            .route(web::post().to(schema_write::update_table))
+            .route(web::put().to(schema_write::update_table))
+            .route(web::patch().to(schema_write::update_table))
+            .route(web::delete().to(schema_write::drop_table)),
+    )
+    .service(
+        web::resource("/_schema/{table}/{rest:.+}")
+            .route(web::get().to(schema_get::describe_member))
+            .route(web::post().to(schema_write::change_fields))
+            .route(web::put().to(schema_write::change_fields))
+            .route(web::patch().to(schema_write::change_fields))
+            .route(web::delete().to(schema_write::change_fields)),
+    )
+    .default_service(web::to(unsupported));
 }
 
 /// Looks the service up and checks the caller may use `component` with this request's verb.
@@ -117,7 +112,7 @@ fn backend(
             database, config, ..
         } => (database, config.data),
         Backend::Remote { database, config } => (database, config.data),
-        Backend::User { .. } => {
+        Backend::User { .. } | Backend::Script { .. } => {
             return Err(ApiError::not_found(format!(
                 "Resource '_table' not found for service '{}'.",
                 service.name

@@ -5,11 +5,13 @@ mod app;
 mod cache;
 mod cors;
 mod environment;
+mod event_script;
 pub(crate) mod input;
 mod limit;
 mod limit_cache;
 mod lookup;
 mod role;
+mod script_type;
 mod service;
 mod service_type;
 mod user;
@@ -36,10 +38,13 @@ const RESOURCES: &[&str] = &[
     "cache",
     "cors",
     "environment",
+    "event",
+    "event_script",
     "limit",
     "limit_cache",
     "lookup",
     "role",
+    "script_type",
     "service",
     "service_type",
     "user",
@@ -65,6 +70,13 @@ const RESOURCES: &[&str] = &[
         limit_cache::reset_many,
         service_type::list,
         service_type::get_one,
+        event_script::list,
+        event_script::get_one,
+        event_script::save,
+        event_script::delete,
+        script_type::list_types,
+        script_type::get_type,
+        script_type::list_events,
     ),
     components(schemas(
         service::ServiceInput,
@@ -74,6 +86,7 @@ const RESOURCES: &[&str] = &[
         lookup::LookupInput,
         cors::CorsInput,
         limit::LimitInput,
+        event_script::EventScriptInput,
         user_input::UserInput,
         user_app_roles::AssignmentInput,
     ))
@@ -112,6 +125,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(resource::configure::<cors::CorsRules>)
         .configure(resource::configure::<limit::Limits>)
         .configure(service_type::configure)
+        .configure(event_script::configure)
+        .configure(script_type::configure)
         .configure(cache::configure)
         .configure(limit_cache::configure)
         .default_service(web::to(unknown_resource));

@@ -263,6 +263,12 @@ async fn validate_config(
         }
         return Ok(config.to_json());
     }
+    if service_type == crate::scripts::NODEJS {
+        let script = crate::scripts::service::parse_script_config(&config)?;
+        let engine = &state.scripts.engine;
+        crate::scripts::check_syntax(engine, service_type, "content", &script.content).await?;
+        return Ok(script.to_json());
+    }
     if let Some(engine) = Engine::of_type(service_type) {
         return validate_remote_config(engine, &state.settings, &state.secrets, given, stored)
             .await;

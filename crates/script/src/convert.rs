@@ -1,0 +1,97 @@
+//! Values across the boundary: JSON in both directions (what scripts receive and return is
+//! JSON in DreamFactory too), and a thrown value read as the error the request ends with.
+
+use rquickjs::{Ctx, Error, Value};
+
+use crate::ScriptError;
+
+/// Longest error message taken from a script; longer ones are cut.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+pub(crate) fn from_json<'js>(
+    ctx: &Ctx<'js>,
+    value: &serde_json::Value,
+) -> rquickjs::Result<Value<'js>> {
+    match value {
+        serde_json::Value::Null => Ok(Value::new_null(ctx.clone())),
+        other => ctx.json_parse(other.to_string()),
+    }
+}
+
+/// The JSON of `value`; `undefined` and functions are `null`.
+pub(crate) fn to_json<'js>(
+    ctx: &Ctx<'js>,
+    value: Value<'js>,
+) -> rquickjs::Result<serde_json::Value> {
+    match ctx.json_stringify(value)? {
+        None => Ok(serde_json::Value::Null),
+        Some(text) => {
+            let text = text.to_string()?;
+            serde_json::from_str(&text)
+                .map_err(|e| Error::new_from_js_message("string", "JSON", e.to_string()))
+        }
+    }
+}
+
+/// The error a failed call ends with. An exception keeps the status a script gave it
+/// (`status_code` of a thrown object, as the DreamFactory exception classes set it) and its
+/// message; never its stack, so no source line reaches the client.
+pub(crate) fn thrown(ctx: &Ctx<'_>, error: Error) -> ScriptError {
+    match error {
+        Error::Exception => exception(ctx, &ctx.catch()),
+        Error::Allocation => ScriptError::OutOfMemory,
+        other => ScriptError::Thrown {
+            status: 500,
+            code: None,
+            message: truncate(other.to_string()),
+        },
+    }
+}
+
+fn exception<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> ScriptError {
+    if let Some(text) = value.as_string() {
+        return script_error(500, None, text.to_string().unwrap_or_default());
+    }
+    let Some(object) = value.as_object() else {
+        let message = ctx
+            .json_stringify(value.clone())
+            .ok()
+            .flatten()
+            .and_then(|s| s.to_string().ok())
+            .unwrap_or_else(|| "The script failed.".to_owned());
+        return script_error(500, None, message);
+    };
+    let number = |name: &str| {
+        object
+            .get::<_, Value<'_>>(name)
+            .ok()
+            .and_then(|v| v.as_number())
+    };
+    let status = number("status_code")
+        .filter(|s| (400.0..600.0).contains(s))
+        .map_or(500, |s| s as u16);
+    let code = number("code")
+        .filter(|c| c.fract() == 0.0 && c.abs() < 1e15)
+        .map(|c| c as i64);
+    let message = object
+        .get::<_, Value<'_>>("message")
+        .ok()
+        .and_then(|m| m.as_string().and_then(|s| s.to_string().ok()))
+        .unwrap_or_else(|| "The script failed.".to_owned());
+    script_error(status, code, message)
+}
+
+fn script_error(status: u16, code: Option<i64>, message: String) -> ScriptError {
+    ScriptError::Thrown {
+        status,
+        code,
+        message: truncate(message),
+    }
+}
+
+fn truncate(mut message: String) -> String {
+    if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        message.truncate(cut);
+    }
+    message
+}

@@ -1,0 +1,241 @@
+//! What a script can reach beyond the ECMAScript built-ins: `console.log` and `var_dump` (to
+//! the log), `platform.api.{get,post,put,patch,delete}` (back into the gateway, through the
+//! awaiting task) and DreamFactory's exception classes. Nothing else: QuickJS's own `std`
+//! and `os` modules (files, sockets, processes, timers) are not compiled into the engine, no
+//! module loader is set, and there is no way to load bytecode.
+
+use std::rc::Rc;
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::time::Instant;
+
+use rquickjs::function::Rest;
+use rquickjs::{Ctx, Exception, Function, Object, Value};
+
+use crate::ApiRequest;
+use crate::convert::{from_json, to_json};
+use crate::run::{CallScope, HostCall};
+
+/// Longest log line a script may write; longer ones are cut.
+const MAX_LOG_LINE_CHARS: usize = 2000;
+
+/// DreamFactory's exception classes (its user guide, "Throwing An Exception") and their
+/// statuses: `throw new BadRequestException('Missing filter', 123456)`.
+const EXCEPTIONS: &[(&str, u16)] = &[
+    ("BadRequestException", 400),
+    ("InvalidJsonException", 400),
+    ("UnauthorizedException", 401),
+    ("ForbiddenException", 403),
+    ("NotFoundException", 404),
+    ("ConflictResourceException", 409),
+    ("TooManyRequestsException", 429),
+    ("InternalServerErrorException", 500),
+    ("NotImplementedException", 501),
+    ("ServiceUnavailableException", 503),
+];
+
+/// The classes `source` names, in JavaScript, or `None`: only those are compiled, so a call
+/// does not pay for the others (compiling all ten took about a fifth of a small call).
+fn exception_classes(source: &str) -> Option<String> {
+    let named: Vec<&(&str, u16)> = EXCEPTIONS
+        .iter()
+        .filter(|(name, _)| source.contains(name))
+        .collect();
+    let rest = source.contains("RestException");
+    if named.is_empty() && !rest && !source.contains("DfException") {
+        return None;
+    }
+    let mut js = String::from(
+        "class DfException extends Error { constructor(message, code) { super(message); \
+         this.status_code = 500; if (code !== undefined) this.code = code; } }\n\
+         globalThis.DfException = DfException;\n",
+    );
+    for (name, status) in named {
+        js.push_str(&format!(
+            "globalThis.{name} = class {name} extends DfException {{ constructor(message, code) \
+             {{ super(message, code); this.status_code = {status}; this.name = '{name}'; }} }};\n"
+        ));
+    }
+    if rest {
+        js.push_str(
+            "globalThis.RestException = class RestException extends DfException { \
+             constructor(status, message, code) { super(message, code); \
+             this.status_code = status; this.name = 'RestException'; } };\n",
+        );
+    }
+    Some(js)
+}
+
+/// Adds the host objects to the context's globals and `platform`.
+pub(crate) fn install<'js>(
+    ctx: &Ctx<'js>,
+    platform: &Object<'js>,
+    scope: &Rc<CallScope>,
+    source: &str,
+) -> rquickjs::Result<()> {
+    let globals = ctx.globals();
+    let log = logger(ctx, scope)?;
+    let console = Object::new(ctx.clone())?;
+    for level in ["log", "info", "warn", "error", "debug"] {
+        console.set(level, log.clone())?;
+    }
+    globals.set("console", console)?;
+    globals.set("var_dump", log)?;
+    let api = Object::new(ctx.clone())?;
+    for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+        api.set(
+            method.to_ascii_lowercase(),
+            api_function(ctx, scope, method)?,
+        )?;
+    }
+    platform.set("api", api)?;
+    if let Some(classes) = exception_classes(source) {
+        ctx.eval::<(), _>(classes)?;
+    }
+    Ok(())
+}
+
+fn logger<'js>(ctx: &Ctx<'js>, scope: &Rc<CallScope>) -> rquickjs::Result<Function<'js>> {
+    let scope = Rc::clone(scope);
+    Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+        let left = scope.log_lines_left.get();
+        if left == 0 {
+            return Ok::<_, rquickjs::Error>(());
+        }
+        scope.log_lines_left.set(left - 1);
+        let mut line = String::new();
+        for (i, value) in args.0.into_iter().enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            line.push_str(&display(&ctx, value));
+        }
+        if let Some((cut, _)) = line.char_indices().nth(MAX_LOG_LINE_CHARS) {
+            line.truncate(cut);
+        }
+        // Only what the script itself prints: never the event, payloads or the session.
+        tracing::info!(target: "sluice::script", script = %scope.name, "{line}");
+        Ok(())
+    })
+}
+
+/// A value as `console.log` shows it: strings as they are, everything else as JSON.
+fn display<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> String {
+    if let Some(text) = value.as_string() {
+        return text.to_string().unwrap_or_default();
+    }
+    if value.is_undefined() {
+        return "undefined".to_owned();
+    }
+    to_json(ctx, value).map_or_else(|_| "[unprintable]".to_owned(), |v| v.to_string())
+}
+
+fn api_function<'js>(
+    ctx: &Ctx<'js>,
+    scope: &Rc<CallScope>,
+    method: &'static str,
+) -> rquickjs::Result<Function<'js>> {
+    let scope = Rc::clone(scope);
+    Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+        api_call(&ctx, &scope, method, args.0)
+    })
+}
+
+/// `platform.api.{verb}(path[, payload][, options][, callback])`: DreamFactory's Node.js
+/// form passes `(path, options, callback)` for `get`, which is read as such when the one
+/// object after the path has `parameters` or `headers`. Returns the response content, and
+/// calls `callback(body, response)` when one is given, body as JSON text.
+fn api_call<'js>(
+    ctx: &Ctx<'js>,
+    scope: &CallScope,
+    method: &'static str,
+    mut args: Vec<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let callback = match args.last() {
+        Some(last) if last.is_function() => args.pop().and_then(|v| v.into_function()),
+        _ => None,
+    };
+    let mut args = args.into_iter();
+    let path = match args.next().and_then(|p| p.as_string().cloned()) {
+        Some(path) => path.to_string()?,
+        None => return Err(Exception::throw_type(ctx, "platform.api needs a path")),
+    };
+    let (mut payload, mut options) = (args.next(), args.next());
+    if options.is_none() && matches!(method, "GET" | "DELETE") && looks_like_options(&payload) {
+        options = payload.take();
+    }
+    let payload = match payload {
+        Some(value) => to_json(ctx, value)?,
+        None => serde_json::Value::Null,
+    };
+    let options = match options {
+        Some(value) => to_json(ctx, value)?,
+        None => serde_json::Value::Null,
+    };
+    if path.contains("://") {
+        return Err(Exception::throw_message(
+            ctx,
+            "platform.api reaches this gateway's own API only; scripts have no network access.",
+        ));
+    }
+    let request = ApiRequest {
+        method,
+        path: path.trim_start_matches('/').to_owned(),
+        payload,
+        parameters: pairs(&options["parameters"]),
+        headers: pairs(&options["headers"]),
+    };
+    let (reply, answer) = sync_channel(1);
+    if scope.calls.send(HostCall { request, reply }).is_err() {
+        return Err(Exception::throw_internal(
+            ctx,
+            "platform.api is no longer available.",
+        ));
+    }
+    let wait = scope.deadline.saturating_duration_since(Instant::now());
+    let reply = match answer.recv_timeout(wait) {
+        Ok(reply) => reply,
+        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+            // The call's time is up: the interrupt handler ends the script at its next poll.
+            scope.budget.expire();
+            return Err(Exception::throw_internal(
+                ctx,
+                "platform.api did not answer in time.",
+            ));
+        }
+    };
+    let content = from_json(ctx, &reply.content)?;
+    if let Some(callback) = callback {
+        let response = Object::new(ctx.clone())?;
+        response.set("status_code", reply.status_code)?;
+        response.set(
+            "headers",
+            from_json(ctx, &serde_json::Value::Object(reply.headers))?,
+        )?;
+        response.set("content", content.clone())?;
+        callback.call::<_, Value<'js>>((reply.content.to_string(), response))?;
+    }
+    Ok(content)
+}
+
+fn looks_like_options(value: &Option<Value<'_>>) -> bool {
+    value.as_ref().and_then(|v| v.as_object()).is_some_and(|o| {
+        o.contains_key("parameters").unwrap_or(false) || o.contains_key("headers").unwrap_or(false)
+    })
+}
+
+/// An options object's `parameters` or `headers` as name/value strings.
+fn pairs(value: &serde_json::Value) -> Vec<(String, String)> {
+    let Some(map) = value.as_object() else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect()
+}
