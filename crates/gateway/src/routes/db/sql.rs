@@ -36,7 +36,7 @@ pub async fn run_sql(
                 service.name
             )));
         }
-        Backend::Remote { .. } | Backend::User { .. } => {
+        Backend::Remote { .. } | Backend::User { .. } | Backend::Script { .. } => {
             return Err(ApiError::not_found(format!(
                 "Resource '_sql' not found for service '{}'.",
                 service.name
