@@ -77,7 +77,7 @@ pub async fn service_scripts(
         && let Backend::Script { config } = &entry.backend
     {
         let source = Arc::clone(&config.content);
-        return service::serve(request, &state, entry, source).await;
+        return Box::pin(service::serve(request, &state, entry, source)).await;
     }
     let service = name.to_ascii_lowercase();
     if !state.scripts.directory.has_service(&service) {
@@ -90,7 +90,10 @@ pub async fn service_scripts(
     let Some(planned) = plan(&state, &events) else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    around(request, next, &state, &service, &rest, events, planned).await
+    // Boxed: the scripted path's state is large, and inline it would make every request's
+    // future as large, copied whole each time actix boxes it (measured: about 10,000
+    // instructions a request in `memcpy`, scripts or not).
+    Box::pin(around(request, next, &state, &service, &rest, events, planned)).await
 }
 
 /// The path after `/{service}`, as the handlers see it: what the scope's routing has not
