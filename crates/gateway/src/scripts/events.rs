@@ -93,7 +93,10 @@ pub async fn service_scripts(
     // Boxed: the scripted path's state is large, and inline it would make every request's
     // future as large, copied whole each time actix boxes it (measured: about 10,000
     // instructions a request in `memcpy`, scripts or not).
-    Box::pin(around(request, next, &state, &service, &rest, events, planned)).await
+    Box::pin(around(
+        request, next, &state, &service, &rest, events, planned,
+    ))
+    .await
 }
 
 /// The path after `/{service}`, as the handlers see it: what the scope's routing has not
