@@ -41,7 +41,7 @@ pub struct Answered<'a> {
     pub method: &'a Method,
     pub status: StatusCode,
     pub started: Instant,
-    /// The request's [`RequestId`](crate::middleware::RequestId) as text.
+    /// The request's id as text, as `x-request-id` returns it.
     pub request_id: &'a str,
 }
 

@@ -10,7 +10,7 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{ConnectionType, Method, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
-use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -50,22 +50,11 @@ pub async fn verb_tunnelling(
 }
 
 /// The id of one request: a random UUID, logged with everything the request does and
-/// returned as `x-request-id` so a client can quote it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RequestId(Uuid);
-
-impl std::fmt::Display for RequestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl RequestId {
-    fn generate() -> Self {
-        // The thread's generator rather than the OS: a `getrandom` call per request showed in
-        // the benchmark profile (docs/PERFORMANCE.md).
-        Self(uuid::Builder::from_random_bytes(rand::random()).into_uuid())
-    }
+/// returned as `x-request-id` so a client can quote it. From the thread's generator rather
+/// than the OS: a `getrandom` call per request showed in the benchmark profile
+/// (docs/PERFORMANCE.md).
+fn new_request_id() -> Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
 /// Limits on the request head that Sluice checks itself (`server.max_uri_bytes`,
@@ -95,10 +84,9 @@ pub async fn request_span(
     // Only the `Data` handle is kept: a clone of the request itself would stop routing from
     // updating it.
     let state = (request.app_data::<web::Data<AppState>>()).map(|data| data.clone().into_inner());
-    let request_id = RequestId::generate();
-    request.extensions_mut().insert(request_id);
+    let request_id = new_request_id();
     let mut text = Uuid::encode_buffer();
-    let request_id_text: &str = request_id.0.hyphenated().encode_lower(&mut text);
+    let request_id_text: &str = request_id.hyphenated().encode_lower(&mut text);
     let span = tracing::info_span!(
         "request",
         request_id = request_id_text,

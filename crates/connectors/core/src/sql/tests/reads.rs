@@ -34,6 +34,31 @@ fn a_select_quotes_qualifies_casts_and_places_its_binds_per_dialect() {
 }
 
 #[test]
+fn the_every_column_list_kept_by_a_table_is_each_dialects_own() {
+    // A read by key selects every column, then the key again to match rows to ids. The
+    // table keeps the first dialect's list; another dialect writes its own.
+    let table = table();
+    let every = table.column_refs().chain([col(&table, "id")]);
+    let by_key = SelectQuery {
+        projection: every.map(Projection::Column).collect(),
+        condition: Some(compare(&table, "id", ComparisonOp::Eq, 7)),
+        group_by: Vec::new(),
+        order_by: Vec::new(),
+        limit: Some(1),
+        offset: 0,
+        table,
+    };
+    let pg = "SELECT \"id\", \"owner\", \"title\", \"due\"::text, \"score\", \"id\" \
+              FROM \"public\".\"to\"\"do`s\" WHERE \"id\" = $1 LIMIT $2";
+    let my = "SELECT `id`, `owner`, `title`, CAST(`due` AS CHAR), `score`, `id` \
+              FROM `to\"do``s` WHERE `id` = ? LIMIT ?";
+    for _ in 0..2 {
+        assert_eq!(select(&Pg("public"), &by_key).sql, pg);
+        assert_eq!(select(&My, &by_key).sql, my);
+    }
+}
+
+#[test]
 fn limit_and_offset_follow_each_dialects_syntax() {
     let tail = |sql: String| sql[sql.find(" ASC").expect("order") + 4..].to_owned();
     let cases: [(Option<u64>, u64, &str, &str, &str); 4] = [
