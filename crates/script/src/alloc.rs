@@ -65,6 +65,11 @@ impl Budget {
         self.used.store(0, Ordering::Relaxed);
     }
 
+    /// Bytes the runtime holds now, garbage not yet collected included.
+    pub(crate) fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
     fn admit(&self, size: usize) -> bool {
         if self.is_expired() {
             return false;

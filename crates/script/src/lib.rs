@@ -55,10 +55,13 @@ pub struct Job {
     pub deadline: Option<Instant>,
     /// Only compile the script (a syntax check when it is saved): nothing of it runs.
     pub compile_only: bool,
+    /// The members of `event` the caller reads back from [`Outcome::event`]: converting a
+    /// whole event back to JSON when only `response` is looked at was a tenth of a call.
+    pub read_back: &'static [&'static str],
 }
 
-/// What a call left: the `event` object as the script left it and its return value (`null`
-/// when it returned nothing).
+/// What a call left: the members of the `event` object named by [`Job::read_back`] as the
+/// script left them, and its return value (`null` when it returned nothing).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub event: Value,

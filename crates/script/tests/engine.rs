@@ -47,6 +47,7 @@ fn job(source: &str, event: Value) -> Job {
         platform: Map::new(),
         deadline: None,
         compile_only: false,
+        read_back: &["request", "response"],
     }
 }
 
@@ -139,6 +140,74 @@ async fn dreamfactory_exception_classes_set_status_and_code() {
             message: "Sorry Mate".into()
         })
     );
+}
+
+#[tokio::test]
+async fn exception_classes_are_errors_and_can_be_extended() {
+    let engine = engine();
+    let source = "const e = new ForbiddenException('No', 7);
+        class Mine extends NotFoundException {
+            constructor(what) { super(what + ' is gone'); this.what = what; }
+        }
+        const m = new Mine('todo');
+        return [e instanceof ForbiddenException, e instanceof DfException, e instanceof Error,
+                e.name, e.message, e.code, e.status_code, m instanceof Mine,
+                m instanceof NotFoundException, m.message, m.status_code, m.what,
+                String(e)];";
+    let outcome = run(&engine, source).await.expect("the script runs");
+    assert_eq!(
+        outcome.returned,
+        json!([
+            true,
+            true,
+            true,
+            "ForbiddenException",
+            "No",
+            7,
+            403,
+            true,
+            true,
+            "todo is gone",
+            404,
+            "todo",
+            "ForbiddenException: No"
+        ])
+    );
+    let error = run(
+        &engine,
+        "class E extends ConflictResourceException {}\nthrow new E('Taken');",
+    )
+    .await;
+    assert_eq!(
+        error,
+        Err(ScriptError::Thrown {
+            status: 409,
+            code: None,
+            message: "Taken".into()
+        })
+    );
+}
+
+/// Each call's context is freed whole: a context kept alive by a reference the collector
+/// cannot see (a native function holding a JavaScript value) would fill a small memory
+/// limit within a few dozen calls.
+#[tokio::test]
+async fn calls_free_their_context_whole() {
+    let engine = Engine::new(EngineSettings {
+        time_limit: Duration::from_secs(2),
+        memory_limit_bytes: 4 * 1024 * 1024,
+        max_threads: 1,
+        max_log_lines: 10,
+    });
+    let source = "const e = [new BadRequestException('a'), new RestException(418, 'b'),
+        new ForbiddenException('c', 1)];
+        console.log(e.length); return e.map((x) => x.status_code);";
+    for _ in 0..200 {
+        let outcome = run(&engine, source)
+            .await
+            .expect("no call runs out of memory");
+        assert_eq!(outcome.returned, json!([400, 418, 403]));
+    }
 }
 
 #[tokio::test]

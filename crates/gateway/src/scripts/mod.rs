@@ -65,6 +65,7 @@ pub async fn check_syntax(
         platform: serde_json::Map::new(),
         deadline: None,
         compile_only: true,
+        read_back: &[],
     };
     match engine.run(job, &sluice_script::NoHost).await {
         Ok(_) => Ok(()),

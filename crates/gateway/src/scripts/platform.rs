@@ -112,16 +112,33 @@ pub async fn run_script(
     script: &EventScript,
     event: Value,
 ) -> Result<Outcome, ApiError> {
-    run_source(state, caller, &script.name, &script.source, event).await
+    // `response` tells whether the script answered (or, after the handler, changed the
+    // answer); `request` is read only where the script may change it.
+    let read_back: &'static [&'static str] = if script.allow_event_modification {
+        &["request", "response"]
+    } else {
+        &["response"]
+    };
+    run_source(
+        state,
+        caller,
+        &script.name,
+        &script.source,
+        event,
+        read_back,
+    )
+    .await
 }
 
-/// As [`run_script`], for a script given by its name and text.
+/// As [`run_script`], for a script given by its name and text, reading back the members
+/// `read_back` of its event.
 pub async fn run_source(
     state: &web::Data<AppState>,
     caller: &Caller,
     name: &str,
     source: &std::sync::Arc<str>,
     event: Value,
+    read_back: &'static [&'static str],
 ) -> Result<Outcome, ApiError> {
     let limit = state.scripts.engine.settings().time_limit;
     let own = Instant::now() + limit;
@@ -136,6 +153,7 @@ pub async fn run_source(
         platform,
         deadline: Some(deadline),
         compile_only: false,
+        read_back,
     };
     let host = InProcess {
         state: state.clone(),

@@ -135,7 +135,8 @@ pub async fn serve(
         "response": {"status_code": 200, "content_type": null, "content": null, "headers": {}},
         "resource": rest,
     });
-    let outcome = match run_source(state, &caller, &entry.name, &source, event).await {
+    let outcome = match run_source(state, &caller, &entry.name, &source, event, &["response"]).await
+    {
         Ok(outcome) => outcome,
         Err(error) => return Ok(request.error_response(error)),
     };
