@@ -81,7 +81,7 @@ pub(crate) async fn list(
 #[utoipa::path(get, path = "/system/custom/{name}", tag = "system", operation_id = "get_system_custom_value",
     summary = "One stored value: the value itself.",
     params(("name" = String, Path, description = "The value's name.")),
-    responses((status = 200, description = "The value.", body = Object)))]
+    responses((status = 200, description = "The value: any JSON.", body = Value)))]
 pub(crate) async fn get_one(
     _: SystemAdmin,
     state: web::Data<AppState>,

@@ -31,17 +31,17 @@ pub(crate) struct EmailTemplateInput {
     name: Option<String>,
     description: Option<String>,
     /// An address, a comma list or a list of addresses.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     to: Option<Value>,
     /// As `to`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     cc: Option<Value>,
     /// As `to`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     bcc: Option<Value>,
     subject: Option<String>,
     /// A file name or a list of them.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     attachment: Option<Value>,
     body_text: Option<String>,
     body_html: Option<String>,
