@@ -194,7 +194,10 @@ async fn denials_carry_dreamfactory_statuses_and_messages() {
 async fn an_inactive_app_is_refused_and_a_regenerated_key_replaces_the_old_one() {
     let (app, admin, key, _) = read_only_app().await;
     let table = "/api/v2/db/_table/contact?limit=1";
-    let apps = app.get("/api/v2/system/app?fields=id", &admin).await;
+    // The reader app, not one of the default apps every instance has.
+    let apps = app
+        .get("/api/v2/system/app?fields=id&filter=name%3Dreader", &admin)
+        .await;
     let app_id = apps.body["resource"][0]["id"].as_i64().unwrap();
 
     let reply = app
@@ -380,7 +383,10 @@ async fn a_users_role_for_the_app_wins_over_the_apps_default_role() {
     let user = app
         .create_user(&admin, "eve@example.com", "a long enough password", "Eve")
         .await;
-    let apps = app.get("/api/v2/system/app?fields=id", &admin).await;
+    // The reader app, not one of the default apps every instance has.
+    let apps = app
+        .get("/api/v2/system/app?fields=id&filter=name%3Dreader", &admin)
+        .await;
     let app_id = apps.body["resource"][0]["id"].as_i64().unwrap();
     let body = json!({"user_to_app_to_role_by_user_id": [
         {"app_id": app_id.to_string(), "role_id": employees_only, "user_id": user}
@@ -435,7 +441,10 @@ async fn a_users_role_for_the_app_wins_over_the_apps_default_role() {
 #[tokio::test]
 async fn an_administrator_with_per_app_roles_is_restricted_by_them() {
     let (app, admin, key, role_id) = read_only_app().await;
-    let apps = app.get("/api/v2/system/app?fields=id", &admin).await;
+    // The reader app, not one of the default apps every instance has.
+    let apps = app
+        .get("/api/v2/system/app?fields=id&filter=name%3Dreader", &admin)
+        .await;
     let app_id = apps.body["resource"][0]["id"].as_i64().unwrap();
     let reply = app
         .send(

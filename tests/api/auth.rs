@@ -31,6 +31,7 @@ async fn login_returns_a_dreamfactory_session_object() {
             "first_name",
             "host",
             "id",
+            "is_root_admin",
             "is_sys_admin",
             "last_login_date",
             "last_name",
@@ -43,6 +44,8 @@ async fn login_returns_a_dreamfactory_session_object() {
     assert_eq!(body["email"], ADMIN_EMAIL);
     assert_eq!(body["name"], "Test Admin");
     assert_eq!(body["is_sys_admin"], true);
+    // The only administrator is the first one, the root administrator.
+    assert_eq!(body["is_root_admin"], true);
     assert_eq!(body["session_id"], body["session_token"]);
     assert_eq!(
         body["token_expiry_date"].as_str().unwrap().len(),

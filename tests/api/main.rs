@@ -1,6 +1,9 @@
 //! Black-box HTTP tests: each test spawns its own Sluice on port 0 over a temp data dir.
 
 mod access;
+mod admin_app;
+mod admin_app_seed;
+mod admin_app_store;
 mod api_docs;
 mod auth;
 mod change_feed;

@@ -437,7 +437,11 @@ async fn environment_tells_true_facts() {
         "system/admin/session"
     );
     assert_eq!(anonymous.body["authentication"]["adldap"], json!([]));
-    assert!(anonymous.body.get("platform").is_none());
+    // Only whether an administrator exists, for the admin app's first-run page.
+    assert_eq!(
+        anonymous.body["platform"],
+        json!({"root_admin_exists": true})
+    );
     let token = app.login().await;
     let reply = app.get("/api/v2/system/environment", &token).await;
     assert_eq!(reply.body["platform"]["license"], "OPEN SOURCE");

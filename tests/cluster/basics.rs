@@ -36,6 +36,7 @@ async fn every_node_and_the_load_balancer_describe_the_environment_to_anyone() {
                     "login_attribute": "email",
                 },
                 "apps": [],
+                "platform": {"root_admin_exists": true},
             }),
             "{}",
             node.name

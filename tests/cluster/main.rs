@@ -6,6 +6,7 @@
 mod basics;
 mod cors;
 mod data_cache;
+mod default_apps;
 mod harness;
 mod limits;
 mod outage;

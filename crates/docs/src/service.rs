@@ -17,6 +17,9 @@ pub struct ServiceInfo {
     pub name: String,
     pub label: String,
     pub description: Option<String>,
+    /// The group of the service's type (`Database`, `Script`, ...), which DreamFactory's
+    /// admin app reads from `info.group`.
+    pub group: Option<String>,
 }
 
 /// What the caller may see of a service, as its role decides.
@@ -125,6 +128,9 @@ pub(crate) fn document(
     let mut info = json!({"title": service.label, "version": "2.0"});
     if let Some(description) = &service.description {
         info["description"] = json!(description);
+    }
+    if let Some(group) = &service.group {
+        info["group"] = json!(group);
     }
     json!({
         "openapi": OPENAPI_VERSION,

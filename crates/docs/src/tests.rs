@@ -73,6 +73,7 @@ fn info() -> ServiceInfo {
         name: "db".into(),
         label: "Demo".into(),
         description: None,
+        group: Some("Database".into()),
     }
 }
 

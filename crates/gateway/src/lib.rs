@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod cors;
 pub mod data_cache;
+pub mod default_apps;
 pub mod demo;
 pub mod destinations;
 pub mod error;

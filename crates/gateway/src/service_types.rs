@@ -38,6 +38,15 @@ pub fn service_types() -> Vec<Value> {
     ]
 }
 
+/// The group of service type `name` (`Database`, `Script`, `User`, ...), as
+/// `GET /system/service_type` lists it.
+pub fn service_group(name: &str) -> Option<String> {
+    service_types()
+        .into_iter()
+        .find(|t| t["name"] == name)
+        .and_then(|t| t["group"].as_str().map(str::to_owned))
+}
+
 fn sqlite_service_type() -> Value {
     json!({
         "name": SQLITE,

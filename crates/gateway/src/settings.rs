@@ -12,6 +12,7 @@ use sluice_connector_sqlite::SqliteOptions;
 use sluice_connector_sqlite::sql::SqlSettings;
 
 pub use crate::data_cache::DataCacheSettings;
+pub use crate::default_apps::DreamFactorySettings;
 pub use crate::operator_settings::{MetricsSettings, RedisSettings};
 pub use crate::rate_limits::settings::{OnRedisError, RateLimitSettings};
 pub use crate::scripts::settings::ScriptSettings;
@@ -43,6 +44,7 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub data_cache: DataCacheSettings,
     pub scripts: ScriptSettings,
+    pub dreamfactory: DreamFactorySettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
     pub data_dir: PathBuf,

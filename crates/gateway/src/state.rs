@@ -16,6 +16,7 @@ use crate::auth::users::UserCache;
 use crate::clock::{self, Clock};
 use crate::cors::CorsPolicy;
 use crate::data_cache::DataCache;
+use crate::default_apps::ensure_default_apps;
 use crate::metrics::Metrics;
 use crate::rate_limits::RateLimiter;
 use crate::registry::ServiceRegistry;
@@ -90,6 +91,9 @@ impl AppState {
         ensure_user_service(&db)
             .await
             .context("cannot create the built-in 'user' service")?;
+        ensure_default_apps(&db, &settings.dreamfactory)
+            .await
+            .context("cannot create the default apps")?;
         let services = ServiceRegistry::default();
         for row in db.services().list().await? {
             let entry = build_entry(row, &settings, system_db_file.as_deref(), &secrets).await;

@@ -168,6 +168,7 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ("ux_user_custom_user_name", "name"),
     ("ux_cors_path", "path"),
     ("ux_limits_key_text", "key_text"),
+    ("ux_email_template_name", "name"),
     ("event_script_pkey", "name"),
     ("token_map_pkey", "jti"),
     ("token_revocation_pkey", "jti"),

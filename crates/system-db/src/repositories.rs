@@ -5,8 +5,8 @@
 
 use crate::db::{SystemDb, SystemTx};
 use crate::{
-    Apps, Cors, EventScripts, Limits, Lookups, Revocations, Roles, Services, Settings, TokenMap,
-    UserAppRoles, UserCustom, Users,
+    Apps, Cors, EmailTemplates, EventScripts, Limits, Lookups, Revocations, Roles, Services,
+    Settings, SystemCustom, TokenMap, UserAppRoles, UserCustom, Users,
 };
 
 macro_rules! repositories {
@@ -58,4 +58,8 @@ repositories! {
     revocations -> Revocations;
     /// Internal key/value settings (`system_setting` table).
     settings -> Settings;
+    /// Email templates (`email_template` table).
+    email_templates -> EmailTemplates;
+    /// Instance-wide custom values, DreamFactory's `system/custom` (`system_custom` table).
+    system_custom -> SystemCustom;
 }

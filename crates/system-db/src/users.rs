@@ -235,6 +235,20 @@ impl<'a> Users<'a> {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
+    /// The root administrator: the first administrator created (the lowest id), active or
+    /// not; `None` before there is any administrator.
+    ///
+    /// # Errors
+    /// [`DbError::Unavailable`], [`DbError::Database`].
+    pub async fn root_admin_id(self) -> Result<Option<i64>, DbError> {
+        let mut conn = self.handle.acquire().await?;
+        let id: Option<i64> =
+            sqlx::query_scalar(r#"SELECT MIN(id) FROM "user" WHERE is_sys_admin = TRUE"#)
+                .fetch_one(&mut *conn)
+                .await?;
+        Ok(id)
+    }
+
     /// Number of active administrators without per-app roles: the accounts that may use the
     /// system API (an administrator with role rows is role-restricted).
     /// The gateway refuses changes that would leave none, so the instance stays manageable.

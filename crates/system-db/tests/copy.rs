@@ -5,9 +5,9 @@ mod common;
 
 use serde_json::json;
 use sluice_system_db::{
-    AppRow, CopyError, LiveToken, LookupRow, NewLookup, NewRole, NewRoleAccess, NewService,
-    NewUser, RoleAccessRow, RoleRow, ServiceRow, SystemDb, UserAppRoleRow, UserCustomRow, UserRow,
-    copy_into,
+    AppRow, CopyError, EmailTemplateFields, EmailTemplateRow, LiveToken, LookupRow, NewLookup,
+    NewRole, NewRoleAccess, NewService, NewUser, RoleAccessRow, RoleRow, ServiceRow,
+    SystemCustomRow, SystemDb, UserAppRoleRow, UserCustomRow, UserRow, copy_into,
 };
 
 const NOW: i64 = 1_900_000_000;
@@ -27,6 +27,8 @@ struct Everything {
     live_tokens: Vec<LiveToken>,
     revocations: Vec<(String, i64)>,
     setting: Option<String>,
+    email_templates: Vec<EmailTemplateRow>,
+    system_custom: Vec<SystemCustomRow>,
 }
 
 async fn everything(db: &SystemDb) -> Everything {
@@ -49,6 +51,8 @@ async fn everything(db: &SystemDb) -> Everything {
         live_tokens,
         revocations: db.revocations().active(NOW).await.unwrap(),
         setting: db.settings().get_setting("instance").await.unwrap(),
+        email_templates: db.email_templates().list().await.unwrap(),
+        system_custom: db.system_custom().list().await.unwrap(),
     }
 }
 
@@ -149,6 +153,19 @@ async fn fill(db: &SystemDb) {
         .await
         .unwrap();
     db.settings().set_setting("instance", "abc").await.unwrap();
+    let template = EmailTemplateFields {
+        name: "Welcome".into(),
+        to: Some(r#"["a@example.com","b@example.com"]"#.into()),
+        ..EmailTemplateFields::default()
+    };
+    db.email_templates()
+        .insert(&template, Some(admin.id))
+        .await
+        .unwrap();
+    db.system_custom()
+        .upsert("admin_settings", Some(r#"{"dark":true}"#), Some(admin.id))
+        .await
+        .unwrap();
 }
 
 fn rows_per_table(report: &sluice_system_db::CopyReport) -> Vec<(&str, u64)> {
@@ -184,6 +201,8 @@ async fn a_sqlite_database_is_copied_whole_and_new_ids_follow_the_source_ones() 
             ("token_map", 1),
             ("token_revocation", 1),
             ("system_setting", 1),
+            ("email_template", 1),
+            ("system_custom", 1),
         ]
     );
     let copied = everything(&target.db).await;

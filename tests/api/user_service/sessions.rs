@@ -18,6 +18,7 @@ fn expected_session(body: &Value, id: i64, role: Option<(&str, i64)>) -> Value {
         "last_name": null,
         "email": "ann@example.com",
         "is_sys_admin": false,
+        "is_root_admin": false,
         "last_login_date": body["last_login_date"],
         "host": body["host"],
         "token_expiry_date": body["token_expiry_date"],

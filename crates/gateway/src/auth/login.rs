@@ -41,7 +41,8 @@ impl Audience {
         ApiError::unauthorized(MSG_INVALID_CREDENTIALS).with_context(hint_context(hint))
     }
 
-    fn admits(self, user: &UserRow) -> bool {
+    /// Whether `user` is an active account of this audience.
+    pub fn admits(self, user: &UserRow) -> bool {
         user.is_active
             && match self {
                 Audience::Administrators => user.is_sys_admin,

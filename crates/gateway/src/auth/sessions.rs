@@ -105,6 +105,8 @@ pub fn session_body(
         "last_name": user.last_name,
         "email": user.email,
         "is_sys_admin": user.is_sys_admin,
+        // Only an administrator's session (`system/admin/session`) can be the root's.
+        "is_root_admin": false,
         "last_login_date": user.last_login_date,
         "host": state.host_name,
         "token_expiry_date": clock::format_unix_df(claims.exp),

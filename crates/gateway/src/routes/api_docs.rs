@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::params::Params;
 use crate::registry::{Backend, ServiceEntry};
 use crate::routes::ok;
+use crate::service_types::service_group;
 use crate::state::AppState;
 
 /// The system API's name in URLs; no registry entry has it.
@@ -94,6 +95,17 @@ impl DocumentAccess for CallerAccess<'_> {
     }
 }
 
+/// What a service's document says of it in `info` and its tag: DreamFactory's title (the
+/// label), description, and the group of its type.
+fn service_info(service: &ServiceEntry) -> ServiceInfo {
+    ServiceInfo {
+        name: service.name.clone(),
+        label: service.row.label.clone(),
+        description: service.row.description.clone(),
+        group: service_group(&service.row.service_type),
+    }
+}
+
 /// The document of one database service for this caller; `None` when it has none (the
 /// built-in user service).
 async fn document(
@@ -105,11 +117,7 @@ async fn document(
         Backend::Sqlite { database, .. } | Backend::Remote { database, .. } => database,
         Backend::User { .. } => return Ok(None),
         Backend::Script { .. } => {
-            let info = ServiceInfo {
-                name: service.name.clone(),
-                label: service.row.label.clone(),
-                description: service.row.description.clone(),
-            };
+            let info = service_info(service);
             let access = CallerAccess { principal, service };
             let verbs = sluice_docs::DocumentAccess::verbs(&access, "");
             return Ok(Some(sluice_docs::script_service_document(&info, verbs)));
@@ -122,11 +130,7 @@ async fn document(
         }
     };
     let schema = database.schema(refresh).await?;
-    let info = ServiceInfo {
-        name: service.name.clone(),
-        label: service.row.label.clone(),
-        description: service.row.description.clone(),
-    };
+    let info = service_info(service);
     let access = CallerAccess { principal, service };
     Ok(Some(service_document(&info, &schema, &access)))
 }

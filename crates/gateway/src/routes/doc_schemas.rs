@@ -24,6 +24,8 @@ pub struct Session {
     last_name: Option<String>,
     email: String,
     is_sys_admin: bool,
+    /// Whether this is the root administrator (the first one created); false for users.
+    is_root_admin: bool,
     last_login_date: Option<String>,
     host: String,
     token_expiry_date: String,
@@ -117,6 +119,10 @@ pub struct ServiceReadOnly {
     mutable: bool,
     /// False for the built-in `user` service.
     deletable: bool,
+    /// With `related=service_doc_by_service_id`: the service's stored OpenAPI document,
+    /// always `null` (Sluice generates every document).
+    #[schema(value_type = Option<Object>)]
+    service_doc_by_service_id: Option<Value>,
 }
 
 /// A role's relations.
@@ -148,6 +154,10 @@ pub struct LookupReadOnly {}
 /// A CORS rule has only the fields it is written with and the stored columns.
 #[derive(ToSchema)]
 pub struct CorsReadOnly {}
+
+/// An email template has only the fields it is written with and the stored columns.
+#[derive(ToSchema)]
+pub struct EmailTemplateReadOnly {}
 
 /// A limit's computed key: the type with its ids, the verb if any and the period name.
 #[derive(ToSchema)]

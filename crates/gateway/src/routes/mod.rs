@@ -12,7 +12,7 @@ mod health;
 mod index;
 pub mod metrics;
 pub mod system;
-mod user;
+pub(crate) mod user;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

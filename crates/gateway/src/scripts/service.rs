@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
@@ -113,6 +114,12 @@ pub async fn serve(
         let error = ApiError::forbidden(format!("Service {} is deactivated.", entry.name));
         return Ok(request.error_response(error));
     }
+    if method == Method::GET && component.is_empty() && asks_access_list(&request) {
+        // DreamFactory adds the paths of a scripted service's stored document; Sluice's have
+        // none, so its role components are the service root and everything below it.
+        let body = json!({ "resource": ["", "*"] });
+        return Ok(request.into_response(HttpResponse::Ok().json(body)));
+    }
     let caller = Caller::of(access.principal(), &request);
     let body = match request.extract::<Bytes>().await {
         Ok(body) => body,
@@ -145,4 +152,10 @@ pub async fn serve(
         answer.content = outcome.returned;
     }
     Ok(request.into_response(answer.to_response()))
+}
+
+/// `?as_access_list=true` (DreamFactory's true values), which the script never sees.
+fn asks_access_list(request: &ServiceRequest) -> bool {
+    crate::params::Params::from_query(request.query_string())
+        .is_ok_and(|params| params.flag("as_access_list"))
 }

@@ -147,6 +147,19 @@ pub fn list_records(
     Ok(Listing::Body(body))
 }
 
+/// DreamFactory's wrapped list, with `meta.count` (every record of the list, as the
+/// `include_count` of record listings counts what matched) when `include_count` asks for it.
+/// For the system lists that are not record listings: `/system`, `service_type`,
+/// `event_script`, `script_type`, `event`, `cache`, `limit_cache`.
+pub fn wrapped(resource: Vec<Value>, params: &Params) -> Value {
+    let count = resource.len();
+    let mut body = json!({ "resource": resource });
+    if params.flag("include_count") {
+        body["meta"] = json!({ "count": count });
+    }
+    body
+}
+
 pub fn filter_limits(limits: &LimitSettings) -> sluice_filter::Limits {
     sluice_filter::Limits {
         max_length: limits.filter_max_length,

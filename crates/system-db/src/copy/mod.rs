@@ -36,6 +36,8 @@ pub const DATA_TABLES: &[&str] = &[
     "token_map",
     "token_revocation",
     "system_setting",
+    "email_template",
+    "system_custom",
 ];
 
 /// Tables of the node rather than of the data, never copied: sqlx's record of the applied

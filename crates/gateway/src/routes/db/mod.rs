@@ -1,5 +1,6 @@
 //! `/api/v2/{service}/...` for database services: the service root and `_table` reads.
 
+mod access_list;
 mod schema_get;
 mod schema_write;
 mod sql;
@@ -189,8 +190,13 @@ async fn service_root(
     path: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    open_service(&state, principal, &path, request.method(), "").await?;
-    let as_list = Params::from_query(request.query_string())?.flag("as_list");
+    let access = open_service(&state, principal, &path, request.method(), "").await?;
+    let params = Params::from_query(request.query_string())?;
+    if params.flag("as_access_list") {
+        let components = access_list::components(&state, &access, params.flag("refresh")).await?;
+        return Ok(ok(json!({ "resource": components })));
+    }
+    let as_list = params.flag("as_list");
     let names = ["_schema", "_table"];
     let resource: Vec<_> = if as_list {
         names.iter().map(|n| json!(n)).collect()

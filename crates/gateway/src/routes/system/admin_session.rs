@@ -2,7 +2,8 @@
 //! and logout (DELETE), with DreamFactory's session object.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use serde_json::{Value, json};
+use sluice_system_db::UserRow;
 
 use crate::auth::caller::{session_user, token_error, verify_session};
 use crate::auth::credentials::read_credentials;
@@ -10,6 +11,7 @@ use crate::auth::login::{
     Audience, LoginRequest, authenticate, client_address, record_login, required_credentials,
 };
 use crate::auth::sessions::{self, session_body};
+use crate::auth::tokens::Claims;
 use crate::body::JsonBody;
 use crate::clock;
 use crate::error::ApiError;
@@ -26,6 +28,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(refresh))
             .route(web::delete().to(logout)),
     );
+}
+
+/// DreamFactory's session object for an administrator, with `is_root_admin`: whether this
+/// is the first administrator (the lowest id), whom DreamFactory's admin app lets manage
+/// the other administrators.
+async fn admin_session_body(
+    state: &AppState,
+    user: &UserRow,
+    token: &str,
+    claims: &Claims,
+) -> Result<Value, ApiError> {
+    let mut body = session_body(state, user, token, claims, None);
+    let root = state.db.users().root_admin_id().await?;
+    body["is_root_admin"] = json!(root == Some(user.id));
+    Ok(body)
 }
 
 #[utoipa::path(post, path = "/system/admin/session", tag = "system", operation_id = "post_admin_session",
@@ -47,7 +64,7 @@ async fn login(
     let issuer = request.full_url().to_string();
     let (token, claims) = sessions::issue(&state, &user, &issuer, None).await?;
     tracing::info!(user.id = user.id, "administrator signed in");
-    Ok(ok(session_body(&state, &user, &token, &claims, None)))
+    Ok(ok(admin_session_body(&state, &user, &token, &claims).await?))
 }
 
 #[utoipa::path(get, path = "/system/admin/session", tag = "system", operation_id = "get_admin_session",
@@ -66,13 +83,8 @@ async fn current(
             "You are not authorized to perform this action.",
         ));
     }
-    Ok(ok(session_body(
-        &state,
-        &session.user,
-        &session.token,
-        &session.claims,
-        None,
-    )))
+    let body = admin_session_body(&state, &session.user, &session.token, &session.claims);
+    Ok(ok(body.await?))
 }
 
 /// Issues a new token for a valid (or expired but still refreshable) one; the old one is
@@ -103,13 +115,8 @@ async fn refresh(
     sessions::revoke(&state, &claims).await?;
     let issuer = request.full_url().to_string();
     let (new_token, new_claims) = sessions::issue(&state, &user, &issuer, None).await?;
-    Ok(ok(session_body(
-        &state,
-        &user,
-        &new_token,
-        &new_claims,
-        None,
-    )))
+    let body = admin_session_body(&state, &user, &new_token, &new_claims);
+    Ok(ok(body.await?))
 }
 
 /// Revokes the token, if there is a readable one; always `{"success":true}`, as DreamFactory.

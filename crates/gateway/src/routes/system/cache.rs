@@ -1,16 +1,18 @@
 //! `/system/cache`: list cacheable services, and drop their cached schema and cached reads
 //! (docs/CACHING.md).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use sluice_system_db::Topic;
 
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
+use crate::params::Params;
 use crate::registry::Backend;
 use crate::routes::doc_schemas::{Resources, Success};
 use crate::routes::ok;
 use crate::state::AppState;
+use crate::system::listing::wrapped;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -24,7 +26,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/system/cache", tag = "system", operation_id = "get_cache",
     summary = "The services and their caches.",
     responses((status = 200, description = "The services.", body = Resources)))]
-async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
+async fn list(
+    _: SystemAdmin,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::from_query(request.query_string())?;
     let services: Vec<Value> = state
         .services
         .all()
@@ -34,7 +41,7 @@ async fn list(_: SystemAdmin, state: web::Data<AppState>) -> HttpResponse {
                         "description": s.row.description, "type": s.row.service_type})
         })
         .collect();
-    ok(json!({ "resource": services }))
+    Ok(ok(wrapped(services, &params)))
 }
 
 #[utoipa::path(delete, path = "/system/cache", tag = "system", operation_id = "delete_cache",

@@ -20,7 +20,7 @@ use crate::routes::ok;
 use crate::scripts::{NODEJS, check_syntax};
 use crate::state::AppState;
 use crate::system::fields::{Body, invalid_field, not_found, required, to_record};
-use crate::system::listing::{project, requested_fields};
+use crate::system::listing::{project, requested_fields, wrapped};
 
 /// Longest event name, as DreamFactory's column allows.
 const MAX_NAME_CHARS: usize = 80;
@@ -74,14 +74,14 @@ pub(crate) async fn list(
     let rows = state.db.event_scripts().list().await?;
     if params.flag("as_list") {
         let names: Vec<Value> = rows.iter().map(|row| json!(row.name)).collect();
-        return Ok(ok(json!({ "resource": names })));
+        return Ok(ok(wrapped(names, &params)));
     }
     let fields = requested_fields(&params);
     let records: Vec<Value> = rows
         .iter()
         .map(|row| project(record(row), fields.as_deref()))
         .collect();
-    Ok(ok(json!({ "resource": records })))
+    Ok(ok(wrapped(records, &params)))
 }
 
 #[utoipa::path(get, path = "/system/event_script/{name}", tag = "system", operation_id = "get_event_script",

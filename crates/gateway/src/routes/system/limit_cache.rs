@@ -16,7 +16,7 @@ use crate::routes::doc_schemas::{CountersReset, Resources};
 use crate::routes::ok;
 use crate::state::AppState;
 use crate::system::fields::not_found;
-use crate::system::listing::parse_ids;
+use crate::system::listing::{parse_ids, wrapped};
 
 const MSG_NOTHING_TO_DELETE: &str = "No limit cache entries selected: give a limit id \
 (limit_cache/{id}) or ids=, or force=true to reset every counter.";
@@ -73,7 +73,8 @@ async fn list(
         None => state.db.limits().list().await?,
     };
     let entries = cache_view::entries(&state, &rows).await?;
-    Ok(ok(json!({ "resource": entries })))
+    let entries = entries.iter().map(|e| json!(e)).collect();
+    Ok(ok(wrapped(entries, &params)))
 }
 
 #[utoipa::path(get, path = "/system/limit_cache/{id}", tag = "system", operation_id = "get_limit_cache_entry",

@@ -1,9 +1,12 @@
 //! `/api/v2/system`: the admin API.
 
+mod admin_profile;
 mod admin_session;
 mod app;
 mod cache;
 mod cors;
+mod custom;
+mod email_template;
 mod environment;
 mod event_script;
 pub(crate) mod input;
@@ -26,23 +29,28 @@ use crate::auth::SystemAdmin;
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::routes::doc_schemas::Resources;
+use crate::system::listing::wrapped;
 use crate::system::resource;
 
 pub use app::generate_key as generate_api_key;
 pub(crate) use service::validate_name as validate_service_name;
 
-/// The resources this build serves under `/system`.
+/// The resources this build serves under `/system`: the admin app shows a page only for the
+/// resources this list names.
 const RESOURCES: &[&str] = &[
     "admin",
     "app",
     "cache",
     "cors",
+    "custom",
+    "email_template",
     "environment",
     "event",
     "event_script",
     "limit",
     "limit_cache",
     "lookup",
+    "package",
     "role",
     "script_type",
     "service",
@@ -61,6 +69,9 @@ const RESOURCES: &[&str] = &[
         admin_session::current,
         admin_session::refresh,
         admin_session::logout,
+        admin_profile::read,
+        admin_profile::update,
+        admin_profile::password,
         cache::list,
         cache::flush_all,
         cache::flush_service,
@@ -77,6 +88,12 @@ const RESOURCES: &[&str] = &[
         script_type::list_types,
         script_type::get_type,
         script_type::list_events,
+        custom::list,
+        custom::get_one,
+        custom::set_many,
+        custom::set_one,
+        custom::delete_many,
+        custom::delete_one,
     ),
     components(schemas(
         service::ServiceInput,
@@ -87,6 +104,7 @@ const RESOURCES: &[&str] = &[
         cors::CorsInput,
         limit::LimitInput,
         event_script::EventScriptInput,
+        email_template::EmailTemplateInput,
         user_input::UserInput,
         user_app_roles::AssignmentInput,
     ))
@@ -105,6 +123,7 @@ pub(crate) fn record_resource_paths() -> Vec<(String, serde_json::Value)> {
         openapi_paths::<lookup::Lookups>(),
         openapi_paths::<cors::CorsRules>(),
         openapi_paths::<limit::Limits>(),
+        openapi_paths::<email_template::EmailTemplates>(),
     ]
     .into_iter()
     .flatten()
@@ -114,8 +133,10 @@ pub(crate) fn record_resource_paths() -> Vec<(String, serde_json::Value)> {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(list_resources))
         .configure(environment::configure)
-        // Before `admin`'s own routes, so `/admin/session` is not read as `/admin/{id}`.
+        // Before `admin`'s own routes, so `/admin/session`, `/admin/profile` and `/admin/password`
+        // are not read as `/admin/{id}`.
         .configure(admin_session::configure)
+        .configure(admin_profile::configure)
         .configure(resource::configure::<user::Admins>)
         .configure(resource::configure::<user::Users>)
         .configure(resource::configure::<service::Services>)
@@ -124,6 +145,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(resource::configure::<lookup::Lookups>)
         .configure(resource::configure::<cors::CorsRules>)
         .configure(resource::configure::<limit::Limits>)
+        .configure(resource::configure::<email_template::EmailTemplates>)
+        .configure(custom::configure)
         .configure(service_type::configure)
         .configure(event_script::configure)
         .configure(script_type::configure)
@@ -134,14 +157,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[utoipa::path(get, path = "/system", tag = "system", operation_id = "get_system_resources",
     summary = "List the system resources.",
-    params(("as_list" = Option<bool>, Query, description = "Names only.")),
+    params(("as_list" = Option<bool>, Query, description = "Names only."),
+        ("as_access_list" = Option<bool>, Query, description = "The role components of the system API (`\"\"`, `*`, `{resource}/`, `{resource}/*`)."),
+        ("include_count" = Option<bool>, Query, description = "Add `meta.count`.")),
     responses((status = 200, description = "The resources.", body = Resources)))]
 async fn list_resources(
     _admin: SystemAdmin,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let as_list = Params::from_query(request.query_string())?.flag("as_list");
-    let resource: Vec<_> = if as_list {
+    let params = Params::from_query(request.query_string())?;
+    let resource: Vec<_> = if params.flag("as_access_list") {
+        // Administrators only reach this, and they may use every resource.
+        let components = RESOURCES
+            .iter()
+            .flat_map(|name| [format!("{name}/"), format!("{name}/*")]);
+        ["".to_string(), "*".to_string()]
+            .into_iter()
+            .chain(components)
+            .map(|component| json!(component))
+            .collect()
+    } else if params.flag("as_list") {
         RESOURCES.iter().map(|name| json!(name)).collect()
     } else {
         RESOURCES
@@ -149,7 +184,7 @@ async fn list_resources(
             .map(|name| json!({ "name": name }))
             .collect()
     };
-    Ok(ok(json!({ "resource": resource })))
+    Ok(ok(wrapped(resource, &params)))
 }
 
 async fn unknown_resource(

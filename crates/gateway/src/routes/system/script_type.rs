@@ -13,7 +13,7 @@ use crate::routes::ok;
 use crate::scripts::NODEJS;
 use crate::scripts::event_names::{POST, PRE, QUEUED, service_events};
 use crate::state::AppState;
-use crate::system::listing::{project, requested_fields};
+use crate::system::listing::{project, requested_fields, wrapped};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/script_type", web::get().to(list_types))
@@ -42,7 +42,7 @@ pub(crate) async fn list_types(
 ) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
     if params.flag("as_list") {
-        return Ok(ok(json!({ "resource": [NODEJS] })));
+        return Ok(ok(wrapped(vec![json!(NODEJS)], &params)));
     }
     let fields = requested_fields(&params);
     let types: Vec<Value> = script_types()
@@ -52,7 +52,7 @@ pub(crate) async fn list_types(
             _ => None,
         })
         .collect();
-    Ok(ok(json!({ "resource": types })))
+    Ok(ok(wrapped(types, &params)))
 }
 
 #[utoipa::path(get, path = "/system/script_type/{name}", tag = "system", operation_id = "get_script_type",
@@ -98,7 +98,7 @@ pub(crate) async fn list_events(
         .collect();
     if params.flag("services_only") {
         let names: Vec<Value> = services.iter().map(|s| json!(s.name)).collect();
-        return Ok(ok(json!({ "resource": names })));
+        return Ok(ok(wrapped(names, &params)));
     }
     let scriptable = params.flag("scriptable");
     let mut by_service = Vec::new();
@@ -131,11 +131,11 @@ pub(crate) async fn list_events(
             .into_iter()
             .flat_map(|(_, events)| events.into_iter().map(Value::String))
             .collect();
-        return Ok(ok(json!({ "resource": all })));
+        return Ok(ok(wrapped(all, &params)));
     }
     let resource: Vec<Value> = by_service
         .into_iter()
         .map(|(name, events)| json!({"name": name, "events": events}))
         .collect();
-    Ok(ok(json!({ "resource": resource })))
+    Ok(ok(wrapped(resource, &params)))
 }

@@ -63,11 +63,19 @@ pub(crate) struct ServiceInput {
     config: Option<Value>,
 }
 
-/// A service as clients read it: a `pgsql` or `mysql` service's password is masked.
-fn record(row: &ServiceRow) -> Record {
+/// DreamFactory's relation to a service's stored OpenAPI document (`service_doc`).
+const SERVICE_DOC: &str = "service_doc_by_service_id";
+
+/// A service as clients read it: a `pgsql` or `mysql` service's password is masked. Sluice
+/// stores no OpenAPI document for a service (every document is generated), so the related
+/// document, when asked for, is `null`, as DreamFactory's is for a service without one.
+fn record(row: &ServiceRow, related: &[&str]) -> Record {
     let mut record = to_record(row);
     if Engine::of_type(&row.service_type).is_some() {
         record.insert("config".into(), masked_config(&row.config));
+    }
+    if related.contains(&SERVICE_DOC) {
+        record.insert(SERVICE_DOC.into(), Value::Null);
     }
     record
 }
@@ -75,27 +83,28 @@ fn record(row: &ServiceRow) -> Record {
 impl SystemResource for Services {
     const NAME: &'static str = "service";
     const COLUMNS: &'static [&'static str] = COLUMNS;
-    const RELATIONS: &'static [&'static str] = &[];
+    const RELATIONS: &'static [&'static str] = &[SERVICE_DOC];
     type Input = ServiceInput;
     type ReadOnly = crate::routes::doc_schemas::ServiceReadOnly;
 
-    async fn load_all(state: &AppState, _: &[&'static str]) -> Result<Vec<Record>, ApiError> {
+    async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError> {
         Ok(state
             .db
             .services()
             .list()
             .await?
             .iter()
-            .map(record)
+            .map(|row| record(row, related))
             .collect())
     }
 
     async fn load_one(
         state: &AppState,
         id: i64,
-        _: &[&'static str],
+        related: &[&'static str],
     ) -> Result<Option<Record>, ApiError> {
-        Ok(state.db.services().get(id).await?.as_ref().map(record))
+        let row = state.db.services().get(id).await?;
+        Ok(row.as_ref().map(|row| record(row, related)))
     }
 
     async fn create(

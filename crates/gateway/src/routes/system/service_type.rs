@@ -1,7 +1,7 @@
 //! `/system/service_type`: the service types this build supports, with their config schemas.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::SystemAdmin;
 use crate::error::ApiError;
@@ -9,7 +9,7 @@ use crate::params::Params;
 use crate::routes::doc_schemas::Resources;
 use crate::routes::ok;
 use crate::service_types::service_types;
-use crate::system::listing::{project, requested_fields};
+use crate::system::listing::{project, requested_fields, wrapped};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/service_type", web::get().to(list))
@@ -42,9 +42,9 @@ async fn list(_: SystemAdmin, request: HttpRequest) -> Result<HttpResponse, ApiE
         .collect();
     if params.flag("as_list") {
         let names: Vec<Value> = types.iter().map(|t| t["name"].clone()).collect();
-        return Ok(ok(json!({ "resource": names })));
+        return Ok(ok(wrapped(names, &params)));
     }
-    Ok(ok(json!({ "resource": types })))
+    Ok(ok(wrapped(types, &params)))
 }
 
 #[utoipa::path(get, path = "/system/service_type/{name}", tag = "system", operation_id = "get_service_type",

@@ -5,9 +5,9 @@
 //! POST and PATCH (PUT too) both set values, creating or replacing them (DreamFactory's POST
 //! refuses an existing name; an upsert spares clients a read first).
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sluice_system_db::UserCustomRow;
 
 use super::{UserService, require_session};
@@ -18,12 +18,15 @@ use crate::params::Params;
 use crate::routes::doc_schemas::{CustomValue, Listing, Resources};
 use crate::routes::ok;
 use crate::state::AppState;
-use crate::system::fields::{Body, invalid_field, not_found, records_of, text};
-use crate::system::listing::{ListKey, ListShape, list_records, project, requested_fields};
+use crate::system::custom_values::{
+    self, check_bounds, name_of, names_to_delete, write_status, written,
+};
+use crate::system::fields::{Body, not_found, records_of};
+use crate::system::listing::{project, requested_fields};
+use crate::system::matcher::Record;
 
 /// Bounds what one user can store, enforced before anything is written.
 const MAX_VALUES_PER_USER: usize = 1000;
-const MAX_NAME_CHARS: usize = 255;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -57,25 +60,10 @@ async fn authorize(
     Ok(session)
 }
 
-/// The fields of a stored value as DreamFactory shows it (`id` and `user_id` are hidden).
-const FIELDS: [&str; 4] = ["name", "value", "created_date", "last_modified_date"];
-
-/// A stored value as DreamFactory shows it.
-fn record(row: &UserCustomRow) -> Map<String, Value> {
-    let value = json!({"name": row.name, "value": row.value, "created_date": row.created_date,
-                       "last_modified_date": row.last_modified_date});
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
-
-/// Identifiers only, unless `fields` asks for more.
-fn written(row: &UserCustomRow, params: &Params) -> Value {
-    match requested_fields(params) {
-        None => json!({ "name": row.name }),
-        Some(fields) => project(record(row), Some(&fields)),
-    }
+/// A stored value as DreamFactory shows it (`id` and `user_id` are hidden).
+fn record(row: &UserCustomRow) -> Record {
+    let value = json!(row.value);
+    custom_values::record(&row.name, value, &row.created_date, &row.last_modified_date)
 }
 
 #[utoipa::path(get, path = "/user/custom", tag = "user", operation_id = "get_user_custom_values",
@@ -99,23 +87,9 @@ async fn list(
     let session = authorize(&state, service, principal, request.method(), "custom").await?;
     let params = Params::from_query(request.query_string())?;
     let rows = state.db.user_custom().for_user(session.user.id).await?;
-    let shape = ListShape {
-        key: ListKey::Name,
-        columns: &FIELDS,
-        related: &[],
-        default_fields: None,
-        default_order: None,
-    };
     let records = rows.iter().map(record).collect();
-    let listing = list_records(records, &shape, &params, &state.settings.limits)?;
-    Ok(ok(listing.into_json()))
-}
-
-fn names_of(ids: &str) -> Vec<&str> {
-    ids.split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .collect()
+    let limits = &state.settings.limits;
+    Ok(ok(custom_values::list(records, &params, limits)?))
 }
 
 /// `custom/{name}` of the signed-in user, after the role check.
@@ -158,10 +132,7 @@ async fn get_one(
 
 /// `name` and `value` of one record; other fields are ignored, as DreamFactory does.
 fn name_and_value(record: &Body) -> Result<(String, Option<String>), ApiError> {
-    let name = text(record, "name")?
-        .filter(|name| !name.is_empty())
-        .ok_or_else(|| invalid_field("name", "The name field is required."))?;
-    Ok((name, value_of(record)))
+    Ok((name_of(record)?, value_of(record)))
 }
 
 /// Values are text; a number or boolean is kept as its JSON text.
@@ -179,25 +150,10 @@ async fn store(
     user_id: i64,
     values: Vec<(String, Option<String>)>,
 ) -> Result<Vec<UserCustomRow>, ApiError> {
-    if values
-        .iter()
-        .any(|(name, _)| name.chars().count() > MAX_NAME_CHARS)
-    {
-        return Err(invalid_field(
-            "name",
-            &format!("The name may not be greater than {MAX_NAME_CHARS} characters."),
-        ));
-    }
     let existing = state.db.user_custom().for_user(user_id).await?;
-    let new_names = values
-        .iter()
-        .filter(|(name, _)| !existing.iter().any(|row| row.name == *name))
-        .count();
-    if existing.len() + new_names > MAX_VALUES_PER_USER {
-        return Err(ApiError::bad_request(format!(
-            "Invalid data supplied. A user may keep at most {MAX_VALUES_PER_USER} custom values."
-        )));
-    }
+    let existing: Vec<&str> = existing.iter().map(|row| row.name.as_str()).collect();
+    let names = values.iter().map(|(name, _)| name.as_str());
+    check_bounds(names, &existing, MAX_VALUES_PER_USER, "A user")?;
     let mut stored = Vec::with_capacity(values.len());
     for (name, value) in values {
         let row = state
@@ -230,12 +186,11 @@ async fn set_many(
         .map(name_and_value)
         .collect::<Result<Vec<_>, _>>()?;
     let stored = store(&state, session.user.id, values).await?;
-    let resource: Vec<Value> = stored.iter().map(|row| written(row, &params)).collect();
-    let status = if request.method() == Method::POST {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let resource: Vec<Value> = stored
+        .iter()
+        .map(|row| written(record(row), &params))
+        .collect();
+    let status = write_status(request.method());
     Ok(HttpResponse::build(status).json(json!({ "resource": resource })))
 }
 
@@ -256,14 +211,14 @@ async fn set_one(
     let component = format!("custom/{path}");
     let session = authorize(&state, service, principal, request.method(), &component).await?;
     let params = Params::from_query(request.query_string())?;
-    let Value::Object(record) = body.0 else {
+    let Value::Object(given) = body.0 else {
         return Err(ApiError::bad_request("No record detected in request."));
     };
-    let value = vec![(path.into_inner(), value_of(&record))];
+    let value = vec![(path.into_inner(), value_of(&given))];
     let stored = store(&state, session.user.id, value).await?;
     Ok(ok(stored
         .first()
-        .map(|row| written(row, &params))
+        .map(|row| written(record(row), &params))
         .unwrap_or_default()))
 }
 
@@ -282,13 +237,7 @@ async fn delete_many(
 ) -> Result<HttpResponse, ApiError> {
     let session = authorize(&state, service, principal, request.method(), "custom").await?;
     let params = Params::from_query(request.query_string())?;
-    let names: Vec<String> = match params.get(&["ids"]) {
-        Some(ids) => names_of(ids).into_iter().map(str::to_string).collect(),
-        None => records_of(body.0, true)?
-            .iter()
-            .map(|record| name_and_value(record).map(|(name, _)| name))
-            .collect::<Result<_, _>>()?,
-    };
+    let names = names_to_delete(&params, body.0)?;
     let existing = state.db.user_custom().for_user(session.user.id).await?;
     let mut doomed = Vec::with_capacity(names.len());
     for name in &names {
@@ -305,7 +254,7 @@ async fn delete_many(
             .user_custom()
             .delete(session.user.id, &row.name)
             .await?;
-        deleted.push(written(row, &params));
+        deleted.push(written(record(row), &params));
     }
     Ok(ok(json!({ "resource": deleted })))
 }
@@ -329,5 +278,5 @@ async fn delete_one(
         .user_custom()
         .delete(session.user.id, &row.name)
         .await?;
-    Ok(ok(written(&row, &params)))
+    Ok(ok(written(record(&row), &params)))
 }

@@ -4,8 +4,8 @@
 //! decided by the caller's role like any service component.
 
 mod custom;
-mod password;
-mod profile;
+pub(crate) mod password;
+pub(crate) mod profile;
 mod register;
 mod session;
 
@@ -129,7 +129,12 @@ async fn list_resources(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     authorize_service(&state, principal, service.0, request.method(), "").await?;
-    let as_list = crate::params::Params::from_query(request.query_string())?.flag("as_list");
+    let params = crate::params::Params::from_query(request.query_string())?;
+    if params.flag("as_access_list") {
+        // DreamFactory's user service lists only its root and everything below it.
+        return Ok(super::ok(serde_json::json!({ "resource": ["", "*"] })));
+    }
+    let as_list = params.flag("as_list");
     let resource: Vec<_> = RESOURCES
         .iter()
         .map(|name| {

@@ -16,8 +16,9 @@ use sluice_system_db::UserRow;
 
 use super::{UserService, new_password_problem};
 use crate::auth::Caller;
+use crate::auth::Session;
 use crate::auth::credentials::read_credentials;
-use crate::auth::login::{client_address, record_login};
+use crate::auth::login::{Audience, client_address, record_login};
 use crate::auth::password::{check_password, hash_password};
 use crate::auth::principal::app_for_key;
 use crate::auth::sessions;
@@ -43,7 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-struct PasswordRequest {
+pub(crate) struct PasswordRequest {
     old_password: Option<String>,
     new_password: Option<String>,
     email: Option<String>,
@@ -69,12 +70,32 @@ async fn password(
     request: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
+    change_password(
+        &state,
+        caller.session.as_ref(),
+        &request,
+        body,
+        Audience::Users,
+    )
+    .await
+}
+
+/// The password change and reset of `/user/password` (`Audience::Users`) and
+/// `/system/admin/password` (`Audience::Administrators`): each changes and resets only the
+/// accounts of its audience.
+pub(crate) async fn change_password(
+    state: &AppState,
+    session: Option<&Session>,
+    request: &HttpRequest,
+    body: JsonBody,
+    audience: Audience,
+) -> Result<HttpResponse, ApiError> {
     let params = Params::from_query(request.query_string())?;
     let form: PasswordRequest = body.parse()?;
     let login = params.flag("login");
-    if let (Some(old), Some(session)) = (present(form.old_password), &caller.session) {
+    if let (Some(old), Some(session)) = (present(form.old_password), session) {
         let user = &session.user;
-        if user.is_sys_admin {
+        if !audience.admits(user) {
             return Err(ApiError::unauthorized(format!(
                 "You are not authorized to reset/change password for the account {}",
                 user.email
@@ -85,7 +106,7 @@ async fn password(
                 "Both old and new password are required to change the password.",
             ));
         };
-        let address = client_address(&request);
+        let address = client_address(request);
         state.login_throttle.check(address, &user.email)?;
         if !check_password(old, user.password_hash.clone())
             .await
@@ -96,12 +117,12 @@ async fn password(
                 "The password supplied does not match.",
             ));
         }
-        return set_password(&state, &request, user, new, login).await;
+        return set_password(state, request, user, new, login).await;
     }
     let email = present(form.email).map(|e| e.trim().to_string());
     if params.flag("reset") {
         let email = email.ok_or_else(missing_email)?;
-        return reset_request(&state, &email).await;
+        return reset_request(state, &email, audience).await;
     }
     if present(form.code).is_some() {
         return Err(ApiError::bad_request(
@@ -112,8 +133,8 @@ async fn password(
         let email = email.ok_or_else(missing_email)?;
         let new = present(form.new_password)
             .ok_or_else(|| ApiError::bad_request("Missing new password for reset."))?;
-        let user = check_security_answer(&state, &request, &email, answer).await?;
-        return set_password(&state, &request, &user, new, login).await;
+        let user = check_security_answer(state, request, &email, answer, audience).await?;
+        return set_password(state, request, &user, new, login).await;
     }
     Err(ApiError::bad_request(
         "Not enough information provided to change password.",
@@ -124,18 +145,27 @@ fn missing_email() -> ApiError {
     ApiError::bad_request("Missing required email for password reset confirmation.")
 }
 
-/// A non-admin, active account: the only kind `/user/password` resets.
-async fn resettable_user(state: &AppState, email: &str) -> Result<Option<UserRow>, ApiError> {
+/// An active account of `audience`: a non-admin for `/user/password`, an administrator for
+/// `/system/admin/password`.
+async fn resettable_user(
+    state: &AppState,
+    email: &str,
+    audience: Audience,
+) -> Result<Option<UserRow>, ApiError> {
     Ok(state
         .db
         .users()
         .find_by_email(email)
         .await?
-        .filter(|user| user.is_active && !user.is_sys_admin))
+        .filter(|user| audience.admits(user)))
 }
 
-async fn reset_request(state: &AppState, email: &str) -> Result<HttpResponse, ApiError> {
-    let question = resettable_user(state, email)
+async fn reset_request(
+    state: &AppState,
+    email: &str,
+    audience: Audience,
+) -> Result<HttpResponse, ApiError> {
+    let question = resettable_user(state, email, audience)
         .await?
         .and_then(|user| user.security_question)
         .filter(|question| !question.is_empty());
@@ -152,10 +182,11 @@ async fn check_security_answer(
     request: &HttpRequest,
     email: &str,
     answer: String,
+    audience: Audience,
 ) -> Result<UserRow, ApiError> {
     let address = client_address(request);
     state.login_throttle.check(address, email)?;
-    let user = resettable_user(state, email).await?;
+    let user = resettable_user(state, email, audience).await?;
     let stored = user.as_ref().and_then(|u| u.security_answer_hash.clone());
     let matches = check_password(answer, stored).await.matches();
     match user {

@@ -12,12 +12,12 @@ use sluice_system_db::{DbError, UserPatch, UserRow};
 
 use super::register::email_problem;
 use super::{UserService, require_session};
-use crate::auth::Caller;
 use crate::auth::credentials::read_credentials;
 use crate::auth::login::client_address;
 use crate::auth::password::{check_password, hash_password};
 use crate::auth::principal::app_for_key;
 use crate::auth::sessions;
+use crate::auth::{Caller, Session};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::routes::doc_schemas::{Profile, Success};
@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// DreamFactory's profile object.
-fn profile(user: &UserRow) -> Value {
+pub(crate) fn profile(user: &UserRow) -> Value {
     json!({
         "username": user.username,
         "first_name": user.first_name,
@@ -81,12 +81,23 @@ async fn update(
     request: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
+    update_profile(&state, caller.session.as_ref(), &request, body).await
+}
+
+/// Changes the profile of the session's account (a user's, or an administrator's through
+/// `/system/admin/profile`).
+pub(crate) async fn update_profile(
+    state: &AppState,
+    session: Option<&Session>,
+    request: &HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
     let body = match body.0 {
         Value::Object(map) if !map.is_empty() => map,
         _ => return Err(ApiError::bad_request("No data supplied for operation.")),
     };
     // DreamFactory answers an update without a session with 404, unlike the read.
-    let Some(session) = caller.session else {
+    let Some(session) = session else {
         return Err(ApiError::not_found("No user session found."));
     };
     let user = &session.user;
@@ -97,7 +108,7 @@ async fn update(
         if let Some(problem) = email_problem(email) {
             return Err(invalid_field("email", &problem));
         }
-        confirm_current_password(&state, &request, user, &body).await?;
+        confirm_current_password(state, request, user, &body).await?;
     }
     let default_app_id = match integer(&body, "default_app_id")? {
         Some(id) if state.access.apps(&state.db).await?.by_id(id).is_none() => {
@@ -134,11 +145,11 @@ async fn update(
     if email.is_none() {
         return Ok(ok(json!({ "success": true })));
     }
-    sessions::revoke_user_sessions(&state, user.id).await?;
-    let app = app_for_key(&state, read_credentials(&request).api_key.as_deref()).await?;
+    sessions::revoke_user_sessions(state, user.id).await?;
+    let app = app_for_key(state, read_credentials(request).api_key.as_deref()).await?;
     let issuer = request.full_url().to_string();
     let app_id = app.as_ref().map(|app| app.id);
-    let (token, _) = sessions::issue(&state, &updated, &issuer, app_id).await?;
+    let (token, _) = sessions::issue(state, &updated, &issuer, app_id).await?;
     tracing::info!(user.id = user.id, "user changed their email");
     Ok(ok(json!({ "success": true, "session_token": token })))
 }
