@@ -10,6 +10,7 @@ pub(crate) mod input;
 mod limit;
 mod limit_cache;
 mod lookup;
+mod package;
 mod role;
 mod script_type;
 mod service;
@@ -29,7 +30,15 @@ use crate::routes::doc_schemas::Resources;
 use crate::system::resource;
 
 pub use app::generate_key as generate_api_key;
+pub(crate) use app::validate_key as validate_api_key;
+pub(crate) use cors::new_cors;
+pub(crate) use event_script::imported_script;
+pub(crate) use limit::rekey as limit_key_text;
+pub(crate) use role::{imported_access, refuse_sql_with_record_rules};
+pub(crate) use service::validate_config as validate_service_config;
 pub(crate) use service::validate_name as validate_service_name;
+pub(crate) use user_app_roles::ASSIGNMENTS;
+pub(crate) use user_input::derived_name;
 
 /// The resources this build serves under `/system`.
 const RESOURCES: &[&str] = &[
@@ -68,6 +77,8 @@ const RESOURCES: &[&str] = &[
         limit_cache::get_one,
         limit_cache::reset_one,
         limit_cache::reset_many,
+        package::export_package,
+        package::import_package,
         service_type::list,
         service_type::get_one,
         event_script::list,
@@ -129,6 +140,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(script_type::configure)
         .configure(cache::configure)
         .configure(limit_cache::configure)
+        .configure(package::configure)
         .default_service(web::to(unknown_resource));
 }
 
