@@ -12,7 +12,6 @@ use crate::package::import::import;
 use crate::package::kinds::Selection;
 use crate::package::upload::{package_of, read_body};
 use crate::params::Params;
-use crate::routes::doc_schemas::Success;
 use crate::routes::ok;
 use crate::state::AppState;
 
@@ -31,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("include_data" = Option<bool>, Query, description = "SQLite databases with their rows (default: schema only)."),
         ("include_secrets" = Option<bool>, Query, description = "Service passwords and private lookup values in plain text (default: left out)."),
         ("manifest_only" = Option<bool>, Query, description = "Answer the manifest as JSON instead of the zip.")),
-    responses((status = 200, description = "The package (application/zip), or its manifest.")))]
+    responses((status = 200, description = "The package, or with manifest_only its manifest.",
+        content((String = "application/zip"), (Object = "application/json")))))]
 pub(crate) async fn export_package(
     _admin: SystemAdmin,
     state: web::Data<AppState>,
@@ -63,8 +63,8 @@ pub(crate) async fn export_package(
     summary = "Import a package (a Sluice export or a DreamFactory package) in one transaction.",
     request_body(content = String, content_type = "application/zip",
         description = "The zip, as the body or as the `files` part of a multipart form."),
-    responses((status = 201, description = "Imported: what was imported and skipped, per item.", body = Success),
-        (status = 200, description = "Nothing in the package was imported (each item says why)."),
+    responses((status = 201, description = "Imported: what was imported and skipped, per item.", body = Object),
+        (status = 200, description = "Nothing in the package was imported (each item says why).", body = Object),
         (status = 400, description = "Not a package, unsafe or too large unpacked, or an item Sluice refuses: nothing was imported."),
         (status = 413, description = "Larger than limits.package_max_bytes.")))]
 pub(crate) async fn import_package(
