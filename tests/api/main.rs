@@ -18,6 +18,8 @@ mod listings;
 mod mysql_schema;
 mod mysql_services;
 mod operations;
+mod packages;
+mod packages_import;
 mod pgsql_services;
 mod rate_limits;
 mod rate_limits_cache;

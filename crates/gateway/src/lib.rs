@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod nsqlite;
 pub mod openapi;
 pub mod operator_settings;
+pub mod package;
 pub mod params;
 pub mod rate_limits;
 pub mod registry;

@@ -124,6 +124,12 @@ pub struct LimitSettings {
     pub related_depth_max: usize,
     /// Relationships followed by one read.
     pub related_max: usize,
+    /// `system/package`: the largest package upload (the zip as sent), 413 beyond.
+    pub package_max_bytes: usize,
+    /// `system/package`: the most bytes a package's entries may unpack to, all together.
+    pub package_max_unpacked_bytes: u64,
+    /// `system/package`: the most entries a package's zip may hold.
+    pub package_max_entries: usize,
 }
 
 /// Timeouts of the SQLite services' connections: a busy or slow database fails closed with a
@@ -308,6 +314,9 @@ impl Settings {
             limits.json_depth_max,
             limits.related_depth_max,
             limits.related_max,
+            limits.package_max_bytes,
+            limits.package_max_unpacked_bytes as usize,
+            limits.package_max_entries,
         ];
         if counts.contains(&0) {
             return fail("every value in [limits] must be at least 1");

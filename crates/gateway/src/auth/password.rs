@@ -82,7 +82,7 @@ pub async fn check_password(password: String, stored: Option<String>) -> Passwor
 }
 
 /// Laravel writes `$2y$`; other bcrypt implementations `$2a$` or `$2b$`. Same algorithm.
-fn is_bcrypt(stored: &str) -> bool {
+pub(crate) fn is_bcrypt(stored: &str) -> bool {
     ["$2y$", "$2a$", "$2b$"]
         .iter()
         .any(|prefix| stored.starts_with(prefix))

@@ -238,7 +238,7 @@ pub fn generate_key() -> String {
 
 /// A key supplied by the client (importing apps from another instance): DreamFactory's rule,
 /// at least 64 letters and digits.
-fn validate_key(key: String) -> Result<String, ApiError> {
+pub(crate) fn validate_key(key: String) -> Result<String, ApiError> {
     if key.len() >= 64 && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(key)
     } else {

@@ -101,19 +101,7 @@ impl SystemResource for CorsRules {
         body: &Body,
         _: &Params,
     ) -> Result<i64, ApiError> {
-        let input: CorsInput = parse(body)?;
-        let new = NewCors {
-            path: input.path.clone().ok_or_else(|| required("path"))?,
-            description: input.description.clone().flatten(),
-            origin: input.origin.clone().ok_or_else(|| required("origin"))?,
-            header: input.header.clone().flatten(),
-            exposed_header: input.exposed_header.clone().flatten(),
-            method: input.method.unwrap_or(0),
-            max_age: input.max_age.unwrap_or(DEFAULT_MAX_AGE),
-            supports_credentials: input.supports_credentials.unwrap_or(false),
-            enabled: input.enabled.unwrap_or(true),
-        };
-        validate(&input, &new.origin, new.supports_credentials)?;
+        let new = new_cors(body)?;
         let row = state
             .db
             .cors()
@@ -170,6 +158,24 @@ impl SystemResource for CorsRules {
 }
 
 /// Checks the fields given, and the origin list with the credentials flag the rule will have.
+/// A new rule from a written record (a POST's, or a package's), checked.
+pub(crate) fn new_cors(body: &Body) -> Result<NewCors, ApiError> {
+    let input: CorsInput = parse(body)?;
+    let new = NewCors {
+        path: input.path.clone().ok_or_else(|| required("path"))?,
+        description: input.description.clone().flatten(),
+        origin: input.origin.clone().ok_or_else(|| required("origin"))?,
+        header: input.header.clone().flatten(),
+        exposed_header: input.exposed_header.clone().flatten(),
+        method: input.method.unwrap_or(0),
+        max_age: input.max_age.unwrap_or(DEFAULT_MAX_AGE),
+        supports_credentials: input.supports_credentials.unwrap_or(false),
+        enabled: input.enabled.unwrap_or(true),
+    };
+    validate(&input, &new.origin, new.supports_credentials)?;
+    Ok(new)
+}
+
 fn validate(input: &CorsInput, origin: &str, credentials: bool) -> Result<(), ApiError> {
     if let Some(path) = &input.path {
         validate_path(path)?;

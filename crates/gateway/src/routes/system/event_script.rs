@@ -205,6 +205,30 @@ fn validate_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// An event script of a package (`system/package`), checked as a written one is: its name
+/// and its fields (a `config` exported as text is read back as the object it holds).
+pub(crate) async fn imported_script(
+    state: &AppState,
+    body: &Body,
+) -> Result<(String, EventScriptWrite), ApiError> {
+    let Some(Value::String(name)) = body.get("name") else {
+        return Err(required("name"));
+    };
+    validate_name(name)?;
+    let mut body = body.clone();
+    if let Some(Value::String(config)) = body.get("config") {
+        let parsed = serde_json::from_str(config).unwrap_or(Value::Null);
+        body.insert("config".into(), parsed);
+    }
+    let input: EventScriptInput = parse(&body)?;
+    check_unsupported_links(&body)?;
+    let write = merged(&input, None)?;
+    if let Some(content) = &write.content {
+        check_syntax(&state.scripts.engine, name, "content", content).await?;
+    }
+    Ok((name.clone(), write))
+}
+
 /// DreamFactory can keep a script in a storage service or a repository; Sluice keeps it in
 /// `content` only, so those fields are accepted only empty.
 fn check_unsupported_links(body: &Body) -> Result<(), ApiError> {

@@ -324,6 +324,21 @@ fn merged(input: Option<Option<String>>, current: Option<Option<String>>) -> Opt
     input.or(current).flatten()
 }
 
+/// The `key_text` of a stored limit whose ids were changed (a package import maps them to
+/// this instance's); `None` for a type this build does not know.
+pub(crate) fn rekey(limit: &NewLimit) -> Option<String> {
+    let limit_type = limit_type(&limit.kind)?;
+    Some(key_text(
+        limit_type,
+        limit.user_id,
+        limit.role_id,
+        limit.service_id,
+        limit.endpoint.as_deref(),
+        limit.verb.as_deref(),
+        limit.period,
+    ))
+}
+
 /// DreamFactory's key: the type's template with its ids, `.verb:VERB` for a verb-specific
 /// limit, then the period name; each-user types leave the user id empty.
 fn key_text(

@@ -13,6 +13,7 @@ pub(crate) mod input;
 mod limit;
 mod limit_cache;
 mod lookup;
+mod package;
 mod role;
 mod script_type;
 mod service;
@@ -33,7 +34,15 @@ use crate::system::listing::wrapped;
 use crate::system::resource;
 
 pub use app::generate_key as generate_api_key;
+pub(crate) use app::validate_key as validate_api_key;
+pub(crate) use cors::new_cors;
+pub(crate) use event_script::imported_script;
+pub(crate) use limit::rekey as limit_key_text;
+pub(crate) use role::{imported_access, refuse_sql_with_record_rules};
+pub(crate) use service::validate_config as validate_service_config;
 pub(crate) use service::validate_name as validate_service_name;
+pub(crate) use user_app_roles::ASSIGNMENTS;
+pub(crate) use user_input::derived_name;
 
 /// The resources this build serves under `/system`: the admin app shows a page only for the
 /// resources this list names.
@@ -79,6 +88,8 @@ const RESOURCES: &[&str] = &[
         limit_cache::get_one,
         limit_cache::reset_one,
         limit_cache::reset_many,
+        package::export_package,
+        package::import_package,
         service_type::list,
         service_type::get_one,
         event_script::list,
@@ -152,6 +163,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(script_type::configure)
         .configure(cache::configure)
         .configure(limit_cache::configure)
+        .configure(package::configure)
         .default_service(web::to(unknown_resource));
 }
 

@@ -262,6 +262,29 @@ fn access_change(state: &AppState, row: AccessRowInput) -> Result<AccessChange, 
             &format!("The service id {service_id} does not exist."),
         ));
     }
+    checked_change(row)
+}
+
+/// An access row of a package (`system/package`), checked as a written one is and always
+/// created; `service_id` is already this instance's (the import mapped it, and the service
+/// may exist only in the import's transaction, so the registry is not asked).
+pub(crate) fn imported_access(
+    item: &Value,
+    service_id: Option<i64>,
+) -> Result<NewRoleAccess, ApiError> {
+    let mut row: AccessRowInput = parse_value(item, ACCESS, "Each access row must be an object.")?;
+    row.id = None;
+    row.service_id = Some(service_id);
+    match checked_change(row)? {
+        AccessChange::Create(new) => Ok(new),
+        AccessChange::Update(..) | AccessChange::Delete(_) => Err(ApiError::internal(
+            "an imported access row was not a creation",
+        )),
+    }
+}
+
+/// The change an access row asks for, its values checked (not its service).
+fn checked_change(row: AccessRowInput) -> Result<AccessChange, ApiError> {
     if let Some(bits) = row.verb_mask {
         VerbMask::try_from(bits).map_err(|e| invalid_field("verb_mask", &e.to_string()))?;
     }
@@ -348,7 +371,10 @@ async fn apply_access_changes(
 /// Raw SQL (`_sql`) would bypass row filters and hidden fields, so a role may not have both
 /// on one service (rows for every service count for each). Checked on the rows as they
 /// will be stored; the transaction is dropped (nothing saved) when refused.
-async fn refuse_sql_with_record_rules(tx: &mut SystemTx, role_id: i64) -> Result<(), ApiError> {
+pub(crate) async fn refuse_sql_with_record_rules(
+    tx: &mut SystemTx,
+    role_id: i64,
+) -> Result<(), ApiError> {
     let rows = tx.roles().access_for_role(role_id).await?;
     let grants = RoleGrants {
         role_id,

@@ -248,7 +248,7 @@ pub(crate) fn validate_name(name: &str) -> Result<(), ApiError> {
 /// `mysql`, checks its destination and that the database accepts the login) and returns
 /// the config to store (normalised, without the `create` instruction). On an update the keys
 /// `given` are merged into the `stored` config first.
-async fn validate_config(
+pub(crate) async fn validate_config(
     state: &AppState,
     service_type: &str,
     given: Option<&Map<String, Value>>,
