@@ -12,6 +12,7 @@ pub mod data_cache;
 pub mod demo;
 pub mod destinations;
 pub mod error;
+pub mod files;
 pub mod metrics;
 pub mod middleware;
 pub mod nsqlite;

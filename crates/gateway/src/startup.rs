@@ -170,6 +170,8 @@ pub(crate) fn build_app(
         .wrap(from_fn(crate::rate_limits::rate_limit_headers))
         .wrap(from_fn(verb_tunnelling))
         .wrap(NormalizePath::new(TrailingSlash::Trim))
+        // Before the normalisation removes it (it runs first: see above).
+        .wrap(from_fn(crate::files::trailing::note_trailing_slash))
         .wrap(ErrorHandlers::new().default_handler(envelope_errors))
         .wrap(from_fn(crate::cors::cors))
         .wrap(from_fn(move |request, next| {
