@@ -356,3 +356,16 @@ async fn roles_grant_file_paths_like_any_component() {
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
 }
+
+#[tokio::test]
+async fn a_large_file_streams_whole_in_chunks() {
+    let app = TestApp::spawn().await;
+    let token = app.login().await;
+    let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(files_dir(&app).join("big.bin"), &content).unwrap();
+    let (status, headers, body) = bytes(&app, "/api/v2/files/big.bin", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-length"], "200000");
+    assert_eq!(headers["content-type"], "application/octet-stream");
+    assert!(body == content, "the streamed bytes differ from the file");
+}

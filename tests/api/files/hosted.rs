@@ -138,6 +138,14 @@ async fn public_paths_of_a_file_service_are_served_without_credentials() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let (status, _, body) = bytes(&app, "/files/www/", None).await;
     assert_eq!((status, body), (StatusCode::OK, b"hi".to_vec()));
+    let head = app
+        .client
+        .head(format!("{}/files/www/index.html", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-length"], "2");
     assert_eq!(
         unfollowed(&app, "/files/www").await,
         (

@@ -38,9 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(health::configure)
     .route("/", web::get().to(index::home))
     // Last: hosted apps and public folders of file services (`files::apps`).
-    .route(
-        "/{service}/{path:.*}",
-        web::get().to(crate::files::apps::serve_public),
+    .service(
+        web::resource("/{service}/{path:.*}")
+            .route(web::get().to(crate::files::apps::serve_public))
+            .route(web::head().to(crate::files::apps::serve_public)),
     );
 }
 
