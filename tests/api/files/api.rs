@@ -68,6 +68,13 @@ async fn files_are_uploaded_listed_downloaded_and_deleted() {
     );
     let reply = app.get("/api/v2/files?as_access_list=true", &token).await;
     assert_eq!(reply.body, json!({"resource":["","*","docs/","docs/*"]}));
+    let reply = app
+        .get(
+            "/api/v2/files/?full_tree=true&search=A.T&as_list=true",
+            &token,
+        )
+        .await;
+    assert_eq!(reply.body, json!({"resource":["docs/a.txt"]}));
     let reply = app.get("/api/v2/files/docs/?as_list=true", &token).await;
     assert_eq!(reply.body, json!({"resource":["docs/a.txt"]}));
     let reply = app
@@ -368,4 +375,35 @@ async fn a_large_file_streams_whole_in_chunks() {
     assert_eq!(headers["content-length"], "200000");
     assert_eq!(headers["content-type"], "application/octet-stream");
     assert!(body == content, "the streamed bytes differ from the file");
+}
+
+#[tokio::test]
+async fn event_scripts_run_around_file_service_endpoints() {
+    let app = TestApp::spawn().await;
+    let token = app.login().await;
+    let reply = app
+        .send(
+            Method::POST,
+            "/api/v2/system/event_script/files.get.post_process",
+            Some(&token),
+            Some(json!({"type":"nodejs","is_active":true,"allow_event_modification":true,
+                        "content":"event.response.content = {scripted: event.response.content.resource.length};"})),
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    std::fs::write(files_dir(&app).join("a.txt"), "a").unwrap();
+    let reply = app.get("/api/v2/files", &token).await;
+    assert_eq!(reply.body, json!({"scripted": 1}));
+    // A write under a script-bearing service still reaches the folder.
+    let reply = raw(
+        &app,
+        Method::POST,
+        "/api/v2/files/b.txt",
+        &token,
+        b"b".to_vec(),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(std::fs::read(files_dir(&app).join("b.txt")).unwrap(), b"b");
 }

@@ -210,7 +210,19 @@ async fn get_folder(
         full_tree: params.flag("full_tree"),
         max_entries: limits.max_entries,
     };
-    let entries = blocking(move || ops::list(&root, &path, options)).await?;
+    let mut entries = blocking(move || ops::list(&root, &path, options)).await?;
+    // DreamFactory's `search`: entries whose own name holds the text, in any case.
+    if let Some(search) = params.get(&["search"]).filter(|s| !s.is_empty()) {
+        let search = search.to_lowercase();
+        entries.retain(|entry| {
+            let path = entry["path"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_end_matches('/');
+            let own = path.rsplit('/').next().unwrap_or(path);
+            own.to_lowercase().contains(&search)
+        });
+    }
     let resource: Vec<Value> = if params.flag("as_list") {
         entries.into_iter().map(|e| e["path"].clone()).collect()
     } else {
