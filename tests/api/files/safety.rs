@@ -262,3 +262,41 @@ async fn the_logs_service_reads_the_log_directory_and_writes_nothing() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(logs.path().join("old.log").exists());
 }
+
+#[tokio::test]
+async fn a_file_service_whose_folder_is_gone_answers_503() {
+    let app = TestApp::spawn().await;
+    let token = app.login().await;
+    let root = app.data_dir.path().join("storage");
+    let reply = app
+        .send(
+            Method::POST,
+            "/api/v2/system/service",
+            Some(&token),
+            Some(json!({"resource":[{"name":"gone","type":"local_file",
+                                     "config":{"container": "gone"}}]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    // Replaced by a file behind Sluice's back, then the service reloaded (a config change).
+    std::fs::remove_dir(root.join("gone")).unwrap();
+    std::fs::write(root.join("gone"), "not a folder").unwrap();
+    let id = reply.body["resource"][0]["id"].as_i64().unwrap();
+    let reply = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v2/system/service/{id}"),
+            Some(&token),
+            Some(json!({"description": "changed"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = app.get("/api/v2/gone/", &token).await;
+    assert_eq!(
+        reply.body,
+        df_error(
+            503,
+            "Service gone is unavailable: its folder cannot be opened."
+        )
+    );
+}

@@ -49,10 +49,13 @@ pub async fn file_services(
     let Some(entry) = state.services.get(name) else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    let Backend::Files { store, .. } = &entry.backend else {
-        return Ok(next.call(request).await?.map_into_boxed_body());
+    let store = match &entry.backend {
+        Backend::Files { store, .. } => Some(store.clone()),
+        // A file service whose folder is gone: 503 after the access check, never the
+        // database routes' answers.
+        Backend::Unavailable { .. } if entry.row.service_type == super::LOCAL_FILE => None,
+        _ => return Ok(next.call(request).await?.map_into_boxed_body()),
     };
-    let store = store.clone();
     Box::pin(serve(request, state, entry, store)).await
 }
 
@@ -60,7 +63,7 @@ async fn serve(
     mut request: ServiceRequest,
     state: web::Data<AppState>,
     entry: Arc<ServiceEntry>,
-    store: FileStore,
+    store: Option<FileStore>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let principal = match request.extract::<Principal>().await {
         Ok(principal) => principal,
@@ -83,7 +86,7 @@ async fn handle(
     state: &AppState,
     principal: Principal,
     entry: &ServiceEntry,
-    store: FileStore,
+    store: Option<FileStore>,
     request: &HttpRequest,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -93,6 +96,12 @@ async fn handle(
     let component = path.display().to_lowercase();
     let method = request.method().clone();
     crate::routes::db::open_service(state, principal, &entry.name, &method, &component).await?;
+    let store = store.ok_or_else(|| {
+        ApiError::unavailable(format!(
+            "Service {} is unavailable: its folder cannot be opened.",
+            entry.name
+        ))
+    })?;
     let params = Params::from_query(request.query_string())?;
     if store.read_only && method != Method::GET {
         return Err(ApiError::bad_request(format!(
