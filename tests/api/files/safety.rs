@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sluice_tests::{TestApp, df_error};
+use sluice_tests::{Reply, TestApp, df_error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{files_dir, raw};
@@ -122,20 +122,24 @@ async fn symlinks_out_of_the_folder_lead_nowhere() {
     assert!(outside.join("secret.txt").exists());
 }
 
+/// `POST /system/service` of a `local_file` service named `name` with `config`.
+async fn create_file_service(app: &TestApp, token: &str, name: &str, config: Value) -> Reply {
+    let service = json!({"resource":[{"name": name, "type": "local_file", "config": config}]});
+    app.send(
+        Method::POST,
+        "/api/v2/system/service",
+        Some(token),
+        Some(service),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_container_must_lie_inside_the_file_roots() {
     let app = TestApp::spawn().await;
     let token = app.login().await;
     for container in ["/etc", "../..", "../"] {
-        let reply = app
-            .send(
-                Method::POST,
-                "/api/v2/system/service",
-                Some(&token),
-                Some(json!({"resource":[{"name":"etc","type":"local_file",
-                                           "config":{"container":container}}]})),
-            )
-            .await;
+        let reply = create_file_service(&app, &token, "etc", json!({"container":container})).await;
         assert_eq!(
             reply.status,
             StatusCode::BAD_REQUEST,
@@ -144,26 +148,17 @@ async fn a_container_must_lie_inside_the_file_roots() {
         );
     }
     let root = app.data_dir.path().join("storage");
-    let reply = app
-        .send(
-            Method::POST,
-            "/api/v2/system/service",
-            Some(&token),
-            Some(json!({"resource":[{"name":"site","type":"local_file",
-                                       "config":{"container": root.join("site")}}]})),
-        )
-        .await;
+    let reply = create_file_service(
+        &app,
+        &token,
+        "site",
+        json!({"container": root.join("site")}),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     assert!(root.join("site").is_dir());
-    let reply = app
-        .send(
-            Method::POST,
-            "/api/v2/system/service",
-            Some(&token),
-            Some(json!({"resource":[{"name":"bad","type":"local_file",
-                                       "config":{"container":"x","colour":"red"}}]})),
-        )
-        .await;
+    let reply =
+        create_file_service(&app, &token, "bad", json!({"container":"x","colour":"red"})).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
 
@@ -268,15 +263,7 @@ async fn a_file_service_whose_folder_is_gone_answers_503() {
     let app = TestApp::spawn().await;
     let token = app.login().await;
     let root = app.data_dir.path().join("storage");
-    let reply = app
-        .send(
-            Method::POST,
-            "/api/v2/system/service",
-            Some(&token),
-            Some(json!({"resource":[{"name":"gone","type":"local_file",
-                                     "config":{"container": "gone"}}]})),
-        )
-        .await;
+    let reply = create_file_service(&app, &token, "gone", json!({"container": "gone"})).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     // Replaced by a file behind Sluice's back, then the service reloaded (a config change).
     std::fs::remove_dir(root.join("gone")).unwrap();
