@@ -4,10 +4,15 @@
 mod api;
 mod hosted;
 mod safety;
+mod unzip;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sluice_tests::{Reply, TestApp};
+
+/// The 400 of a path that is not allowed.
+pub const BAD_PATH: &str = "Invalid path: a path may not hold empty, '.' or '..' segments, NUL \
+characters or encoded slashes, nor be longer than 4096 bytes (255 per name).";
 
 /// The folder of the seeded `files` service in a test's data directory.
 pub fn files_dir(app: &TestApp) -> std::path::PathBuf {

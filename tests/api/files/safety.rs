@@ -6,10 +6,7 @@ use serde_json::{Value, json};
 use sluice_tests::{Reply, TestApp, df_error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{files_dir, raw};
-
-const BAD_PATH: &str = "Invalid path: a path may not hold empty, '.' or '..' segments, NUL \
-characters or encoded slashes, nor be longer than 4096 bytes (255 per name).";
+use super::{BAD_PATH, files_dir, raw};
 
 /// Sends `target` exactly as written (HTTP clients resolve `..` before sending); returns the
 /// status and the JSON body.

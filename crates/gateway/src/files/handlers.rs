@@ -21,6 +21,7 @@ use super::ops::{self, ListOptions};
 use super::paths::ServicePath;
 use super::send::send_file;
 use super::trailing::TrailingSlash;
+use super::unzip::{self, Upload};
 use super::zip_folder::zip_folder;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -126,7 +127,14 @@ async fn handle(
         Method::GET if path.folder => get_folder(&root, path, &params, limits).await,
         Method::GET => get_file(request, &root, path, &params, limits.max_zip_bytes).await,
         Method::POST | Method::PUT => {
-            let created = post(request, &root, path, &params, body).await?;
+            let upload = Upload {
+                check_exist: params.flag("check_exist"),
+                extract: params.flag("extract"),
+                clean: params.flag("clean"),
+                max_entries: limits.max_entries,
+                max_bytes: limits.max_zip_bytes,
+            };
+            let created = post(request, &root, path, upload, body).await?;
             Ok(HttpResponse::build(StatusCode::CREATED).json(created))
         }
         Method::PATCH => {
@@ -267,10 +275,10 @@ async fn post(
     request: &HttpRequest,
     root: &Arc<PathBuf>,
     path: ServicePath,
-    params: &Params,
+    upload: Upload,
     body: Bytes,
 ) -> Result<Value, ApiError> {
-    let check_exist = params.flag("check_exist");
+    let check_exist = upload.check_exist;
     let root = Arc::clone(root);
     let header_value = |name: &str| {
         (request.headers().get(name))
@@ -286,11 +294,11 @@ async fn post(
             Some(parts) => single_upload(parts, path.name())?,
             None => body,
         };
-        return blocking(move || ops::write_file(&root, &path, &content, check_exist)).await;
+        return blocking(move || unzip::store(&root, &path, &content, upload)).await;
     }
     if let Some(name) = header_value("x-file-name") {
         let file = path.join(&name, false)?;
-        return blocking(move || ops::write_file(&root, &file, &body, check_exist)).await;
+        return blocking(move || unzip::store(&root, &file, &body, upload)).await;
     }
     if let Some(name) = header_value("x-folder-name") {
         let folder = path.join(&name, true)?;
@@ -309,7 +317,7 @@ async fn post(
         }
         let written = blocking(move || {
             (uploads.iter())
-                .map(|(file, data)| ops::write_file(&root, file, data, check_exist))
+                .map(|(file, data)| unzip::store(&root, file, data, upload))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;

@@ -13,6 +13,7 @@ pub mod seed;
 mod send;
 pub mod settings;
 pub mod trailing;
+mod unzip;
 mod zip_folder;
 
 pub use config::{LOCAL_FILE, LocalFileConfig};
