@@ -1,4 +1,5 @@
-//! `extract=true`: a zip unpacked into the folder it was uploaded to, never outside it.
+//! `extract=true`: a zip unpacked into the folder it was uploaded to, never outside it; and
+//! copy and move records (`source_path`), which stay inside the service too.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -89,5 +90,48 @@ async fn a_zip_whose_entries_climb_out_of_the_folder_writes_nothing() {
     assert_eq!(
         reply.body,
         df_error(400, "The uploaded file is not a zip archive.")
+    );
+}
+
+#[tokio::test]
+async fn records_with_a_source_path_copy_and_move_inside_the_service() {
+    let app = TestApp::spawn().await;
+    let token = app.login().await;
+    site_zip(&app, &token).await;
+    std::fs::create_dir_all(files_dir(&app).join("dest")).unwrap();
+    let records = json!({"resource":[
+        {"type":"file","source_path":"src/a.txt"},
+        {"name":"moved","type":"folder","source_path":"src/sub/","delete_source":true},
+        {"name":"again","type":"file","source_path":"src/a.txt","delete_source":"true"},
+        {"name":"inside","type":"folder","source_path":"dest/"},
+        {"name":"x","type":"file","source_path":"../secret"}]});
+    let reply = app
+        .send(
+            Method::POST,
+            "/api/v2/files/dest/",
+            Some(&token),
+            Some(records),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"resource":[
+            {"name":"a.txt","path":"dest/a.txt","type":"file"},
+            {"name":"moved","path":"dest/moved/","type":"folder"},
+            {"name":"again","path":"dest/again","type":"file"},
+            {"name":"inside","type":"folder","error":{"code":400,
+             "message":"A folder cannot be copied or moved into itself."}},
+            {"name":"x","type":"file","error":{"code":400,"message":super::BAD_PATH}}]})
+    );
+    let files = files_dir(&app);
+    assert_eq!(
+        std::fs::read_to_string(files.join("dest/moved/b.txt")).unwrap(),
+        "b"
+    );
+    assert!(!files.join("src/sub").exists() && !files.join("src/a.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(files.join("dest/again")).unwrap(),
+        "a"
     );
 }

@@ -16,13 +16,13 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::multipart;
 use super::ops::{self, ListOptions};
 use super::paths::ServicePath;
 use super::send::send_file;
 use super::trailing::TrailingSlash;
 use super::unzip::{self, Upload};
 use super::zip_folder::zip_folder;
+use super::{copy, multipart};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::params::{Params, truthy};
@@ -364,13 +364,22 @@ fn create_from_records(
     items
         .iter()
         .map(|item| {
-            let name = item["name"].as_str().unwrap_or_default();
             let kind = item["type"].as_str().unwrap_or("file");
+            let source = copy::source_of(item, kind == "folder");
+            // A copy takes its source's name when it is given none, as in DreamFactory.
+            let name = match (item["name"].as_str(), &source) {
+                (Some(name), _) if !name.is_empty() => name.to_owned(),
+                (_, Ok(Some(source))) => source.name().to_owned(),
+                _ => String::new(),
+            };
             let done = (|| {
                 if name.is_empty() {
                     return Err(ApiError::bad_request("No name given for the resource."));
                 }
-                let target = folder.join(name, kind == "folder")?;
+                let target = folder.join(&name, kind == "folder")?;
+                if let Some(source) = source? {
+                    return copy::copy_or_move(root, &source, &target, item);
+                }
                 if kind == "folder" {
                     return ops::create_folder(root, &target, true);
                 }

@@ -5,6 +5,7 @@
 
 pub mod apps;
 pub mod config;
+mod copy;
 pub mod handlers;
 mod multipart;
 mod ops;
