@@ -108,7 +108,7 @@ impl ServiceRegistry {
         self.any_files.load(Ordering::Acquire)
     }
 
-    /// Notes whether scripted services remain, after a change (changes are rare; the scan
+    /// Notes whether scripted services and file services remain, after a change (changes are rare; the scan
     /// is under the write lock, so it sees the map as changed).
     fn note_scripts(&self, services: &HashMap<String, Arc<ServiceEntry>>) {
         let any = services

@@ -154,10 +154,10 @@ pub(crate) fn build_app(
     // actix runs the last `.wrap()` first, so this list reads inside-out: logically
     // request span and id (echoed as x-request-id), head limits and the headers of
     // every response -> CORS (preflights never reach authentication, and error
-    // envelopes get the CORS headers too) -> error envelope -> trailing-slash
-    // normalisation -> verb tunnelling -> the rate-limit headers -> routing
-    // (authentication, authorisation and the rate-limit check are in the handlers'
-    // extractors and `auth::access`).
+    // envelopes get the CORS headers too) -> error envelope -> a note of a trailing slash
+    // (the file API tells folders by it) -> trailing-slash normalisation -> verb
+    // tunnelling -> the rate-limit headers -> routing (authentication, authorisation and
+    // the rate-limit check are in the handlers' extractors and `auth::access`).
     App::new()
         .app_data(state)
         .app_data(web::PayloadConfig::new(body_limit))

@@ -58,7 +58,10 @@ async fn a_registered_storage_app_is_served_from_sluices_own_port() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    assert_eq!(reply.body["resource"][0]["launch_url"], "/files/admin/index.html");
+    assert_eq!(
+        reply.body["resource"][0]["launch_url"],
+        "/files/admin/index.html"
+    );
     let id = reply.body["resource"][0]["id"].as_i64().unwrap();
     let reply = app
         .get(
