@@ -12,6 +12,7 @@ mod data_cache;
 mod data_cache_access;
 mod docs_page;
 mod errors;
+mod files;
 mod headers;
 mod limits;
 mod listings;

@@ -192,7 +192,10 @@ async fn a_refused_destination_an_unknown_host_a_wrong_password_and_bad_fields_a
         )
     );
     let listed = app.get(&format!("{SERVICES}?fields=name"), &admin).await;
-    assert_eq!(listed.body, json!({"resource": [{"name": "user"}]}));
+    assert_eq!(
+        listed.body,
+        json!({"resource": [{"name": "user"}, {"name": "files"}]})
+    );
 }
 
 #[tokio::test]

@@ -220,7 +220,10 @@ async fn a_refused_destination_a_host_that_does_not_resolve_and_a_refused_login_
         )
     );
     let listed = app.get(&format!("{SERVICES}?fields=name"), &admin).await;
-    assert_eq!(listed.body, json!({"resource": [{"name": "user"}]}));
+    assert_eq!(
+        listed.body,
+        json!({"resource": [{"name": "user"}, {"name": "files"}]})
+    );
 }
 
 #[tokio::test]

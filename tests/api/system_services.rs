@@ -43,11 +43,12 @@ async fn a_created_service_is_listed_read_and_usable_at_once() {
         "allow_upsert":false,"cache_enabled":false,"cache_ttl":0})
     );
 
-    // The built-in `user` service is always there, seeded at start.
+    // The built-in `user` service is always there, and `files` is seeded at the first start.
     let list = app.get(&format!("{SERVICES}?fields=id,name"), &token).await;
     assert_eq!(
         list.body,
-        json!({"resource":[{"id": 1, "name": "user"}, {"id": id, "name": "db"}]})
+        json!({"resource":[{"id": 1, "name": "user"}, {"id": 2, "name": "files"},
+                           {"id": id, "name": "db"}]})
     );
 
     let tables = app.get("/api/v2/db/_table?as_list=true", &token).await;
@@ -61,7 +62,8 @@ async fn a_created_service_is_listed_read_and_usable_at_once() {
 
     let root = app.get("/api/v2", &token).await;
     assert_eq!(root.body["services"][0]["name"], "user");
-    assert_eq!(root.body["services"][1]["name"], "db");
+    assert_eq!(root.body["services"][1]["name"], "files");
+    assert_eq!(root.body["services"][2]["name"], "db");
 }
 
 #[tokio::test]
@@ -85,23 +87,23 @@ async fn system_lists_accept_filter_order_limit_offset_and_counts() {
         )
         .await;
     assert_eq!(reply.body, json!({"resource":[{"name":"beta"}]}));
-    // Four with the built-in `user` service.
+    // Five with the built-in `user` service and the seeded `files`.
     let reply = app
         .get(
             &format!(
-                "{SERVICES}?order=name%20desc&limit=2&offset=2&fields=name&include_count=true"
+                "{SERVICES}?order=name%20desc&limit=2&offset=3&fields=name&include_count=true"
             ),
             &token,
         )
         .await;
     assert_eq!(
         reply.body,
-        json!({"resource":[{"name":"beta"},{"name":"alpha"}],"meta":{"count":4}})
+        json!({"resource":[{"name":"beta"},{"name":"alpha"}],"meta":{"count":5}})
     );
     let reply = app
         .get(&format!("{SERVICES}?count_only=true"), &token)
         .await;
-    assert_eq!(reply.body, json!(4));
+    assert_eq!(reply.body, json!(5));
     let reply = app
         .get(&format!("{SERVICES}?filter=nope%3D1"), &token)
         .await;
@@ -173,11 +175,11 @@ async fn service_validation_errors_are_400_and_nothing_is_created() {
         let message = message.replace(&data_dir, "");
         assert!(!message.contains('/'), "{why}: a path leaked: {message}");
     }
-    // Only the built-in `user` service.
+    // Only the built-in `user` service and the seeded `files`.
     let reply = app
         .get(&format!("{SERVICES}?count_only=true"), &token)
         .await;
-    assert_eq!(reply.body, json!(1));
+    assert_eq!(reply.body, json!(2));
 }
 
 /// A SQLite file in a fresh directory outside every storage root.
@@ -398,7 +400,8 @@ async fn service_types_list_sqlite_pgsql_mysql_user_and_nodejs_with_their_config
                            {"name":"pgsql","label":"PostgreSQL","group":"Database"},
                            {"name":"mysql","label":"MySQL","group":"Database"},
                            {"name":"user","label":"User service","group":"User"},
-                           {"name":"nodejs","label":"Node.js","group":"Script"}]})
+                           {"name":"nodejs","label":"Node.js","group":"Script"},
+                           {"name":"local_file","label":"Local File Storage","group":"File"}]})
     );
     let reply = app.get("/api/v2/system/service_type/sqlite", &token).await;
     let names: Vec<&str> = reply.body["config_schema"]

@@ -38,7 +38,7 @@ async fn a_single_node_database_copied_to_postgresql_serves_two_nodes() {
         "{report}"
     );
     for line in [
-        "  service                    2 rows",
+        "  service                    3 rows",
         "  role                       1 row",
     ] {
         assert!(report.lines().any(|l| l == line), "{line:?} in {report}");
@@ -48,7 +48,7 @@ async fn a_single_node_database_copied_to_postgresql_serves_two_nodes() {
         .expect_err("second copy");
     let refused = format!("{refused:#}");
     assert!(!refused.contains(&password), "{refused}");
-    assert!(refused.contains(": the target database is not empty: it holds 1 row in user, 2 rows in service, 1 row in role, 1 row in role_service_access, 4 rows in app"), "{refused}");
+    assert!(refused.contains(": the target database is not empty: it holds 1 row in user, 3 rows in service, 1 row in role, 1 row in role_service_access, 4 rows in app"), "{refused}");
 
     // The single node keeps running on its SQLite database; the cluster opens the same
     // directory of service files (demo.sqlite) over the copy.

@@ -13,6 +13,7 @@ pub mod default_apps;
 pub mod demo;
 pub mod destinations;
 pub mod error;
+pub mod files;
 pub mod metrics;
 pub mod middleware;
 pub mod nsqlite;

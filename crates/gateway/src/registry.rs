@@ -10,6 +10,7 @@ use sluice_connector_core::Database;
 use sluice_connector_sqlite::sql::SqlEngine;
 use sluice_system_db::ServiceRow;
 
+use crate::files::{FileStore, LocalFileConfig};
 use crate::scripts::service::ScriptServiceConfig;
 use crate::service_types::remote::RemoteConfig;
 use crate::service_types::user::UserServiceConfig;
@@ -38,6 +39,12 @@ pub enum Backend {
     User { config: UserServiceConfig },
     /// A scripted service (`nodejs`): its script answers every request under it.
     Script { config: ScriptServiceConfig },
+    /// A `local_file` service: a folder inside the file roots, served with DreamFactory's
+    /// file API (`files::handlers`).
+    Files {
+        config: LocalFileConfig,
+        store: FileStore,
+    },
     /// The service is configured but cannot be used (its database is gone, or its config no
     /// longer validates). Requests get 503; the system API can still fix or delete it.
     Unavailable { reason: String },
@@ -52,7 +59,10 @@ impl Backend {
                 database, config, ..
             } => Some((database, config.data)),
             Self::Remote { database, config } => Some((database, config.data)),
-            Self::User { .. } | Self::Script { .. } | Self::Unavailable { .. } => None,
+            Self::User { .. }
+            | Self::Script { .. }
+            | Self::Files { .. }
+            | Self::Unavailable { .. } => None,
         }
     }
 }
@@ -72,6 +82,8 @@ pub struct ServiceRegistry {
     by_name: RwLock<HashMap<String, Arc<ServiceEntry>>>,
     /// Some service is a scripted one: without any, requests skip looking for one.
     any_script: AtomicBool,
+    /// Some service is a file service: without any, requests skip looking for one.
+    any_files: AtomicBool,
 }
 
 impl ServiceRegistry {
@@ -91,13 +103,20 @@ impl ServiceRegistry {
         self.any_script.load(Ordering::Acquire)
     }
 
-    /// Notes whether scripted services remain, after a change (changes are rare; the scan
+    /// Whether any service is a file service (`local_file`): one atomic load.
+    pub fn has_file_services(&self) -> bool {
+        self.any_files.load(Ordering::Acquire)
+    }
+
+    /// Notes whether scripted services and file services remain, after a change (changes are rare; the scan
     /// is under the write lock, so it sees the map as changed).
     fn note_scripts(&self, services: &HashMap<String, Arc<ServiceEntry>>) {
         let any = services
             .values()
             .any(|s| matches!(s.backend, Backend::Script { .. }));
         self.any_script.store(any, Ordering::Release);
+        let files = (services.values()).any(|s| matches!(s.backend, Backend::Files { .. }));
+        self.any_files.store(files, Ordering::Release);
     }
 
     pub fn all(&self) -> Vec<Arc<ServiceEntry>> {

@@ -35,6 +35,7 @@ pub fn service_types() -> Vec<Value> {
         remote::Engine::Mysql.service_type(),
         user::user_service_type(),
         crate::scripts::service::script_service_type(),
+        crate::files::config::local_file_service_type(),
     ]
 }
 
@@ -370,6 +371,9 @@ async fn open_backend(
             .map_err(|e| e.message.to_string())?;
         return Ok(Backend::Script { config });
     }
+    if row.service_type == crate::files::LOCAL_FILE {
+        return open_files_backend(row, settings).await;
+    }
     if let Some(engine) = remote::Engine::of_type(&row.service_type) {
         return remote::open_remote_backend(engine, &row.config, settings, secrets).await;
     }
@@ -390,6 +394,23 @@ async fn open_backend(
         config,
         sql,
     })
+}
+
+/// A `local_file` service's folder, resolved (and created when missing) on the blocking
+/// pool.
+async fn open_files_backend(row: &ServiceRow, settings: &Settings) -> Result<Backend, String> {
+    use crate::files::config::{parse_local_file_config, resolve_container};
+    let config = parse_local_file_config(&row.config).map_err(|e| e.message.to_string())?;
+    let (probe, settings) = (config.clone(), settings.clone());
+    let (root, read_only) =
+        tokio::task::spawn_blocking(move || resolve_container(&probe, &settings))
+            .await
+            .map_err(|e| e.to_string())??;
+    let store = crate::files::FileStore {
+        root: Arc::new(root),
+        read_only,
+    };
+    Ok(Backend::Files { config, store })
 }
 
 #[cfg(test)]

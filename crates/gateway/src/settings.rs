@@ -13,6 +13,7 @@ use sluice_connector_sqlite::sql::SqlSettings;
 
 pub use crate::data_cache::DataCacheSettings;
 pub use crate::default_apps::DreamFactorySettings;
+pub use crate::files::settings::FilesSettings;
 pub use crate::operator_settings::{MetricsSettings, RedisSettings};
 pub use crate::rate_limits::settings::{OnRedisError, RateLimitSettings};
 pub use crate::scripts::settings::ScriptSettings;
@@ -45,6 +46,7 @@ pub struct Settings {
     pub data_cache: DataCacheSettings,
     pub scripts: ScriptSettings,
     pub dreamfactory: DreamFactorySettings,
+    pub files: FilesSettings,
     /// Not a config key: the `--data-dir` the process was started with.
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -211,6 +213,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("storage.sqlite_roots")
+                .with_list_parse_key("files.storage_roots")
                 .with_list_parse_key("outbound.allowed_destinations")
                 .try_parsing(true)
                 .source(Some(env)),
@@ -341,6 +344,7 @@ impl Settings {
         self.rate_limits.validate()?;
         self.data_cache.validate()?;
         self.scripts.validate()?;
+        self.files.validate()?;
         Ok(())
     }
 

@@ -94,6 +94,10 @@ impl AppState {
         ensure_default_apps(&db, &settings.dreamfactory)
             .await
             .context("cannot create the default apps")?;
+        settings.prepare_file_roots()?;
+        crate::files::seed::seed_file_services(&db, &settings)
+            .await
+            .context("cannot create the 'files' and 'logs' services")?;
         let services = ServiceRegistry::default();
         for row in db.services().list().await? {
             let entry = build_entry(row, &settings, system_db_file.as_deref(), &secrets).await;

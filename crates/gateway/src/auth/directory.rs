@@ -86,6 +86,11 @@ impl AppTable {
     pub fn by_id(&self, id: i64) -> Option<&Arc<AppRow>> {
         self.by_id.get(&id)
     }
+
+    /// Every app, in no particular order.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<AppRow>> {
+        self.by_id.values()
+    }
 }
 
 #[derive(Debug, Default)]

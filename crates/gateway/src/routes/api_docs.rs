@@ -115,7 +115,8 @@ async fn document(
 ) -> Result<Option<Value>, ApiError> {
     let database = match &service.backend {
         Backend::Sqlite { database, .. } | Backend::Remote { database, .. } => database,
-        Backend::User { .. } => return Ok(None),
+        // No OpenAPI document for file services yet (docs/FILES.md).
+        Backend::User { .. } | Backend::Files { .. } => return Ok(None),
         Backend::Script { .. } => {
             let info = service_info(service);
             let access = CallerAccess { principal, service };

@@ -23,6 +23,7 @@ async fn scrape(state: web::Data<AppState>) -> HttpResponse {
             Backend::Remote { .. }
             | Backend::User { .. }
             | Backend::Script { .. }
+            | Backend::Files { .. }
             | Backend::Unavailable { .. } => None,
         })
         .collect();

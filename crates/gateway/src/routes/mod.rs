@@ -5,7 +5,7 @@
 //! `/health`, `/health/ready` and `/metrics` are for operators (docs/OPERATIONS.md).
 
 mod api_docs;
-mod db;
+pub(crate) mod db;
 pub(crate) mod doc_schemas;
 mod docs_page;
 mod health;
@@ -36,7 +36,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::scope("/docs").configure(docs_page::configure))
     .configure(health::configure)
-    .route("/", web::get().to(index::home));
+    .route("/", web::get().to(index::home))
+    // Last: hosted apps and public folders of file services (`files::apps`).
+    .service(
+        web::resource("/{service}/{path:.*}")
+            .route(web::get().to(crate::files::apps::serve_public))
+            .route(web::head().to(crate::files::apps::serve_public)),
+    );
 }
 
 fn api(cfg: &mut web::ServiceConfig) {
@@ -49,6 +55,8 @@ fn api(cfg: &mut web::ServiceConfig) {
         // endpoints.
         .service(
             web::scope("/{service}")
+                // Inside the scripts: event scripts run around file services' endpoints too.
+                .wrap(from_fn(crate::files::handlers::file_services))
                 .wrap(from_fn(crate::scripts::events::service_scripts))
                 .configure(db::configure),
         );

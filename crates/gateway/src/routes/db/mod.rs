@@ -113,7 +113,7 @@ fn backend(
             database, config, ..
         } => (database, config.data),
         Backend::Remote { database, config } => (database, config.data),
-        Backend::User { .. } | Backend::Script { .. } => {
+        Backend::User { .. } | Backend::Script { .. } | Backend::Files { .. } => {
             return Err(ApiError::not_found(format!(
                 "Resource '_table' not found for service '{}'.",
                 service.name

@@ -36,7 +36,10 @@ pub async fn run_sql(
                 service.name
             )));
         }
-        Backend::Remote { .. } | Backend::User { .. } | Backend::Script { .. } => {
+        Backend::Remote { .. }
+        | Backend::User { .. }
+        | Backend::Script { .. }
+        | Backend::Files { .. } => {
             return Err(ApiError::not_found(format!(
                 "Resource '_sql' not found for service '{}'.",
                 service.name

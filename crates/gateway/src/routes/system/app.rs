@@ -68,7 +68,8 @@ pub(crate) struct AppInput {
 
 fn record(row: &AppRow) -> Record {
     let mut record = to_record(row);
-    // DreamFactory always appends it; apps here are API keys only, never hosted pages.
+    // DreamFactory always appends it; only apps hosted on a file service have one
+    // (`with_related` sets it).
     record.insert("launch_url".into(), json!(""));
     record
 }
@@ -79,6 +80,9 @@ async fn with_related(
     related: &[&str],
 ) -> Result<Record, ApiError> {
     let mut out = record(row);
+    let service = (row.storage_service_id).and_then(|id| state.services.by_id(id));
+    let url = crate::files::apps::launch_url(row, service.as_ref().map(|s| s.name.as_str()));
+    out.insert("launch_url".into(), json!(url));
     if related.contains(&ROLE) {
         let role = match row.role_id {
             Some(id) => state.db.roles().get(id).await?,

@@ -83,7 +83,10 @@ async fn flush_service(
         .ok_or_else(|| ApiError::not_found(format!("Could not find a service for {name}")))?;
     match &service.backend {
         Backend::Sqlite { .. } | Backend::Remote { .. } => flush(&state, service.row.id).await?,
-        Backend::User { .. } | Backend::Script { .. } | Backend::Unavailable { .. } => {
+        Backend::User { .. }
+        | Backend::Script { .. }
+        | Backend::Files { .. }
+        | Backend::Unavailable { .. } => {
             return Err(ApiError::not_implemented(
                 "Service does not implement API controlled cache.",
             ));

@@ -278,6 +278,16 @@ pub(crate) async fn validate_config(
         crate::scripts::check_syntax(engine, service_type, "content", &script.content).await?;
         return Ok(script.to_json());
     }
+    if service_type == crate::files::LOCAL_FILE {
+        use crate::files::config::{parse_local_file_config, resolve_container};
+        let config = parse_local_file_config(&config)?;
+        let (probe, settings) = (config.clone(), state.settings.clone());
+        actix_web::web::block(move || resolve_container(&probe, &settings))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|reason| invalid_field("container", &reason))?;
+        return Ok(config.to_json());
+    }
     if let Some(engine) = Engine::of_type(service_type) {
         return validate_remote_config(engine, &state.settings, &state.secrets, given, stored)
             .await;

@@ -1,0 +1,23 @@
+//! Whether the request's path ended in `/`, noted before the trailing-slash normalisation
+//! removes it: DreamFactory's file API tells folders (`docs/`) from files (`docs`) by it, and
+//! a hosted app's folder is redirected to its `/` form so relative links resolve inside it.
+
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+
+/// Present in a request's extensions when its path ended in `/` (the root `/` aside).
+#[derive(Debug, Clone, Copy)]
+pub struct TrailingSlash;
+
+pub async fn note_trailing_slash(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = request.path();
+    if path.len() > 1 && path.ends_with('/') {
+        request.extensions_mut().insert(TrailingSlash);
+    }
+    next.call(request).await
+}
