@@ -130,6 +130,7 @@ async fn services_carry_their_stored_document_as_null_when_asked() {
     assert_eq!(
         list.body,
         json!({"resource": [{"name": "user", "service_doc_by_service_id": null},
+                            {"name": "files", "service_doc_by_service_id": null},
                             {"name": "db", "service_doc_by_service_id": null}]})
     );
     let id = app.get("/api/v2/system/service?filter=name%3Ddb&fields=id", &token);
@@ -181,9 +182,10 @@ async fn every_system_list_counts_its_records_with_include_count() {
         ("/api/v2/system/event_script", 0),
         ("/api/v2/system/limit_cache", 0),
         ("/api/v2/system/script_type", 1),
-        ("/api/v2/system/cache", 2),
+        // The seeded `files` service is one of them.
+        ("/api/v2/system/cache", 3),
         ("/api/v2/system/event?services_only=true", 1),
-        ("/api/v2/system/service", 2),
+        ("/api/v2/system/service", 3),
         ("/api/v2/system/app", 3),
         ("/api/v2/system/email_template", 0),
         ("/api/v2/system/custom", 0),
