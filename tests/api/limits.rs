@@ -413,3 +413,67 @@ async fn batch_updates_recompute_each_key_and_a_type_change_clears_unused_ids() 
         df_error(400, "Invalid relationship 'limit_by_role_id' requested.")
     );
 }
+
+/// DreamFactory's admin apps read the limits page with
+/// `related=service_by_service_id,role_by_role_id,user_by_user_id,limit_cache_by_limit_id`:
+/// each `belongsTo` relation is the record its id names (as its own list shows it), or null.
+#[tokio::test]
+async fn a_limit_embeds_its_service_role_and_user() {
+    let (app, token, user, role) = app_with_subjects().await;
+    let reply = app
+        .get("/api/v2/system/service?filter=name%3Ddb&fields=id", &token)
+        .await;
+    let db = reply.body["resource"][0]["id"].as_i64().expect("db's id");
+    let by_user = create(
+        &app,
+        &token,
+        json!({"type": "instance.user.service", "user_id": user, "service_id": db, "rate": 5,
+               "period": "minute", "name": "jo on db"}),
+    )
+    .await;
+    let by_role = create(
+        &app,
+        &token,
+        json!({"type": "instance.role", "role_id": role, "rate": 5, "period": "hour",
+               "name": "readers"}),
+    )
+    .await;
+    let related =
+        "related=service_by_service_id,role_by_role_id,user_by_user_id,limit_cache_by_limit_id";
+    let reply = app
+        .get(
+            &format!("/api/v2/system/limit?{related}&include_count=true&fields=id"),
+            &token,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["meta"], json!({"count": 2}));
+    let [first, second] = [&reply.body["resource"][0], &reply.body["resource"][1]];
+    assert_eq!(first["id"], json!(by_user));
+    assert_eq!(first["service_by_service_id"]["id"], json!(db));
+    assert_eq!(first["service_by_service_id"]["name"], json!("db"));
+    assert_eq!(first["service_by_service_id"]["type"], json!("sqlite"));
+    assert!(first["service_by_service_id"]["config"].is_object());
+    assert_eq!(first["user_by_user_id"]["id"], json!(user));
+    assert_eq!(first["user_by_user_id"]["email"], json!("jo@example.com"));
+    assert!(first["user_by_user_id"].get("password").is_none());
+    assert_eq!(first["role_by_role_id"], Value::Null);
+    assert_eq!(
+        first["limit_cache_by_limit_id"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(second["id"], json!(by_role));
+    assert_eq!(second["role_by_role_id"]["name"], json!("readers"));
+    assert_eq!(second["service_by_service_id"], Value::Null);
+    assert_eq!(second["user_by_user_id"], Value::Null);
+
+    let reply = app
+        .get(
+            &format!("/api/v2/system/limit/{by_role}?{related}&fields=id"),
+            &token,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["role_by_role_id"]["id"], json!(role));
+    assert_eq!(reply.body["user_by_user_id"], Value::Null);
+}

@@ -168,6 +168,16 @@ pub struct LimitReadOnly {
     /// `/system/limit_cache` lists them (`id`, `key`, `max`, `attempts`, `remaining`).
     #[schema(value_type = Vec<Object>)]
     limit_cache_by_limit_id: Vec<Value>,
+    /// With `related=service_by_service_id`: the limit's service as `/system/service` shows
+    /// it, or null.
+    #[schema(value_type = Option<Object>)]
+    service_by_service_id: Option<Value>,
+    /// With `related=role_by_role_id`: the limit's role, or null.
+    #[schema(value_type = Option<Object>)]
+    role_by_role_id: Option<Value>,
+    /// With `related=user_by_user_id`: the limit's user as `/system/user` shows it, or null.
+    #[schema(value_type = Option<Object>)]
+    user_by_user_id: Option<Value>,
 }
 
 /// A user's or administrator's read-only fields and relations.

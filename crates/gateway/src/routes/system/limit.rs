@@ -85,13 +85,18 @@ impl SystemResource for Limits {
         "created_date",
         "last_modified_date",
     ];
-    const RELATIONS: &'static [&'static str] = &[CACHE_RELATION];
+    const RELATIONS: &'static [&'static str] = &[
+        CACHE_RELATION,
+        SERVICE_RELATION,
+        ROLE_RELATION,
+        USER_RELATION,
+    ];
     type Input = LimitInput;
     type ReadOnly = crate::routes::doc_schemas::LimitReadOnly;
 
     async fn load_all(state: &AppState, related: &[&'static str]) -> Result<Vec<Record>, ApiError> {
         let rows = state.db.limits().list().await?;
-        with_cache_entries(state, &rows, related).await
+        with_related(state, &rows, related).await
     }
 
     async fn load_one(
@@ -102,7 +107,7 @@ impl SystemResource for Limits {
         let Some(row) = state.db.limits().get(id).await? else {
             return Ok(None);
         };
-        Ok(with_cache_entries(state, &[row], related).await?.pop())
+        Ok(with_related(state, &[row], related).await?.pop())
     }
 
     async fn create(
@@ -155,10 +160,16 @@ impl SystemResource for Limits {
 
 /// The relation embedding a limit's `/system/limit_cache` entries.
 const CACHE_RELATION: &str = "limit_cache_by_limit_id";
+/// DreamFactory's `belongsTo` relations of a limit: the record its id names, or `null`.
+/// Both of its admin apps ask for all three on the limits page.
+const SERVICE_RELATION: &str = "service_by_service_id";
+const ROLE_RELATION: &str = "role_by_role_id";
+const USER_RELATION: &str = "user_by_user_id";
 
-/// Stored limits as DreamFactory returns them (`period` by name), with their counters under
-/// `limit_cache_by_limit_id` when `related` asks for them.
-async fn with_cache_entries(
+/// Stored limits as DreamFactory returns them (`period` by name), with the relations
+/// `related` asks for: the counters under `limit_cache_by_limit_id`, the service, role and
+/// user as `/system/service`, `/system/role` and `/system/user` show them.
+async fn with_related(
     state: &AppState,
     rows: &[LimitRow],
     related: &[&'static str],
@@ -168,17 +179,43 @@ async fn with_cache_entries(
     } else {
         None
     };
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let mut record = limit_object(row);
-            if let Some(entries) = &entries {
-                let own: Vec<&CacheEntry> = entries.iter().filter(|e| e.id == row.id).collect();
-                record.insert(CACHE_RELATION.into(), serde_json::json!(own));
-            }
-            record
-        })
-        .collect())
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut record = limit_object(row);
+        if let Some(entries) = &entries {
+            let own: Vec<&CacheEntry> = entries.iter().filter(|e| e.id == row.id).collect();
+            record.insert(CACHE_RELATION.into(), serde_json::json!(own));
+        }
+        let limit = &row.limit;
+        if related.contains(&SERVICE_RELATION) {
+            let service = match limit.service_id {
+                Some(id) => state.db.services().get(id).await?,
+                None => None,
+            };
+            let value = service.map(|service| Value::Object(super::service::record(&service, &[])));
+            record.insert(SERVICE_RELATION.into(), value.unwrap_or_default());
+        }
+        if related.contains(&ROLE_RELATION) {
+            let role = match limit.role_id {
+                Some(id) => state.db.roles().get(id).await?,
+                None => None,
+            };
+            record.insert(
+                ROLE_RELATION.into(),
+                serde_json::to_value(role).unwrap_or_default(),
+            );
+        }
+        if related.contains(&USER_RELATION) {
+            let user = match limit.user_id {
+                Some(id) => state.db.users().get(id).await?,
+                None => None,
+            };
+            let value = user.map(|user| Value::Object(super::user::record(&user)));
+            record.insert(USER_RELATION.into(), value.unwrap_or_default());
+        }
+        records.push(record);
+    }
+    Ok(records)
 }
 
 /// The limit `input` describes, merged over `current` on updates: checked as DreamFactory

@@ -69,7 +69,7 @@ const SERVICE_DOC: &str = "service_doc_by_service_id";
 /// A service as clients read it: a `pgsql` or `mysql` service's password is masked. Sluice
 /// stores no OpenAPI document for a service (every document is generated), so the related
 /// document, when asked for, is `null`, as DreamFactory's is for a service without one.
-fn record(row: &ServiceRow, related: &[&str]) -> Record {
+pub(super) fn record(row: &ServiceRow, related: &[&str]) -> Record {
     let mut record = to_record(row);
     if Engine::of_type(&row.service_type).is_some() {
         record.insert("config".into(), masked_config(&row.config));

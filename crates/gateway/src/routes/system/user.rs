@@ -42,7 +42,7 @@ pub type Users = Accounts<false>;
 pub type Admins = Accounts<true>;
 
 /// A user as clients see it, with DreamFactory's appended `confirmed` and `expired`.
-fn record(row: &UserRow) -> Record {
+pub(super) fn record(row: &UserRow) -> Record {
     let mut record = match serde_json::to_value(row) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
