@@ -294,6 +294,25 @@ async fn unknown_tables_and_resources_are_404() {
 }
 
 #[tokio::test]
+async fn an_unknown_resource_is_named_whatever_the_service_is_called() {
+    let (app, token) = TestApp::with_demo_service().await;
+    let reply = app
+        .send(Method::POST, "/api/v2/system/service", Some(&token),
+            Some(json!({"resource":[{"name":"api","type":"sqlite","config":{"database":"demo.sqlite"}}]})))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    for path in ["/api/v2/api/_proc", "/api/api/_proc/x"] {
+        let reply = app.get(path, &token).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            reply.body,
+            df_error(404, "Resource '_proc' not found for service 'api'."),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn reads_need_credentials() {
     let (app, _) = todo_app().await;
     let reply = app

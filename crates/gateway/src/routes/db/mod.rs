@@ -218,11 +218,11 @@ async fn unsupported(
         .get("service")
         .unwrap_or_default()
         .to_string();
+    // What the scope's routing has not matched: searching the path for the service's name
+    // would stop at `/api` for a service named `api`.
     let rest = request
-        .path()
-        .split_once(&format!("/{path}"))
-        .map(|(_, rest)| rest)
-        .unwrap_or_default()
+        .match_info()
+        .unprocessed()
         .trim_matches('/')
         .to_string();
     let component = rest.to_ascii_lowercase();
