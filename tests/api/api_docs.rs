@@ -151,3 +151,40 @@ async fn a_document_never_names_a_field_the_role_hides() {
         "string"
     );
 }
+
+#[tokio::test]
+async fn a_file_service_documents_dreamfactorys_file_api_with_the_callers_verbs() {
+    let (app, admin) = TestApp::with_demo_service().await;
+    let reply = app.get("/api/v2/api_docs/files", &admin).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(structural_errors(&reply.body), Vec::<String>::new());
+    assert_eq!(
+        operations(&reply.body),
+        [
+            "get /",
+            "post /",
+            "delete /{file_path}",
+            "get /{file_path}",
+            "patch /{file_path}",
+            "post /{file_path}",
+            "put /{file_path}",
+            "delete /{folder_path}/",
+            "get /{folder_path}/",
+            "post /{folder_path}/",
+        ]
+    );
+    let files = service_id(&app, &admin, "files").await;
+    let role = json!({"name": "file-reader", "is_active": true, "role_service_access_by_role_id": [
+        {"service_id": files, "component": "*", "verb_mask": 1, "requestor_mask": 1}
+    ]});
+    let role_id = app.create_role(&admin, role).await;
+    let key = app.create_app(&admin, "file-reader", Some(role_id)).await.1;
+    let reply = app
+        .call(Method::GET, "/api/v2/api_docs/files", Auth::key(&key), None)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        operations(&reply.body),
+        ["get /", "get /{file_path}", "get /{folder_path}/"]
+    );
+}

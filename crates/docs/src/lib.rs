@@ -3,6 +3,7 @@
 pub mod check;
 mod common;
 mod downgrade;
+mod files;
 mod merge;
 mod schema;
 mod script;
@@ -10,6 +11,7 @@ mod service;
 mod system;
 mod table;
 
+pub use files::file_service_document;
 pub use merge::combined_document;
 pub use script::script_service_document;
 pub use service::{DocumentAccess, ServiceInfo, Unrestricted, service_document};

@@ -115,13 +115,17 @@ async fn document(
 ) -> Result<Option<Value>, ApiError> {
     let database = match &service.backend {
         Backend::Sqlite { database, .. } | Backend::Remote { database, .. } => database,
-        // No OpenAPI document for file services yet (docs/FILES.md).
-        Backend::User { .. } | Backend::Files { .. } => return Ok(None),
-        Backend::Script { .. } => {
+        Backend::User { .. } => return Ok(None),
+        Backend::Script { .. } | Backend::Files { .. } => {
             let info = service_info(service);
             let access = CallerAccess { principal, service };
             let verbs = sluice_docs::DocumentAccess::verbs(&access, "");
-            return Ok(Some(sluice_docs::script_service_document(&info, verbs)));
+            let document = if matches!(service.backend, Backend::Files { .. }) {
+                sluice_docs::file_service_document(&info, verbs)
+            } else {
+                sluice_docs::script_service_document(&info, verbs)
+            };
+            return Ok(Some(document));
         }
         Backend::Unavailable { .. } => {
             return Err(ApiError::unavailable(format!(
