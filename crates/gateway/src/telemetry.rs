@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use anyhow::Context;
 use std::cell::RefCell;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use tracing_subscriber::EnvFilter;
 
 use tracing::field::{Field, Visit};
@@ -94,7 +94,11 @@ impl<'w> MakeVisitor<Writer<'w>> for PlainFields {
 
     fn make_visitor(&self, writer: Writer<'w>) -> Self::Visitor {
         PlainVisitor {
-            writer,
+            writer: Buffered {
+                writer,
+                buffer: [0; FIELDS_BUFFER_BYTES],
+                len: 0,
+            },
             first: true,
             result: Ok(()),
         }
@@ -102,14 +106,51 @@ impl<'w> MakeVisitor<Writer<'w>> for PlainFields {
 }
 
 struct PlainVisitor<'w> {
-    writer: Writer<'w>,
+    writer: Buffered<'w>,
     first: bool,
     result: fmt::Result,
 }
 
+/// The fields gathered on the stack and written in one piece: a span's fields go into a
+/// `String` of their own, which otherwise grew (and was copied) four or five times a
+/// request, once per doubling. Longer fields go to the writer as they come.
+struct Buffered<'w> {
+    writer: Writer<'w>,
+    buffer: [u8; FIELDS_BUFFER_BYTES],
+    len: usize,
+}
+
+/// Room for a request span's fields (request id, method, path) in all but unusual cases.
+const FIELDS_BUFFER_BYTES: usize = 256;
+
+impl Buffered<'_> {
+    fn flush(&mut self) -> fmt::Result {
+        if self.len == 0 {
+            return Ok(());
+        }
+        let len = std::mem::take(&mut self.len);
+        // Only whole `&str`s are copied in, so the bytes are UTF-8.
+        let text = std::str::from_utf8(&self.buffer[..len]).map_err(|_| fmt::Error)?;
+        self.writer.write_str(text)
+    }
+}
+
+impl fmt::Write for Buffered<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = self.len + text.len();
+        if end <= FIELDS_BUFFER_BYTES {
+            self.buffer[self.len..end].copy_from_slice(text.as_bytes());
+            self.len = end;
+            return Ok(());
+        }
+        self.flush()?;
+        self.writer.write_str(text)
+    }
+}
+
 impl PlainVisitor<'_> {
     /// Writes the separator and `name=` (nothing for `message`), then the value.
-    fn field(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+    fn field(&mut self, field: &Field, value: impl FnOnce(&mut Buffered<'_>) -> fmt::Result) {
         if self.result.is_err() {
             return;
         }
@@ -167,8 +208,8 @@ impl Visit for PlainVisitor<'_> {
 }
 
 impl VisitOutput<fmt::Result> for PlainVisitor<'_> {
-    fn finish(self) -> fmt::Result {
-        self.result
+    fn finish(mut self) -> fmt::Result {
+        self.result.and_then(|()| self.writer.flush())
     }
 }
 
@@ -265,6 +306,16 @@ mod tests {
             "a\"b\\c", "caf\u{e9}\n"
         );
         assert_eq!(fields, expected);
+    }
+
+    /// Fields past the stack buffer go out in order, whole.
+    #[test]
+    fn long_fields_are_written_in_order() {
+        let long = "x".repeat(300);
+        let line =
+            logged(|| tracing::info!(before = "a", long = long.as_str(), after = 7_u64, "m"));
+        let fields = line.split_once("m ").unwrap().1;
+        assert_eq!(fields, format!("before=\"a\" long=\"{long}\" after=7\n"));
     }
 
     #[test]
