@@ -104,7 +104,7 @@ fn service_label(route: &str, request: &HttpRequest, services: &ServiceRegistry)
             .get("service")
             .and_then(|name| services.get(name))
             .map_or(ServiceLabel::Other, |entry| {
-                ServiceLabel::Named(Arc::from(entry.name.as_str()))
+                ServiceLabel::Named(Arc::clone(&entry.label))
             }),
         _ => ServiceLabel::Other,
     }

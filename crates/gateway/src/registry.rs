@@ -18,6 +18,9 @@ use crate::service_types::{DataOptions, SqliteServiceConfig};
 
 pub struct ServiceEntry {
     pub name: String,
+    /// The name again, shared: the metrics label of every request to the service, which
+    /// would otherwise be a new allocation per request.
+    pub label: Arc<str>,
     pub row: ServiceRow,
     pub backend: Backend,
 }

@@ -351,6 +351,7 @@ pub async fn build_entry(
     };
     ServiceEntry {
         name: row.name.clone(),
+        label: Arc::from(row.name.as_str()),
         row,
         backend,
     }
