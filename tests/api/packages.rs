@@ -1,5 +1,5 @@
-//! `system/package`: an instance exported with every kind of object and imported into an
-//! empty one answers the same calls.
+//! `system/package`: an instance exported with every kind of object (and a file service's
+//! files) and imported into an empty one answers the same calls.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -53,9 +53,42 @@ async fn post(app: &TestApp, token: &str, path: &str, body: Value) {
     assert!(reply.status.is_success(), "{path}: {}", reply.body);
 }
 
+/// A `local_file` service `media` with a file, and a web app hosted from it (type 1).
+async fn populate_files(app: &TestApp, token: &str) {
+    post(
+        app,
+        token,
+        "/api/v2/system/service",
+        json!({"resource":[{"name":"media","type":"local_file",
+        "config":{"container":"docs_store","public_path":["pub/"]}}]}),
+    )
+    .await;
+    let folder = app.data_dir.path().join("storage").join("docs_store");
+    std::fs::create_dir_all(folder.join("www")).expect("www");
+    std::fs::create_dir_all(folder.join("site")).expect("site");
+    std::fs::write(folder.join("www/hello.txt"), "hello from media").expect("file");
+    std::fs::write(folder.join("site/index.html"), "<p>hosted</p>").expect("index");
+    let media = app
+        .get(
+            "/api/v2/system/service?filter=name%3Dmedia&fields=id",
+            token,
+        )
+        .await;
+    let media = media.body["resource"][0]["id"].as_i64().expect("media id");
+    post(
+        app,
+        token,
+        "/api/v2/system/app",
+        json!({"resource":[{"name":"site","is_active":true,"type":1,
+        "storage_service_id":media,"storage_container":"site","path":"index.html"}]}),
+    )
+    .await;
+}
+
 /// An instance with one object of every kind: a SQLite service with a table and rows, a
 /// role with a row filter, an app with that role, a user, lookups (one private), a CORS
-/// rule, a limit and an event script. Returns the app's API key.
+/// rule, a limit, an event script, an email template, a custom value, and a file service
+/// with a hosted app. Returns the app's API key.
 async fn populate(app: &TestApp, token: &str) -> String {
     post(
         app,
@@ -134,6 +167,22 @@ async fn populate(app: &TestApp, token: &str) -> String {
         script,
     )
     .await;
+    post(
+        app,
+        token,
+        "/api/v2/system/email_template",
+        json!({"resource":[{"name":"welcome","subject":"Hi {first_name}",
+        "to":"a@example.com, b@example.com","body_text":"Welcome.","defaults":{"x":1}}]}),
+    )
+    .await;
+    post(
+        app,
+        token,
+        "/api/v2/system/custom",
+        json!({"resource":[{"name":"theme","value":{"dark":true}}]}),
+    )
+    .await;
+    populate_files(app, token).await;
     key
 }
 
@@ -143,13 +192,20 @@ async fn answers(app: &TestApp, token: &str, key: &str) -> Vec<Value> {
     for path in [
         "/api/v2/notes/_table/task?order=id",
         "/api/v2/system/role?fields=name,is_active&related=role_service_access_by_role_id",
-        "/api/v2/system/app?fields=name,api_key,is_active",
+        // The default apps each instance seeded keep that instance's keys; the package's
+        // apps keep theirs.
+        "/api/v2/system/app?fields=name,is_active,type,storage_container,path",
+        "/api/v2/system/app?filter=name%3Dreader-app&fields=api_key",
+        "/api/v2/system/app?filter=name%3Dsite&fields=api_key",
         "/api/v2/system/user?fields=email,name,is_active",
         "/api/v2/system/lookup?fields=name,value,private",
         "/api/v2/system/cors?fields=path,origin,method,enabled",
         "/api/v2/system/limit?fields=type,name,rate,period",
         "/api/v2/system/event_script?fields=name,type,content,is_active",
         "/api/v2/notes/_schema/task",
+        "/api/v2/system/email_template?fields=name,subject,to,body_text,defaults",
+        "/api/v2/system/custom/theme",
+        "/api/v2/system/service?filter=name%3Dmedia&fields=name,type,config",
     ] {
         let reply = app.get(path, token).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
@@ -165,6 +221,20 @@ async fn answers(app: &TestApp, token: &str, key: &str) -> Vec<Value> {
         .await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.body);
     seen.push(read.body);
+    // The file through the file API, and the hosted app's page without credentials.
+    for (path, credentials) in [
+        ("/api/v2/media/www/hello.txt", Some(token)),
+        ("/media/site/index.html", None),
+    ] {
+        let mut request = app.client.get(format!("{}{path}", app.url));
+        if let Some(token) = credentials {
+            request = request.header("X-DreamFactory-Session-Token", token);
+        }
+        let response = request.send().await.expect("file");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = response.text().await.expect("text");
+        seen.push(Value::String(body));
+    }
     seen
 }
 
@@ -197,7 +267,12 @@ async fn an_exported_instance_imported_into_an_empty_one_answers_the_same_calls(
     let first = TestApp::spawn().await;
     let token = first.login().await;
     let key = populate(&first, &token).await;
-    let zip = export(&first, &token, "?include_data=true&include_secrets=true").await;
+    let zip = export(
+        &first,
+        &token,
+        "?include_data=true&include_secrets=true&include_files=true",
+    )
+    .await;
 
     let second = TestApp::spawn().await;
     let token2 = second.login().await;
@@ -215,6 +290,11 @@ async fn an_exported_instance_imported_into_an_empty_one_answers_the_same_calls(
         ("cors", "api/v2/*"),
         ("limit", "everyone"),
         ("event_script", "notes._table.task.get.post_process"),
+        ("email_template", "welcome"),
+        ("custom", "theme"),
+        ("service", "media"),
+        ("files", "media"),
+        ("app", "site"),
     ] {
         assert_eq!(
             item(body, kind, name)["status"],
@@ -222,7 +302,21 @@ async fn an_exported_instance_imported_into_an_empty_one_answers_the_same_calls(
             "{kind} {name}: {body}"
         );
     }
-    assert_eq!(item(body, "service", "user")["status"], "skipped");
+    // What a new instance has already (the built-in services, the seeded `files` service and
+    // default apps) is kept, not a failure.
+    for (kind, name) in [
+        ("service", "user"),
+        ("service", "files"),
+        ("app", "admin"),
+        ("app", "api_docs"),
+        ("app", "file_manager"),
+    ] {
+        assert_eq!(
+            item(body, kind, name)["status"],
+            "skipped",
+            "{kind} {name}: {body}"
+        );
+    }
     assert_eq!(
         item(body, "admin", "admin@example.com")["status"],
         "skipped"
@@ -232,9 +326,11 @@ async fn an_exported_instance_imported_into_an_empty_one_answers_the_same_calls(
     let after = answers(&second, &token2, &key).await;
     assert_eq!(before, after);
     // The role's row filter still applies through the app's key, and the script still runs.
-    let restricted = before.last().expect("restricted read");
+    let restricted = &before[before.len() - 3];
     assert_eq!(restricted["resource"].as_array().map(Vec::len), Some(2));
     assert_eq!(restricted["scripted"], true);
+    assert_eq!(before[before.len() - 2], json!("hello from media"));
+    assert_eq!(before[before.len() - 1], json!("<p>hosted</p>"));
     // The user signs in on the second instance with the password set on the first.
     second
         .user_login("jo@example.com", "a long enough password", Some(&key))

@@ -28,7 +28,8 @@ fn json_entry(name: &str, value: Value) -> (&str, Vec<u8>) {
 /// A hash PHP's `password_hash("rasmuslerdorf", PASSWORD_BCRYPT)` wrote, as DreamFactory
 /// stores passwords.
 const PHP_BCRYPT: &str = "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a";
-const DF_KEY: &str = "6498a8ad1beb9d84d63035c5d1120c007fad6de706734db9689f8996707e0f7d";
+/// Not the key of a default app (a new instance has those), so the package's app gets it.
+const DF_KEY: &str = "5f1c0e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d";
 
 /// What DreamFactory's exporter writes, in its shape (ids of the instance it came from,
 /// audit columns, back references), with things Sluice has no counterpart for.
@@ -112,20 +113,16 @@ async fn a_dreamfactory_package_imports_what_sluice_has_and_reports_the_rest() {
         ("service", "db", "imported"),
         ("service", "system", "skipped"),
         ("service", "files", "skipped"),
-        (
-            "role_service_access_by_role_id",
-            "addressbook: *",
-            "skipped",
-        ),
         ("app", "addressbook", "imported"),
-        ("app", "hosted", "skipped"),
+        // Its storage service is the `files` service this instance has (by name).
+        ("app", "hosted", "imported"),
         ("user", "jo@example.com", "imported"),
         (
             "event_script",
             "db._table.contact.get.pre_process",
             "skipped",
         ),
-        ("entry", "system/email_template.json", "skipped"),
+        ("email_template", "invite", "imported"),
         ("entry", "db/_schema.json", "skipped"),
     ] {
         assert_eq!(
@@ -136,9 +133,9 @@ async fn a_dreamfactory_package_imports_what_sluice_has_and_reports_the_rest() {
     }
     assert_eq!(
         item(body, "service", "files")["reason"],
-        "Sluice has no service type 'local_file'."
+        "A service with this name exists here already; it was kept as it is."
     );
-    assert_eq!(body["imported"], 4);
+    assert_eq!(body["imported"], 6);
     assert!(
         body["log"]["warning"]
             .as_array()
@@ -180,6 +177,7 @@ fn sqlite_bytes() -> Vec<u8> {
 async fn a_failing_item_rolls_the_whole_import_back() {
     let app = TestApp::spawn().await;
     let token = app.login().await;
+    let services_before = app.get("/api/v2/system/service?fields=name", &token).await;
     let zip = zip_of(&[
         json_entry(
             "package.json",
@@ -210,8 +208,41 @@ async fn a_failing_item_rolls_the_whole_import_back() {
     let roles = app.get("/api/v2/system/role", &token).await;
     assert_eq!(roles.body["resource"], json!([]));
     let services = app.get("/api/v2/system/service?fields=name", &token).await;
-    assert_eq!(services.body["resource"], json!([{"name": "user"}]));
+    assert_eq!(services.body, services_before.body);
     assert!(!app.data_dir.path().join("placed.sqlite").exists());
+}
+
+#[tokio::test]
+async fn a_file_service_outside_the_storage_roots_is_refused_like_a_new_service() {
+    let app = TestApp::spawn().await;
+    let token = app.login().await;
+    let outside = tempfile::TempDir::new().expect("dir");
+    let container = outside.path().to_string_lossy().into_owned();
+    let zip = zip_of(&[
+        json_entry(
+            "package.json",
+            json!({"version": "0.1", "df_version": "sluice"}),
+        ),
+        json_entry(
+            "system/service.json",
+            json!([{"id": 3, "name": "elsewhere", "type": "local_file",
+            "config": {"container": container}}]),
+        ),
+        ("elsewhere/files/a.txt", b"a".to_vec()),
+    ]);
+    let reply = import(&app, &token, zip).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let message = reply.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("The package's service 'elsewhere' cannot be imported")
+            && message.contains("storage directories"),
+        "{message}"
+    );
+    assert!(!outside.path().join("a.txt").exists());
+    let services = app
+        .get("/api/v2/system/service?filter=name%3Delsewhere", &token)
+        .await;
+    assert_eq!(services.body["resource"], json!([]), "{}", services.body);
 }
 
 #[tokio::test]

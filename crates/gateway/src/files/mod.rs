@@ -8,7 +8,7 @@ pub mod config;
 mod copy;
 pub mod handlers;
 mod multipart;
-mod ops;
+pub(crate) mod ops;
 pub mod paths;
 pub mod seed;
 mod send;

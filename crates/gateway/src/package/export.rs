@@ -13,10 +13,12 @@ use std::path::PathBuf;
 use serde_json::{Map, Value, json};
 use sluice_connector_sqlite::pack_database;
 
-use super::archive::Writer;
+use super::archive::{Bounds, Writer};
+use super::files::{Budget, FILES_FOLDER, read_files};
 use super::kinds::{Kind, Selection};
 use crate::error::ApiError;
-use crate::routes::system::ASSIGNMENTS;
+use crate::files::LOCAL_FILE;
+use crate::routes::system::{ASSIGNMENTS, custom_record, email_template_record};
 use crate::service_types::remote::Engine;
 use crate::service_types::{SQLITE, parse_sqlite_config, resolve_database};
 use crate::state::AppState;
@@ -34,6 +36,10 @@ pub struct ExportOptions {
     pub with_rows: bool,
     /// Service passwords and private lookup values in plain text (otherwise left out).
     pub with_secrets: bool,
+    /// `local_file` services' files, within `bounds` (otherwise their config only).
+    pub with_files: bool,
+    /// The bounds an import reads a package within, which the files must fit.
+    pub bounds: Bounds,
 }
 
 /// The records of an export, before they are zipped.
@@ -43,6 +49,9 @@ pub struct Collected {
     databases: Vec<(String, PathBuf)>,
     /// `kind:name.field` of each secret left out.
     omitted: Vec<String>,
+    /// `local_file` services whose files go into the zip, and those files' entries.
+    file_services: Vec<String>,
+    files: Vec<(String, Vec<u8>)>,
 }
 
 /// Reads every chosen object.
@@ -54,6 +63,8 @@ pub async fn collect(state: &AppState, options: &ExportOptions) -> Result<Collec
         records: Vec::new(),
         databases: Vec::new(),
         omitted: Vec::new(),
+        file_services: Vec::new(),
+        files: Vec::new(),
     };
     for kind in Kind::ALL {
         let all = records_of(state, kind).await?;
@@ -76,7 +87,38 @@ pub async fn collect(state: &AppState, options: &ExportOptions) -> Result<Collec
         }
         collected.records.push((kind, chosen));
     }
+    if options.with_files {
+        collect_files(state, options, &mut collected).await?;
+    }
     Ok(collected)
+}
+
+/// The files of each chosen `local_file` service, within what the package has room for.
+async fn collect_files(
+    state: &AppState,
+    options: &ExportOptions,
+    collected: &mut Collected,
+) -> Result<(), ApiError> {
+    let mut budget = Budget::from(options.bounds);
+    // The manifest, the kinds' lists and the databases are entries too.
+    let others = Kind::ALL.len() + 1 + collected.databases.len();
+    budget.entries = budget.entries.saturating_sub(others);
+    let services = (collected.records.iter())
+        .filter(|(kind, _)| *kind == Kind::Service)
+        .flat_map(|(_, records)| records.iter())
+        .filter(|record| record.get("type").and_then(Value::as_str) == Some(LOCAL_FILE));
+    let mut found = Vec::new();
+    for record in services {
+        let name = Kind::Service.key_of(record);
+        let config = record.get("config").cloned().unwrap_or(Value::Null);
+        let files = read_files(&state.settings, &name, &config, &mut budget).await?;
+        found.push((name, files));
+    }
+    for (name, files) in found {
+        collected.file_services.push(name);
+        collected.files.extend(files);
+    }
+    Ok(())
 }
 
 /// All records of `kind`, with what an import needs beyond the resource's own fields.
@@ -130,6 +172,12 @@ async fn records_of(state: &AppState, kind: Kind) -> Result<Vec<Map<String, Valu
             .await?
             .iter()
             .map(to_record)
+            .collect(),
+        Kind::EmailTemplate => (db.email_templates().list().await?.iter())
+            .map(email_template_record)
+            .collect(),
+        Kind::Custom => (db.system_custom().list().await?.iter())
+            .map(custom_record)
             .collect(),
     })
 }
@@ -204,6 +252,9 @@ pub fn manifest(collected: &Collected, options: &ExportOptions) -> Value {
     for (name, _) in &collected.databases {
         service.insert(name.clone(), json!([DATABASE_ENTRY]));
     }
+    for name in &collected.file_services {
+        service.insert(name.clone(), json!([FILES_FOLDER]));
+    }
     json!({
         "version": "0.1",
         "df_version": format!("sluice {}", env!("CARGO_PKG_VERSION")),
@@ -213,6 +264,7 @@ pub fn manifest(collected: &Collected, options: &ExportOptions) -> Value {
         "created_date": crate::clock::format_unix_df(crate::clock::now_unix()),
         "include_data": options.with_rows,
         "include_secrets": options.with_secrets,
+        "include_files": options.with_files,
         "omitted": collected.omitted,
         "service": service,
     })
@@ -241,6 +293,9 @@ pub async fn zip(collected: Collected, options: &ExportOptions) -> Result<Vec<u8
                 ))
             })?;
         writer.add(&format!("{service}/{DATABASE_ENTRY}"), &bytes)?;
+    }
+    for (entry, bytes) in collected.files {
+        writer.add(&entry, &bytes)?;
     }
     writer.finish()
 }

@@ -1,8 +1,9 @@
 //! The one table of what a package carries: each kind of system object, its entry in the zip
 //! (`system/{kind}.json`, DreamFactory's layout) and the field that names its records.
 //!
-//! Adding a kind (email templates, file services) is a variant here; the compiler then lists
-//! the `match`es to extend in `export.rs` and `import.rs`.
+//! Adding a kind is a variant here; the compiler then lists the `match`es to extend in
+//! `export.rs` and `records.rs`. A file service's files are not a kind: they travel under
+//! the service's name (`files.rs`).
 
 use serde_json::{Map, Value};
 
@@ -17,12 +18,14 @@ pub enum Kind {
     Cors,
     Limit,
     EventScript,
+    EmailTemplate,
+    Custom,
 }
 
 impl Kind {
     /// Every kind, in the order an import writes them: each after the kinds it refers to
     /// (a role's access rows are written after the services, see `import.rs`).
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Role,
         Kind::Service,
         Kind::App,
@@ -32,6 +35,8 @@ impl Kind {
         Kind::Cors,
         Kind::Limit,
         Kind::EventScript,
+        Kind::EmailTemplate,
+        Kind::Custom,
     ];
 
     /// DreamFactory's resource name: the manifest key, the export's query parameter and the
@@ -47,6 +52,8 @@ impl Kind {
             Kind::Cors => "cors",
             Kind::Limit => "limit",
             Kind::EventScript => "event_script",
+            Kind::EmailTemplate => "email_template",
+            Kind::Custom => "custom",
         }
     }
 

@@ -4,7 +4,9 @@
 //! import too, as far as Sluice has what they hold.
 
 pub mod archive;
+mod content;
 pub mod export;
+mod files;
 pub mod import;
 pub mod kinds;
 mod records;

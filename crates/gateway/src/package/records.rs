@@ -5,6 +5,7 @@
 use serde_json::Value;
 use sluice_system_db::{NewApp, NewLimit, NewLookup, NewRole, NewUser};
 
+use super::content::{import_custom, import_email_template};
 use super::import::{Importer, Record};
 use super::kinds::Kind;
 use super::report::Outcome;
@@ -20,7 +21,8 @@ use crate::scripts::NODEJS;
 use crate::system::fields::{invalid_field, required};
 
 const ACCESS: &str = "role_service_access_by_role_id";
-const EXISTS: &str = "An object with this name exists here already; it was kept as it is.";
+pub(super) const EXISTS: &str =
+    "An object with this name exists here already; it was kept as it is.";
 
 pub fn skipped(reason: impl Into<String>) -> Outcome {
     Outcome::Skipped(reason.into())
@@ -69,6 +71,8 @@ pub async fn import_one(
         Kind::Cors => import_cors(im, record).await,
         Kind::Limit => import_limit(im, record).await,
         Kind::EventScript => import_event_script(im, record).await,
+        Kind::EmailTemplate => import_email_template(im, record).await,
+        Kind::Custom => import_custom(im, record).await,
     }
 }
 

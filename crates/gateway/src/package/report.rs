@@ -53,8 +53,8 @@ impl Report {
         self.items.len() - self.imported()
     }
 
-    /// Reports the entries no kind reads (DreamFactory's `_schema`, file service folders,
-    /// email templates), so nothing in a package is passed over silently.
+    /// Reports the entries no kind reads (DreamFactory's `_schema`, its zipped file folders),
+    /// so nothing in a package is passed over silently.
     pub fn unread_entries(&mut self, entries: &Entries) {
         let known: Vec<String> = Kind::ALL.iter().map(|k| k.entry()).collect();
         for name in entries.keys() {

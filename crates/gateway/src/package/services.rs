@@ -1,6 +1,8 @@
 //! The import of a service: checked as `POST /system/service` checks it (a `pgsql`/`mysql`
-//! service's destination and login, a script's syntax), and for a SQLite service its
-//! database file placed in the first storage root first, never over a file that exists.
+//! service's destination and login, a script's syntax, a `local_file` container inside this
+//! node's storage roots), and for a SQLite service its database file placed in the first
+//! storage root first, never over a file that exists; a `local_file` service's files follow
+//! it (`files.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -8,11 +10,13 @@ use serde_json::{Map, Value, json};
 use sluice_connector_sqlite::check_packed_database;
 use sluice_system_db::NewService;
 
+use super::files::{drop_files, place_files};
 use super::import::{Importer, Record, database_entry};
 use super::kinds::Kind;
 use super::records::{flag, skipped, text};
 use super::report::Outcome;
 use crate::error::ApiError;
+use crate::files::LOCAL_FILE;
 use crate::routes::system::{validate_service_config, validate_service_name};
 use crate::scripts::NODEJS;
 use crate::service_types::remote::Engine;
@@ -31,12 +35,14 @@ pub async fn import_service(im: &mut Importer<'_>, record: &Record) -> Result<Ou
         return Ok(skipped("It is built into Sluice."));
     }
     if existing.is_some() {
+        drop_files(im, &name);
         return Ok(skipped(
             "A service with this name exists here already; it was kept as it is.",
         ));
     }
     let supported = service_type == SQLITE
         || service_type == NODEJS
+        || service_type == LOCAL_FILE
         || Engine::of_type(&service_type).is_some();
     if !supported {
         return Ok(skipped(format!(
@@ -56,6 +62,11 @@ pub async fn import_service(im: &mut Importer<'_>, record: &Record) -> Result<Ou
     };
     // DreamFactory's exports carry the config row's back reference.
     config.remove("service_id");
+    if service_type == LOCAL_FILE {
+        // DreamFactory's file configs carry more (caching, its own back references); the
+        // container is checked against this node's storage roots like any new service's.
+        config.retain(|key, _| matches!(key.as_str(), "container" | "public_path" | "read_only"));
+    }
     if service_type == SQLITE {
         match im.entries.remove(&database_entry(&name)) {
             Some(bytes) => place_database(im, &name, &mut config, bytes).await?,
@@ -80,6 +91,9 @@ pub async fn import_service(im: &mut Importer<'_>, record: &Record) -> Result<Ou
     };
     let row = im.tx.services().insert(&new, Some(im.admin_id)).await?;
     im.created(Kind::Service, record, row.id);
+    if row.service_type == LOCAL_FILE {
+        place_files(im, &row.name, &row.config).await?;
+    }
     Ok(Outcome::Imported)
 }
 

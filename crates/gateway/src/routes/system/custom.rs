@@ -21,7 +21,7 @@ use crate::system::fields::{Body, not_found, records_of};
 use crate::system::matcher::Record;
 
 /// Bounds what the instance can store, enforced before anything is written.
-const MAX_VALUES: usize = 1000;
+pub(crate) const MAX_VALUES: usize = 1000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -49,7 +49,7 @@ fn value_of_row(row: &SystemCustomRow) -> Value {
     }
 }
 
-fn record(row: &SystemCustomRow) -> Record {
+pub(crate) fn record(row: &SystemCustomRow) -> Record {
     let value = value_of_row(row);
     custom_values::record(&row.name, value, &row.created_date, &row.last_modified_date)
 }

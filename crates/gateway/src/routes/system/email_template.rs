@@ -147,7 +147,7 @@ impl SystemResource for EmailTemplates {
 }
 
 /// A stored template as clients read it: lists and `defaults` decoded.
-fn record(row: &EmailTemplateRow) -> Record {
+pub(crate) fn record(row: &EmailTemplateRow) -> Record {
     let mut record = to_record(row);
     for key in ADDRESS_LISTS.iter().chain(&["defaults"]) {
         if let Some(Value::String(text)) = record.get(*key) {
@@ -162,7 +162,10 @@ fn record(row: &EmailTemplateRow) -> Record {
 }
 
 /// `current` with the fields `body` gives (`null` clears one); the name stays required.
-fn merged(mut fields: EmailTemplateFields, body: &Body) -> Result<EmailTemplateFields, ApiError> {
+pub(crate) fn merged(
+    mut fields: EmailTemplateFields,
+    body: &Body,
+) -> Result<EmailTemplateFields, ApiError> {
     if body.contains_key("name") {
         fields.name = text(body, "name")?.unwrap_or_default();
     }
@@ -234,7 +237,7 @@ fn defaults(body: &Body) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn write_error(error: DbError) -> ApiError {
+pub(crate) fn write_error(error: DbError) -> ApiError {
     match error {
         DbError::Conflict { .. } => invalid_field("name", "The name has already been taken."),
         other => ApiError::from(other),

@@ -36,6 +36,11 @@ use crate::system::resource;
 pub use app::generate_key as generate_api_key;
 pub(crate) use app::validate_key as validate_api_key;
 pub(crate) use cors::new_cors;
+pub(crate) use custom::{MAX_VALUES as MAX_CUSTOM_VALUES, record as custom_record};
+pub(crate) use email_template::{
+    merged as email_template_fields, record as email_template_record,
+    write_error as email_template_write_error,
+};
 pub(crate) use event_script::imported_script;
 pub(crate) use limit::rekey as limit_key_text;
 pub(crate) use role::{imported_access, refuse_sql_with_record_rules};

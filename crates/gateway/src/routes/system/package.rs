@@ -24,11 +24,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[utoipa::path(get, path = "/system/package", tag = "system", operation_id = "get_package",
-    summary = "Export services, roles, apps, users and the rest as one zip.",
+    summary = "Export services, roles, apps, users, email templates, custom values and the rest as one zip.",
     params(
         ("service" = Option<String>, Query, description = "Names to export, or `*`; the same for role, app, user, admin, lookup, cors (paths), limit, event_script. None named: everything."),
         ("include_data" = Option<bool>, Query, description = "SQLite databases with their rows (default: schema only)."),
         ("include_secrets" = Option<bool>, Query, description = "Service passwords and private lookup values in plain text (default: left out)."),
+        ("include_files" = Option<bool>, Query, description = "The files of local_file services, within the package bounds (default: left out)."),
         ("manifest_only" = Option<bool>, Query, description = "Answer the manifest as JSON instead of the zip.")),
     responses((status = 200, description = "The package, or with manifest_only its manifest.",
         content((String = "application/zip"), (Object = "application/json")))))]
@@ -42,6 +43,11 @@ pub(crate) async fn export_package(
         selection: Selection::from_query(|name| params.get(&[name]).map(str::to_owned)),
         with_rows: params.flag("include_data"),
         with_secrets: params.flag("include_secrets"),
+        with_files: params.flag("include_files"),
+        bounds: Bounds {
+            max_unpacked_bytes: state.settings.limits.package_max_unpacked_bytes,
+            max_entries: state.settings.limits.package_max_entries,
+        },
     };
     let collected = collect(&state, &options).await?;
     if params.flag("manifest_only") {
