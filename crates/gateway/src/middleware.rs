@@ -94,6 +94,7 @@ pub async fn request_span(
         path = request.path(),
     );
     let credentials = carries_credentials(request.path());
+    crate::files::trailing::note_trailing_slash(&request);
     let mut response = if let Some(refusal) = refused_before_routing(&request, limits) {
         let mut response = refusal.error.error_response();
         if refusal.close {

@@ -154,10 +154,11 @@ pub(crate) fn build_app(
     // actix runs the last `.wrap()` first, so this list reads inside-out: logically
     // request span and id (echoed as x-request-id), head limits and the headers of
     // every response -> CORS (preflights never reach authentication, and error
-    // envelopes get the CORS headers too) -> error envelope -> a note of a trailing slash
-    // (the file API tells folders by it) -> trailing-slash normalisation -> verb
-    // tunnelling -> the rate-limit headers -> routing (authentication, authorisation and
-    // the rate-limit check are in the handlers' extractors and `auth::access`).
+    // envelopes get the CORS headers too) -> error envelope -> trailing-slash
+    // normalisation (the span notes a trailing slash first: the file API tells folders by
+    // it) -> verb tunnelling -> the rate-limit headers -> routing (authentication,
+    // authorisation and the rate-limit check are in the handlers' extractors and
+    // `auth::access`).
     App::new()
         .app_data(state)
         .app_data(web::PayloadConfig::new(body_limit))
@@ -170,8 +171,6 @@ pub(crate) fn build_app(
         .wrap(from_fn(crate::rate_limits::rate_limit_headers))
         .wrap(from_fn(verb_tunnelling))
         .wrap(NormalizePath::new(TrailingSlash::Trim))
-        // Before the normalisation removes it (it runs first: see above).
-        .wrap(from_fn(crate::files::trailing::note_trailing_slash))
         .wrap(ErrorHandlers::new().default_handler(envelope_errors))
         .wrap(from_fn(crate::cors::cors))
         .wrap(from_fn(move |request, next| {
