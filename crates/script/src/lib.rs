@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 mod alloc;
+mod context;
 mod convert;
 mod pool;
 mod run;
 mod sandbox;
+mod screen;
 mod watchdog;
 
 use std::future::Future;

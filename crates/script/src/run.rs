@@ -1,9 +1,10 @@
-//! One pool thread's runtime and how a call runs on it: a fresh context (a context kept
-//! between calls would leak one script's globals into the next), the script compiled as the
-//! body of `function (event, platform)`, called, its promise jobs drained, and the event and
-//! return value read back as JSON.
+//! One pool thread's runtime and how a call runs on it: in the thread's locked context, reused
+//! from call to call, or in a fresh one for the scripts that need it (`context.rs`); the
+//! script compiled as the body of `function (event, platform)`, called, its promise jobs
+//! drained, and the event and return value read back as JSON.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::mpsc::SyncSender;
@@ -13,8 +14,10 @@ use rquickjs::{Context, Ctx, Function, Object, Runtime, Value};
 use tokio::sync::mpsc;
 
 use crate::alloc::{Budget, Metered};
+use crate::context::{Locked, new_context, wrap};
 use crate::convert::{from_json, thrown, to_json};
-use crate::sandbox::install;
+use crate::sandbox::{install_globals, install_platform};
+use crate::screen::needs_fresh_context;
 use crate::watchdog::Watchdog;
 use crate::{ApiReply, ApiRequest, EngineSettings, Job, Outcome, ScriptError};
 
@@ -25,6 +28,13 @@ const MAX_STACK_BYTES: usize = 1024 * 1024;
 /// Room a pool thread's runtime has past what it holds after a collection, before QuickJS
 /// collects on its own (see [`Worker::pace_gc`]).
 const GC_SLACK_BYTES: usize = 2 * 1024 * 1024;
+
+/// Script texts whose screening a pool thread keeps; past this it starts over.
+const MAX_SCREENED: usize = 256;
+
+/// The call running on a pool thread, for the host functions a context keeps between calls
+/// (`console.log`): `None` between calls.
+pub(crate) type Current = Rc<RefCell<Option<Rc<CallScope>>>>;
 
 /// A `platform.api` call waiting for the awaiting task's answer.
 pub(crate) struct HostCall {
@@ -46,9 +56,16 @@ pub(crate) struct Worker {
     budget: Arc<Budget>,
     settings: EngineSettings,
     runtime: Option<Runtime>,
-    /// A fresh context made while the thread waited for work ([`Worker::prepare`]), so a
-    /// call does not wait for one; no script has run in it.
+    /// The context calls reuse; `None` until made (or after one was discarded).
+    locked: Option<Locked>,
+    /// A fresh context made while the thread waited for work ([`Worker::prepare`]) after a
+    /// call that needed one, so the next such call does not wait for it.
     spare: Option<Context>,
+    /// Whether a script text needs a fresh context ([`needs_fresh_context`]), by text.
+    screened: HashMap<Arc<str>, bool>,
+    /// The last call ran in a fresh context: [`Worker::prepare`] makes a spare one.
+    wants_spare: bool,
+    current: Current,
     /// The deadline the interrupt handler compares with, set for each call.
     deadline: Rc<Cell<Option<Instant>>>,
 }
@@ -59,7 +76,11 @@ impl Worker {
             budget,
             settings,
             runtime: None,
+            locked: None,
             spare: None,
+            screened: HashMap::new(),
+            wants_spare: false,
+            current: Rc::new(RefCell::new(None)),
             deadline: Rc::new(Cell::new(None)),
         }
     }
@@ -101,13 +122,13 @@ impl Worker {
             calls: calls.clone(),
             log_lines_left: Cell::new(self.settings.max_log_lines),
         });
-        let context = match self.spare.take() {
-            Some(context) => Ok(context),
-            None => new_context(&runtime),
+        self.current.replace(Some(Rc::clone(&scope)));
+        let result = if self.needs_fresh_context(&job.source) {
+            self.run_fresh(&runtime, job, &scope)
+        } else {
+            self.run_locked(&runtime, job, &scope)
         };
-        let result = context
-            .map_err(|_| ScriptError::OutOfMemory)
-            .and_then(|context| context.with(|ctx| call(&ctx, job, &scope)));
+        self.current.replace(None);
         watchdog.disarm(&self.budget);
         self.deadline.set(None);
         // Judged before the flags are cleared: a throw caused by a refused allocation or an
@@ -126,6 +147,7 @@ impl Worker {
         ) {
             // The runtime may hold what the interrupted call half built: start afresh.
             self.spare = None;
+            self.locked = None;
             drop(runtime);
             self.runtime = None;
             tracing::warn!(script = %job.name, error = %result.as_ref().err().map(ToString::to_string).unwrap_or_default(), "script stopped at its limit; its runtime is rebuilt");
@@ -133,12 +155,96 @@ impl Worker {
         result
     }
 
+    fn needs_fresh_context(&mut self, source: &Arc<str>) -> bool {
+        if let Some(&fresh) = self.screened.get(source) {
+            return fresh;
+        }
+        if self.screened.len() >= MAX_SCREENED {
+            self.screened.clear();
+        }
+        let fresh = needs_fresh_context(source);
+        self.screened.insert(Arc::clone(source), fresh);
+        fresh
+    }
+
+    /// A call in the locked context, which is kept unless the call left it unclean.
+    fn run_locked(
+        &mut self,
+        runtime: &Runtime,
+        job: &Job,
+        scope: &Rc<CallScope>,
+    ) -> Result<Outcome, ScriptError> {
+        self.wants_spare = false;
+        let mut locked = match self.locked.take() {
+            Some(locked) => locked,
+            None => Locked::new(runtime, &self.current).inspect_err(|error| {
+                tracing::error!(%error, "a script context could not be locked down");
+            })?,
+        };
+        let (result, keep, escaped) = locked.context().with(|ctx| {
+            let fail = |error: rquickjs::Error| thrown(&ctx, error);
+            let compiled = match locked.function(&ctx, &job.source) {
+                Ok(compiled) => compiled,
+                // Nothing ran: a syntax error (or no memory left to compile).
+                Err(error) => return (Err(fail(error)), true, false),
+            };
+            let escaped = compiled.escaped;
+            let result = if job.compile_only {
+                Ok(nothing())
+            } else {
+                call(&ctx, job, compiled.function, scope)
+            };
+            // A call that threw may have left jobs queued: they must not run in the next.
+            while ctx.execute_pending_job() {}
+            let clean = !escaped && locked.cleanup(&ctx);
+            (result, clean, escaped)
+        });
+        if escaped {
+            tracing::warn!(script = %job.name, "the script's text closes its function early; it runs in a fresh context from now on");
+            self.screened.insert(Arc::clone(&job.source), true);
+        }
+        if keep {
+            self.locked = Some(locked);
+        }
+        result
+    }
+
+    /// A call in a fresh context, as every call ran before contexts were reused.
+    fn run_fresh(
+        &mut self,
+        runtime: &Runtime,
+        job: &Job,
+        scope: &Rc<CallScope>,
+    ) -> Result<Outcome, ScriptError> {
+        self.wants_spare = true;
+        let context = match self.spare.take() {
+            Some(context) => context,
+            None => new_context(runtime).map_err(|_| ScriptError::OutOfMemory)?,
+        };
+        context.with(|ctx| {
+            let fail = |error: rquickjs::Error| thrown(&ctx, error);
+            install_globals(&ctx, &self.current, Some(&job.source)).map_err(fail)?;
+            let function: Function<'_> = ctx.eval(wrap(&job.source)).map_err(fail)?;
+            if job.compile_only {
+                return Ok(nothing());
+            }
+            let result = call(&ctx, job, function, scope);
+            while ctx.execute_pending_job() {}
+            result
+        })
+    }
+
     /// Makes the next call's context now, while nothing waits for this thread (after the
     /// answer went out). Creating a context is the largest fixed part of a call.
     pub(crate) fn prepare(&mut self) {
-        if self.spare.is_none()
-            && let Ok(runtime) = self.runtime()
-        {
+        let Ok(runtime) = self.runtime() else {
+            return;
+        };
+        if self.locked.is_none() {
+            self.pace_gc(&runtime);
+            self.locked = Locked::new(&runtime, &self.current).ok();
+        }
+        if self.wants_spare && self.spare.is_none() {
             self.pace_gc(&runtime);
             self.spare = new_context(&runtime).ok();
         }
@@ -161,38 +267,21 @@ impl Worker {
     }
 }
 
-/// A context with the ECMAScript built-ins scripts use: everything but typed arrays,
-/// `performance`, `WeakRef` and `DOMException`, which DreamFactory's scripts have no use for
-/// (leaving them out saves a little of a context's cost, and typed arrays' methods are the
-/// built-ins that run longest without allocating).
-fn new_context(runtime: &Runtime) -> rquickjs::Result<Context> {
-    use rquickjs::context::intrinsic::{
-        Date, Eval, Json, MapSet, Promise, Proxy, RegExp, RegExpCompiler,
-    };
-    Context::custom::<(
-        Date,
-        Eval,
-        RegExpCompiler,
-        RegExp,
-        Json,
-        Proxy,
-        MapSet,
-        Promise,
-    )>(runtime)
+fn nothing() -> Outcome {
+    Outcome {
+        event: serde_json::Value::Null,
+        returned: serde_json::Value::Null,
+    }
 }
 
-/// Compiles and calls the script in `ctx`.
-fn call(ctx: &Ctx<'_>, job: &Job, scope: &Rc<CallScope>) -> Result<Outcome, ScriptError> {
+/// Calls the script's `function` in `ctx`.
+fn call<'js>(
+    ctx: &Ctx<'js>,
+    job: &Job,
+    function: Function<'js>,
+    scope: &Rc<CallScope>,
+) -> Result<Outcome, ScriptError> {
     let fail = |error: rquickjs::Error| thrown(ctx, error);
-    let wrapped = format!("(function (event, platform) {{\n{}\n}})", job.source);
-    if job.compile_only {
-        // Evaluating the function expression compiles its body without running it.
-        ctx.eval::<Function<'_>, _>(wrapped).map_err(fail)?;
-        return Ok(Outcome {
-            event: serde_json::Value::Null,
-            returned: serde_json::Value::Null,
-        });
-    }
     let event = from_json(ctx, &job.event).map_err(fail)?;
     let platform = Object::new(ctx.clone()).map_err(fail)?;
     for (key, value) in &job.platform {
@@ -200,8 +289,7 @@ fn call(ctx: &Ctx<'_>, job: &Job, scope: &Rc<CallScope>) -> Result<Outcome, Scri
             .set(key.as_str(), from_json(ctx, value).map_err(fail)?)
             .map_err(fail)?;
     }
-    install(ctx, &platform, scope, &job.source).map_err(fail)?;
-    let function: Function<'_> = ctx.eval(wrapped).map_err(fail)?;
+    install_platform(ctx, &platform, scope).map_err(fail)?;
     let mut returned: Value<'_> = function.call((event.clone(), platform)).map_err(fail)?;
     // `async` scripts: run their jobs (bounded by the same limits), then take the result.
     while ctx.execute_pending_job() {}

@@ -14,7 +14,7 @@ use rquickjs::{Ctx, Exception, Function, Object, Value};
 
 use crate::ApiRequest;
 use crate::convert::{from_json, to_json};
-use crate::run::{CallScope, HostCall};
+use crate::run::{CallScope, Current, HostCall};
 
 /// Longest log line a script may write; longer ones are cut.
 const MAX_LOG_LINE_CHARS: usize = 2000;
@@ -44,19 +44,18 @@ enum Arguments {
 }
 
 /// Defines the exception classes `source` names (and their base, `DfException`) as native
-/// constructors: only those, so a call does not pay for the others. Native rather than
+/// constructors: only those, so a call in a fresh context does not pay for the others; all
+/// of them when `source` is `None` (a locked context, which defines them once). Native rather than
 /// JavaScript `class` definitions, which had to be compiled anew in every fresh context
 /// (measured: a tenth of a small script's call). `new ForbiddenException('No', 7)` is an
 /// `Error` (its prototype chain runs through `DfException.prototype` to `Error.prototype`)
 /// with `message`, `code`, `name` and `status_code`; a script's own subclass
 /// (`class E extends BadRequestException`) gets its own prototype.
-fn install_exceptions<'js>(ctx: &Ctx<'js>, source: &str) -> rquickjs::Result<()> {
-    let named: Vec<&(&str, u16)> = EXCEPTIONS
-        .iter()
-        .filter(|(name, _)| source.contains(name))
-        .collect();
-    let rest = source.contains("RestException");
-    if named.is_empty() && !rest && !source.contains("DfException") {
+fn install_exceptions<'js>(ctx: &Ctx<'js>, source: Option<&str>) -> rquickjs::Result<()> {
+    let names = |name: &str| source.is_none_or(|source| source.contains(name));
+    let named: Vec<&(&str, u16)> = EXCEPTIONS.iter().filter(|(name, _)| names(name)).collect();
+    let rest = names("RestException");
+    if named.is_empty() && !rest && !names("DfException") {
         return Ok(());
     }
     let globals = ctx.globals();
@@ -130,21 +129,30 @@ fn exception_class<'js>(
     Ok(class)
 }
 
-/// Adds the host objects to the context's globals and `platform`.
-pub(crate) fn install<'js>(
+/// Adds the host globals to a context, once: `console`, `var_dump` (which write for the call
+/// in `current`) and the exception classes (those `source` names, or all for `None`).
+pub(crate) fn install_globals<'js>(
     ctx: &Ctx<'js>,
-    platform: &Object<'js>,
-    scope: &Rc<CallScope>,
-    source: &str,
+    current: &Current,
+    source: Option<&str>,
 ) -> rquickjs::Result<()> {
     let globals = ctx.globals();
-    let log = logger(ctx, scope)?;
+    let log = logger(ctx, current)?;
     let console = Object::new(ctx.clone())?;
     for level in ["log", "info", "warn", "error", "debug"] {
         console.set(level, log.clone())?;
     }
     globals.set("console", console)?;
     globals.set("var_dump", log)?;
+    install_exceptions(ctx, source)
+}
+
+/// Adds `platform.api` for one call.
+pub(crate) fn install_platform<'js>(
+    ctx: &Ctx<'js>,
+    platform: &Object<'js>,
+    scope: &Rc<CallScope>,
+) -> rquickjs::Result<()> {
     let api = Object::new(ctx.clone())?;
     for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
         api.set(
@@ -152,16 +160,19 @@ pub(crate) fn install<'js>(
             api_function(ctx, scope, method)?,
         )?;
     }
-    platform.set("api", api)?;
-    install_exceptions(ctx, source)
+    platform.set("api", api)
 }
 
-fn logger<'js>(ctx: &Ctx<'js>, scope: &Rc<CallScope>) -> rquickjs::Result<Function<'js>> {
-    let scope = Rc::clone(scope);
+fn logger<'js>(ctx: &Ctx<'js>, current: &Current) -> rquickjs::Result<Function<'js>> {
+    let current = Rc::clone(current);
     Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+        // Outside a call (a function a script left behind cannot run then) nothing is written.
+        let Some(scope) = current.borrow().clone() else {
+            return Ok::<_, rquickjs::Error>(());
+        };
         let left = scope.log_lines_left.get();
         if left == 0 {
-            return Ok::<_, rquickjs::Error>(());
+            return Ok(());
         }
         scope.log_lines_left.set(left - 1);
         let mut line = String::new();

@@ -1,0 +1,189 @@
+//! The two kinds of context a call runs in.
+//!
+//! - **Locked**, reused by a pool thread from call to call: made once, with the host globals
+//!   defined and then locked down by `lockdown.js` (built-ins frozen, overrides tamed, `eval`
+//!   replaced, the global object's own properties fixed). After each call the globals it
+//!   added are deleted; a context that cannot be brought back is discarded. A script's
+//!   function is compiled once per context and kept. Making a context was two thirds of a
+//!   small script's cost (docs/SCRIPTS.md, "Context reuse and isolation").
+//! - **Fresh**, one per call as before, for the scripts the screen (`screen.rs`) sends there
+//!   (polyfills and other changes to built-ins, which a locked context refuses).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rquickjs::context::EvalOptions;
+use rquickjs::function::This;
+use rquickjs::object::Filter;
+use rquickjs::{Atom, Context, Ctx, Function, Persistent, Runtime, Value};
+
+use crate::ScriptError;
+use crate::convert::thrown;
+use crate::run::Current;
+use crate::sandbox::install_globals;
+
+const LOCKDOWN: &str = include_str!("lockdown.js");
+
+/// Makes the replacement global `eval`: a direct eval inside a function of its own, so that
+/// `let`/`const`/`class` declarations of `(0, eval)('let z = 1')` stay local to it instead of
+/// becoming global lexical bindings (which no cleanup could see). Sloppy code, as indirect
+/// `eval` code is by default (`var` and implicit globals keep working; rquickjs compiles
+/// everything else, the scripts included, as strict code); it sees only its `source` and
+/// the original `eval`.
+const MAKE_EVAL: &str = "(eval) => ({ eval(source) { return eval(source); } }).eval";
+
+/// Scripts a locked context keeps compiled; past this the cache starts over.
+const MAX_COMPILED: usize = 64;
+
+/// A context with the ECMAScript built-ins scripts use: everything but typed arrays,
+/// `performance`, `WeakRef` and `DOMException`, which DreamFactory's scripts have no use for
+/// (leaving them out saves a little of a context's cost, and typed arrays' methods are the
+/// built-ins that run longest without allocating).
+pub(crate) fn new_context(runtime: &Runtime) -> rquickjs::Result<Context> {
+    use rquickjs::context::intrinsic::{
+        Date, Eval, Json, MapSet, Promise, Proxy, RegExp, RegExpCompiler,
+    };
+    Context::custom::<(
+        Date,
+        Eval,
+        RegExpCompiler,
+        RegExp,
+        Json,
+        Proxy,
+        MapSet,
+        Promise,
+    )>(runtime)
+}
+
+/// The text a script is compiled from: the body of a function of `event` and `platform`.
+pub(crate) fn wrap(source: &str) -> String {
+    format!("(function (event, platform) {{\n{source}\n}})")
+}
+
+/// A locked context and what it keeps for its calls. The persistent handles come before the
+/// context: fields drop in order, and a handle must be freed while its runtime is alive.
+pub(crate) struct Locked {
+    compiled: HashMap<Arc<str>, Persistent<Function<'static>>>,
+    cleanup: Persistent<Function<'static>>,
+    harden: Persistent<Function<'static>>,
+    /// How many own properties the global object has after lockdown.
+    baseline: usize,
+    context: Context,
+}
+
+/// A script compiled in a locked context.
+pub(crate) struct Compiled<'js> {
+    pub(crate) function: Function<'js>,
+    /// The script's text closed the wrapper's function early (`}); let z = 1; (function () {`):
+    /// code ran at the top level when it was compiled, so the context must be discarded
+    /// after this call, and the script should get fresh contexts from now on.
+    pub(crate) escaped: bool,
+}
+
+impl Locked {
+    /// # Errors
+    ///
+    /// Out of memory, or (a bug) the lockdown source threw: its message.
+    pub(crate) fn new(runtime: &Runtime, current: &Current) -> Result<Self, ScriptError> {
+        let context = new_context(runtime).map_err(|_| ScriptError::OutOfMemory)?;
+        let (cleanup, harden, baseline) = context.with(|ctx| {
+            let (cleanup, harden) = Self::lock(&ctx, current).map_err(|e| thrown(&ctx, e))?;
+            Ok::<_, ScriptError>((cleanup, harden, global_count(&ctx)))
+        })?;
+        Ok(Self {
+            compiled: HashMap::new(),
+            cleanup,
+            harden,
+            baseline,
+            context,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn lock(
+        ctx: &Ctx<'_>,
+        current: &Current,
+    ) -> rquickjs::Result<(Persistent<Function<'static>>, Persistent<Function<'static>>)> {
+        {
+            let ctx = ctx.clone();
+            install_globals(&ctx, current, None)?;
+            let mut sloppy = EvalOptions::default();
+            sloppy.strict = false;
+            let make_eval: Function<'_> = ctx.eval_with_options(MAKE_EVAL, sloppy)?;
+            let lockdown: Function<'_> = ctx.eval(LOCKDOWN)?;
+            let pair: rquickjs::Array<'_> = lockdown.call((make_eval,))?;
+            let (cleanup, harden): (Function<'_>, Function<'_>) = (pair.get(0)?, pair.get(1)?);
+            Ok((
+                Persistent::save(&ctx, cleanup),
+                Persistent::save(&ctx, harden),
+            ))
+        }
+    }
+
+    pub(crate) fn context(&self) -> Context {
+        self.context.clone()
+    }
+
+    /// The script's function, compiled (and frozen) on its first call in this context.
+    pub(crate) fn function<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        source: &Arc<str>,
+    ) -> rquickjs::Result<Compiled<'js>> {
+        if let Some(function) = self.compiled.get(source) {
+            return Ok(Compiled {
+                function: function.clone().restore(ctx)?,
+                escaped: false,
+            });
+        }
+        let wrapped = wrap(source);
+        let function: Function<'js> = ctx.eval(wrapped.as_str())?;
+        // A function expression that is the whole text has exactly the text inside the
+        // parentheses as its source; after an escape the value is some later function.
+        let to_string: Function<'js> = Function::prototype(ctx.clone()).get("toString")?;
+        let text: String = to_string.call((This(function.clone()),))?;
+        if text != wrapped[1..wrapped.len() - 1] {
+            return Ok(Compiled {
+                function,
+                escaped: true,
+            });
+        }
+        let harden = self.harden.clone().restore(ctx)?;
+        let function: Function<'js> = harden.call((function,))?;
+        if self.compiled.len() >= MAX_COMPILED {
+            self.compiled.clear();
+        }
+        self.compiled
+            .insert(Arc::clone(source), Persistent::save(ctx, function.clone()));
+        Ok(Compiled {
+            function,
+            escaped: false,
+        })
+    }
+
+    /// Deletes the global properties the call added: false when the context cannot be
+    /// brought back to what it was (a global that cannot be deleted, the global object's
+    /// prototype changed or made non-extensible), and must be discarded.
+    pub(crate) fn cleanup(&self, ctx: &Ctx<'_>) -> bool {
+        let Ok(cleanup) = self.cleanup.clone().restore(ctx) else {
+            return false;
+        };
+        let added = global_count(ctx) != self.baseline;
+        match cleanup.call::<_, Value<'_>>((added,)) {
+            Ok(clean) => clean.as_bool() == Some(true),
+            Err(_) => {
+                ctx.catch();
+                false
+            }
+        }
+    }
+}
+
+/// The global object's own properties (symbols and non-enumerable ones included), counted
+/// without making a JavaScript array of them (`Reflect.ownKeys` after every call was a third
+/// of a small call).
+fn global_count(ctx: &Ctx<'_>) -> usize {
+    ctx.globals()
+        .own_keys::<Atom<'_>>(Filter::new().string().symbol())
+        .count()
+}
