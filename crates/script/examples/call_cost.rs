@@ -11,7 +11,7 @@
 //! (total of the 2000 run − total of the 1000 run) / 1000 is one call's cost, the start-up
 //! (runtime, first context, thread) cancelled out. A second argument picks variants, joined
 //! by commas: `fallback` (a script that mentions `.prototype`, so it runs in a fresh context
-//! per call), `modify` (reads `request` back too, as for a script allowed to modify the
+//! per call), `garbage` (a script that leaves cyclic garbage), `modify` (reads `request` back too, as for a script allowed to modify the
 //! event; otherwise only `response`, the gateway's default).
 
 use std::sync::Arc;
@@ -33,12 +33,23 @@ if (limit && Number(limit) > 100) { event.request.parameters.limit = '100'; }
 event.request.payload.checked = true;
 return;";
 
+/// The same work through a function and a class of the script's own: each call leaves cyclic
+/// garbage (a function and its prototype refer to each other) that only a collection frees.
+const GARBAGE: &str = "function clamp(value, max) { return Number(value) > max ? String(max) : value; }
+class Check { constructor(payload) { this.payload = payload; } mark() { this.payload.checked = true; } }
+var parameters = event.request.parameters;
+parameters.limit = clamp(parameters.limit, 100);
+new Check(event.request.payload).mark();
+return;";
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let mode = args.next().unwrap_or_default();
     let source = if mode.contains("fallback") {
         FALLBACK
+    } else if mode.contains("garbage") {
+        GARBAGE
     } else {
         SMALL
     };

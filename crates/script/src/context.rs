@@ -15,12 +15,12 @@ use std::sync::Arc;
 use rquickjs::context::EvalOptions;
 use rquickjs::function::This;
 use rquickjs::object::Filter;
-use rquickjs::{Atom, Context, Ctx, Function, Persistent, Runtime, Value};
+use rquickjs::{Atom, Context, Ctx, Function, Object, Persistent, Runtime, Value};
 
 use crate::ScriptError;
 use crate::convert::thrown;
 use crate::run::Current;
-use crate::sandbox::install_globals;
+use crate::sandbox::{api_methods, install_globals};
 
 const LOCKDOWN: &str = include_str!("lockdown.js");
 
@@ -66,6 +66,8 @@ pub(crate) struct Locked {
     compiled: HashMap<Arc<str>, Persistent<Function<'static>>>,
     cleanup: Persistent<Function<'static>>,
     harden: Persistent<Function<'static>>,
+    /// `platform.api`'s functions, frozen ([`api_methods`]).
+    api: Persistent<Object<'static>>,
     /// How many own properties the global object has after lockdown.
     baseline: usize,
     context: Context,
@@ -86,14 +88,15 @@ impl Locked {
     /// Out of memory, or (a bug) the lockdown source threw: its message.
     pub(crate) fn new(runtime: &Runtime, current: &Current) -> Result<Self, ScriptError> {
         let context = new_context(runtime).map_err(|_| ScriptError::OutOfMemory)?;
-        let (cleanup, harden, baseline) = context.with(|ctx| {
-            let (cleanup, harden) = Self::lock(&ctx, current).map_err(|e| thrown(&ctx, e))?;
-            Ok::<_, ScriptError>((cleanup, harden, global_count(&ctx)))
+        let (cleanup, harden, api, baseline) = context.with(|ctx| {
+            let (cleanup, harden, api) = Self::lock(&ctx, current).map_err(|e| thrown(&ctx, e))?;
+            Ok::<_, ScriptError>((cleanup, harden, api, global_count(&ctx)))
         })?;
         Ok(Self {
             compiled: HashMap::new(),
             cleanup,
             harden,
+            api,
             baseline,
             context,
         })
@@ -103,7 +106,11 @@ impl Locked {
     fn lock(
         ctx: &Ctx<'_>,
         current: &Current,
-    ) -> rquickjs::Result<(Persistent<Function<'static>>, Persistent<Function<'static>>)> {
+    ) -> rquickjs::Result<(
+        Persistent<Function<'static>>,
+        Persistent<Function<'static>>,
+        Persistent<Object<'static>>,
+    )> {
         {
             let ctx = ctx.clone();
             install_globals(&ctx, current, None)?;
@@ -113,15 +120,21 @@ impl Locked {
             let lockdown: Function<'_> = ctx.eval(LOCKDOWN)?;
             let pair: rquickjs::Array<'_> = lockdown.call((make_eval,))?;
             let (cleanup, harden): (Function<'_>, Function<'_>) = (pair.get(0)?, pair.get(1)?);
+            let api: Object<'_> = harden.call((api_methods(&ctx, current)?,))?;
             Ok((
                 Persistent::save(&ctx, cleanup),
                 Persistent::save(&ctx, harden),
+                Persistent::save(&ctx, api),
             ))
         }
     }
 
     pub(crate) fn context(&self) -> Context {
         self.context.clone()
+    }
+
+    pub(crate) fn api<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+        self.api.clone().restore(ctx)
     }
 
     /// The script's function, compiled (and frozen) on its first call in this context.
@@ -183,7 +196,8 @@ impl Locked {
 /// without making a JavaScript array of them (`Reflect.ownKeys` after every call was a third
 /// of a small call).
 fn global_count(ctx: &Ctx<'_>) -> usize {
+    // The iterator knows its length: no key is converted.
     ctx.globals()
         .own_keys::<Atom<'_>>(Filter::new().string().symbol())
-        .count()
+        .len()
 }

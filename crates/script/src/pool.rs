@@ -1,6 +1,6 @@
 //! The engine: a pool of threads of its own (never actix's or tokio's workers), each with a
-//! QuickJS runtime it reuses, giving every call a fresh context. A runtime is freed and built
-//! anew after a call that was interrupted or ran out of memory.
+//! QuickJS runtime and a locked-down context it reuses (`context.rs`). A runtime is freed and
+//! built anew after a call that was interrupted or ran out of memory.
 //!
 //! The awaiting side ([`Engine::run`]) answers the script's `platform.api` calls while it
 //! waits, and gives up at the deadline even if the thread has not ended yet: a request never

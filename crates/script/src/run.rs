@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::alloc::{Budget, Metered};
 use crate::context::{Locked, new_context, wrap};
 use crate::convert::{from_json, thrown, to_json};
-use crate::sandbox::{install_globals, install_platform};
+use crate::sandbox::{api_methods, install_globals, install_platform};
 use crate::screen::needs_fresh_context;
 use crate::watchdog::Watchdog;
 use crate::{ApiReply, ApiRequest, EngineSettings, Job, Outcome, ScriptError};
@@ -28,6 +28,14 @@ const MAX_STACK_BYTES: usize = 1024 * 1024;
 /// Room a pool thread's runtime has past what it holds after a collection, before QuickJS
 /// collects on its own (see [`Worker::pace_gc`]).
 const GC_SLACK_BYTES: usize = 2 * 1024 * 1024;
+
+/// Fresh contexts a pool thread frees between two collections it paces itself (QuickJS still
+/// collects on its own past its threshold). Measured by instructions per call of a script
+/// that needs a fresh context (examples/call_cost.rs `fallback`): a collection after every
+/// call cost 1,318,000 now that the locked context is alive beside the garbage and is walked
+/// each time; every 2nd 1,106,000, 4th 1,001,000, 8th 944,000, 16th 920,000; left entirely
+/// to QuickJS 985,000. Every 8th keeps at most a few dead contexts' memory.
+const FRESH_CALLS_PER_GC: usize = 8;
 
 /// Script texts whose screening a pool thread keeps; past this it starts over.
 const MAX_SCREENED: usize = 256;
@@ -65,6 +73,8 @@ pub(crate) struct Worker {
     screened: HashMap<Arc<str>, bool>,
     /// The last call ran in a fresh context: [`Worker::prepare`] makes a spare one.
     wants_spare: bool,
+    /// Fresh contexts freed since the last paced collection.
+    fresh_since_gc: usize,
     current: Current,
     /// The deadline the interrupt handler compares with, set for each call.
     deadline: Rc<Cell<Option<Instant>>>,
@@ -80,6 +90,7 @@ impl Worker {
             spare: None,
             screened: HashMap::new(),
             wants_spare: false,
+            fresh_since_gc: 0,
             current: Rc::new(RefCell::new(None)),
             deadline: Rc::new(Cell::new(None)),
         }
@@ -124,9 +135,9 @@ impl Worker {
         });
         self.current.replace(Some(Rc::clone(&scope)));
         let result = if self.needs_fresh_context(&job.source) {
-            self.run_fresh(&runtime, job, &scope)
+            self.run_fresh(&runtime, job)
         } else {
-            self.run_locked(&runtime, job, &scope)
+            self.run_locked(&runtime, job)
         };
         self.current.replace(None);
         watchdog.disarm(&self.budget);
@@ -168,12 +179,7 @@ impl Worker {
     }
 
     /// A call in the locked context, which is kept unless the call left it unclean.
-    fn run_locked(
-        &mut self,
-        runtime: &Runtime,
-        job: &Job,
-        scope: &Rc<CallScope>,
-    ) -> Result<Outcome, ScriptError> {
+    fn run_locked(&mut self, runtime: &Runtime, job: &Job) -> Result<Outcome, ScriptError> {
         self.wants_spare = false;
         let mut locked = match self.locked.take() {
             Some(locked) => locked,
@@ -192,7 +198,10 @@ impl Worker {
             let result = if job.compile_only {
                 Ok(nothing())
             } else {
-                call(&ctx, job, compiled.function, scope)
+                locked
+                    .api(&ctx)
+                    .map_err(fail)
+                    .and_then(|api| call(&ctx, job, compiled.function, &api))
             };
             // A call that threw may have left jobs queued: they must not run in the next.
             while ctx.execute_pending_job() {}
@@ -210,12 +219,7 @@ impl Worker {
     }
 
     /// A call in a fresh context, as every call ran before contexts were reused.
-    fn run_fresh(
-        &mut self,
-        runtime: &Runtime,
-        job: &Job,
-        scope: &Rc<CallScope>,
-    ) -> Result<Outcome, ScriptError> {
+    fn run_fresh(&mut self, runtime: &Runtime, job: &Job) -> Result<Outcome, ScriptError> {
         self.wants_spare = true;
         let context = match self.spare.take() {
             Some(context) => context,
@@ -228,7 +232,8 @@ impl Worker {
             if job.compile_only {
                 return Ok(nothing());
             }
-            let result = call(&ctx, job, function, scope);
+            let api = api_methods(&ctx, &self.current).map_err(fail)?;
+            let result = call(&ctx, job, function, &api);
             while ctx.execute_pending_job() {}
             result
         })
@@ -245,18 +250,22 @@ impl Worker {
             self.locked = Locked::new(&runtime, &self.current).ok();
         }
         if self.wants_spare && self.spare.is_none() {
-            self.pace_gc(&runtime);
+            self.fresh_since_gc += 1;
+            if self.fresh_since_gc >= FRESH_CALLS_PER_GC {
+                self.fresh_since_gc = 0;
+                self.pace_gc(&runtime);
+            }
             self.spare = new_context(&runtime).ok();
         }
     }
 
-    /// Collects the last call's garbage before the next context is made, when the least is
-    /// alive: a freed context is mostly cyclic garbage (constructors and their prototypes)
-    /// that only a collection frees, and each collection walks every live object. Left to
-    /// QuickJS (whose next threshold is half again what survived), one ran during nearly
-    /// every call with two contexts alive; collecting less often cost more (measured: a
-    /// collection's cost grows faster than the garbage it frees). The threshold then leaves
-    /// room for a context and a small call, and QuickJS still collects on its own past it.
+    /// Collects garbage when the least is alive (after a call, before the next context is
+    /// made): a freed fresh context is mostly cyclic garbage (constructors and their
+    /// prototypes) that only a collection frees, and each collection walks every live object,
+    /// the locked context included. The threshold then leaves room for a few contexts and
+    /// calls, and QuickJS still collects on its own past it. Calls in the locked context leave
+    /// little cyclic garbage (a script's own functions and classes): QuickJS's threshold
+    /// alone serves them (measured: no collection in 2,000 such calls).
     fn pace_gc(&mut self, runtime: &Runtime) {
         runtime.run_gc();
         runtime.set_gc_threshold(self.budget.used() + self.gc_slack());
@@ -274,12 +283,12 @@ fn nothing() -> Outcome {
     }
 }
 
-/// Calls the script's `function` in `ctx`.
+/// Calls the script's `function` in `ctx`, with `platform.api` holding `api`'s functions.
 fn call<'js>(
     ctx: &Ctx<'js>,
     job: &Job,
     function: Function<'js>,
-    scope: &Rc<CallScope>,
+    api: &Object<'js>,
 ) -> Result<Outcome, ScriptError> {
     let fail = |error: rquickjs::Error| thrown(ctx, error);
     let event = from_json(ctx, &job.event).map_err(fail)?;
@@ -289,7 +298,7 @@ fn call<'js>(
             .set(key.as_str(), from_json(ctx, value).map_err(fail)?)
             .map_err(fail)?;
     }
-    install_platform(ctx, &platform, scope).map_err(fail)?;
+    install_platform(ctx, &platform, api).map_err(fail)?;
     let mut returned: Value<'_> = function.call((event.clone(), platform)).map_err(fail)?;
     // `async` scripts: run their jobs (bounded by the same limits), then take the result.
     while ctx.execute_pending_job() {}

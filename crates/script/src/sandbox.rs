@@ -16,6 +16,15 @@ use crate::ApiRequest;
 use crate::convert::{from_json, to_json};
 use crate::run::{CallScope, Current, HostCall};
 
+/// `platform.api`'s functions and the methods they send.
+const API_METHODS: [(&str, &str); 5] = [
+    ("get", "GET"),
+    ("post", "POST"),
+    ("put", "PUT"),
+    ("patch", "PATCH"),
+    ("delete", "DELETE"),
+];
+
 /// Longest log line a script may write; longer ones are cut.
 const MAX_LOG_LINE_CHARS: usize = 2000;
 
@@ -147,18 +156,36 @@ pub(crate) fn install_globals<'js>(
     install_exceptions(ctx, source)
 }
 
-/// Adds `platform.api` for one call.
+/// The functions of `platform.api` (`get`, `post`, `put`, `patch`, `delete`), which call
+/// back for the call in `current`: made once for a locked context, per call for a fresh one.
+pub(crate) fn api_methods<'js>(ctx: &Ctx<'js>, current: &Current) -> rquickjs::Result<Object<'js>> {
+    let methods = Object::new(ctx.clone())?;
+    for (name, method) in API_METHODS {
+        let current = Rc::clone(current);
+        let function = Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+            let Some(scope) = current.borrow().clone() else {
+                return Err(Exception::throw_internal(
+                    &ctx,
+                    "platform.api is no longer available.",
+                ));
+            };
+            api_call(&ctx, &scope, method, args.0)
+        })?;
+        methods.set(name, function)?;
+    }
+    Ok(methods)
+}
+
+/// Adds `platform.api` for one call: an object of its own (the script may change it) holding
+/// `methods`.
 pub(crate) fn install_platform<'js>(
     ctx: &Ctx<'js>,
     platform: &Object<'js>,
-    scope: &Rc<CallScope>,
+    methods: &Object<'js>,
 ) -> rquickjs::Result<()> {
     let api = Object::new(ctx.clone())?;
-    for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
-        api.set(
-            method.to_ascii_lowercase(),
-            api_function(ctx, scope, method)?,
-        )?;
+    for (name, _) in API_METHODS {
+        api.set(name, methods.get::<_, Value<'js>>(name)?)?;
     }
     platform.set("api", api)
 }
@@ -200,17 +227,6 @@ fn display<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> String {
         return "undefined".to_owned();
     }
     to_json(ctx, value).map_or_else(|_| "[unprintable]".to_owned(), |v| v.to_string())
-}
-
-fn api_function<'js>(
-    ctx: &Ctx<'js>,
-    scope: &Rc<CallScope>,
-    method: &'static str,
-) -> rquickjs::Result<Function<'js>> {
-    let scope = Rc::clone(scope);
-    Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
-        api_call(&ctx, &scope, method, args.0)
-    })
 }
 
 /// `platform.api.{verb}(path[, payload][, options][, callback])`: DreamFactory's Node.js

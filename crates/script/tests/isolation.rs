@@ -344,3 +344,26 @@ async fn a_thrown_call_leaves_the_context_usable() {
     let next = run(&engine, "return [typeof leftover, 1 + 1];").await;
     assert_eq!(next, Ok(json!(["undefined", 2])));
 }
+
+#[tokio::test]
+async fn platform_and_the_host_functions_do_not_carry_state() {
+    let seen = after(
+        "platform.api.extra = 1;
+         try { platform.api.get.marked = 1; } catch (e) {}
+         try { console.marked = 1; } catch (e) {}
+         platform.session = 'changed';",
+        "return [typeof platform.api.extra, typeof platform.api.get.marked,
+                 typeof console.marked, typeof platform.session, typeof platform.api.get];",
+    )
+    .await;
+    assert_eq!(
+        seen,
+        json!([
+            "undefined",
+            "undefined",
+            "undefined",
+            "undefined",
+            "function"
+        ])
+    );
+}
