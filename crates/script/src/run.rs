@@ -73,6 +73,8 @@ pub(crate) struct Worker {
     screened: HashMap<Arc<str>, bool>,
     /// The last call ran in a fresh context: [`Worker::prepare`] makes a spare one.
     wants_spare: bool,
+    /// A lockdown failed on this thread: no locked context is made again.
+    lock_failed: bool,
     /// Fresh contexts freed since the last paced collection.
     fresh_since_gc: usize,
     current: Current,
@@ -90,6 +92,7 @@ impl Worker {
             spare: None,
             screened: HashMap::new(),
             wants_spare: false,
+            lock_failed: false,
             fresh_since_gc: 0,
             current: Rc::new(RefCell::new(None)),
             deadline: Rc::new(Cell::new(None)),
@@ -134,7 +137,7 @@ impl Worker {
             log_lines_left: Cell::new(self.settings.max_log_lines),
         });
         self.current.replace(Some(Rc::clone(&scope)));
-        let result = if self.needs_fresh_context(&job.source) {
+        let result = if self.needs_fresh_context(&job.source) || !self.ensure_locked(&runtime) {
             self.run_fresh(&runtime, job)
         } else {
             self.run_locked(&runtime, job)
@@ -178,14 +181,30 @@ impl Worker {
         fresh
     }
 
+    /// Whether the locked context is there, made now if need be. A thread whose lockdown
+    /// failed (a memory limit too small for it) runs every call in fresh contexts.
+    fn ensure_locked(&mut self, runtime: &Runtime) -> bool {
+        if self.locked.is_none() && !self.lock_failed {
+            match Locked::new(runtime, &self.current) {
+                Ok(locked) => self.locked = Some(locked),
+                Err(error) => {
+                    tracing::warn!(%error, "a script context could not be locked down; this thread runs every script in a fresh context");
+                    self.lock_failed = true;
+                    // What the lockdown's failure set is not the call's.
+                    if !self.budget.is_expired() {
+                        self.budget.reset_call();
+                    }
+                }
+            }
+        }
+        self.locked.is_some()
+    }
+
     /// A call in the locked context, which is kept unless the call left it unclean.
     fn run_locked(&mut self, runtime: &Runtime, job: &Job) -> Result<Outcome, ScriptError> {
         self.wants_spare = false;
-        let mut locked = match self.locked.take() {
-            Some(locked) => locked,
-            None => Locked::new(runtime, &self.current).inspect_err(|error| {
-                tracing::error!(%error, "a script context could not be locked down");
-            })?,
+        let Some(mut locked) = self.locked.take() else {
+            return self.run_fresh(runtime, job);
         };
         let (result, keep, escaped) = locked.context().with(|ctx| {
             let fail = |error: rquickjs::Error| thrown(&ctx, error);
@@ -245,9 +264,9 @@ impl Worker {
         let Ok(runtime) = self.runtime() else {
             return;
         };
-        if self.locked.is_none() {
+        if self.locked.is_none() && !self.lock_failed {
             self.pace_gc(&runtime);
-            self.locked = Locked::new(&runtime, &self.current).ok();
+            self.ensure_locked(&runtime);
         }
         if self.wants_spare && self.spare.is_none() {
             self.fresh_since_gc += 1;
