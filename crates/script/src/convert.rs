@@ -1,6 +1,7 @@
 //! Values across the boundary: JSON in both directions (what scripts receive and return is
 //! JSON in DreamFactory too), and a thrown value read as the error the request ends with.
 
+use rquickjs::object::Property;
 use rquickjs::{Ctx, Error, Value};
 
 use crate::ScriptError;
@@ -8,14 +9,45 @@ use crate::ScriptError;
 /// Longest error message taken from a script; longer ones are cut.
 const MAX_MESSAGE_CHARS: usize = 1000;
 
+/// `value` as JavaScript, built directly (what `JSON.parse` of its text gives, without the
+/// text: printing and parsing it was half of a small call's conversion). Members and
+/// elements are defined, not assigned, as `JSON.parse` does: a `__proto__` key is an own
+/// property, and no setter a script defined on a prototype runs (replies of `platform.api`
+/// are converted after the script has run).
 pub(crate) fn from_json<'js>(
     ctx: &Ctx<'js>,
     value: &serde_json::Value,
 ) -> rquickjs::Result<Value<'js>> {
-    match value {
-        serde_json::Value::Null => Ok(Value::new_null(ctx.clone())),
-        other => ctx.json_parse(other.to_string()),
-    }
+    use serde_json::Value as Json;
+    Ok(match value {
+        Json::Null => Value::new_null(ctx.clone()),
+        Json::Bool(b) => Value::new_bool(ctx.clone(), *b),
+        Json::Number(n) => match n.as_i64().and_then(|i| i32::try_from(i).ok()) {
+            Some(i) => Value::new_int(ctx.clone(), i),
+            None => Value::new_float(ctx.clone(), n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => rquickjs::String::from_str(ctx.clone(), s)?.into_value(),
+        Json::Array(items) => {
+            let array = rquickjs::Array::new(ctx.clone())?;
+            for (i, item) in items.iter().enumerate() {
+                let index = u32::try_from(i).map_err(|_| Error::Allocation)?;
+                array.prop(index, member(from_json(ctx, item)?))?;
+            }
+            array.into_value()
+        }
+        Json::Object(members) => {
+            let object = rquickjs::Object::new(ctx.clone())?;
+            for (key, value) in members {
+                object.prop(key.as_str(), member(from_json(ctx, value)?))?;
+            }
+            object.into_value()
+        }
+    })
+}
+
+/// A data property as `JSON.parse` makes one: writable, enumerable, configurable.
+fn member(value: Value<'_>) -> Property<Value<'_>> {
+    Property::from(value).writable().enumerable().configurable()
 }
 
 /// The JSON of `value`; `undefined` and functions are `null`.

@@ -59,6 +59,8 @@ const BUILTINS: &[&str] = &[
     "EvalError",
     "URIError",
     "AggregateError",
+    "InternalError",
+    "SuppressedError",
     "console",
 ];
 

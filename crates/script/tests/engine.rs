@@ -374,3 +374,49 @@ async fn platform_api_refuses_external_urls() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn the_event_arrives_as_json_parse_would_make_it() {
+    let event = json!({
+        "request": {"payload": {
+            "__proto__": {"polluted": true}, "toString": "text", "1": "one",
+            "numbers": [0, -7, 2147483648_i64, 9007199254740993_u64, 1.5, -0.25, 1e300],
+            "text": "žluťoučký kůň \u{1F600}", "nested": [[[]], {}], "none": null, "yes": true
+        }}
+    });
+    let source = "const p = event.request.payload;
+        return [Object.getPrototypeOf(p) === Object.getPrototypeOf({}), p.polluted,
+                Object.keys(p), typeof p.toString, Array.isArray(p.numbers), p.numbers.length,
+                p.numbers, p.text, p.text.length, p];";
+    let outcome = engine()
+        .run(job(source, event.clone()), &NoHost)
+        .await
+        .unwrap();
+    // 2^53 + 1 is not a double: JSON.parse rounds it to 2^53 too.
+    let mut payload = event["request"]["payload"].clone();
+    payload["numbers"][3] = json!(9007199254740992_u64);
+    assert_eq!(
+        outcome.returned,
+        json!([
+            true,
+            null,
+            [
+                "1",
+                "__proto__",
+                "nested",
+                "none",
+                "numbers",
+                "text",
+                "toString",
+                "yes"
+            ],
+            "string",
+            true,
+            7,
+            payload["numbers"],
+            payload["text"],
+            16,
+            payload
+        ])
+    );
+}
