@@ -137,10 +137,17 @@ impl Worker {
             log_lines_left: Cell::new(self.settings.max_log_lines),
         });
         self.current.replace(Some(Rc::clone(&scope)));
-        let result = if self.needs_fresh_context(&job.source) || !self.ensure_locked(&runtime) {
-            self.run_fresh(&runtime, job)
-        } else {
-            self.run_locked(&runtime, job)
+        // A thread's first call (and the first after its context was discarded) runs fresh:
+        // locking a context down takes milliseconds, which [`Worker::prepare`] spends after
+        // the answer went out rather than in a call.
+        let fresh = self.needs_fresh_context(&job.source);
+        self.wants_spare = fresh;
+        let result = match self.locked.take() {
+            Some(locked) if !fresh => self.run_locked(locked, job),
+            locked => {
+                self.locked = locked;
+                self.run_fresh(&runtime, job)
+            }
         };
         self.current.replace(None);
         watchdog.disarm(&self.budget);
@@ -181,31 +188,8 @@ impl Worker {
         fresh
     }
 
-    /// Whether the locked context is there, made now if need be. A thread whose lockdown
-    /// failed (a memory limit too small for it) runs every call in fresh contexts.
-    fn ensure_locked(&mut self, runtime: &Runtime) -> bool {
-        if self.locked.is_none() && !self.lock_failed {
-            match Locked::new(runtime, &self.current) {
-                Ok(locked) => self.locked = Some(locked),
-                Err(error) => {
-                    tracing::warn!(%error, "a script context could not be locked down; this thread runs every script in a fresh context");
-                    self.lock_failed = true;
-                    // What the lockdown's failure set is not the call's.
-                    if !self.budget.is_expired() {
-                        self.budget.reset_call();
-                    }
-                }
-            }
-        }
-        self.locked.is_some()
-    }
-
     /// A call in the locked context, which is kept unless the call left it unclean.
-    fn run_locked(&mut self, runtime: &Runtime, job: &Job) -> Result<Outcome, ScriptError> {
-        self.wants_spare = false;
-        let Some(mut locked) = self.locked.take() else {
-            return self.run_fresh(runtime, job);
-        };
+    fn run_locked(&mut self, mut locked: Locked, job: &Job) -> Result<Outcome, ScriptError> {
         let (result, keep, escaped) = locked.context().with(|ctx| {
             let fail = |error: rquickjs::Error| thrown(&ctx, error);
             let compiled = match locked.function(&ctx, &job.source) {
@@ -239,7 +223,6 @@ impl Worker {
 
     /// A call in a fresh context, as every call ran before contexts were reused.
     fn run_fresh(&mut self, runtime: &Runtime, job: &Job) -> Result<Outcome, ScriptError> {
-        self.wants_spare = true;
         let context = match self.spare.take() {
             Some(context) => context,
             None => new_context(runtime).map_err(|_| ScriptError::OutOfMemory)?,
@@ -264,9 +247,18 @@ impl Worker {
         let Ok(runtime) = self.runtime() else {
             return;
         };
+        // A thread whose lockdown failed (a memory limit too small for a locked context) runs
+        // every call in fresh contexts.
         if self.locked.is_none() && !self.lock_failed {
             self.pace_gc(&runtime);
-            self.ensure_locked(&runtime);
+            match Locked::new(&runtime, &self.current) {
+                Ok(locked) => self.locked = Some(locked),
+                Err(error) => {
+                    tracing::warn!(%error, "a script context could not be locked down; this thread runs every script in a fresh context");
+                    self.lock_failed = true;
+                    self.budget.reset_call();
+                }
+            }
         }
         if self.wants_spare && self.spare.is_none() {
             self.fresh_since_gc += 1;

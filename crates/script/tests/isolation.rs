@@ -17,13 +17,23 @@ const DISGUISE: &str = "const G = (() => 0).constructor('return this')();
     const proto = (o) => Object['getProto' + 'typeOf'](o);
     const P = (C) => C['proto' + 'type'];\n";
 
-fn engine() -> Engine {
+fn cold_engine() -> Engine {
     Engine::new(EngineSettings {
         time_limit: Duration::from_secs(2),
         memory_limit_bytes: 16 * 1024 * 1024,
         max_threads: 1,
         max_log_lines: 10,
     })
+}
+
+/// A one-thread engine whose thread has served a call, so that it holds its locked context
+/// (a thread's first call runs in a fresh one while the locked one is made after it).
+async fn engine() -> Engine {
+    let engine = cold_engine();
+    run(&engine, "return 1;")
+        .await
+        .expect("the warm-up call runs");
+    engine
 }
 
 async fn run(engine: &Engine, source: &str) -> Result<Value, ScriptError> {
@@ -44,7 +54,7 @@ async fn run(engine: &Engine, source: &str) -> Result<Value, ScriptError> {
 
 /// Runs `first` (which may fail), then `second` on the same thread; `second`'s return value.
 async fn after(first: &str, second: &str) -> Value {
-    let engine = engine();
+    let engine = engine().await;
     let _ = run(&engine, first).await;
     run(&engine, second).await.expect("the second call runs")
 }
@@ -58,8 +68,16 @@ async fn after_both(plain: &str, disguised: &str, second: &str) -> [Value; 2] {
 }
 
 #[tokio::test]
+async fn a_threads_first_call_runs_fresh_and_the_next_locked() {
+    let engine = cold_engine();
+    let probe = "return Object.isFrozen(JSON);";
+    assert_eq!(run(&engine, probe).await, Ok(json!(false)));
+    assert_eq!(run(&engine, probe).await, Ok(json!(true)));
+}
+
+#[tokio::test]
 async fn ordinary_scripts_run_locked_and_polyfills_fresh() {
-    let engine = engine();
+    let engine = engine().await;
     let probe = "return [Object.isFrozen(JSON), Object.isFrozen(Array)];";
     let locked = run(&engine, probe).await.unwrap();
     assert_eq!(locked, json!([true, true]));
@@ -110,7 +128,7 @@ async fn var_and_let_through_indirect_eval_do_not_survive() {
     assert_eq!(seen[0], json!(["undefined", "undefined", "undefined"]));
     assert_eq!(seen[1], json!(["undefined", "undefined", "undefined"]));
     // Within the call, the replaced `eval` still evaluates and keeps its declarations.
-    let engine = engine();
+    let engine = engine().await;
     let within = run(
         &engine,
         &format!("{DISGUISE}return [ev('var q = 5; q + 1'), ev('let w = 2; w * 3'), ev(7)];"),
@@ -129,7 +147,7 @@ async fn a_changed_array_prototype_does_not_survive() {
     .await;
     assert_eq!(seen, [json!("undefined"), json!("undefined")]);
     // In the locked context the assignment fails (scripts are strict code).
-    let error = run(&engine(), &format!("{DISGUISE}P(Array).x = 1;")).await;
+    let error = run(&engine().await, &format!("{DISGUISE}P(Array).x = 1;")).await;
     assert!(
         matches!(error, Err(ScriptError::Thrown { .. })),
         "{error:?}"
@@ -185,7 +203,7 @@ async fn a_changed_iterator_prototype_does_not_survive() {
     );
     // The other hidden intrinsics are frozen too.
     let frozen = run(
-        &engine(),
+        &engine().await,
         &format!(
             "{DISGUISE}return [proto(function* () {{}}), proto(async function () {{}}),
                 proto(async function* () {{}}), proto(''[Symbol.iterator]()),
@@ -247,7 +265,7 @@ async fn a_global_that_cannot_be_deleted_discards_the_context() {
 
 #[tokio::test]
 async fn a_script_that_closes_its_function_early_leaves_nothing() {
-    let engine = engine();
+    let engine = engine().await;
     let escape = "}); let escaped = 1; (function () {";
     let _ = run(&engine, escape).await;
     assert_eq!(
@@ -264,7 +282,7 @@ async fn a_script_that_closes_its_function_early_leaves_nothing() {
 
 #[tokio::test]
 async fn overriding_inherited_properties_works_on_instances() {
-    let engine = engine();
+    let engine = engine().await;
     let source = "const o = {}; o.toString = () => 'mine'; o.valueOf = () => 42;
         o.hasOwnProperty = () => 'own';
         class MyError extends Error {
@@ -307,7 +325,7 @@ async fn overriding_inherited_properties_works_on_instances() {
 #[tokio::test]
 async fn assigning_to_a_frozen_builtin_itself_still_fails() {
     let error = run(
-        &engine(),
+        &engine().await,
         &format!("{DISGUISE}P(Object).toString = () => 'x';"),
     )
     .await;
@@ -323,7 +341,7 @@ async fn a_polyfill_still_works_through_the_fresh_context() {
             return this.charAt(0).toUpperCase() + this.slice(1);
         };
         return 'ada'.capitalize();";
-    let engine = engine();
+    let engine = engine().await;
     assert_eq!(run(&engine, polyfill).await, Ok(json!("Ada")));
     assert_eq!(
         run(&engine, "return typeof ''.capitalize;").await,
@@ -334,7 +352,7 @@ async fn a_polyfill_still_works_through_the_fresh_context() {
 
 #[tokio::test]
 async fn a_thrown_call_leaves_the_context_usable() {
-    let engine = engine();
+    let engine = engine().await;
     let source = format!("{DISGUISE}G.leftover = 1; throw new NotFoundException('gone');");
     let error = run(&engine, &source).await;
     assert!(
