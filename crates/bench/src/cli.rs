@@ -194,9 +194,31 @@ pub struct RunArgs {
         default_value = "redis://127.0.0.1:6379"
     )]
     pub redis: String,
+    /// Servers measured beside Sluice and the floor (comma-separated): `soul` (Soul, a Node
+    /// and better-sqlite3 REST server, installed with npm into `target/soul` on first use),
+    /// or `none`. Without node or npm the Soul columns say why they are empty.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAME,NAME",
+        default_value = "soul"
+    )]
+    pub peers: Vec<Peer>,
+}
+
+/// A server of another product measured on the reads it serves too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Peer {
+    Soul,
+    /// No peer: only Sluice and the floor (CI, where npm may be unreachable).
+    None,
 }
 
 impl RunArgs {
+    pub fn wants_soul(&self) -> bool {
+        self.peers.contains(&Peer::Soul)
+    }
+
     pub fn duration_secs(&self) -> f64 {
         self.load.duration_secs(self.binary.smoke)
     }

@@ -115,13 +115,17 @@ impl Pool {
     }
 }
 
+/// The floor's filter read, `?1` the last name and `?2` the limit: no `ORDER BY`, as a
+/// hand-written service would write it (the report shows its plan beside Sluice's).
+pub fn filter_sql() -> String {
+    format!("SELECT {COLUMNS} FROM employees WHERE last_name = ?1 LIMIT ?2")
+}
+
 fn list(connection: &Connection, query: &ListQuery) -> rusqlite::Result<Vec<u8>> {
     let limit = query.limit.unwrap_or(100).min(MAX_LIMIT);
     let resource = match &query.last_name {
         Some(name) => connection
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM employees WHERE last_name = ?1 LIMIT ?2"
-            ))?
+            .prepare_cached(&filter_sql())?
             .query_map((name, limit), Employee::from_row)?
             .collect::<Result<_, _>>()?,
         None => connection

@@ -2,14 +2,14 @@
 //! harness), given a generated config on a free loopback port, and waited for until it has
 //! passed requests to every node.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::process::{ServerProcess, first_line_of};
+use crate::process::{ServerProcess, first_line_of, free_loopback_port};
 
 pub const HAPROXY: &str = "haproxy";
 /// The header naming the node that answered, set by the generated config.
@@ -84,13 +84,6 @@ pub async fn start(
         .await
         .with_context(|| format!("haproxy is not serving; see {}", log.display()))?;
     Ok(haproxy)
-}
-
-/// A port nothing listens on now. Another process could take it before haproxy binds it;
-/// haproxy then fails to start, and the harness says so.
-fn free_loopback_port() -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("no free loopback port")?;
-    Ok(listener.local_addr()?)
 }
 
 async fn wait_until_every_node_answers(

@@ -12,10 +12,14 @@ mod measure;
 mod postgres;
 mod process;
 mod propagation;
+mod query_plan;
 mod report;
 mod run;
+mod same_rows;
 mod scenarios;
 mod setup;
+mod soul;
+mod soul_report;
 
 use std::process::ExitCode;
 

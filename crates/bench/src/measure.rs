@@ -10,12 +10,13 @@ use rand::rngs::StdRng;
 
 use crate::load::{self, Endpoint, Plan, probe};
 use crate::process::ServerProcess;
-use crate::report::Measurement;
+use crate::report::{Measurement, SOUL};
 use crate::scenarios::Scenario;
+use crate::soul;
 
 /// One server's part in a scenario.
 pub struct Contender<'a> {
-    /// `floor` or `sluice`.
+    /// `floor`, `sluice` or `soul`.
     pub server: &'static str,
     pub endpoint: &'a Endpoint,
     pub plan: Plan,
@@ -111,7 +112,10 @@ pub async fn check(
     if !status.is_success() {
         bail!("{}", load::describe_failure(status, &body));
     }
-    let body: serde_json::Value =
+    let mut body: serde_json::Value =
         serde_json::from_slice(&body).with_context(|| format!("{server} answered non-JSON"))?;
+    if server == SOUL {
+        body = soul::as_dreamfactory(scenario, body);
+    }
     scenario.check(&body)
 }

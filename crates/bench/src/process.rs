@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -122,6 +122,14 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A port nothing listens on now, for a server that cannot be told to take port 0 and
+/// report the one it got (haproxy, Soul). Another process could take it before that server
+/// binds it; the server then fails to start, and the harness says so.
+pub fn free_loopback_port() -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("no free loopback port")?;
+    Ok(listener.local_addr()?)
 }
 
 fn create_log(log_file: &Path) -> anyhow::Result<File> {

@@ -10,10 +10,15 @@ use serde::Serialize;
 use crate::load::LoadResult;
 use crate::machine::{Machine, load_average};
 use crate::process::workspace_root;
+use crate::query_plan::QueryPlan;
+use crate::same_rows::SameRows;
 use crate::scenarios::Scenario;
+use crate::soul_report::{SoulSummary, query_plans_markdown, same_rows_markdown};
 
 pub const SLUICE: &str = "sluice";
 pub const FLOOR: &str = "floor";
+/// Soul, the npm `soul-cli` server (`soul.rs`).
+pub const SOUL: &str = "soul";
 
 #[derive(Debug, Serialize)]
 pub struct Measurement {
@@ -270,6 +275,12 @@ pub struct Report {
     pub measurements: Vec<Measurement>,
     pub ratios: Vec<Ratio>,
     pub targets: Vec<Target>,
+    /// Sluice / Soul, or why Soul was not measured.
+    pub soul: SoulSummary,
+    /// Whether the servers returned the same rows in the same order.
+    pub same_rows: Vec<SameRows>,
+    /// SQLite's plans of the indexed filter (`filter`) as each server issues it.
+    pub filter_query_plans: Vec<QueryPlan>,
 }
 
 pub fn round(value: f64, decimals: i32) -> f64 {
@@ -348,6 +359,7 @@ impl Report {
         );
         let errors = self.total_errors() as f64;
         add("errors, all scenarios".into(), errors, "0", errors == 0.0);
+        targets.extend(self.soul.targets());
         self.targets = targets;
     }
 
@@ -386,6 +398,9 @@ impl Report {
             self.sluice_first_200_ms, self.sluice_peak_rss_mib, self.floor_peak_rss_mib
         );
         targets_table(&mut md, &self.targets);
+        self.soul.markdown(&mut md);
+        same_rows_markdown(&mut md, &self.same_rows);
+        query_plans_markdown(&mut md, &self.filter_query_plans);
         errors_list(&mut md, &self.measurements);
         md
     }

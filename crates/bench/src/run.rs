@@ -12,11 +12,14 @@ use hyper::StatusCode;
 use crate::cli::RunArgs;
 use crate::load::{self, Call, Endpoint, describe_failure, probe};
 use crate::machine::Machine;
-use crate::measure::{Contender, Pace, measure_scenario};
+use crate::measure::{Contender, Pace, check, measure_scenario};
 use crate::process::ServerProcess;
-use crate::report::{FLOOR, Header, Report, SLUICE, exit_code, round};
+use crate::report::{FLOOR, Header, Report, SLUICE, SOUL, exit_code, round};
 use crate::scenarios::{Node, Scenario, Workload};
 use crate::setup::{self, ADMIN_EMAIL, ADMIN_PASSWORD, Dataset, READ_DATABASE};
+use crate::soul::{self, Soul};
+use crate::soul_report::{SoulOutcome, SoulSummary};
+use crate::{query_plan, same_rows};
 
 /// Attempts at the first request after start (each one a connection attempt, no sleeping).
 const FIRST_REQUEST_ATTEMPTS: u32 = 10_000;
@@ -54,6 +57,19 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
     let sluice_bin = args.binary.sluice_binary()?;
     let data_dir = work.join("data");
     let (dataset, workload) = demo_data(&data_dir).await?;
+    let scenarios: Vec<Scenario> = Scenario::ALL
+        .into_iter()
+        .filter(|s| args.selects(s.name()))
+        .collect();
+    // Before Sluice starts, so npm never competes with a measured server; and before
+    // anything else opens the file Soul gets a copy of.
+    let mut soul = start_soul(&args, &scenarios, &workload, &data_dir, &out).await;
+    let filter_query_plans = if scenarios.contains(&Scenario::Filter) {
+        let database = data_dir.join(READ_DATABASE);
+        query_plan::filter_plans(&database, &dataset.last_names[0], 100).await?
+    } else {
+        Vec::new()
+    };
 
     eprintln!("configuring sluice through the system API");
     let api_key = {
@@ -76,10 +92,6 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         api_key: None,
     };
 
-    let scenarios: Vec<Scenario> = Scenario::ALL
-        .into_iter()
-        .filter(|s| args.selects(s.name()))
-        .collect();
     // A second node on the same system database, only when a scenario needs Redis.
     let mut with_redis = if scenarios.iter().any(|s| s.node() == Node::WithRedis) {
         let prefix = format!("sluice-bench-{}:", std::process::id());
@@ -117,6 +129,21 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         api_key: None,
     });
     let pace = Pace::new(args.connection_counts(), args.duration_secs());
+    let mut same_rows = Vec::new();
+    for scenario in scenarios.iter().copied() {
+        let mut servers = Vec::new();
+        if let Some(plan) = scenario.floor_plan(&workload) {
+            servers.push((FLOOR, &floor_endpoint, plan));
+            servers.push((SLUICE, &sluice_endpoint, scenario.sluice_plan(&workload)));
+        }
+        if let (Ok(soul), Some(plan)) = (&soul, scenario.soul_plan(&workload)) {
+            servers.push((SOUL, &soul.endpoint, plan));
+        }
+        if servers.len() > 1 {
+            same_rows.extend(same_rows::compare(scenario, &servers).await);
+        }
+    }
+    let mut soul_skipped: Vec<(&str, String)> = Vec::new();
     let mut measurements = Vec::new();
     for (index, scenario) in scenarios.iter().copied().enumerate() {
         let mut contenders = Vec::new();
@@ -142,8 +169,29 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
             plan: scenario.sluice_plan(&workload),
             process,
         });
+        if let (Ok(soul), Some(plan)) = (&soul, scenario.soul_plan(&workload)) {
+            // Soul's answers are checked here, not in `measure_scenario`: one that does not
+            // look right leaves Soul out of this scenario instead of failing the run.
+            match check(scenario, SOUL, &soul.endpoint, &plan).await {
+                Ok(()) => contenders.push(Contender {
+                    server: SOUL,
+                    endpoint: &soul.endpoint,
+                    plan,
+                    process: &soul.process,
+                }),
+                Err(error) => {
+                    let reason = format!("skipped: its answer failed the check: {error:#}");
+                    soul_skipped.push((scenario.name(), reason));
+                }
+            }
+        }
         measurements.extend(measure_scenario(scenario, None, &contenders, &pace, index).await?);
         drop(contenders);
+        if let Ok(running) = soul.as_mut()
+            && let Err(error) = running.process.ensure_running()
+        {
+            soul = Err(format!("{error:#}; see soul.log"));
+        }
         sluice.ensure_running()?;
         floor.ensure_running()?;
         if let Some(process) = with_redis.as_mut() {
@@ -153,6 +201,24 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
             process.ensure_running()?;
         }
     }
+    let soul_outcome = match &soul {
+        Ok(soul) => SoulOutcome::Measured {
+            versions: soul.versions.clone(),
+            peak_rss_mib: round(soul.process.peak_rss_kib()? as f64 / 1024.0, 1),
+        },
+        Err(reason) => SoulOutcome::Skipped(reason.clone()),
+    };
+    let soul_scenarios: Vec<&str> = Scenario::ALL
+        .into_iter()
+        .filter(|s| s.soul_plan(&workload).is_some())
+        .map(Scenario::name)
+        .collect();
+    let soul_summary = SoulSummary::new(soul_outcome, &measurements, &soul_scenarios, |name| {
+        soul_skipped
+            .iter()
+            .find(|(skipped, _)| *skipped == name)
+            .map(|(_, reason)| reason.clone())
+    });
     let mut report = Report {
         header: Header::at_end(args.binary.smoke, machine),
         seconds_per_run: args.duration_secs(),
@@ -165,6 +231,9 @@ async fn run_benchmark(args: RunArgs) -> anyhow::Result<ExitCode> {
         measurements,
         ratios: Vec::new(),
         targets: Vec::new(),
+        soul: soul_summary,
+        same_rows,
+        filter_query_plans,
     };
     report.compute_ratios();
     report.evaluate_targets();
@@ -187,6 +256,29 @@ pub fn spawn_sluice(
         .env("SLUICE_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .envs(env.iter().copied());
     ServerProcess::spawn(SLUICE, command, log)
+}
+
+/// Soul on a copy of the read database, when `--peers` names it and a selected scenario is
+/// one Soul serves; `Err` says why not.
+async fn start_soul(
+    args: &RunArgs,
+    scenarios: &[Scenario],
+    workload: &Arc<Workload>,
+    data_dir: &Path,
+    out: &Path,
+) -> Result<Soul, String> {
+    if !args.wants_soul() {
+        return Err("--peers does not name soul".to_string());
+    }
+    if !scenarios.iter().any(|s| s.soul_plan(workload).is_some()) {
+        return Err("no selected scenario is one Soul serves".to_string());
+    }
+    eprintln!("starting Soul");
+    let started = soul::start(&data_dir.join(READ_DATABASE), &out.join("soul.log")).await;
+    if let Err(reason) = &started {
+        eprintln!("Soul is skipped: {reason}");
+    }
+    started
 }
 
 fn floor_command(database: &Path) -> anyhow::Result<Command> {

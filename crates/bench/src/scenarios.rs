@@ -198,15 +198,39 @@ impl Scenario {
     }
 
     pub fn floor_plan(self, data: &Arc<Workload>) -> Option<Plan> {
+        self.plain_read(data, "/employees", "limit", |data| &data.floor_names)
+    }
+
+    /// Soul's requests for the reads it serves (`soul-cli` 0.8.2's rows routes, no
+    /// authentication): the first page of `_limit` rows, a row by primary key, and an
+    /// equality `_filters` on the indexed column.
+    pub fn soul_plan(self, data: &Arc<Workload>) -> Option<Plan> {
+        self.plain_read(data, "/api/tables/employees/rows", "_limit", |data| {
+            &data.soul_filters
+        })
+    }
+
+    /// `list_100`, `by_pk` and `filter` on a server with a URL scheme of its own: `rows`
+    /// lists, `rows/{id}` reads by key, `limit` names the page size and `filters` holds the
+    /// server's equality filter for every last name. Parameters are drawn alike for every
+    /// server, so one seed gives them all the same id or name.
+    fn plain_read(
+        self,
+        data: &Arc<Workload>,
+        rows: &'static str,
+        limit: &'static str,
+        filters: fn(&Workload) -> &[String],
+    ) -> Option<Plan> {
         let data = Arc::clone(data);
         let plan: Plan = match self {
-            Self::List100 => fixed("/employees?limit=100".to_string()),
+            Self::List100 => fixed(format!("{rows}?{limit}=100")),
             Self::ByPk => Arc::new(move |rng| {
-                Call::get(format!("/employees/{}", rng.gen_range(1..=data.employees)))
+                Call::get(format!("{rows}/{}", rng.gen_range(1..=data.employees)))
             }),
             Self::Filter => Arc::new(move |rng| {
-                let name = &data.floor_names[rng.gen_range(0..data.floor_names.len())];
-                Call::get(format!("/employees?{name}&limit=100"))
+                let filters = filters(&data);
+                let filter = &filters[rng.gen_range(0..filters.len())];
+                Call::get(format!("{rows}?{filter}&{limit}=100"))
             }),
             _ => return None,
         };
@@ -275,6 +299,8 @@ pub struct Workload {
     filters: Vec<String>,
     /// `last_name=X` for the floor.
     floor_names: Vec<String>,
+    /// `_filters=last_name:X` for Soul.
+    soul_filters: Vec<String>,
     batch: Bytes,
     one_record: Bytes,
 }
@@ -297,6 +323,11 @@ impl Workload {
             .iter()
             .map(|name| encode("last_name", name.clone()))
             .collect::<Result<_, _>>()?;
+        let soul_filters = data
+            .last_names
+            .iter()
+            .map(|name| encode("_filters", format!("last_name:{name}")))
+            .collect::<Result<_, _>>()?;
         let record = |index: u64| {
             json!({"first_name": format!("Bench{index}"), "last_name": "Benchmark",
                    "gender": if index.is_multiple_of(2) { "F" } else { "M" },
@@ -308,6 +339,7 @@ impl Workload {
             employees: data.employees,
             filters,
             floor_names,
+            soul_filters,
             batch: Bytes::from(json!({ "resource": batch }).to_string()),
             one_record: Bytes::from(json!({ "resource": [record(0)] }).to_string()),
         })
