@@ -79,11 +79,14 @@ pub async fn measure_scenario(
             );
             let seed = (index * 1000 + connections) as u64;
             let plan = Arc::clone(&contender.plan);
+            let cpu_before = contender.process.cpu_seconds()?;
             let result =
                 load::run(contender.endpoint, plan, connections, pace.duration, seed).await;
+            let cpu = contender.process.cpu_seconds()? - cpu_before;
             let peak = contender.process.peak_rss_kib()?;
             let mut measurement =
-                Measurement::new(scenario, contender.server, connections, &result, peak);
+                Measurement::new(scenario, contender.server, connections, &result, peak)
+                    .with_cpu_seconds(cpu);
             if let Some(engine) = engine {
                 measurement = measurement.on_engine(engine);
             }

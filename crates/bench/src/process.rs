@@ -108,6 +108,25 @@ impl ServerProcess {
             .context("no VmHWM line in /proc status")
     }
 
+    /// CPU time the process has used so far (user and system, all threads), in seconds:
+    /// `utime` and `stime` of `/proc/{pid}/stat`, in the kernel's `USER_HZ` ticks, which
+    /// Linux fixes at 100 for what it reports to user space.
+    pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
+        const USER_HZ: f64 = 100.0;
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .with_context(|| format!("cannot read the {} server's /proc stat", self.name))?;
+        // The command name (field 2) may hold spaces: the fields after its `)` are fixed.
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let mut fields = after_name.split_whitespace().skip(11);
+        let mut tick = || -> anyhow::Result<f64> {
+            let field = fields.next().context("a short /proc stat line")?;
+            Ok(field
+                .parse::<u64>()
+                .context("a /proc stat time that is not a number")? as f64)
+        };
+        Ok((tick()? + tick()?) / USER_HZ)
+    }
+
     /// Fails when the process has exited (a crash under load is a broken run, not a number).
     pub fn ensure_running(&mut self) -> anyhow::Result<()> {
         if let Some(status) = self.child.try_wait()? {

@@ -36,6 +36,10 @@ pub struct Measurement {
     /// The server's peak resident set so far (VmHWM) when this run ended: where in the run
     /// the memory peak was reached.
     pub peak_rss_mib: f64,
+    /// The server process's CPU time (user and system, every thread) per answered request
+    /// during the run, in microseconds: what a request costs the machine, whatever the load
+    /// generator took.
+    pub cpu_us_per_request: f64,
     pub first_error: Option<String>,
 }
 
@@ -63,8 +67,16 @@ impl Measurement {
             p99_ms: round(result.latency_ms(99.0), 3),
             max_ms: round(result.latency_ms(100.0), 3),
             peak_rss_mib: round(peak_rss_kib as f64 / 1024.0, 1),
+            cpu_us_per_request: 0.0,
             first_error: result.first_error.clone(),
         }
+    }
+
+    /// Notes the server's CPU time during the run (see [`Measurement::cpu_us_per_request`]).
+    pub fn with_cpu_seconds(mut self, cpu_seconds: f64) -> Self {
+        let answered = self.requests.max(1) as f64;
+        self.cpu_us_per_request = round(cpu_seconds * 1e6 / answered, 1);
+        self
     }
 }
 
@@ -104,14 +116,14 @@ pub fn ratios_of(measurements: &[Measurement]) -> Vec<Ratio> {
 pub fn measurements_table(md: &mut String, measurements: &[Measurement]) {
     md.push_str(
         "| scenario | server | conns | req/s | rows/s | p50 ms | p99 ms | max ms | errors \
-         | peak RSS MiB so far |\n",
+         | CPU us/req | peak RSS MiB so far |\n",
     );
-    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in measurements {
         let rows = r.rows_per_s.map_or_else(String::new, |v| format!("{v:.0}"));
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.0} | {rows} | {:.2} | {:.2} | {:.2} | {} | {:.1} |",
+            "| {} | {} | {} | {:.0} | {rows} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {:.1} |",
             r.scenario,
             r.server,
             r.connections,
@@ -120,6 +132,7 @@ pub fn measurements_table(md: &mut String, measurements: &[Measurement]) {
             r.p99_ms,
             r.max_ms,
             r.errors,
+            r.cpu_us_per_request,
             r.peak_rss_mib
         );
     }
@@ -346,6 +359,15 @@ impl Report {
                     baseline.name()
                 );
                 add(name, ratio, &format!(">= {goal:.2}"), ratio >= goal);
+                if this == Scenario::ByPkScripted {
+                    // Issue 17's own target: what the script's call adds to a request's CPU.
+                    let added = round(m.cpu_us_per_request - base.cpu_us_per_request, 1);
+                    let name = format!(
+                        "{} @{}: CPU per script call (us)",
+                        m.scenario, m.connections
+                    );
+                    add(name, added, "< 60", added < 60.0);
+                }
             }
         }
         let rss = self.sluice_peak_rss_mib;
