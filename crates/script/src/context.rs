@@ -2,8 +2,9 @@
 //!
 //! - **Locked**, reused by a pool thread from call to call: made once, with the host globals
 //!   defined and then locked down by `lockdown.js` (built-ins frozen, overrides tamed, `eval`
-//!   replaced, the global object's own properties fixed). After each call the globals it
-//!   added are deleted; a context that cannot be brought back is discarded. A script's
+//!   replaced, the global object's own properties fixed and no new one allowed). After each
+//!   call the engine state freezing cannot hold is put back; a context that cannot be
+//!   brought back is discarded. A script's
 //!   function is compiled once per context and kept. Making a context was two thirds of a
 //!   small script's cost (docs/SCRIPTS.md, "Context reuse and isolation").
 //! - **Fresh**, one per call as before, for the scripts the screen (`screen.rs`) sends there
@@ -14,8 +15,7 @@ use std::sync::Arc;
 
 use rquickjs::context::EvalOptions;
 use rquickjs::function::This;
-use rquickjs::object::Filter;
-use rquickjs::{Atom, Context, Ctx, Function, Object, Persistent, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
 
 use crate::ScriptError;
 use crate::convert::thrown;
@@ -68,8 +68,6 @@ pub(crate) struct Locked {
     harden: Persistent<Function<'static>>,
     /// `platform.api`'s functions, frozen ([`api_methods`]).
     api: Persistent<Object<'static>>,
-    /// How many own properties the global object has after lockdown.
-    baseline: usize,
     context: Context,
 }
 
@@ -88,16 +86,13 @@ impl Locked {
     /// Out of memory, or (a bug) the lockdown source threw: its message.
     pub(crate) fn new(runtime: &Runtime, current: &Current) -> Result<Self, ScriptError> {
         let context = new_context(runtime).map_err(|_| ScriptError::OutOfMemory)?;
-        let (cleanup, harden, api, baseline) = context.with(|ctx| {
-            let (cleanup, harden, api) = Self::lock(&ctx, current).map_err(|e| thrown(&ctx, e))?;
-            Ok::<_, ScriptError>((cleanup, harden, api, global_count(&ctx)))
-        })?;
+        let (cleanup, harden, api) =
+            context.with(|ctx| Self::lock(&ctx, current).map_err(|e| thrown(&ctx, e)))?;
         Ok(Self {
             compiled: HashMap::new(),
             cleanup,
             harden,
             api,
-            baseline,
             context,
         })
     }
@@ -174,15 +169,14 @@ impl Locked {
         })
     }
 
-    /// Deletes the global properties the call added: false when the context cannot be
-    /// brought back to what it was (a global that cannot be deleted, the global object's
-    /// prototype changed or made non-extensible), and must be discarded.
+    /// Puts back the engine state freezing cannot hold (`Error`'s stack-trace hooks): false
+    /// when the context is not as lockdown left it, and must be discarded. The global object
+    /// takes no new property after lockdown, so there is nothing a call added to delete.
     pub(crate) fn cleanup(&self, ctx: &Ctx<'_>) -> bool {
         let Ok(cleanup) = self.cleanup.clone().restore(ctx) else {
             return false;
         };
-        let added = global_count(ctx) != self.baseline;
-        match cleanup.call::<_, Value<'_>>((added,)) {
+        match cleanup.call::<_, Value<'_>>(()) {
             Ok(clean) => clean.as_bool() == Some(true),
             Err(_) => {
                 ctx.catch();
@@ -190,14 +184,4 @@ impl Locked {
             }
         }
     }
-}
-
-/// The global object's own properties (symbols and non-enumerable ones included), counted
-/// without making a JavaScript array of them (`Reflect.ownKeys` after every call was a third
-/// of a small call).
-fn global_count(ctx: &Ctx<'_>) -> usize {
-    // The iterator knows its length: no key is converted.
-    ctx.globals()
-        .own_keys::<Atom<'_>>(Filter::new().string().symbol())
-        .len()
 }

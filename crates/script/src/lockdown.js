@@ -12,8 +12,10 @@
 //   "override mistake");
 // - the global `eval` becomes one whose code cannot declare global `let`/`const`/`class`
 //   bindings, which live outside `globalThis` and could not be cleaned;
-// - `globalThis` stays extensible (implicit globals still work), but what it held here is
-//   fixed, and the returned `cleanup` deletes what a call added.
+// - what `globalThis` held here is fixed, and it takes no new property: scripts are strict
+//   code (an undeclared assignment throws anyway), and a call that reaches the global
+//   object some other way cannot leave anything on it for the next, so nothing needs to be
+//   found and deleted after each call.
 //
 // The value of this source is a function of the function that makes the replacement `eval`
 // (`MAKE_EVAL` in src/context.rs: sloppy code of its own, so that `eval` code sees no binding
@@ -23,9 +25,9 @@
   const g = globalThis;
   const {
     freeze, isFrozen, getOwnPropertyDescriptor: describe, defineProperty, getPrototypeOf,
-    isExtensible, is,
+    isExtensible, is, preventExtensions,
   } = Object;
-  const { ownKeys, apply, deleteProperty } = Reflect;
+  const { ownKeys, apply } = Reflect;
   const hasOwn = Object.hasOwn;
   const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
@@ -147,26 +149,16 @@
       ? { writable: false, configurable: false }
       : { configurable: false });
   }
-  const count = baseline.size;
-  const globalProto = getPrototypeOf(g);
+  preventExtensions(g);
 
-  // After each call: deletes the global properties it added (`added`: the caller counted more
-  // own properties than the baseline, which it does without making an array of them), and
-  // puts back what freezing cannot hold; false when the context cannot be brought back to
-  // the baseline (the caller then discards it).
-  const cleanup = (added) => {
-    if (added) {
-      const keys = ownKeys(g);
-      for (let i = 0; i < keys.length; i++) {
-        if (!baseline.has(keys[i]) && !deleteProperty(g, keys[i])) return false;
-      }
-      if (ownKeys(g).length !== count) return false;
-    }
+  // After each call: puts back what freezing cannot hold. False when the global object is
+  // not as lockdown left it (the caller then discards the context).
+  const cleanup = () => {
     for (let i = 0; i < errorState.length; i++) {
       const state = errorState[i];
       if (!is(apply(state.get, g.Error, []), state.value)) apply(state.set, g.Error, [state.value]);
     }
-    return getPrototypeOf(g) === globalProto && isExtensible(g);
+    return !isExtensible(g);
   };
   // Freezes what a cached script function can reach that is not frozen yet: the function
   // object itself and its `prototype` (a sloppy script reaches them as `arguments.callee`).

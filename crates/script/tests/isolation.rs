@@ -353,14 +353,30 @@ async fn a_polyfill_still_works_through_the_fresh_context() {
 #[tokio::test]
 async fn a_thrown_call_leaves_the_context_usable() {
     let engine = engine().await;
-    let source = format!("{DISGUISE}G.leftover = 1; throw new NotFoundException('gone');");
-    let error = run(&engine, &source).await;
+    let source = "const kept = {a: 1}; throw new NotFoundException('gone');";
+    let error = run(&engine, source).await;
     assert!(
         matches!(error, Err(ScriptError::Thrown { status: 404, .. })),
         "{error:?}"
     );
-    let next = run(&engine, "return [typeof leftover, 1 + 1];").await;
+    let next = run(&engine, "return [typeof kept, 1 + 1];").await;
     assert_eq!(next, Ok(json!(["undefined", 2])));
+}
+
+#[tokio::test]
+async fn the_locked_global_object_takes_no_new_property() {
+    let engine = engine().await;
+    let source = format!("{DISGUISE}G.leftover = 1; return 'written';");
+    assert_eq!(
+        run(&engine, &source).await,
+        Err(ScriptError::Thrown {
+            status: 500,
+            code: None,
+            message: "object is not extensible".into()
+        })
+    );
+    let next = run(&engine, "return typeof leftover;").await;
+    assert_eq!(next, Ok(json!("undefined")));
 }
 
 #[tokio::test]
