@@ -65,6 +65,16 @@ pub struct ServerSettings {
     pub max_header_bytes: usize,
 }
 
+impl ServerSettings {
+    /// HTTP worker threads: `workers`, or one per core when it is 0.
+    pub fn worker_threads(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            n => n,
+        }
+    }
+}
+
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SystemDbSettings {

@@ -49,10 +49,7 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let port = local_addr.port();
         let state = web::Data::from(state);
-        let workers = match server_settings.workers {
-            0 => std::thread::available_parallelism().map_or(2, usize::from),
-            n => n,
-        };
+        let workers = server_settings.worker_threads();
         let metrics_server = match state.settings.metrics.separate_address() {
             Some(address) => Some(metrics_listener(address, state.clone())?),
             None => None,

@@ -30,7 +30,8 @@ pub struct MysqlConfig {
     /// The connection character set (`SET NAMES`); DreamFactory's default is `utf8mb4`.
     #[serde(default = "default_charset")]
     pub charset: String,
-    /// Connections the service keeps at most; requests beyond them wait for one.
+    /// Connections each thread that serves the service keeps at most (every thread has a
+    /// pool of its own); its requests beyond them wait for one.
     #[serde(default = "default_pool_size")]
     pub pool_size: usize,
     /// How long a request waits for a free connection, or for a new one to be opened,

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use mysql_async::{Conn, IsolationLevel, Pool, Transaction, TxOpts};
+use mysql_async::{Conn, IsolationLevel, OptsBuilder, Pool, Transaction, TxOpts};
 use sluice_connector_core::{
     Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
     WritePlan,
 };
-use sluice_connector_tokio::{Retry, read, run_blocking};
+use sluice_connector_tokio::{PerThread, Retry, read, run_blocking};
 use tokio::runtime::Handle;
 
 use crate::config::MysqlConfig;
@@ -18,11 +18,13 @@ use crate::introspect::introspect;
 use crate::schema_write;
 use crate::write;
 
-/// A MySQL or MariaDB database behind a service: a pool of connections, each with its own
-/// cache of prepared statements. Core's [`Database`](sluice_connector_core::Database) keeps
-/// the schema snapshot and plans every request; this only introspects and executes.
+/// A MySQL or MariaDB database behind a service: a pool of connections per thread that
+/// serves it ([`PerThread`]), each connection with its own cache of prepared statements.
+/// Core's [`Database`](sluice_connector_core::Database) keeps the schema snapshot and plans
+/// every request; this only introspects and executes.
 pub struct MysqlConnector {
-    pool: Pool,
+    pools: PerThread<Pool>,
+    options: OptsBuilder,
     acquire_timeout: std::time::Duration,
 }
 
@@ -43,14 +45,17 @@ impl MysqlConnector {
     /// set name that is not one).
     pub fn new(config: &MysqlConfig) -> Result<Self, ConnectorError> {
         Ok(Self {
-            pool: Pool::new(config.driver_opts()?),
+            pools: PerThread::default(),
+            options: config.driver_opts()?,
             acquire_timeout: config.acquire_timeout(),
         })
     }
 
-    /// A pooled connection, or a new one; 503 when none comes within the acquire timeout.
+    /// A connection from this thread's pool (made on the thread's first request), or a new
+    /// one; 503 when none comes within the acquire timeout.
     async fn conn(&self) -> Result<Conn, ConnectorError> {
-        match tokio::time::timeout(self.acquire_timeout, self.pool.get_conn()).await {
+        let pool = self.pools.get_or(|| Pool::new(self.options.clone()));
+        match tokio::time::timeout(self.acquire_timeout, pool.get_conn()).await {
             Ok(conn) => conn.map_err(map_connect_error),
             Err(_) => Err(ConnectorError::Busy),
         }

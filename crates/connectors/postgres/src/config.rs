@@ -21,7 +21,8 @@ pub struct PostgresConfig {
     /// The schema whose tables and views the service serves (DreamFactory's default).
     #[serde(default = "default_schema")]
     pub schema: String,
-    /// Connections the service keeps at most; requests beyond them wait for one.
+    /// Connections each thread that serves the service keeps at most (every thread has a
+    /// pool of its own); its requests beyond them wait for one.
     #[serde(default = "default_pool_size")]
     pub pool_size: usize,
     /// How long a request waits for a free connection, or for a new one to be opened,

@@ -10,7 +10,7 @@ use sluice_connector_core::{
     Connector, ConnectorError, ReadOutput, ReadPlan, SchemaChange, SchemaSnapshot, WriteOutput,
     WritePlan,
 };
-use sluice_connector_tokio::{Retry, read, read_with_related, run_blocking};
+use sluice_connector_tokio::{PerThread, Retry, read, read_with_related, run_blocking};
 use tokio_postgres::IsolationLevel;
 
 use crate::config::PostgresConfig;
@@ -22,19 +22,20 @@ use crate::introspect::introspect;
 use crate::schema_write;
 use crate::write;
 
-/// A PostgreSQL database behind a service: a pool of connections, each with its own cache
-/// of prepared statements. Core's [`Database`](sluice_connector_core::Database) keeps the
-/// schema snapshot and plans every request; this only introspects and executes.
+/// A PostgreSQL database behind a service: a pool of connections per thread that serves it
+/// ([`PerThread`]), each connection with its own cache of prepared statements. Core's
+/// [`Database`](sluice_connector_core::Database) keeps the schema snapshot and plans every
+/// request; this only introspects and executes.
 pub struct PostgresConnector {
-    pool: Pool,
-    schema: String,
+    pools: PerThread<Pool>,
+    config: PostgresConfig,
 }
 
 impl std::fmt::Debug for PostgresConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // No host, user or password: Debug output ends up in logs and errors.
         f.debug_struct("PostgresConnector")
-            .field("schema", &self.schema)
+            .field("schema", &self.config.schema)
             .finish_non_exhaustive()
     }
 }
@@ -43,38 +44,46 @@ impl PostgresConnector {
     /// A connector for `config`. Connects lazily: nothing is opened until the first call,
     /// so a database that is down does not stop the gateway from starting.
     ///
-    /// A pooled connection is handed out again after checking only that it is still open
-    /// (no round trip on every acquire); a connection that broke since is replaced on the
-    /// request after the one that saw it fail.
-    ///
     /// # Errors
     ///
     /// `BadRequest` when the pool cannot be built from the settings (a pool size of 0).
     pub fn new(config: &PostgresConfig) -> Result<Self, ConnectorError> {
-        let manager = Manager::from_config(
-            config.driver_config(),
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(config.pool_size)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(config.acquire_timeout()))
-            .create_timeout(Some(config.acquire_timeout()))
-            .build()
-            .map_err(|_| {
-                ConnectorError::bad_request("The connection pool settings are invalid.")
-            })?;
-        Ok(Self {
-            pool,
-            schema: config.schema.clone(),
+        let connector = Self {
+            pools: PerThread::default(),
+            config: config.clone(),
+        };
+        connector.pool()?;
+        Ok(connector)
+    }
+
+    /// This thread's pool, made on its first request.
+    ///
+    /// A pooled connection is handed out again after checking only that it is still open
+    /// (no round trip on every acquire); a connection that broke since is replaced on the
+    /// request after the one that saw it fail.
+    fn pool(&self) -> Result<&Pool, ConnectorError> {
+        self.pools.get_or_try(|| {
+            let manager = Manager::from_config(
+                self.config.driver_config(),
+                tokio_postgres::NoTls,
+                ManagerConfig {
+                    recycling_method: RecyclingMethod::Fast,
+                },
+            );
+            Pool::builder(manager)
+                .max_size(self.config.pool_size)
+                .runtime(Runtime::Tokio1)
+                .wait_timeout(Some(self.config.acquire_timeout()))
+                .create_timeout(Some(self.config.acquire_timeout()))
+                .build()
+                .map_err(|_| {
+                    ConnectorError::bad_request("The connection pool settings are invalid.")
+                })
         })
     }
 
     async fn client(&self) -> Result<Object, ConnectorError> {
-        self.pool.get().await.map_err(map_pool_error)
+        self.pool()?.get().await.map_err(map_pool_error)
     }
 
     async fn read_once(&self, plan: &Arc<ReadPlan>) -> Result<ReadOutput, ConnectorError> {
@@ -93,11 +102,15 @@ impl PostgresConnector {
         plan: &ReadPlan,
     ) -> Result<ReadOutput, ConnectorError> {
         if !plan.needs_snapshot() {
-            return read(&mut PgConnection::new(&*client, &self.schema), plan).await;
+            return read(&mut PgConnection::new(&*client, &self.config.schema), plan).await;
         }
         // The rows and the COUNT that may follow must see the same snapshot.
         let transaction = snapshot(client).await?;
-        let output = read(&mut PgConnection::new(&transaction, &self.schema), plan).await?;
+        let output = read(
+            &mut PgConnection::new(&transaction, &self.config.schema),
+            plan,
+        )
+        .await?;
         transaction.commit().await.map_err(map_error)?;
         Ok(output)
     }
@@ -109,7 +122,7 @@ impl PostgresConnector {
         mut client: Object,
         plan: Arc<ReadPlan>,
     ) -> Result<ReadOutput, ConnectorError> {
-        let schema = self.schema.clone();
+        let schema = self.config.schema.clone();
         run_blocking("a read with related data", move |handle| {
             let result = (|| {
                 let transaction = handle.block_on(snapshot(&mut client))?;
@@ -130,7 +143,7 @@ impl PostgresConnector {
     /// related read-backs are synchronous), awaiting each statement there.
     async fn write_once(&self, plan: &Arc<WritePlan>) -> Result<WriteOutput, Retry> {
         let mut client = self.client().await.map_err(Retry::Failed)?;
-        let schema = self.schema.clone();
+        let schema = self.config.schema.clone();
         let plan = Arc::clone(plan);
         run_blocking("a write", move |handle| {
             let result = (|| {
@@ -198,7 +211,7 @@ impl Connector for PostgresConnector {
     async fn introspect(&self) -> Result<SchemaSnapshot, ConnectorError> {
         let mut client = self.client().await?;
         let transaction = snapshot(&mut client).await?;
-        let snapshot = introspect(&transaction, &self.schema).await?;
+        let snapshot = introspect(&transaction, &self.config.schema).await?;
         transaction.commit().await.map_err(map_error)?;
         Ok(snapshot)
     }
@@ -249,7 +262,7 @@ impl Connector for PostgresConnector {
         change: SchemaChange,
     ) -> Result<(), ConnectorError> {
         let mut client = self.client().await?;
-        let result = schema_write::apply(&mut client, &self.schema, &schema, &change).await;
+        let result = schema_write::apply(&mut client, &self.config.schema, &schema, &change).await;
         discard_if_lost(client, &result);
         result
     }
@@ -257,11 +270,13 @@ impl Connector for PostgresConnector {
     /// Forgets every connection's prepared statements: after a schema change a cached
     /// statement may no longer fit its table.
     fn invalidate(&self) {
-        self.pool.manager().statement_caches.clear();
+        for pool in self.pools.iter() {
+            pool.manager().statement_caches.clear();
+        }
     }
 
-    /// Requests waiting for a pooled connection right now.
+    /// Requests waiting for a pooled connection right now, on every thread.
     fn queue_depth(&self) -> usize {
-        self.pool.status().waiting
+        self.pools.iter().map(|pool| pool.status().waiting).sum()
     }
 }

@@ -143,6 +143,21 @@ pub async fn fixture_of(schema: &str) -> Fixture {
 }
 
 impl Fixture {
+    /// The connector's sessions on the test database right now (its connections name
+    /// themselves `sluice`; the tests' own do not).
+    pub async fn connector_sessions(&self) -> i64 {
+        let client = connect(&self.url).await.expect("test database reachable");
+        let row = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = $1 AND application_name = 'sluice'",
+                &[&self.name],
+            )
+            .await
+            .expect("sessions counted");
+        row.get(0)
+    }
+
     /// Runs `sql` on a connection of its own, as another client of the database would.
     pub async fn execute(&self, sql: &str) {
         let client = connect(&self.url).await.expect("test database reachable");

@@ -9,4 +9,5 @@ mod conformance;
 mod helpers;
 mod introspection;
 mod options;
+mod pools;
 mod typing;

@@ -148,7 +148,7 @@ impl Engine {
             "pool_size",
             "Connection Pool Size",
             DEFAULT_POOL_SIZE,
-            "Connections the service keeps open at most; requests beyond them wait.",
+            "Connections the service keeps open at most on each node, shared out among its HTTP workers; requests beyond a worker's share wait.",
         ));
         fields.push(number(
             "acquire_timeout_ms",

@@ -71,13 +71,20 @@ impl RemoteConfig {
     }
 
     /// The engine's connector, connecting to `address` (the checked address of `host`).
+    ///
+    /// The connector keeps a pool per thread (a query never leaves the HTTP worker that
+    /// serves its request), so `pool_size`, the node's connections to the database, is
+    /// shared out among the `worker_threads`.
     fn open(
         &self,
         address: IpAddr,
         password: Option<SecretString>,
+        worker_threads: usize,
     ) -> Result<Arc<Database>, ConnectorError> {
         let host = address.to_string();
-        let pool_size = usize::try_from(self.pool_size).unwrap_or(usize::MAX);
+        let pool_size = usize::try_from(self.pool_size)
+            .unwrap_or(usize::MAX)
+            .div_ceil(worker_threads.max(1));
         let database = match self.engine {
             Engine::Pgsql => {
                 let mut config = PostgresConfig::new(host, &self.database, &self.username);
@@ -233,7 +240,7 @@ pub async fn validate_remote_config(
             }
         })?;
     let database = config
-        .open(address, password.clone())
+        .open(address, password.clone(), settings.server.worker_threads())
         .map_err(|error| match error {
             ConnectorError::BadRequest { message, .. } => invalid(message),
             other => ApiError::from(other),
@@ -285,7 +292,7 @@ pub async fn open_remote_backend(
             DestinationError::Unresolvable => "its host cannot be resolved".to_owned(),
         })?;
     let database = config
-        .open(address, password)
+        .open(address, password, settings.server.worker_threads())
         .map_err(|error| error.to_string())?;
     Ok(Backend::Remote { database, config })
 }
