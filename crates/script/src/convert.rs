@@ -2,7 +2,7 @@
 //! JSON in DreamFactory too), and a thrown value read as the error the request ends with.
 
 use rquickjs::object::Property;
-use rquickjs::{Ctx, Error, Value};
+use rquickjs::{Ctx, Error, Object, Value};
 
 use crate::ScriptError;
 
@@ -36,16 +36,25 @@ pub(crate) fn from_json<'js>(
             array.into_value()
         }
         Json::Object(members) => {
-            let object = rquickjs::Object::new(ctx.clone())?;
+            let object = Object::new(ctx.clone())?;
             for (key, value) in members {
-                object.prop(key.as_str(), member(from_json(ctx, value)?))?;
+                define(&object, key, from_json(ctx, value)?)?;
             }
             object.into_value()
         }
     })
 }
 
-/// A data property as `JSON.parse` makes one: writable, enumerable, configurable.
+/// Defines `object[key]` as a data property as `JSON.parse` makes one: writable,
+/// enumerable, configurable.
+pub(crate) fn define<'js>(
+    object: &Object<'js>,
+    key: &str,
+    value: Value<'js>,
+) -> rquickjs::Result<()> {
+    object.prop(key, member(value))
+}
+
 fn member(value: Value<'_>) -> Property<Value<'_>> {
     Property::from(value).writable().enumerable().configurable()
 }
@@ -55,11 +64,24 @@ pub(crate) fn to_json<'js>(
     ctx: &Ctx<'js>,
     value: Value<'js>,
 ) -> rquickjs::Result<serde_json::Value> {
+    Ok(member_json(ctx, value)?.unwrap_or(serde_json::Value::Null))
+}
+
+/// The JSON of `value` as a member of an object: `None` (left out) for `undefined` and
+/// functions.
+pub(crate) fn member_json<'js>(
+    ctx: &Ctx<'js>,
+    value: Value<'js>,
+) -> rquickjs::Result<Option<serde_json::Value>> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
     match ctx.json_stringify(value)? {
-        None => Ok(serde_json::Value::Null),
+        None => Ok(None),
         Some(text) => {
             let text = text.to_string()?;
             serde_json::from_str(&text)
+                .map(Some)
                 .map_err(|e| Error::new_from_js_message("string", "JSON", e.to_string()))
         }
     }

@@ -176,18 +176,17 @@ pub(crate) fn api_methods<'js>(ctx: &Ctx<'js>, current: &Current) -> rquickjs::R
     Ok(methods)
 }
 
-/// Adds `platform.api` for one call: an object of its own (the script may change it) holding
+/// `platform.api` for one call: an object of its own (the script may change it) holding
 /// `methods`.
-pub(crate) fn install_platform<'js>(
+pub(crate) fn api_object<'js>(
     ctx: &Ctx<'js>,
-    platform: &Object<'js>,
     methods: &Object<'js>,
-) -> rquickjs::Result<()> {
+) -> rquickjs::Result<Object<'js>> {
     let api = Object::new(ctx.clone())?;
     for (name, _) in API_METHODS {
         api.set(name, methods.get::<_, Value<'js>>(name)?)?;
     }
-    platform.set("api", api)
+    Ok(api)
 }
 
 fn logger<'js>(ctx: &Ctx<'js>, current: &Current) -> rquickjs::Result<Function<'js>> {
