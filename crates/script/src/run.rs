@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::alloc::{Budget, Metered};
 use crate::context::{Locked, new_context, wrap};
-use crate::convert::{from_json, member_json, thrown, to_json};
+use crate::convert::{Walk, from_json, thrown};
 use crate::members::{Holder, Members};
 use crate::sandbox::{api_methods, install_globals};
 use crate::screen::needs_fresh_context;
@@ -78,6 +78,11 @@ pub(crate) struct CallScope {
 }
 
 impl CallScope {
+    /// The call's time is up.
+    pub(crate) fn expired(&self) -> bool {
+        self.budget.is_expired() || Instant::now() >= self.deadline
+    }
+
     pub(crate) fn kept<'js>(
         &self,
         ctx: &Ctx<'js>,
@@ -415,13 +420,16 @@ impl Call<'_> {
                 None => Value::new_undefined(ctx.clone()),
             };
         }
+        let expired = || scope.expired();
+        let mut walk = Walk::new(ctx, &expired);
         // Before the event's members are read back, which may take their JSON.
-        let returned = to_json(ctx, returned).map_err(fail)?;
+        let returned = walk.member(returned).map_err(fail)?;
+        let returned = returned.unwrap_or(serde_json::Value::Null);
         let mut read_back = Map::new();
         if let Some(event) = event.as_object() {
             for &name in self.read_back {
                 let json = match Members::untouched(scope, event, name).map_err(fail)? {
-                    Some(value) => member_json(ctx, value).map_err(fail)?,
+                    Some(value) => walk.member(value).map_err(fail)?,
                     None => scope
                         .event
                         .borrow_mut()

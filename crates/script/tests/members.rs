@@ -199,3 +199,54 @@ async fn an_accessor_called_on_another_object_gives_the_calls_own_data() {
         assert_eq!(outcome.returned, json!(["todo", "todo", "todo"]));
     }
 }
+
+#[tokio::test]
+async fn values_come_back_as_json_stringify_gives_them() {
+    // Each value is returned twice: as is, and as JSON.stringify's text of it; what comes
+    // back must be what parsing the text gives.
+    let source = "class Point { constructor() { this.x = 1; } }
+        const sparse = []; sparse.length = 200000;
+        const deep = []; let d = deep; for (let i = 0; i < 100; i++) { d.push([]); d = d[0]; }
+        const hidden = {a: 1}; Object.defineProperty(hidden, 'toJSON', {value: () => 'mine'});
+        const values = [
+          {a: {b: [1, 'two', null, true, false]}, empty: {}, list: []},
+          [0, -0, 7, -7, 1.5, -0.25, 2147483648, 2 ** 53 + 1, 1e20, -1e20, 1e21, 1e300,
+           NaN, Infinity, -Infinity, 18446744073709551616],
+          ['žluťoučký kůň \\u{1F600}', '', 'line\\nbreak \"quoted\"'],
+          {f() {}, u: undefined, s: Symbol('s'), kept: 1},
+          [function () {}, undefined, Symbol('s'), , 2],
+          new Date(0), new String('boxed'), new Number(3), new Point(), new Map([[1, 2]]),
+          {toJSON() { return {replaced: true}; }}, hidden, Object.create(null),
+          {get computed() { return 42; }}, new Error('no'), sparse, deep,
+          Object.assign([1, 2], {extra: 3}), {nested: {toJSON: () => 5}},
+        ];
+        return values.map((v) => [v, JSON.stringify(v)]);";
+    let engine = engine().await;
+    for source in [source.to_owned(), format!("{FRESH}{source}")] {
+        let outcome = call(&engine, &source, json!({}), json!({})).await.unwrap();
+        let pairs = outcome.returned.as_array().expect("an array of pairs");
+        assert_eq!(pairs.len(), 19);
+        for pair in pairs {
+            let text = pair[1].as_str().expect("JSON text");
+            let parsed: Value = serde_json::from_str(text).expect("JSON");
+            assert_eq!(pair[0], parsed, "for {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_cycle_in_what_comes_back_fails_as_json_stringify_does() {
+    let engine = engine().await;
+    let source = "const a = {}; a.self = {back: a}; return a;";
+    let error = call(&engine, source, json!({}), json!({}))
+        .await
+        .expect_err("a cycle has no JSON");
+    let ScriptError::Thrown {
+        status, message, ..
+    } = error
+    else {
+        panic!("not a throw: {error:?}");
+    };
+    assert_eq!(status, 500);
+    assert!(message.contains("circular"), "{message}");
+}
