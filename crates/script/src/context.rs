@@ -19,7 +19,7 @@ use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
 
 use crate::ScriptError;
 use crate::convert::thrown;
-use crate::members::Members;
+use crate::members::{Interned, Members};
 use crate::run::Current;
 use crate::sandbox::{api_methods, install_globals};
 
@@ -72,6 +72,8 @@ pub(crate) struct Locked {
     pub(crate) harden: Persistent<Function<'static>>,
     /// `platform.api`'s functions, frozen ([`api_methods`]).
     api: Persistent<Object<'static>>,
+    /// Keeps the keys calls' data usually has interned in the runtime.
+    _interned: Interned,
     context: Context,
 }
 
@@ -90,14 +92,18 @@ impl Locked {
     /// Out of memory, or (a bug) the lockdown source threw: its message.
     pub(crate) fn new(runtime: &Runtime, current: &Current) -> Result<Self, ScriptError> {
         let context = new_context(runtime).map_err(|_| ScriptError::OutOfMemory)?;
-        let (cleanup, harden, api) =
-            context.with(|ctx| Self::lock(&ctx, current).map_err(|e| thrown(&ctx, e)))?;
+        let (cleanup, harden, api, interned) = context.with(|ctx| {
+            let fail = |e| thrown(&ctx, e);
+            let (cleanup, harden, api) = Self::lock(&ctx, current).map_err(fail)?;
+            Ok::<_, ScriptError>((cleanup, harden, api, Interned::new(&ctx).map_err(fail)?))
+        })?;
         Ok(Self {
             compiled: HashMap::new(),
             members: Members::default(),
             cleanup,
             harden,
             api,
+            _interned: interned,
             context,
         })
     }

@@ -28,6 +28,47 @@ use crate::sandbox::api_object;
 /// Member names a context keeps accessors for, per object; past this it starts over.
 const MAX_NAMES: usize = 64;
 
+/// The names DreamFactory's events, `platform` and common requests use as keys. QuickJS
+/// frees a key's interned string (its atom) when nothing refers to it any more, so a key
+/// that only a call's data used was interned anew in every call (measured: 14 of a small
+/// call's keys, 3,600 instructions); [`Interned`] keeps these.
+#[rustfmt::skip]
+const KEYS: &[&str] = &[
+    // `event`, `event.request`, `event.response`
+    "request", "response", "resource", "api_version", "method", "parameters", "headers",
+    "payload", "content", "content_type", "uri", "service", "status_code", "format",
+    // `platform`
+    "config", "session", "api", "df", "version", "always_wrap_resources",
+    "resources_wrapper", "user", "app", "role", "role_id", "id", "name", "display_name",
+    "first_name", "last_name", "email", "is_sys_admin", "last_login_date",
+    // DreamFactory's query parameters
+    "fields", "filter", "limit", "offset", "order", "group", "ids", "id_field",
+    "include_count", "include_schema", "related", "continue", "rollback",
+    // request headers (lower case, as the gateway passes them)
+    "accept", "accept-encoding", "accept-language", "cache-control", "connection",
+    "content-length", "content-type", "host", "origin", "referer", "user-agent",
+    "x-dreamfactory-api-key", "x-forwarded-for", "x-forwarded-proto", "x-real-ip",
+    "x-requested-with",
+];
+
+/// Keeps [`KEYS`] interned in a runtime: an object, which no script can reach, with each as
+/// a property.
+pub(crate) struct Interned {
+    _holder: Persistent<Object<'static>>,
+}
+
+impl Interned {
+    pub(crate) fn new(ctx: &Ctx<'_>) -> rquickjs::Result<Self> {
+        let holder = Object::new(ctx.clone())?;
+        for key in KEYS {
+            holder.set(*key, true)?;
+        }
+        Ok(Self {
+            _holder: Persistent::save(ctx, holder),
+        })
+    }
+}
+
 /// The object a member belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Holder {
