@@ -72,7 +72,8 @@ pub(crate) struct CallScope {
     /// Members read through an accessor that could not be replaced (the script froze or
     /// sealed its object), kept for the rest of the call.
     kept: RefCell<Vec<Kept>>,
-    /// The event's members are being read back: an accessor still in place says so.
+    /// The event's members are being read back: an accessor still in place says so by
+    /// setting `untouched` ([`Members::untouched`]).
     pub(crate) reading_back: Cell<bool>,
     pub(crate) untouched: Cell<bool>,
 }
@@ -83,6 +84,7 @@ impl CallScope {
         self.budget.is_expired() || Instant::now() >= self.deadline
     }
 
+    /// The value kept for member `name` of `holder` ([`CallScope::keep`]), if any.
     pub(crate) fn kept<'js>(
         &self,
         ctx: &Ctx<'js>,
@@ -96,6 +98,7 @@ impl CallScope {
             .transpose()
     }
 
+    /// Keeps `value` as member `name` of `holder` for the rest of the call.
     pub(crate) fn keep<'js>(
         &self,
         ctx: &Ctx<'js>,
