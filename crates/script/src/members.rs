@@ -14,7 +14,6 @@
 //! A member the script never touched is read back as the call's JSON itself, unconverted
 //! ([`Members::untouched`]).
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use rquickjs::function::This;
@@ -81,8 +80,9 @@ type Pair = (Persistent<Function<'static>>, Persistent<Function<'static>>);
 /// The accessors a context has made, by member name.
 #[derive(Default)]
 pub(crate) struct Members {
-    event: HashMap<String, Pair>,
-    platform: HashMap<String, Pair>,
+    // A few names each, so a list: searching it costs less than hashing a name.
+    event: Vec<(String, Pair)>,
+    platform: Vec<(String, Pair)>,
 }
 
 /// An accessor property of existing functions (rquickjs's `Accessor` makes new ones).
@@ -128,8 +128,8 @@ impl Members {
             Holder::Platform => &mut self.platform,
         };
         for name in names {
-            let (get, set) = match made.get(name) {
-                Some((get, set)) => (get.clone().restore(ctx)?, set.clone().restore(ctx)?),
+            let (get, set) = match made.iter().find(|(made, _)| made == name) {
+                Some((_, (get, set))) => (get.clone().restore(ctx)?, set.clone().restore(ctx)?),
                 None => {
                     let (get, set) = accessors(ctx, current, holder, name)?;
                     if let Some(harden) = harden {
@@ -144,7 +144,7 @@ impl Members {
                         Persistent::save(ctx, get.clone()),
                         Persistent::save(ctx, set.clone()),
                     );
-                    made.insert(name.to_owned(), saved);
+                    made.push((name.to_owned(), saved));
                     (get, set)
                 }
             };
