@@ -19,6 +19,7 @@ use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
 
 use crate::ScriptError;
 use crate::convert::thrown;
+use crate::members::{Interned, Members};
 use crate::run::Current;
 use crate::sandbox::{api_methods, install_globals};
 
@@ -64,10 +65,15 @@ pub(crate) fn wrap(source: &str) -> String {
 /// context: fields drop in order, and a handle must be freed while its runtime is alive.
 pub(crate) struct Locked {
     compiled: HashMap<Arc<str>, Persistent<Function<'static>>>,
+    /// The accessors of `event`'s and `platform`'s members, frozen.
+    pub(crate) members: Members,
     cleanup: Persistent<Function<'static>>,
-    harden: Persistent<Function<'static>>,
+    /// Freezes what the context keeps for its calls (compiled scripts, `members`).
+    pub(crate) harden: Persistent<Function<'static>>,
     /// `platform.api`'s functions, frozen ([`api_methods`]).
     api: Persistent<Object<'static>>,
+    /// Keeps the keys calls' data usually has interned in the runtime.
+    _interned: Interned,
     context: Context,
 }
 
@@ -86,13 +92,18 @@ impl Locked {
     /// Out of memory, or (a bug) the lockdown source threw: its message.
     pub(crate) fn new(runtime: &Runtime, current: &Current) -> Result<Self, ScriptError> {
         let context = new_context(runtime).map_err(|_| ScriptError::OutOfMemory)?;
-        let (cleanup, harden, api) =
-            context.with(|ctx| Self::lock(&ctx, current).map_err(|e| thrown(&ctx, e)))?;
+        let (cleanup, harden, api, interned) = context.with(|ctx| {
+            let fail = |e| thrown(&ctx, e);
+            let (cleanup, harden, api) = Self::lock(&ctx, current).map_err(fail)?;
+            Ok::<_, ScriptError>((cleanup, harden, api, Interned::new(&ctx).map_err(fail)?))
+        })?;
         Ok(Self {
             compiled: HashMap::new(),
+            members: Members::default(),
             cleanup,
             harden,
             api,
+            _interned: interned,
             context,
         })
     }
@@ -128,8 +139,9 @@ impl Locked {
         self.context.clone()
     }
 
-    pub(crate) fn api<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
-        self.api.clone().restore(ctx)
+    /// `platform.api`'s functions.
+    pub(crate) fn api(&self) -> Persistent<Object<'static>> {
+        self.api.clone()
     }
 
     /// The script's function, compiled (and frozen) on its first call in this context.

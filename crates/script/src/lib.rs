@@ -3,6 +3,7 @@
 mod alloc;
 mod context;
 mod convert;
+mod members;
 mod pool;
 mod run;
 mod sandbox;

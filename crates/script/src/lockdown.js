@@ -132,10 +132,12 @@
 
   // `Error.prepareStackTrace` and `Error.stackTraceLimit` are accessors onto the context's
   // own state, which freezing does not fix: `cleanup` puts them back.
+  // Read and written through the frozen `Error`, whose accessors cannot be replaced: a
+  // property access costs less than calling the accessor's functions.
+  const ErrorClass = g.Error;
   const errorState = ['prepareStackTrace', 'stackTraceLimit']
-    .map((key) => describe(g.Error, key))
-    .filter((desc) => desc !== undefined && desc.get && desc.set)
-    .map((desc) => ({ get: desc.get, set: desc.set, value: apply(desc.get, g.Error, []) }));
+    .filter((key) => { const desc = describe(ErrorClass, key); return desc !== undefined && desc.get && desc.set; })
+    .map((key) => ({ key, value: ErrorClass[key] }));
 
   // What taming made (and the values only its getters reach now) is frozen with the rest.
   for (const obj of reached) {
@@ -156,7 +158,7 @@
   const cleanup = () => {
     for (let i = 0; i < errorState.length; i++) {
       const state = errorState[i];
-      if (!is(apply(state.get, g.Error, []), state.value)) apply(state.set, g.Error, [state.value]);
+      if (!is(ErrorClass[state.key], state.value)) ErrorClass[state.key] = state.value;
     }
     return !isExtensible(g);
   };

@@ -151,7 +151,7 @@ fn serve(shared: &Shared) {
                     let _ = task.done.send(Err(ScriptError::TimedOut));
                     continue;
                 }
-                let result = worker.run(&task.job, task.deadline, &task.calls);
+                let result = worker.run(task.job, task.deadline, &task.calls);
                 let _ = task.done.send(result);
                 worker.prepare();
             }

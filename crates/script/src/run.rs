@@ -1,7 +1,8 @@
 //! One pool thread's runtime and how a call runs on it: in the thread's locked context, reused
 //! from call to call, or in a fresh one for the scripts that need it (`context.rs`); the
-//! script compiled as the body of `function (event, platform)`, called, its promise jobs
-//! drained, and the event and return value read back as JSON.
+//! script compiled as the body of `function (event, platform)`, called with `event` and
+//! `platform` objects whose members are converted when first read (`members.rs`), its
+//! promise jobs drained, and the return value and the event's members read back as JSON.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -10,13 +11,15 @@ use std::sync::Arc;
 use std::sync::mpsc::SyncSender;
 use std::time::Instant;
 
-use rquickjs::{Context, Ctx, Function, Object, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
+use serde_json::Map;
 use tokio::sync::mpsc;
 
 use crate::alloc::{Budget, Metered};
 use crate::context::{Locked, new_context, wrap};
-use crate::convert::{from_json, thrown, to_json};
-use crate::sandbox::{api_methods, install_globals, install_platform};
+use crate::convert::{Walk, from_json, thrown};
+use crate::members::{Holder, Members};
+use crate::sandbox::{api_methods, install_globals};
 use crate::screen::needs_fresh_context;
 use crate::watchdog::Watchdog;
 use crate::{ApiReply, ApiRequest, EngineSettings, Job, Outcome, ScriptError};
@@ -50,6 +53,9 @@ pub(crate) struct HostCall {
     pub(crate) reply: SyncSender<ApiReply>,
 }
 
+/// A member kept for the rest of a call ([`CallScope::keep`]).
+type Kept = (Holder, Rc<str>, Persistent<Value<'static>>);
+
 /// What a running call's host functions share.
 pub(crate) struct CallScope {
     pub(crate) name: String,
@@ -58,6 +64,59 @@ pub(crate) struct CallScope {
     pub(crate) calls: mpsc::UnboundedSender<HostCall>,
     /// Log lines the call may still write.
     pub(crate) log_lines_left: Cell<usize>,
+    /// The call's event and `platform` members as JSON, converted as the script reads them.
+    pub(crate) event: RefCell<serde_json::Value>,
+    pub(crate) platform: RefCell<Map<String, serde_json::Value>>,
+    /// `platform.api`'s functions in the call's context; `None` outside a call.
+    pub(crate) api: RefCell<Option<Persistent<Object<'static>>>>,
+    /// Members read through an accessor that could not be replaced (the script froze or
+    /// sealed its object), kept for the rest of the call.
+    kept: RefCell<Vec<Kept>>,
+    /// The event's members are being read back: an accessor still in place says so by
+    /// setting `untouched` ([`Members::untouched`]).
+    pub(crate) reading_back: Cell<bool>,
+    pub(crate) untouched: Cell<bool>,
+}
+
+impl CallScope {
+    /// The call's time is up.
+    pub(crate) fn expired(&self) -> bool {
+        self.budget.is_expired() || Instant::now() >= self.deadline
+    }
+
+    /// The value kept for member `name` of `holder` ([`CallScope::keep`]), if any.
+    pub(crate) fn kept<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        holder: Holder,
+        name: &str,
+    ) -> rquickjs::Result<Option<Value<'js>>> {
+        let kept = self.kept.borrow();
+        let found = kept.iter().find(|(h, n, _)| *h == holder && **n == *name);
+        found
+            .map(|(_, _, value)| value.clone().restore(ctx))
+            .transpose()
+    }
+
+    /// Keeps `value` as member `name` of `holder` for the rest of the call.
+    pub(crate) fn keep<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        holder: Holder,
+        name: &Rc<str>,
+        value: Value<'js>,
+    ) {
+        let value = Persistent::save(ctx, value);
+        self.kept
+            .borrow_mut()
+            .push((holder, Rc::clone(name), value));
+    }
+
+    /// Lets go of the JavaScript values the call holds, while their context is alive.
+    fn release(&self) {
+        self.api.replace(None);
+        self.kept.borrow_mut().clear();
+    }
 }
 
 pub(crate) struct Worker {
@@ -120,7 +179,7 @@ impl Worker {
 
     pub(crate) fn run(
         &mut self,
-        job: &Job,
+        mut job: Job,
         deadline: Instant,
         calls: &mpsc::UnboundedSender<HostCall>,
     ) -> Result<Outcome, ScriptError> {
@@ -135,7 +194,14 @@ impl Worker {
             budget: Arc::clone(&self.budget),
             calls: calls.clone(),
             log_lines_left: Cell::new(self.settings.max_log_lines),
+            event: RefCell::new(std::mem::take(&mut job.event)),
+            platform: RefCell::new(std::mem::take(&mut job.platform)),
+            api: RefCell::new(None),
+            kept: RefCell::new(Vec::new()),
+            reading_back: Cell::new(false),
+            untouched: Cell::new(false),
         });
+        let job = &job;
         self.current.replace(Some(Rc::clone(&scope)));
         // A thread's first call (and the first after its context was discarded) runs fresh:
         // locking a context down takes milliseconds, which [`Worker::prepare`] spends after
@@ -143,10 +209,10 @@ impl Worker {
         let fresh = self.needs_fresh_context(&job.source);
         self.wants_spare = fresh;
         let result = match self.locked.take() {
-            Some(locked) if !fresh => self.run_locked(locked, job),
+            Some(locked) if !fresh => self.run_locked(locked, job, &scope),
             locked => {
                 self.locked = locked;
-                self.run_fresh(&runtime, job)
+                self.run_fresh(&runtime, job, &scope)
             }
         };
         self.current.replace(None);
@@ -189,7 +255,12 @@ impl Worker {
     }
 
     /// A call in the locked context, which is kept unless the call left it unclean.
-    fn run_locked(&mut self, mut locked: Locked, job: &Job) -> Result<Outcome, ScriptError> {
+    fn run_locked(
+        &mut self,
+        mut locked: Locked,
+        job: &Job,
+        scope: &CallScope,
+    ) -> Result<Outcome, ScriptError> {
         let (result, keep, escaped) = locked.context().with(|ctx| {
             let fail = |error: rquickjs::Error| thrown(&ctx, error);
             let compiled = match locked.function(&ctx, &job.source) {
@@ -201,13 +272,19 @@ impl Worker {
             let result = if job.compile_only {
                 Ok(nothing())
             } else {
-                locked
-                    .api(&ctx)
-                    .map_err(fail)
-                    .and_then(|api| call(&ctx, job, compiled.function, &api))
+                scope.api.replace(Some(locked.api()));
+                let call = Call {
+                    scope,
+                    current: &self.current,
+                    members: &mut locked.members,
+                    harden: Some(&locked.harden),
+                    read_back: job.read_back,
+                };
+                call.run(&ctx, compiled.function)
             };
             // A call that threw may have left jobs queued: they must not run in the next.
             while ctx.execute_pending_job() {}
+            scope.release();
             let clean = !escaped && locked.cleanup(&ctx);
             (result, clean, escaped)
         });
@@ -222,7 +299,12 @@ impl Worker {
     }
 
     /// A call in a fresh context, as every call ran before contexts were reused.
-    fn run_fresh(&mut self, runtime: &Runtime, job: &Job) -> Result<Outcome, ScriptError> {
+    fn run_fresh(
+        &mut self,
+        runtime: &Runtime,
+        job: &Job,
+        scope: &CallScope,
+    ) -> Result<Outcome, ScriptError> {
         let context = match self.spare.take() {
             Some(context) => context,
             None => new_context(runtime).map_err(|_| ScriptError::OutOfMemory)?,
@@ -235,8 +317,17 @@ impl Worker {
                 return Ok(nothing());
             }
             let api = api_methods(&ctx, &self.current).map_err(fail)?;
-            let result = call(&ctx, job, function, &api);
+            scope.api.replace(Some(Persistent::save(&ctx, api)));
+            let call = Call {
+                scope,
+                current: &self.current,
+                members: &mut Members::default(),
+                harden: None,
+                read_back: job.read_back,
+            };
+            let result = call.run(&ctx, function);
             while ctx.execute_pending_job() {}
+            scope.release();
             result
         })
     }
@@ -294,40 +385,87 @@ fn nothing() -> Outcome {
     }
 }
 
-/// Calls the script's `function` in `ctx`, with `platform.api` holding `api`'s functions.
-fn call<'js>(
-    ctx: &Ctx<'js>,
-    job: &Job,
-    function: Function<'js>,
-    api: &Object<'js>,
-) -> Result<Outcome, ScriptError> {
-    let fail = |error: rquickjs::Error| thrown(ctx, error);
-    let event = from_json(ctx, &job.event).map_err(fail)?;
-    let platform = Object::new(ctx.clone()).map_err(fail)?;
-    for (key, value) in &job.platform {
-        platform
-            .set(key.as_str(), from_json(ctx, value).map_err(fail)?)
-            .map_err(fail)?;
+/// One call of a script's function.
+struct Call<'a> {
+    scope: &'a CallScope,
+    current: &'a Current,
+    /// The context's accessors for `event`'s and `platform`'s members.
+    members: &'a mut Members,
+    /// Freezes new accessors (a locked context's); `None` in a fresh context.
+    harden: Option<&'a Persistent<Function<'static>>>,
+    read_back: &'static [&'static str],
+}
+
+impl Call<'_> {
+    /// Calls `function` in `ctx` with the call's `event` and `platform`.
+    fn run<'js>(mut self, ctx: &Ctx<'js>, function: Function<'js>) -> Result<Outcome, ScriptError> {
+        let fail = |error: rquickjs::Error| thrown(ctx, error);
+        let scope = self.scope;
+        let event = self.event(ctx).map_err(fail)?;
+        let platform = {
+            let platform = scope.platform.borrow();
+            let names = platform.keys().map(String::as_str).filter(|&n| n != "api");
+            self.members.object(
+                ctx,
+                self.current,
+                Holder::Platform,
+                names.chain(["api"]),
+                self.harden,
+            )
+        }
+        .map_err(fail)?;
+        let mut returned: Value<'_> = function.call((event.clone(), platform)).map_err(fail)?;
+        // `async` scripts: run their jobs (bounded by the same limits), then take the result.
+        while ctx.execute_pending_job() {}
+        if let Some(promise) = returned.as_promise().cloned() {
+            returned = match promise.result::<Value<'_>>() {
+                Some(result) => result.map_err(fail)?,
+                None => Value::new_undefined(ctx.clone()),
+            };
+        }
+        let expired = || scope.expired();
+        let mut walk = Walk::new(ctx, &expired);
+        // Before the event's members are read back, which may take their JSON.
+        let returned = walk.member(returned).map_err(fail)?;
+        let returned = returned.unwrap_or(serde_json::Value::Null);
+        let mut read_back = Map::new();
+        if let Some(event) = event.as_object() {
+            for &name in self.read_back {
+                let json = match Members::untouched(scope, event, name).map_err(fail)? {
+                    Some(value) => walk.member(value).map_err(fail)?,
+                    None => scope
+                        .event
+                        .borrow_mut()
+                        .as_object_mut()
+                        .and_then(|members| members.remove(name)),
+                };
+                if let Some(json) = json {
+                    read_back.insert(name.to_owned(), json);
+                }
+            }
+        }
+        Ok(Outcome {
+            event: serde_json::Value::Object(read_back),
+            returned,
+        })
     }
-    install_platform(ctx, &platform, api).map_err(fail)?;
-    let mut returned: Value<'_> = function.call((event.clone(), platform)).map_err(fail)?;
-    // `async` scripts: run their jobs (bounded by the same limits), then take the result.
-    while ctx.execute_pending_job() {}
-    if let Some(promise) = returned.as_promise().cloned() {
-        returned = match promise.result::<Value<'_>>() {
-            Some(result) => result.map_err(fail)?,
-            None => Value::new_undefined(ctx.clone()),
-        };
-    }
-    let read_back = Object::new(ctx.clone()).map_err(fail)?;
-    if let Some(event) = event.as_object() {
-        for &member in job.read_back {
-            let value: Value<'_> = event.get(member).map_err(fail)?;
-            read_back.set(member, value).map_err(fail)?;
+
+    /// The call's `event`: an object's members converted as they are read, anything else
+    /// converted now.
+    fn event<'js>(&mut self, ctx: &Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        let event = self.scope.event.borrow();
+        match event.as_object() {
+            Some(members) => Ok(self
+                .members
+                .object(
+                    ctx,
+                    self.current,
+                    Holder::Event,
+                    members.keys().map(String::as_str),
+                    self.harden,
+                )?
+                .into_value()),
+            None => from_json(ctx, &event),
         }
     }
-    Ok(Outcome {
-        event: to_json(ctx, read_back.into_value()).map_err(fail)?,
-        returned: to_json(ctx, returned).map_err(fail)?,
-    })
 }

@@ -176,18 +176,17 @@ pub(crate) fn api_methods<'js>(ctx: &Ctx<'js>, current: &Current) -> rquickjs::R
     Ok(methods)
 }
 
-/// Adds `platform.api` for one call: an object of its own (the script may change it) holding
+/// `platform.api` for one call: an object of its own (the script may change it) holding
 /// `methods`.
-pub(crate) fn install_platform<'js>(
+pub(crate) fn api_object<'js>(
     ctx: &Ctx<'js>,
-    platform: &Object<'js>,
     methods: &Object<'js>,
-) -> rquickjs::Result<()> {
+) -> rquickjs::Result<Object<'js>> {
     let api = Object::new(ctx.clone())?;
     for (name, _) in API_METHODS {
         api.set(name, methods.get::<_, Value<'js>>(name)?)?;
     }
-    platform.set("api", api)
+    Ok(api)
 }
 
 fn logger<'js>(ctx: &Ctx<'js>, current: &Current) -> rquickjs::Result<Function<'js>> {
@@ -207,7 +206,7 @@ fn logger<'js>(ctx: &Ctx<'js>, current: &Current) -> rquickjs::Result<Function<'
             if i > 0 {
                 line.push(' ');
             }
-            line.push_str(&display(&ctx, value));
+            line.push_str(&display(&ctx, &scope, value));
         }
         if let Some((cut, _)) = line.char_indices().nth(MAX_LOG_LINE_CHARS) {
             line.truncate(cut);
@@ -219,14 +218,15 @@ fn logger<'js>(ctx: &Ctx<'js>, current: &Current) -> rquickjs::Result<Function<'
 }
 
 /// A value as `console.log` shows it: strings as they are, everything else as JSON.
-fn display<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> String {
+fn display<'js>(ctx: &Ctx<'js>, scope: &CallScope, value: Value<'js>) -> String {
     if let Some(text) = value.as_string() {
         return text.to_string().unwrap_or_default();
     }
     if value.is_undefined() {
         return "undefined".to_owned();
     }
-    to_json(ctx, value).map_or_else(|_| "[unprintable]".to_owned(), |v| v.to_string())
+    to_json(ctx, value, &|| scope.expired())
+        .map_or_else(|_| "[unprintable]".to_owned(), |v| v.to_string())
 }
 
 /// `platform.api.{verb}(path[, payload][, options][, callback])`: DreamFactory's Node.js
@@ -253,11 +253,11 @@ fn api_call<'js>(
         options = payload.take();
     }
     let payload = match payload {
-        Some(value) => to_json(ctx, value)?,
+        Some(value) => to_json(ctx, value, &|| scope.expired())?,
         None => serde_json::Value::Null,
     };
     let options = match options {
-        Some(value) => to_json(ctx, value)?,
+        Some(value) => to_json(ctx, value, &|| scope.expired())?,
         None => serde_json::Value::Null,
     };
     if path.contains("://") {
