@@ -139,8 +139,10 @@ pub async fn request_span(
 
 /// The request id and the headers of [`security_headers`].
 fn stamp(headers: &mut HeaderMap, request_id: &str, credentials: bool) {
+    // A constant: `from_static` checks the name each time it runs.
+    const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
     if let Ok(value) = HeaderValue::from_str(request_id) {
-        headers.insert(HeaderName::from_static("x-request-id"), value);
+        headers.insert(REQUEST_ID, value);
     }
     security_headers(credentials, headers);
 }

@@ -74,6 +74,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(unsupported));
 }
 
+/// The component a single record is checked under: `_table/{table}/{id}`, the table's name
+/// lowercased. Built by hand: `format!` cost a one-row read about 1,000 instructions
+/// (docs/PERFORMANCE.md).
+pub fn record_component(table: &str, id: &str) -> String {
+    const PREFIX: &str = "_table/";
+    let mut component = String::with_capacity(PREFIX.len() + table.len() + 1 + id.len());
+    component.push_str(PREFIX);
+    component.push_str(table);
+    component[PREFIX.len()..].make_ascii_lowercase();
+    component.push('/');
+    component.push_str(id);
+    component
+}
+
 /// Looks the service up and checks the caller may use `component` with this request's verb.
 /// Unknown services are 404 only for callers who could see them; others get the denial.
 pub async fn open_service(

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use sluice_connector_core::{AuthorizedTable, ReadOutput, ReadRequest};
 
-use super::{open_service, open_table, with_lookups};
+use super::{open_service, open_table, record_component, with_lookups};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
 use crate::body::JsonBody;
@@ -105,7 +105,7 @@ pub async fn read_record(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table, id) = path.into_inner();
-    let component = format!("_table/{}/{}", table.to_ascii_lowercase(), id);
+    let component = record_component(&table, &id);
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
     let read = read_params(&request, &body)?.read_request();
     let lookups = lookups_in_play(&access, &read);

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 use sluice_connector_core::{WriteKind, WriteRequest, unwrap_records};
 
-use super::{open_service, open_table, with_lookups};
+use super::{open_service, open_table, record_component, with_lookups};
 use crate::auth::Principal;
 use crate::auth::access::ServiceAccess;
 use crate::body::UnreadBody;
@@ -82,7 +82,7 @@ pub async fn write_record(
     body: UnreadBody,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table, id) = path.into_inner();
-    let component = format!("_table/{}/{}", table.to_ascii_lowercase(), id);
+    let component = record_component(&table, &id);
     let access = open_service(&state, principal, &service, request.method(), &component).await?;
     let _turn = state.write_gate.enter().await?;
     let body = body.read(&request).await?;
