@@ -87,20 +87,28 @@ impl Drop for Fixture {
         // Drop is synchronous and runs inside the test's runtime: the DROP runs on a
         // runtime of its own, in a thread of its own.
         let (url, name) = (self.server_url.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime")
-                .block_on(async {
-                    if let Ok(client) = connect(&url).await {
-                        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = client.batch_execute(&drop).await;
-                    }
-                });
-        })
-        .join();
+        on_a_thread_of_its_own(async move {
+            if let Ok(client) = connect(&url).await {
+                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let _ = client.batch_execute(&drop).await;
+            }
+        });
     }
+}
+
+/// Runs `work` to its end on a new thread with a runtime of its own, and returns its output.
+pub fn on_a_thread_of_its_own<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(work)
+    })
+    .join()
+    .expect("thread ran")
 }
 
 async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {

@@ -22,20 +22,12 @@ async fn each_thread_reads_on_connections_of_its_own() {
     );
 
     let elsewhere = Arc::clone(&fixture);
-    let sessions_seen_there = std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(async {
-                get(&elsewhere.database, "departments", request())
-                    .await
-                    .expect("read there");
-                elsewhere.connector_sessions().await
-            })
-    })
-    .join()
-    .expect("thread ran");
+    let sessions_seen_there = on_a_thread_of_its_own(async move {
+        get(&elsewhere.database, "departments", request())
+            .await
+            .expect("read there");
+        elsewhere.connector_sessions().await
+    });
     assert_eq!(sessions_seen_there, 2, "the other thread opened its own");
 
     get(&fixture.database, "departments", request())
