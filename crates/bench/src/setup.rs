@@ -77,7 +77,7 @@ pub struct Configured {
 
 /// Signs in as the administrator, registers the services (plain reads and writes, a rate
 /// limited one and a cached one), a role with every verb on their tables, an app carrying
-/// that role, and the rate limit.
+/// that role, the rate limit and two CORS rules.
 pub async fn configure(url: &str) -> anyhow::Result<Configured> {
     let admin = Admin::sign_in(url).await?;
     let cached = json!({"cache_enabled": true, "cache_ttl": 60});
@@ -113,6 +113,19 @@ pub async fn configure(url: &str) -> anyhow::Result<Configured> {
             json!({"resource": [{"type": "instance.service", "service_id": limited_service_id,
                                  "rate": UNREACHED_RATE, "period": "minute",
                                  "name": "bench", "is_active": true}]}),
+        )
+        .await?;
+    // CORS rules as a browser-facing deployment has them: the benchmark's requests carry no
+    // `Origin`, so they are configured but never apply, and must cost nothing.
+    admin
+        .post(
+            "/api/v2/system/cors",
+            json!({"resource": [
+                {"path": "*", "origin": "https://app.example.com", "header": "*",
+                 "method": 31, "max_age": 600, "enabled": true},
+                {"path": "api/v2/db/*", "origin": "https://admin.example.com", "header": "*",
+                 "method": 1, "max_age": 600, "enabled": true},
+            ]}),
         )
         .await?;
     let event = format!("{SCRIPTED_SERVICE}._table.employees.{{id}}.get.pre_process");

@@ -7,7 +7,6 @@
 use std::fs::{File, OpenOptions};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::Mutex;
 
 use anyhow::Context;
 use std::cell::RefCell;
@@ -16,11 +15,10 @@ use tracing_subscriber::EnvFilter;
 
 use tracing::field::{Field, Visit};
 use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
-use tracing_subscriber::fmt::writer::{MakeWriterExt, MutexGuardWriter, OptionalWriter};
 
+use crate::log_output::LineOutputs;
 use crate::settings::{LogFormat, LogSettings};
 
 /// Installs the process's subscriber: stderr, and `log.file` as well when set.
@@ -33,10 +31,10 @@ pub fn init(log: &LogSettings) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&log.level).unwrap_or_else(|_| EnvFilter::new("info"));
     // Colour codes only for a person at a terminal: in a log file they are noise, and
     // the fmt layer formats every span's fields with them (seen in the benchmark profile).
-    let ansi = file.0.is_none() && std::io::stderr().is_terminal();
+    let ansi = file.is_none() && std::io::stderr().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr.and(file))
+        .with_writer(LineOutputs::new(file))
         .with_timer(LineTime)
         .with_ansi(ansi);
     // `try_init`: tests start several servers in one process.
@@ -50,25 +48,10 @@ pub fn init(log: &LogSettings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The log file, when there is one: written through a `Mutex`, so the lines of concurrent
-/// requests never interleave.
-struct LogFile(Option<Mutex<File>>);
-
-impl<'a> MakeWriter<'a> for LogFile {
-    type Writer = OptionalWriter<MutexGuardWriter<'a, File>>;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        match &self.0 {
-            Some(file) => OptionalWriter::some(file.make_writer()),
-            None => OptionalWriter::none(),
-        }
-    }
-}
-
 /// `log.file` opened for appending (created if missing); none when it is empty.
-fn open_log_file(path: &Path) -> anyhow::Result<LogFile> {
+fn open_log_file(path: &Path) -> anyhow::Result<Option<File>> {
     if path.as_os_str().is_empty() {
-        return Ok(LogFile(None));
+        return Ok(None);
     }
     let file = OpenOptions::new()
         .create(true)
@@ -81,7 +64,7 @@ fn open_log_file(path: &Path) -> anyhow::Result<LogFile> {
                 path.display()
             )
         })?;
-    Ok(LogFile(Some(Mutex::new(file))))
+    Ok(Some(file))
 }
 
 /// `message` first and bare, then `name=value` pairs, as the default formatter writes them
