@@ -19,8 +19,8 @@ use tracing_subscriber::fmt::MakeWriter;
 
 /// Both outputs, as opened at start.
 pub(crate) struct LineOutputs {
-    /// A duplicate of stderr's descriptor; `None` when it could not be made (stderr
-    /// closed), and lines then go through `std::io::stderr()`.
+    /// A duplicate of stderr's descriptor; `None` when stderr is closed, where
+    /// `std::io::stderr()` would drop the line as well.
     stderr: Option<File>,
     /// `log.file`, opened for appending.
     file: Option<File>,
@@ -49,15 +49,10 @@ impl io::Write for LineWriter<'_> {
     }
 
     fn write_all(&mut self, line: &[u8]) -> io::Result<()> {
-        match &self.outputs.stderr {
-            Some(stderr) => {
-                let mut stderr: &File = stderr;
-                // A full or closed stderr must not keep the line from the file.
-                let _ = io::Write::write_all(&mut stderr, line);
-            }
-            None => {
-                let _ = io::Write::write_all(&mut io::stderr(), line);
-            }
+        if let Some(stderr) = &self.outputs.stderr {
+            let mut stderr: &File = stderr;
+            // A full stderr must not keep the line from the file.
+            let _ = io::Write::write_all(&mut stderr, line);
         }
         if let Some(file) = &self.outputs.file {
             let mut file: &File = file;
