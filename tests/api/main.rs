@@ -10,6 +10,7 @@ mod change_feed;
 mod cors;
 mod data_cache;
 mod data_cache_access;
+mod direct_reads;
 mod docs_page;
 mod errors;
 mod files;

@@ -6,6 +6,7 @@
 //! with its ids, and never the query string, headers or body, which may carry API keys,
 //! session tokens, passwords or filter values.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -34,6 +35,12 @@ pub fn note_identity(request: &HttpRequest, identity: Identity) {
     request.extensions_mut().insert(identity);
 }
 
+/// The route template of a request answered without actix's routing, set by the layer that
+/// answered it (`routes::db::direct`): `HttpRequest::match_pattern` would match the path
+/// against every route again to find it.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownRoute(pub &'static str);
+
 /// What the middleware knows of an answered request.
 pub struct Answered<'a> {
     /// `None` when the request never reached routing (refused first, or a layer failed).
@@ -53,7 +60,7 @@ pub fn record(state: Option<&AppState>, answered: &Answered<'_>) {
         return;
     }
     let elapsed = answered.started.elapsed();
-    let route = answered.request.and_then(HttpRequest::match_pattern);
+    let route = answered.request.and_then(route_template);
     let service = match (state, answered.request, route.as_deref()) {
         (Some(state), Some(request), Some(route)) => service_label(route, request, &state.services),
         _ => ServiceLabel::Other,
@@ -80,6 +87,14 @@ pub fn record(state: Option<&AppState>, answered: &Answered<'_>) {
         request_id = answered.request_id,
         "request answered"
     );
+}
+
+fn route_template(request: &HttpRequest) -> Option<Cow<'static, str>> {
+    let known = request.extensions().get::<KnownRoute>().copied();
+    match known {
+        Some(KnownRoute(route)) => Some(Cow::Borrowed(route)),
+        None => request.match_pattern().map(Cow::Owned),
+    }
 }
 
 /// The service a routed request is counted under (see [`ServiceLabel`]), from its route

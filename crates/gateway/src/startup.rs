@@ -150,7 +150,8 @@ pub(crate) fn build_app(
     let metrics_on_main = state.settings.metrics.on_main_listener();
     // actix runs the last `.wrap()` first, so this list reads inside-out: logically
     // request span and id (echoed as x-request-id), head limits and the headers of
-    // every response -> CORS (preflights never reach authentication, and error
+    // every response -> plain one-record reads, answered directly (`routes::db::direct`) ->
+    // CORS (preflights never reach authentication, and error
     // envelopes get the CORS headers too) -> error envelope -> trailing-slash
     // normalisation (the span notes a trailing slash first: the file API tells folders by
     // it) -> verb tunnelling -> the rate-limit headers -> routing (authentication,
@@ -170,6 +171,7 @@ pub(crate) fn build_app(
         .wrap(NormalizePath::new(TrailingSlash::Trim))
         .wrap(ErrorHandlers::new().default_handler(envelope_errors))
         .wrap(from_fn(crate::cors::cors))
+        .wrap(from_fn(routes::db::direct::record_reads))
         .wrap(from_fn(move |request, next| {
             request_span(request, next, limits)
         }))

@@ -89,6 +89,36 @@ fn every_request_gets_one_access_line_with_its_route_template_and_no_secrets() {
         &Value::Null,
     );
     assert_eq!(status, 200);
+    // One record read answered directly (`routes::db::direct`) and the same read through the
+    // routes (a trailing slash takes a request there): the same line.
+    let books = json!({"resource": [{"name": "books", "type": "sqlite",
+        "config": {"database": "books.sqlite", "create": true}}]});
+    let (status, _) = send(&server, "POST", "/api/v2/system/service", &as_admin, &books);
+    assert_eq!(status, 201);
+    let table = json!({"resource": [{"name": "book", "field": [
+        {"name": "id", "type": "id"}, {"name": "title", "type": "string"}]}]});
+    let (status, _) = send(&server, "POST", "/api/v2/books/_schema", &as_admin, &table);
+    assert_eq!(status, 200);
+    let record = json!({"resource": [{"title": "Emma"}]});
+    let (status, _) = send(
+        &server,
+        "POST",
+        "/api/v2/books/_table/book",
+        &as_admin,
+        &record,
+    );
+    assert_eq!(status, 200);
+    for path in [
+        "/api/v2/books/_table/book/1",
+        "/api/v2/books/_table/book/1/",
+    ] {
+        let (status, book) = send(&server, "GET", path, &with_key, &Value::Null);
+        assert_eq!(
+            (status, book),
+            (200, json!({"id": 1, "title": "Emma"})),
+            "{path}"
+        );
+    }
     let (status, _) = send(
         &server,
         "GET",
@@ -104,12 +134,29 @@ fn every_request_gets_one_access_line_with_its_route_template_and_no_secrets() {
     let mut as_app_and_user = access("GET", "/api/v2/system/service/{id}", 200, "system");
     as_app_and_user["app_id"] = json!(app_id);
     as_app_and_user["user_id"] = json!(user_id);
+    let with_user = |mut line: Value| {
+        line["user_id"] = json!(user_id);
+        line
+    };
+    let mut read_book = access("GET", "/api/v2/{service}/_table/{table}/{id}", 200, "books");
+    read_book["app_id"] = json!(app_id);
+    read_book["user_id"] = json!(user_id);
     assert_eq!(
         access_lines(&log),
         [
             access("POST", "/api/v2/system/admin/session", 200, "system"),
             as_user,
-            as_app_and_user,
+            as_app_and_user.clone(),
+            with_user(access("POST", "/api/v2/system/service", 201, "system")),
+            with_user(access("POST", "/api/v2/{service}/_schema", 200, "books")),
+            with_user(access(
+                "POST",
+                "/api/v2/{service}/_table/{table}",
+                200,
+                "books"
+            )),
+            read_book.clone(),
+            read_book,
             // The route of files hosted on file services, which matches any two segments.
             access("GET", "/{service}/{path:.*}", 404, "other"),
         ]

@@ -31,10 +31,18 @@ impl FromRequest for CacheTicket {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let sequence = request
+        let ticket = request
             .app_data::<web::Data<AppState>>()
-            .map(|state| state.data_cache.sequence());
-        ready(Ok(CacheTicket(sequence)))
+            .map_or(CacheTicket(None), |state| Self::now(state));
+        ready(Ok(ticket))
+    }
+}
+
+impl CacheTicket {
+    /// The ticket of a request starting now on `state`'s node, for a route that takes it
+    /// without an extractor.
+    pub fn now(state: &AppState) -> Self {
+        CacheTicket(Some(state.data_cache.sequence()))
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use serde_json::{Value, json};
@@ -67,39 +67,43 @@ pub async fn rate_limit_headers(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let note = note_limits(&request).await;
+    let mut response = next.call(request).await?;
+    limit_headers(note, response.headers_mut());
+    Ok(response)
+}
+
+/// Leaves a [`LimitNote`] in the request's extensions when limits may apply to it: when
+/// none is active this is two atomic loads.
+pub async fn note_limits(request: &ServiceRequest) -> Option<Arc<LimitNote>> {
     let state = request
         .app_data::<web::Data<AppState>>()
-        .filter(|state| state.rate_limits.may_limit())
-        .cloned();
-    let note = match state {
-        Some(state) => {
-            let limits = state.rate_limits.limits(&state.db).await.ok();
-            if limits.as_ref().is_some_and(|limits| limits.is_empty()) {
-                None
-            } else {
-                let note = Arc::new(LimitNote {
-                    limits,
-                    found: Mutex::default(),
-                });
-                request.extensions_mut().insert(Arc::clone(&note));
-                Some(note)
-            }
-        }
-        None => None,
-    };
-    let mut response = next.call(request).await?;
-    if let Some(found) = note.and_then(|note| note.take()) {
-        let headers = response.headers_mut();
-        let mut set = |name: &'static str, value: i64| {
-            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
-        };
-        set("x-ratelimit-limit", found.limit);
-        set("x-ratelimit-remaining", found.remaining);
-        if let Some(reset) = found.reset {
-            set("x-ratelimit-reset", reset);
-        }
+        .filter(|state| state.rate_limits.may_limit())?;
+    let limits = state.rate_limits.limits(&state.db).await.ok();
+    if limits.as_ref().is_some_and(|limits| limits.is_empty()) {
+        return None;
     }
-    Ok(response)
+    let note = Arc::new(LimitNote {
+        limits,
+        found: Mutex::default(),
+    });
+    request.extensions_mut().insert(Arc::clone(&note));
+    Some(note)
+}
+
+/// The `X-RateLimit-*` headers of what the check wrote into `note`.
+pub fn limit_headers(note: Option<Arc<LimitNote>>, headers: &mut HeaderMap) {
+    let Some(found) = note.and_then(|note| note.take()) else {
+        return;
+    };
+    let mut set = |name: &'static str, value: i64| {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+    };
+    set("x-ratelimit-limit", found.limit);
+    set("x-ratelimit-remaining", found.remaining);
+    if let Some(reset) = found.reset {
+        set("x-ratelimit-reset", reset);
+    }
 }
 
 /// The note the middleware left for this request, if limits may apply to it.

@@ -33,7 +33,7 @@ use rules::LimitSet;
 use settings::{OnRedisError, RateLimitSettings};
 use store::CounterStore;
 
-pub use enforce::{LimitNote, enforce, rate_limit_headers};
+pub use enforce::{LimitNote, enforce, limit_headers, note_limits, rate_limit_headers};
 
 /// Whether the limits are known to be none (`NONE`), or may be some.
 const UNKNOWN: u64 = 0;

@@ -63,16 +63,11 @@ pub async fn service_scripts(
     let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    // The path of nearly every request: no scripted service and no event script on this
-    // node, two atomic loads.
-    if !state.services.has_script_services() && state.scripts.directory.is_empty() {
+    let name = request.match_info().get("service").unwrap_or_default();
+    if !may_script(&state, name) {
         return Ok(next.call(request).await?.map_into_boxed_body());
     }
-    let name = request
-        .match_info()
-        .get("service")
-        .unwrap_or_default()
-        .to_owned();
+    let name = name.to_owned();
     if let Some(entry) = state.services.get(&name)
         && let Backend::Script { config } = &entry.backend
     {
@@ -80,9 +75,6 @@ pub async fn service_scripts(
         return Box::pin(service::serve(request, &state, entry, source)).await;
     }
     let service = name.to_ascii_lowercase();
-    if !state.scripts.directory.has_service(&service) {
-        return Ok(next.call(request).await?.map_into_boxed_body());
-    }
     let rest = rest_of_path(&request);
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let verb = request.method().as_str().to_ascii_lowercase();
@@ -97,6 +89,20 @@ pub async fn service_scripts(
         request, next, &state, &service, &rest, events, planned,
     ))
     .await
+}
+
+/// Whether a request to service `name` may meet a script: the service is a scripted service
+/// or has event scripts on this node. The path of nearly every request: no scripted service
+/// and no event script on this node, two atomic loads.
+pub(crate) fn may_script(state: &AppState, name: &str) -> bool {
+    if !state.services.has_script_services() && state.scripts.directory.is_empty() {
+        return false;
+    }
+    let scripted_service = state
+        .services
+        .get(name)
+        .is_some_and(|entry| matches!(entry.backend, Backend::Script { .. }));
+    scripted_service || (state.scripts.directory).has_service(&name.to_ascii_lowercase())
 }
 
 /// The path after `/{service}`, as the handlers see it: what the scope's routing has not

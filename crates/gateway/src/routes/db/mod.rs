@@ -1,6 +1,7 @@
 //! `/api/v2/{service}/...` for database services: the service root and `_table` reads.
 
 mod access_list;
+pub(crate) mod direct;
 mod schema_get;
 mod schema_write;
 mod sql;

@@ -105,16 +105,37 @@ pub async fn read_record(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let (service, table, id) = path.into_inner();
+    let record = Record { service, table, id };
+    read_one(ticket, principal, &state, record, &request, &body).await
+}
+
+/// The record a single-record route names, as its path gave it.
+pub struct Record {
+    pub service: String,
+    pub table: String,
+    pub id: String,
+}
+
+/// One record read, routed by actix ([`read_record`]) or directly (`super::direct`).
+pub async fn read_one(
+    ticket: CacheTicket,
+    principal: Principal,
+    state: &AppState,
+    record: Record,
+    request: &HttpRequest,
+    body: &JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let Record { service, table, id } = record;
     let component = record_component(&table, &id);
-    let access = open_service(&state, principal, &service, request.method(), &component).await?;
-    let read = read_params(&request, &body)?.read_request();
+    let access = open_service(state, principal, &service, request.method(), &component).await?;
+    let read = read_params(request, body)?.read_request();
     let lookups = lookups_in_play(&access, &read);
     let target = (table.as_str(), Some(id.as_str()));
     let cached = (state.data_cache).read_for(ticket, &access, target, &read, lookups);
-    let (state_ref, access_ref, read_ref, id_ref) = (&state, &access, &read, &id);
+    let (access_ref, read_ref, id_ref) = (&access, &read, &id);
     let load = async move {
-        let table = prepare(state_ref, access_ref, table, lookups).await?;
+        let table = prepare(state, access_ref, table, lookups).await?;
         Ok(Bytes::from(table.read_record(id_ref, read_ref).await?))
     };
-    answer(&state, cached, load).await
+    answer(state, cached, load).await
 }
