@@ -96,13 +96,14 @@ pub fn limit_headers(note: Option<Arc<LimitNote>>, headers: &mut HeaderMap) {
     let Some(found) = note.and_then(|note| note.take()) else {
         return;
     };
-    let mut set = |name: &'static str, value: i64| {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
-    };
-    set("x-ratelimit-limit", found.limit);
-    set("x-ratelimit-remaining", found.remaining);
+    // Constants: `from_static` checks the name each time it runs.
+    const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+    const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+    const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+    headers.insert(LIMIT, HeaderValue::from(found.limit));
+    headers.insert(REMAINING, HeaderValue::from(found.remaining));
     if let Some(reset) = found.reset {
-        set("x-ratelimit-reset", reset);
+        headers.insert(RESET, HeaderValue::from(reset));
     }
 }
 

@@ -50,6 +50,8 @@ fn ids(set: &LimitSet, user_id: Option<i64>, path: &str, verb: &str) -> Vec<i64>
 fn paths_are_compared_case_and_slash_insensitively() {
     assert_eq!(canonical_path("/_table//Todo/"), "_table/todo");
     assert_eq!(canonical_path(""), "");
+    assert_eq!(canonical_path("_table/ÉCOLE/Ä1"), "_table/école/ä1");
+    assert_eq!(canonical_path("/Straße/KELVIN\u{212A}"), "straße/kelvink");
 }
 
 #[test]
