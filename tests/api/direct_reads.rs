@@ -93,32 +93,18 @@ async fn a_direct_read_is_counted_and_refused_by_rate_limits() {
 async fn reads_the_direct_layer_leaves_to_the_routes_still_answer() {
     let f = Fixture::new().await;
     let key = Auth::key(&f.key);
-    // A percent-encoded id and a doubled slash go through the routes, as before.
-    let encoded = f
-        .app
-        .call(
-            Method::GET,
-            "/api/v2/db/_table/contact/%31?fields=id",
-            key,
-            None,
-        )
-        .await;
-    assert_eq!(encoded.body, json!({"id": 1}));
-    let doubled = f
-        .app
-        .call(
-            Method::GET,
-            "/api/v2/db/_table//contact/1?fields=id",
-            key,
-            None,
-        )
-        .await;
-    assert_eq!(doubled.body, json!({"id": 1}));
-    // The system API's own scopes are never a database service's: this is the system API
-    // refusing an API key alone.
-    let system = f
-        .app
-        .call(Method::GET, "/api/v2/system/_table/contact/1", key, None)
-        .await;
-    assert_eq!(system.status, StatusCode::UNAUTHORIZED, "{}", system.body);
+    // A percent-encoded id and a doubled slash go through the routes, as before; the system
+    // API's own scopes are never a database service's (this is the system API refusing an
+    // API key alone).
+    for (path, status) in [
+        ("/api/v2/db/_table/contact/%31?fields=id", StatusCode::OK),
+        ("/api/v2/db/_table//contact/1?fields=id", StatusCode::OK),
+        ("/api/v2/system/_table/contact/1", StatusCode::UNAUTHORIZED),
+    ] {
+        let reply = f.app.call(Method::GET, path, key, None).await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.body);
+        if status == StatusCode::OK {
+            assert_eq!(reply.body, json!({"id": 1}), "{path}");
+        }
+    }
 }

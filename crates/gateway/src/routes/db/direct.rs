@@ -36,7 +36,6 @@ use crate::auth::Principal;
 use crate::body::JsonBody;
 use crate::data_cache::CacheTicket;
 use crate::rate_limits::{limit_headers, note_limits};
-use crate::registry::Backend;
 use crate::scripts::events::may_script;
 use crate::state::AppState;
 
@@ -85,12 +84,8 @@ fn direct_record(request: &ServiceRequest, state: &AppState) -> Option<Record> {
         return None;
     }
     let (service, table, id) = record_path(request.path())?;
-    let served = state.services.get(service).is_some_and(|entry| {
-        matches!(
-            entry.backend,
-            Backend::Sqlite { .. } | Backend::Remote { .. }
-        )
-    });
+    let served =
+        (state.services.get(service)).is_some_and(|entry| entry.backend.database().is_some());
     if !served || may_script(state, service) || state.is_stale() {
         return None;
     }
