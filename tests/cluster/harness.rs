@@ -153,7 +153,7 @@ impl Cluster {
         let redis = shared_redis_env(&unique_name("cluster"));
         let node_a = [system_db_env(&database), redis.clone()].concat();
         let settings = || settings_for(data_dir.path(), node_a.clone());
-        sluice_gateway::telemetry::init(&settings().log).expect("telemetry");
+        drop(sluice_gateway::telemetry::init(&settings().log).expect("telemetry"));
         let a = Node::new("node A", start(settings()).await);
         let node_b = [node_b, redis].concat();
         let b = Node::new("node B", start(settings_for(data_dir.path(), node_b)).await);

@@ -155,7 +155,9 @@ impl TestApp {
         let data_dir = TempDir::new().expect("temp dir");
         std::fs::copy(demo_template(), data_dir.path().join("demo.sqlite")).expect("copy demo");
         let settings = settings_for(data_dir.path(), env);
-        sluice_gateway::telemetry::init(&settings.log).expect("telemetry");
+        // The first server's subscriber serves the whole test process; its thread writes
+        // gathered access lines out, so nothing needs to be kept here.
+        drop(sluice_gateway::telemetry::init(&settings.log).expect("telemetry"));
         create_admin(&settings).await;
         let Started {
             url,

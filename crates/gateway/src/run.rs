@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let settings = load(Some(args))?;
             settings.check_sqlite_roots()?;
-            telemetry::init(&settings.log)?;
+            let _log = telemetry::init(&settings.log)?;
             let state = AppState::init(settings).await?;
             bootstrap_from_env(&state.db, &env, state.settings.auth.password_min_length).await?;
             let notes = startup_notes(&state, &cli).await?;
@@ -43,7 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => {
             let settings = load(Some(args))?;
             settings.check_sqlite_roots()?;
-            telemetry::init(&settings.log)?;
+            let _log = telemetry::init(&settings.log)?;
             demo::ensure_database(&settings.data_dir).await?;
             let state = AppState::init(settings).await?;
             let access = demo::ensure_service_and_admin(&state).await?;
@@ -55,7 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi { out } => crate::openapi::write(out).await?,
         Command::Migrate => {
             let settings = load(None)?;
-            telemetry::init(&settings.log)?;
+            let _log = telemetry::init(&settings.log)?;
             std::fs::create_dir_all(&settings.data_dir)?;
             let (_, applied) = migrate_system_db(&settings).await?;
             if applied.is_empty() {
@@ -70,7 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = load(None)?;
             settings.check_sqlite_roots()?;
-            telemetry::init(&settings.log)?;
+            let _log = telemetry::init(&settings.log)?;
             let added =
                 service_add::add_sqlite_service(&settings, name, path, label.as_deref()).await?;
             announce(&added.report());
@@ -84,7 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let settings = load(None)?;
-            telemetry::init(&settings.log)?;
+            let _log = telemetry::init(&settings.log)?;
             std::fs::create_dir_all(&settings.data_dir)?;
             let db = open_system_db(&settings).await?;
             let min = settings.auth.password_min_length;
@@ -99,7 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Nsqlite(args) => {
             let settings = load(None)?;
-            telemetry::init(&settings.log)?;
+            let _log = telemetry::init(&settings.log)?;
             let config = NsqliteConfig::from_env(
                 args.database.clone(),
                 args.host.clone(),
@@ -115,7 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             action: SystemDbCommand::Copy { to },
         } => {
             let settings = load(None)?;
-            telemetry::init(&settings.log)?;
+            let _log = telemetry::init(&settings.log)?;
             let report = system_db_copy::copy_system_db(&settings, to.expose_secret()).await?;
             announce(&report);
         }

@@ -181,6 +181,9 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// Empty: stderr only. A path: logs go to this file (appended) as well as to stderr.
     pub file: PathBuf,
+    /// How long access lines may wait to be written together (`log_output`); 0 writes
+    /// each at once.
+    pub access_buffer_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -303,6 +306,9 @@ impl Settings {
             return fail(
                 "server.max_uri_bytes and server.max_header_bytes must be between 1024 and 65536",
             );
+        }
+        if self.log.access_buffer_ms > 10_000 {
+            return fail("log.access_buffer_ms must be at most 10000 (ten seconds)");
         }
         let feed = &self.change_feed;
         if !(100..=60_000).contains(&feed.poll_interval_ms) {

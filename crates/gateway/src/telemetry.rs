@@ -7,6 +7,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::IsTerminal;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use std::cell::RefCell;
@@ -18,23 +19,26 @@ use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
-use crate::log_output::LineOutputs;
+use crate::log_output::{GatheredLines, LineOutputs};
 use crate::settings::{LogFormat, LogSettings};
 
-/// Installs the process's subscriber: stderr, and `log.file` as well when set.
+/// Installs the process's subscriber: stderr, and `log.file` as well when set. Keep what it
+/// returns until the command ends: dropping it writes out the access lines still gathered
+/// (`log.access_buffer_ms`).
 ///
 /// # Errors
 ///
 /// `log.file` cannot be opened for appending (the start stops with the reason).
-pub fn init(log: &LogSettings) -> anyhow::Result<()> {
+pub fn init(log: &LogSettings) -> anyhow::Result<GatheredLines> {
     let file = open_log_file(&log.file)?;
     let filter = EnvFilter::try_new(&log.level).unwrap_or_else(|_| EnvFilter::new("info"));
     // Colour codes only for a person at a terminal: in a log file they are noise, and
     // the fmt layer formats every span's fields with them (seen in the benchmark profile).
     let ansi = file.is_none() && std::io::stderr().is_terminal();
+    let (outputs, gathered) = LineOutputs::new(file, Duration::from_millis(log.access_buffer_ms));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(LineOutputs::new(file))
+        .with_writer(outputs)
         .with_timer(LineTime)
         .with_ansi(ansi);
     // `try_init`: tests start several servers in one process.
@@ -45,7 +49,7 @@ pub fn init(log: &LogSettings) -> anyhow::Result<()> {
         // formatting its values did (docs/PERFORMANCE.md).
         LogFormat::Pretty => builder.compact().fmt_fields(PlainFields).try_init(),
     };
-    Ok(())
+    Ok(gathered)
 }
 
 /// `log.file` opened for appending (created if missing); none when it is empty.

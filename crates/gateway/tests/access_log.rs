@@ -7,6 +7,7 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::{Running, SLUICE, serve_command, start_listening};
@@ -22,6 +23,18 @@ fn serve_logging_to(data_dir: &Path, log_file: &Path) -> Running {
         .env("SLUICE__LOG__FORMAT", "json")
         .env("SLUICE__LOG__FILE", log_file);
     start_listening(command).0
+}
+
+/// Stops the server as an operator or an orchestrator does (SIGTERM), and waits for it.
+fn stop(mut server: Running) {
+    let stopped = Command::new("kill")
+        .arg("-TERM")
+        .arg(server.child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let exit = server.child.wait().expect("the server's exit");
+    assert!(exit.success(), "{exit}");
 }
 
 fn send(server: &Running, method: &str, path: &str, headers: &str, body: &Value) -> (u16, Value) {
@@ -52,6 +65,20 @@ fn access_lines(log: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Waits (ten seconds at most) until the log file holds `count` access lines.
+fn wait_for_access_lines(log_file: &Path, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = std::fs::read_to_string(log_file).unwrap_or_default();
+        let written = access_lines(&log).len();
+        if written >= count || Instant::now() > deadline {
+            assert_eq!(written, count, "{log}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn access(method: &str, route: &str, status: u16, service: &str) -> Value {
     json!({"message": "request answered", "method": method, "route": route, "status": status,
            "service": service, "duration_ms": null, "request_id": null})
@@ -62,6 +89,10 @@ fn every_request_gets_one_access_line_with_its_route_template_and_no_secrets() {
     let dir = TempDir::new().unwrap();
     let log_file = dir.path().join("sluice.log");
     let server = serve_logging_to(dir.path(), &log_file);
+    // A quiet server holds nothing back for long: its lines go out on their own.
+    let (status, _) = send(&server, "GET", "/health", "", &Value::Null);
+    assert_eq!(status, 200);
+    wait_for_access_lines(&log_file, 1);
 
     let login = json!({"email": EMAIL, "password": PASSWORD});
     let (status, session) = send(&server, "POST", "/api/v2/system/admin/session", "", &login);
@@ -128,6 +159,9 @@ fn every_request_gets_one_access_line_with_its_route_template_and_no_secrets() {
     );
     assert_eq!(status, 404);
 
+    // Access lines are gathered (`log.access_buffer_ms`): a server that stops writes out the
+    // last of them.
+    stop(server);
     let log = std::fs::read_to_string(&log_file).expect("the log file");
     let mut as_user = access("POST", "/api/v2/system/app", 201, "system");
     as_user["user_id"] = json!(user_id);
@@ -144,6 +178,7 @@ fn every_request_gets_one_access_line_with_its_route_template_and_no_secrets() {
     assert_eq!(
         access_lines(&log),
         [
+            access("GET", "/health", 200, "health"),
             access("POST", "/api/v2/system/admin/session", 200, "system"),
             as_user,
             as_app_and_user.clone(),

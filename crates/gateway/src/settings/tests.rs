@@ -74,6 +74,12 @@ fn bad_values_fail_with_a_message_that_says_what_to_fix() {
     .unwrap_err();
     assert!(error.to_string().contains("max_uri_bytes"), "{error}");
     let error = load_for_test(
+        &[("SLUICE__LOG__ACCESS_BUFFER_MS", "10001")],
+        Overrides::default(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("access_buffer_ms"), "{error}");
+    let error = load_for_test(
         &[("SLUICE__CHANGE_FEED__POLL_INTERVAL_MS", "10")],
         Overrides::default(),
     )
