@@ -14,6 +14,7 @@ pub mod demo;
 pub mod destinations;
 pub mod error;
 pub mod files;
+mod log_line;
 mod log_output;
 pub mod metrics;
 pub mod middleware;

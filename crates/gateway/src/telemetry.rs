@@ -19,6 +19,7 @@ use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
+use crate::log_line::LineFormat;
 use crate::log_output::{GatheredLines, LineOutputs};
 use crate::settings::{LogFormat, LogSettings};
 
@@ -47,7 +48,10 @@ pub fn init(log: &LogSettings) -> anyhow::Result<GatheredLines> {
         // `name=value` without styling: the default field formatter styles every name through
         // nu-ansi-term even when colours are off, which cost every request span more than
         // formatting its values did (docs/PERFORMANCE.md).
-        LogFormat::Pretty => builder.compact().fmt_fields(PlainFields).try_init(),
+        LogFormat::Pretty => builder
+            .event_format(LineFormat::new(LineTime))
+            .fmt_fields(PlainFields)
+            .try_init(),
     };
     Ok(gathered)
 }
@@ -278,6 +282,7 @@ impl VisitFmt for PlainVisitor<'_> {
 /// Each line's time in RFC 3339 with microseconds (`2026-12-05T16:57:18.492782Z`), as
 /// tracing's default timer writes it; the date and time of day are formatted once a second
 /// on each thread instead of on every line.
+#[derive(Clone, Copy)]
 struct LineTime;
 
 impl FormatTime for LineTime {
