@@ -71,26 +71,10 @@ fn level_text(level: &Level) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use tracing_subscriber::fmt::time::SystemTime;
 
     use super::*;
-
-    /// What a subscriber wrote, without the time at the start of each line.
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::telemetry::tests::Lines;
 
     fn emit_all() {
         tracing::info!(target: "sluice::access", method = "GET", status = 200u16, "request answered");
@@ -105,6 +89,8 @@ mod tests {
         tracing::info!(parent: &span, "explicitly inside");
     }
 
+    /// The lines of [`emit_all`], without the time each starts with, through the direct
+    /// format or the compact one.
     fn written(direct: bool) -> Vec<String> {
         let lines = Lines::default();
         let writer = lines.clone();
