@@ -1,8 +1,9 @@
 //! The compact line format, written directly for events outside any span (every access
 //! line): the same bytes `tracing-subscriber`'s compact format writes for them, without its
-//! `core::fmt` machinery for the level, the span context and the styled target, which cost
-//! each access line about 1,500 instructions (docs/PERFORMANCE.md). Everything else (events
-//! inside spans, coloured output) goes to that format itself.
+//! `core::fmt` machinery for the level, the span context and the styled target (with one
+//! allocation less in the SQL builder, a one-row read's count fell by about 1,600
+//! instructions: docs/PERFORMANCE.md). Everything else (events inside spans, coloured output)
+//! goes to that format itself.
 
 use std::fmt;
 
