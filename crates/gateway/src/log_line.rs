@@ -8,6 +8,7 @@
 use std::fmt;
 
 use tracing::{Event, Level, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::{Compact, Format, Writer};
 use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
@@ -42,7 +43,9 @@ where
         // The compact format names the current span even before an event that is explicitly
         // a root: only with no span entered and no explicit parent is there nothing to name.
         let outside_spans = event.parent().is_none() && ctx.lookup_current().is_none();
-        if !outside_spans || writer.has_ansi_escapes() {
+        // A `log` crate record carries its real target in its fields, which the compact
+        // format reads back.
+        if !outside_spans || writer.has_ansi_escapes() || event.is_log() {
             return self.compact.format_event(ctx, writer, event);
         }
         let meta = event.metadata();
@@ -88,6 +91,12 @@ mod tests {
             tracing::info!(parent: None, "explicitly outside");
         });
         tracing::info!(parent: &span, "explicitly inside");
+        let record = log::Record::builder()
+            .level(log::Level::Info)
+            .target("a_dependency::module")
+            .args(format_args!("through log"))
+            .build();
+        tracing_log::format_trace(&record).unwrap();
     }
 
     /// The lines of [`emit_all`], without the time each starts with, through the direct
@@ -116,7 +125,8 @@ mod tests {
     fn lines_are_the_compact_formats_own() {
         let direct = written(true);
         assert_eq!(direct, written(false));
-        assert_eq!(direct.len(), 7);
+        assert_eq!(direct.len(), 8);
+        assert!(direct[7].contains("a_dependency::module"), "{}", direct[7]);
         assert_eq!(
             direct[0],
             " INFO sluice::access: request answered method=\"GET\" status=200"
