@@ -107,7 +107,10 @@ impl AppState {
             settings.auth.login_failures_per_minute,
             settings.auth.login_failures_per_ip_per_minute,
         );
-        let write_gate = WriteGate::new(Duration::from_millis(settings.sqlite.acquire_timeout_ms));
+        let write_gate = WriteGate::new(
+            settings.server.worker_threads(),
+            Duration::from_millis(settings.sqlite.acquire_timeout_ms),
+        );
         // The parser's error may quote the URL, password included.
         let redis = (settings.redis.url().map(SharedRedis::new).transpose())
             .map_err(|_| anyhow::anyhow!("redis.url is not a Redis URL"))?

@@ -61,7 +61,8 @@
 //! ```
 //!
 //! - idle: counted in `Shared::idle`; while none is idle, each new request starts another
-//!   lane until the lane count is reached, so lanes appear only under load.
+//!   lane until the lane count is reached, so lanes appear only under load. A lane idle for
+//!   `idle_release` hands its connection's cached pages back and keeps waiting.
 //! - reopening: after an `invalidate` (a schema change, a replaced file) or a discarded
 //!   connection, the next job runs on a connection opened after it; a failed open keeps
 //!   no connection, so every later job tries again and a restored file is served without a
@@ -74,7 +75,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use rusqlite::Connection;
 use sluice_connector_core::ConnectorError;
 use tokio::sync::oneshot;
@@ -103,6 +104,8 @@ struct Shared {
     /// new one before its next job, so no statement prepared against the old schema
     /// survives and a file that was replaced or damaged meanwhile is seen as it is now.
     generation: AtomicU64,
+    /// Times an idle lane handed its connection's cached pages back.
+    releases: AtomicU64,
 }
 
 #[derive(Clone, Copy)]
@@ -207,6 +210,7 @@ impl Lanes {
                 lanes: AtomicUsize::new(0),
                 idle: AtomicUsize::new(0),
                 generation: AtomicU64::new(0),
+                releases: AtomicU64::new(0),
             }),
         };
         if first.is_some() {
@@ -217,6 +221,11 @@ impl Lanes {
 
     pub(crate) fn invalidate(&self) {
         self.shared.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[cfg(test)]
+    fn releases(&self) -> u64 {
+        self.shared.releases.load(Ordering::Acquire)
     }
 
     /// Jobs in the queue that no lane has taken yet (abandoned ones included until a lane
@@ -294,14 +303,30 @@ impl Lanes {
     }
 }
 
+/// The next job; when none comes within `idle_release`, the connection's cached pages go
+/// back to the allocator first, then the lane waits as long as it takes.
+fn next_job(shared: &Shared, connection: Option<&HardenedConnection>) -> Option<Job> {
+    match shared.queue.recv_timeout(shared.options.idle_release) {
+        Ok(job) => return Some(job),
+        Err(RecvTimeoutError::Disconnected) => return None,
+        Err(RecvTimeoutError::Timeout) => {}
+    }
+    if let Some(open) = connection {
+        // Only frees pages no statement holds; nothing can fail that a job would notice.
+        let _ = open.connection.release_memory();
+        shared.releases.fetch_add(1, Ordering::AcqRel);
+    }
+    shared.queue.recv().ok()
+}
+
 /// One lane: takes jobs until the pool is dropped, opening its connection when it first
 /// needs one and again after an invalidation or a discarded connection.
 fn lane(shared: &Shared, mut connection: Option<HardenedConnection>) {
     loop {
         shared.idle.fetch_add(1, Ordering::AcqRel);
-        let next = shared.queue.recv();
+        let next = next_job(shared, connection.as_ref());
         shared.idle.fetch_sub(1, Ordering::AcqRel);
-        let Ok(Job { claim, work }) = next else {
+        let Some(Job { claim, work }) = next else {
             return;
         };
         if !claim.settle(TAKEN) {

@@ -22,6 +22,10 @@ pub struct SqliteOptions {
     /// instead of growing its page caches. Without it every connection keeps up to 2 MiB of
     /// pages, and random reads fill them all (docs/PERFORMANCE.md).
     pub memory_limit_bytes: u64,
+    /// How long a connection's thread waits for work before it hands the connection's
+    /// cached pages back (default 1 s), so the memory of a burst does not stay with
+    /// connections that no longer read.
+    pub idle_release: Duration,
 }
 
 impl Default for SqliteOptions {
@@ -33,6 +37,7 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             statement_cache_capacity: 64,
             memory_limit_bytes: 8 * 1024 * 1024,
+            idle_release: Duration::from_secs(1),
         }
     }
 }

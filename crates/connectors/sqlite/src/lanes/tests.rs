@@ -372,3 +372,31 @@ async fn queued_counts_the_jobs_no_lane_has_taken() {
     all_answered(requests).await;
     assert_eq!(pool.queued(), 0);
 }
+
+#[tokio::test]
+async fn an_idle_lane_hands_its_cached_pages_back_and_still_answers() {
+    let (_dir, pool) = pool(SqliteOptions {
+        idle_release: Duration::from_millis(10),
+        ..SqliteOptions::default()
+    });
+    assert_eq!(pool.run(read_x).await.expect("read"), 1);
+    within("the idle lane to give its pages back", async {
+        while pool.releases() == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert_eq!(pool.run(read_x).await.expect("read after the release"), 1);
+}
+
+#[tokio::test]
+async fn a_lane_kept_busy_keeps_its_cached_pages() {
+    let (_dir, pool) = pool(SqliteOptions {
+        idle_release: Duration::from_secs(3600),
+        ..SqliteOptions::default()
+    });
+    for _ in 0..100 {
+        assert_eq!(pool.run(read_x).await.expect("read"), 1);
+    }
+    assert_eq!(pool.releases(), 0);
+}
