@@ -20,6 +20,15 @@ pub use crate::scripts::settings::ScriptSettings;
 
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
+/// Read connections per SQLite database when `sqlite.read_connections` is 0: one per HTTP
+/// worker, so the reads of one database can use every core, but four at least. On two
+/// cores, two lanes split SQLite's page-cache budget over fewer connections (a fifth less
+/// CPU for an indexed filter) but let a slow read queue the others: the filter's p99 went
+/// over 5 ms and one-record reads at 64 connections lost 5-9% (docs/PERFORMANCE.md, "How
+/// many read lanes").
+const FEWEST_READ_CONNECTIONS: usize = 4;
+const MOST_READ_CONNECTIONS: usize = 256;
+
 /// Keys set by command-line flags, applied last.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
@@ -157,6 +166,9 @@ pub struct SqliteSettings {
     pub acquire_timeout_ms: u64,
     /// SQLite's soft heap limit for all SQLite databases of the process together; 0 = none.
     pub memory_limit_mib: u64,
+    /// Read connections per SQLite database, each on a thread of its own; 0 = one per HTTP
+    /// worker, at least four.
+    pub read_connections: usize,
     /// `_sql`: an open transaction with no statement for this long is rolled back.
     pub sql_transaction_idle_ms: u64,
     /// `_sql`: transactions open at once per service; a `BEGIN` beyond answers 503.
@@ -345,6 +357,9 @@ impl Settings {
                 "sqlite.sql_transaction_idle_ms and sqlite.sql_max_transactions must be at least 1",
             );
         }
+        if self.sqlite.read_connections > MOST_READ_CONNECTIONS {
+            return fail("sqlite.read_connections must be between 0 and 256");
+        }
         if self.sqlite.statement_timeout_ms == 0 || self.sqlite.acquire_timeout_ms == 0 {
             return fail(
                 "sqlite.statement_timeout_ms and sqlite.acquire_timeout_ms must be at least 1",
@@ -405,6 +420,10 @@ impl Settings {
             statement_timeout: Duration::from_millis(self.sqlite.statement_timeout_ms),
             acquire_timeout: Duration::from_millis(self.sqlite.acquire_timeout_ms),
             memory_limit_bytes: self.sqlite.memory_limit_mib.saturating_mul(1024 * 1024),
+            pool_size: match self.sqlite.read_connections {
+                0 => self.server.worker_threads().max(FEWEST_READ_CONNECTIONS),
+                count => count,
+            },
             ..SqliteOptions::default()
         }
     }

@@ -5,7 +5,8 @@ use std::time::Duration;
 /// Defaults follow the bounds table of `security-rules.md`.
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
-    /// Read connections kept open (default 4).
+    /// Read connections, each on a lane of its own (default 4; the gateway opens one per
+    /// HTTP worker, at least four, unless `sqlite.read_connections` says otherwise).
     pub pool_size: usize,
     /// Longest wait for a free connection before the request fails with
     /// `ConnectorError::Busy` (default 5 s).

@@ -124,6 +124,24 @@ fn sqlite_timeouts_come_from_the_sqlite_section() {
 }
 
 #[test]
+fn read_connections_follow_the_workers_unless_set() {
+    let read_connections = |env: &[(&str, &str)], workers: usize| {
+        let flags = Overrides {
+            workers: Some(workers),
+            ..Overrides::default()
+        };
+        load_for_test(env, flags).map(|settings| settings.sqlite_options().pool_size)
+    };
+    assert_eq!(read_connections(&[], 6).unwrap(), 6);
+    assert_eq!(read_connections(&[], 2).unwrap(), 4);
+    let three = [("SLUICE__SQLITE__READ_CONNECTIONS", "3")];
+    assert_eq!(read_connections(&three, 8).unwrap(), 3);
+    let too_many = [("SLUICE__SQLITE__READ_CONNECTIONS", "257")];
+    let error = read_connections(&too_many, 2).unwrap_err().to_string();
+    assert!(error.contains("sqlite.read_connections"), "{error}");
+}
+
+#[test]
 fn storage_roots_must_be_existing_directories() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("file");
