@@ -24,8 +24,8 @@ const DEFAULTS: &str = include_str!("../../../config/default.toml");
 /// worker, so the reads of one database can use every core, but four at least. On two
 /// cores, two lanes split SQLite's page-cache budget over fewer connections (a fifth less
 /// CPU for an indexed filter) but let a slow read queue the others: the filter's p99 went
-/// over 5 ms and one-record reads at 64 connections lost 5-9% (docs/PERFORMANCE.md, "How
-/// many read lanes").
+/// over 5 ms and one-record reads at 64 connections fell from 1.01-1.03 of the floor to
+/// 0.91-0.95 (docs/PERFORMANCE.md, "How many read lanes").
 const FEWEST_READ_CONNECTIONS: usize = 4;
 const MOST_READ_CONNECTIONS: usize = 256;
 
