@@ -358,7 +358,9 @@ impl Settings {
             );
         }
         if self.sqlite.read_connections > MOST_READ_CONNECTIONS {
-            return fail("sqlite.read_connections must be between 0 and 256");
+            return fail(&format!(
+                "sqlite.read_connections must be between 0 and {MOST_READ_CONNECTIONS}"
+            ));
         }
         if self.sqlite.statement_timeout_ms == 0 || self.sqlite.acquire_timeout_ms == 0 {
             return fail(
